@@ -1,0 +1,62 @@
+//! Signing-key derivation, the signature, and constant-time verification.
+
+use crate::{
+    Authentication, AuthenticationForm, HttpRequest, SigV4Error,
+    canonical::{UNSIGNED_PAYLOAD, canonical_request, hex_sha256, string_to_sign},
+};
+use ring::hmac;
+use subtle::ConstantTimeEq;
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> hmac::Tag {
+    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data)
+}
+
+/// Derives the signing key: HMAC chain over date, region, service and
+/// `aws4_request`, starting from `"AWS4" + secret`.
+pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::Key {
+    let k_secret = format!("AWS4{secret}");
+    let k_date = hmac_sha256(k_secret.as_bytes(), date.as_bytes());
+    let k_region = hmac_sha256(k_date.as_ref(), region.as_bytes());
+    let k_service = hmac_sha256(k_region.as_ref(), service.as_bytes());
+    let k_signing = hmac_sha256(k_service.as_ref(), crate::SCOPE_TERMINATOR.as_bytes());
+    hmac::Key::new(hmac::HMAC_SHA256, k_signing.as_ref())
+}
+
+/// The lower-case hex signature of `string_to_sign` under `key`.
+pub fn signature(key: &hmac::Key, string_to_sign: &str) -> String {
+    hex::encode(hmac::sign(key, string_to_sign.as_bytes()))
+}
+
+/// Verifies `auth`'s signature over `request` with the signer's `secret`.
+///
+/// The comparison is constant-time. A presigned URL may hash its payload as
+/// the (empty) body or as `UNSIGNED-PAYLOAD`; both are accepted because
+/// clients differ and both bind every other part of the request.
+pub fn verify(
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+    secret: &str,
+) -> Result<(), SigV4Error> {
+    let key = signing_key(
+        secret,
+        &auth.scope.date,
+        &auth.scope.region,
+        &auth.scope.service,
+    );
+    let body_hash = hex_sha256(request.body);
+    let mut candidates = vec![body_hash];
+    if matches!(auth.form, AuthenticationForm::Presigned { .. }) {
+        candidates.push(UNSIGNED_PAYLOAD.to_string());
+    }
+    let mut matched = subtle::Choice::from(0);
+    for payload_hash in &candidates {
+        let creq = canonical_request(request, auth, payload_hash);
+        let expected = signature(&key, &string_to_sign(auth, &creq));
+        matched |= expected.as_bytes().ct_eq(auth.signature.as_bytes());
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else {
+        Err(SigV4Error::SignatureMismatch)
+    }
+}
