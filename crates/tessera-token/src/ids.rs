@@ -1,0 +1,164 @@
+//! Identifiers formed as AWS forms them.
+//!
+//! Access key ids carry the owning account in their first 40 bits after the
+//! four-letter prefix, as AWS's do, so `GetAccessKeyInfo` answers for any
+//! key id — temporary ones included — without a store lookup.
+
+use crate::TokenError;
+use ring::rand::{SecureRandom, SystemRandom};
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const UNIQUE_ALPHABET: &[u8; 32] = BASE32;
+
+/// Long-term (`AKIA`) or temporary (`ASIA`) access keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessKeyKind {
+    /// A long-term key of a user or an account root.
+    LongTerm,
+    /// Temporary credentials issued by STS.
+    Temporary,
+}
+
+impl AccessKeyKind {
+    /// The four-letter prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::LongTerm => "AKIA",
+            Self::Temporary => "ASIA",
+        }
+    }
+
+    /// The kind a key id belongs to, from its prefix.
+    pub fn of(access_key_id: &str) -> Option<Self> {
+        match access_key_id.get(..4) {
+            Some("AKIA") => Some(Self::LongTerm),
+            Some("ASIA") => Some(Self::Temporary),
+            _ => None,
+        }
+    }
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], TokenError> {
+    let mut bytes = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| TokenError::Random)?;
+    Ok(bytes)
+}
+
+/// Characters drawn uniformly from a power-of-two alphabet.
+fn random_string(alphabet: &[u8], len: usize) -> Result<String, TokenError> {
+    debug_assert!(alphabet.len().is_power_of_two() && alphabet.len() <= 256);
+    let mask = alphabet.len() - 1;
+    let bytes = random_bytes::<64>()?;
+    Ok(bytes[..len]
+        .iter()
+        .map(|b| alphabet[usize::from(*b) & mask] as char)
+        .collect())
+}
+
+/// A new access key id of `kind` for `account_id` (12 digits).
+pub fn new_access_key_id(kind: AccessKeyKind, account_id: &str) -> Result<String, TokenError> {
+    let account: u64 = account_id.parse().map_err(|_| TokenError::Invalid)?;
+    if account >= 1 << 40 {
+        return Err(TokenError::Invalid);
+    }
+    let random = random_bytes::<5>()?;
+    let mut value: u128 = u128::from(account);
+    for b in random {
+        value = (value << 8) | u128::from(b);
+    }
+    // value now has 80 significant bits: the account, then 40 random bits.
+    let mut id = String::from(kind.prefix());
+    for i in (0..16).rev() {
+        let index = ((value >> (i * 5)) & 0x1f) as usize;
+        id.push(BASE32[index] as char);
+    }
+    Ok(id)
+}
+
+/// The account an access key id was issued for, or `None` when the id is not
+/// of the `AKIA`/`ASIA` + 16 base-32 characters form.
+pub fn account_of_access_key_id(access_key_id: &str) -> Option<String> {
+    AccessKeyKind::of(access_key_id)?;
+    let body = access_key_id.get(4..)?;
+    if body.len() != 16 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for c in body.bytes() {
+        let digit = BASE32.iter().position(|b| *b == c)?;
+        value = (value << 5) | digit as u128;
+    }
+    let account = value >> 40;
+    (account < 1_000_000_000_000).then(|| format!("{account:012}"))
+}
+
+/// A new 40-character secret access key.
+pub fn new_secret_access_key() -> Result<String, TokenError> {
+    random_string(SECRET_ALPHABET, 40)
+}
+
+/// A new random 12-digit account id (never starting with 0, as AWS's).
+pub fn new_account_id() -> Result<String, TokenError> {
+    let bytes = random_bytes::<8>()?;
+    let n = u64::from_be_bytes(bytes) % 900_000_000_000 + 100_000_000_000;
+    Ok(n.to_string())
+}
+
+/// A new unique id with the given four-letter prefix (`AIDA`, `AROA`, …)
+/// and 17 random characters.
+pub fn new_unique_id(prefix: &str) -> Result<String, TokenError> {
+    Ok(format!("{prefix}{}", random_string(UNIQUE_ALPHABET, 17)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_have_the_aws_shape_and_carry_the_account() {
+        for account in ["000000000000", "123456789012", "999999999999"] {
+            for kind in [AccessKeyKind::LongTerm, AccessKeyKind::Temporary] {
+                let id = new_access_key_id(kind, account).expect("id");
+                assert_eq!(id.len(), 20);
+                assert!(id.starts_with(kind.prefix()));
+                assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+                assert_eq!(account_of_access_key_id(&id).as_deref(), Some(account));
+                assert_eq!(AccessKeyKind::of(&id), Some(kind));
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_key_ids_have_no_account() {
+        for bad in [
+            "",
+            "AKIA",
+            "AKIAIOSFODNN7EXAMPL",
+            "AKIAIOSFODNN7EXAMPLE1",
+            "XKIAIOSFODNN7EXAMPLE",
+            "AKIAiosfodnn7example",
+            "AKIA1OSFODNN7EXAMPLE",
+        ] {
+            assert_eq!(account_of_access_key_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_and_accounts_have_their_shapes() {
+        let secret = new_secret_access_key().expect("secret");
+        assert_eq!(secret.len(), 40);
+        let account = new_account_id().expect("account");
+        assert_eq!(account.len(), 12);
+        assert!(account.bytes().all(|b| b.is_ascii_digit()));
+        let id = new_unique_id("AIDA").expect("id");
+        assert_eq!(id.len(), 21);
+        assert_ne!(
+            new_secret_access_key().expect("a"),
+            new_secret_access_key().expect("b")
+        );
+    }
+}

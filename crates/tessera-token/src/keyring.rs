@@ -1,0 +1,337 @@
+//! The key ring: one active key mints tokens and seals stored secrets; older
+//! keys stay to open what they sealed until it has expired.
+
+use crate::TokenError;
+use base64::{Engine, engine::general_purpose::STANDARD};
+use ring::{
+    aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey},
+    hkdf,
+    rand::{SecureRandom, SystemRandom},
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use time::OffsetDateTime;
+
+const KEY_LEN: usize = 32;
+const TOKEN_INFO: &[u8] = b"tessera/session-token/v1";
+const SECRET_INFO: &[u8] = b"tessera/secret-at-rest/v1";
+const SEALED_SECRET_PREFIX: &str = "v1:";
+
+/// One key of the ring, as stored (the material is base64 in the file).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenKey {
+    /// The key's id, written into every envelope it seals.
+    pub id: u32,
+    material: String,
+    /// When the key was created (Unix seconds).
+    pub created_at: i64,
+    /// When a newer key replaced it for minting (Unix seconds).
+    #[serde(default)]
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKey")
+            .field("id", &self.id)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Subkeys derived from one ring key, one per purpose.
+struct DerivedKeys {
+    id: u32,
+    token: LessSafeKey,
+    secret: LessSafeKey,
+}
+
+/// The key ring, with its subkeys derived (HKDF-SHA256) once at load.
+pub struct KeyRing {
+    keys: Vec<TokenKey>,
+    derived: Vec<DerivedKeys>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").field("keys", &self.keys).finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyRingFile {
+    keys: Vec<TokenKey>,
+}
+
+fn derive(material: &[u8], info: &[u8]) -> Result<LessSafeKey, TokenError> {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"tessera").extract(material);
+    let info = [info];
+    let okm = prk
+        .expand(&info, &AES_256_GCM)
+        .map_err(|_| TokenError::NoActiveKey)?;
+    Ok(LessSafeKey::new(UnboundKey::from(okm)))
+}
+
+pub(crate) fn random_nonce() -> Result<[u8; NONCE_LEN], TokenError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| TokenError::Random)?;
+    Ok(nonce)
+}
+
+impl KeyRing {
+    fn from_keys(keys: Vec<TokenKey>) -> Result<Self, TokenError> {
+        let mut derived = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let material = STANDARD
+                .decode(&key.material)
+                .map_err(|_| TokenError::NoActiveKey)?;
+            if material.len() != KEY_LEN {
+                return Err(TokenError::NoActiveKey);
+            }
+            derived.push(DerivedKeys {
+                id: key.id,
+                token: derive(&material, TOKEN_INFO)?,
+                secret: derive(&material, SECRET_INFO)?,
+            });
+        }
+        Ok(Self { keys, derived })
+    }
+
+    fn new_key(id: u32, now: OffsetDateTime) -> Result<TokenKey, TokenError> {
+        let mut material = [0u8; KEY_LEN];
+        SystemRandom::new()
+            .fill(&mut material)
+            .map_err(|_| TokenError::Random)?;
+        Ok(TokenKey {
+            id,
+            material: STANDARD.encode(material),
+            created_at: now.unix_timestamp(),
+            retired_at: None,
+        })
+    }
+
+    /// A new ring with one fresh active key.
+    pub fn generate(now: OffsetDateTime) -> Result<Self, TokenError> {
+        Self::from_keys(vec![Self::new_key(1, now)?])
+    }
+
+    /// Adds a new active key; the previous active key is retired but kept for
+    /// opening what it sealed. Keys retired longer than `keep_retired` ago
+    /// are dropped.
+    pub fn rotate(
+        &mut self,
+        now: OffsetDateTime,
+        keep_retired: time::Duration,
+    ) -> Result<u32, TokenError> {
+        let next_id = self
+            .keys
+            .iter()
+            .map(|k| k.id)
+            .max()
+            .unwrap_or(0)
+            .wrapping_add(1);
+        let mut keys = self.keys.clone();
+        for key in &mut keys {
+            key.retired_at.get_or_insert(now.unix_timestamp());
+        }
+        let horizon = (now - keep_retired).unix_timestamp();
+        keys.retain(|k| k.retired_at.is_none_or(|at| at >= horizon));
+        keys.push(Self::new_key(next_id, now)?);
+        *self = Self::from_keys(keys)?;
+        Ok(next_id)
+    }
+
+    /// The keys, oldest first (without their material in `Debug`).
+    pub fn keys(&self) -> &[TokenKey] {
+        &self.keys
+    }
+
+    fn active(&self) -> Result<&DerivedKeys, TokenError> {
+        let id = self
+            .keys
+            .iter()
+            .rev()
+            .find(|k| k.retired_at.is_none())
+            .map(|k| k.id)
+            .ok_or(TokenError::NoActiveKey)?;
+        self.by_id(id).ok_or(TokenError::NoActiveKey)
+    }
+
+    fn by_id(&self, id: u32) -> Option<&DerivedKeys> {
+        self.derived.iter().find(|d| d.id == id)
+    }
+
+    /// Whether the ring holds key `id`.
+    pub fn contains(&self, id: u32) -> bool {
+        self.by_id(id).is_some()
+    }
+
+    /// The id of the key that mints new tokens.
+    pub fn active_id(&self) -> Result<u32, TokenError> {
+        self.active().map(|d| d.id)
+    }
+
+    pub(crate) fn token_key_active(&self) -> Result<(u32, &LessSafeKey), TokenError> {
+        self.active().map(|d| (d.id, &d.token))
+    }
+
+    pub(crate) fn token_key(&self, id: u32) -> Option<&LessSafeKey> {
+        self.by_id(id).map(|d| &d.token)
+    }
+
+    /// Encrypts a long-term secret for storage, bound to its access key id.
+    pub fn seal_secret(&self, access_key_id: &str, secret: &str) -> Result<String, TokenError> {
+        let key = self.active()?;
+        let nonce = random_nonce()?;
+        let mut buffer = secret.as_bytes().to_vec();
+        key.secret
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(secret_aad(key.id, access_key_id)),
+                &mut buffer,
+            )
+            .map_err(|_| TokenError::Random)?;
+        let mut out = Vec::with_capacity(4 + NONCE_LEN + buffer.len());
+        out.extend_from_slice(&key.id.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&buffer);
+        Ok(format!("{SEALED_SECRET_PREFIX}{}", STANDARD.encode(out)))
+    }
+
+    /// Decrypts a secret sealed by [`KeyRing::seal_secret`] for `access_key_id`.
+    pub fn open_secret(&self, access_key_id: &str, sealed: &str) -> Result<String, TokenError> {
+        let bytes = sealed
+            .strip_prefix(SEALED_SECRET_PREFIX)
+            .and_then(|b64| STANDARD.decode(b64).ok())
+            .ok_or(TokenError::SecretUndecryptable)?;
+        if bytes.len() < 4 + NONCE_LEN {
+            return Err(TokenError::SecretUndecryptable);
+        }
+        let (id_bytes, rest) = bytes.split_at(4);
+        let id = u32::from_be_bytes([id_bytes[0], id_bytes[1], id_bytes[2], id_bytes[3]]);
+        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+        let key = self.by_id(id).ok_or(TokenError::SecretUndecryptable)?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(nonce).map_err(|_| TokenError::SecretUndecryptable)?;
+        let mut buffer = ciphertext.to_vec();
+        let plain = key
+            .secret
+            .open_in_place(nonce, Aad::from(secret_aad(id, access_key_id)), &mut buffer)
+            .map_err(|_| TokenError::SecretUndecryptable)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| TokenError::SecretUndecryptable)
+    }
+
+    /// Reads a ring from its JSON file.
+    pub fn load(path: &Path) -> Result<Self, TokenError> {
+        let fail = |reason: String| TokenError::KeyRingFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        let file: KeyRingFile = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
+        let ring = Self::from_keys(file.keys).map_err(|e| fail(e.to_string()))?;
+        ring.active_id().map_err(|e| fail(e.to_string()))?;
+        Ok(ring)
+    }
+
+    /// Writes the ring to `path` atomically (a temporary file renamed over
+    /// it), readable by the owner only.
+    pub fn save(&self, path: &Path) -> Result<(), TokenError> {
+        let fail = |reason: String| TokenError::KeyRingFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = serde_json::to_string_pretty(&KeyRingFile {
+            keys: self.keys.clone(),
+        })
+        .map_err(|e| fail(e.to_string()))?;
+        let tmp = path.with_extension("tmp");
+        write_private(&tmp, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
+    }
+}
+
+fn secret_aad(key_id: u32, access_key_id: &str) -> Vec<u8> {
+    let mut aad = b"secret\0".to_vec();
+    aad.extend_from_slice(&key_id.to_be_bytes());
+    aad.extend_from_slice(access_key_id.as_bytes());
+    aad
+}
+
+/// Writes a file that only its owner may read (mode 0600 on Unix).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+
+    #[test]
+    fn secrets_round_trip_and_are_bound_to_their_key_id() {
+        let ring = KeyRing::generate(NOW).expect("ring");
+        let sealed = ring.seal_secret("AKIAEXAMPLE", "s3cr3t").expect("seal");
+        assert!(!sealed.contains("s3cr3t"));
+        assert_eq!(
+            ring.open_secret("AKIAEXAMPLE", &sealed).expect("open"),
+            "s3cr3t"
+        );
+        assert!(ring.open_secret("AKIAOTHER", &sealed).is_err());
+        let other = KeyRing::generate(NOW).expect("ring");
+        assert!(other.open_secret("AKIAEXAMPLE", &sealed).is_err());
+    }
+
+    #[test]
+    fn rotation_keeps_old_keys_for_opening() {
+        let mut ring = KeyRing::generate(NOW).expect("ring");
+        let sealed = ring.seal_secret("AKIAEXAMPLE", "old").expect("seal");
+        let keep = time::Duration::hours(37);
+        let id = ring
+            .rotate(NOW + time::Duration::hours(1), keep)
+            .expect("rotate");
+        assert_eq!(ring.active_id().expect("active"), id);
+        assert_eq!(
+            ring.open_secret("AKIAEXAMPLE", &sealed).expect("open"),
+            "old"
+        );
+        // Long after, the retired key is pruned on the next rotation.
+        ring.rotate(NOW + time::Duration::hours(100), keep)
+            .expect("rotate");
+        assert!(!ring.contains(1));
+        assert_eq!(ring.keys().len(), 2);
+    }
+
+    #[test]
+    fn file_round_trip_is_private() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("keyring.json");
+        let ring = KeyRing::generate(NOW).expect("ring");
+        ring.save(&path).expect("save");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let loaded = KeyRing::load(&path).expect("load");
+        let sealed = ring.seal_secret("AKIAX", "v").expect("seal");
+        assert_eq!(loaded.open_secret("AKIAX", &sealed).expect("open"), "v");
+        assert!(!format!("{loaded:?}").contains(&ring.keys()[0].material));
+    }
+}
