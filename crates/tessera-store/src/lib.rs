@@ -1,1 +1,41 @@
-//! tessera-store
+//! The entity model and its persistence.
+//!
+//! [`Store`] is the interface the server uses; [`SqliteStore`] is the
+//! embedded default. Every write is committed before the call returns.
+
+mod error;
+mod model;
+mod sqlite;
+
+pub use error::StoreError;
+pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+
+/// Reads and writes of Tessera's entities.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Creates an account together with its root access key, atomically.
+    async fn create_account(
+        &self,
+        account: &Account,
+        root_key: &AccessKeyRecord,
+    ) -> Result<(), StoreError>;
+    /// The account with this id.
+    async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
+    /// The account with this name.
+    async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError>;
+    /// Every account, oldest first.
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// The long-term access key with this id.
+    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError>;
+    /// Records that a key was used (for `GetAccessKeyLastUsed`).
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: i64,
+        service: &str,
+        region: &str,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,161 @@
+use crate::{AccessKeyRecord, AccessKeyStatus, Account, Store, StoreError};
+use async_trait::async_trait;
+use sqlx::{
+    Row, SqlitePool,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+};
+use std::{path::Path, str::FromStr, time::Duration};
+
+/// The embedded SQLite store (WAL mode, so other processes — the CLI — may
+/// write while a server reads).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(StoreError::from)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn account_from_row(row: &SqliteRow) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
+    let status: String = row.try_get("status")?;
+    let last_used_at: Option<i64> = row.try_get("last_used_at")?;
+    let last_used_service: Option<String> = row.try_get("last_used_service")?;
+    let last_used_region: Option<String> = row.try_get("last_used_region")?;
+    Ok(AccessKeyRecord {
+        access_key_id: row.try_get("access_key_id")?,
+        account_id: row.try_get("account_id")?,
+        user_name: row.try_get("user_name")?,
+        sealed_secret: row.try_get("sealed_secret")?,
+        status: AccessKeyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Database(format!("unknown key status {status:?}")))?,
+        created_at: row.try_get("created_at")?,
+        last_used: match (last_used_at, last_used_service, last_used_region) {
+            (Some(at), Some(service), Some(region)) => Some((at, service, region)),
+            _ => None,
+        },
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_account(
+        &self,
+        account: &Account,
+        root_key: &AccessKeyRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(&account.id)
+            .bind(&account.name)
+            .bind(account.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO access_keys (access_key_id, account_id, user_name, sealed_secret, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&root_key.access_key_id)
+        .bind(&root_key.account_id)
+        .bind(&root_key.user_name)
+        .bind(&root_key.sealed_secret)
+        .bind(root_key.status.as_str())
+        .bind(root_key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        sqlx::query("SELECT id, name, created_at FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        sqlx::query("SELECT id, name, created_at FROM accounts WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        sqlx::query("SELECT id, name, created_at FROM accounts ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(account_from_row)
+            .collect()
+    }
+
+    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+        sqlx::query("SELECT * FROM access_keys WHERE access_key_id = ?")
+            .bind(access_key_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(access_key_from_row)
+            .transpose()
+    }
+
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: i64,
+        service: &str,
+        region: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE access_keys SET last_used_at = ?, last_used_service = ?, last_used_region = ?
+             WHERE access_key_id = ?",
+        )
+        .bind(at)
+        .bind(service)
+        .bind(region)
+        .bind(access_key_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+use tessera_store::{AccessKeyRecord, AccessKeyStatus, Account, SqliteStore, Store, StoreError};
+
+fn account(id: &str, name: &str) -> Account {
+    Account {
+        id: id.into(),
+        name: name.into(),
+        created_at: 1_700_000_000,
+    }
+}
+
+fn root_key(id: &str, account_id: &str) -> AccessKeyRecord {
+    AccessKeyRecord {
+        access_key_id: id.into(),
+        account_id: account_id.into(),
+        user_name: None,
+        sealed_secret: "v1:sealed".into(),
+        status: AccessKeyStatus::Active,
+        created_at: 1_700_000_000,
+        last_used: None,
+    }
+}
+
+#[tokio::test]
+async fn accounts_and_keys_persist_across_reopen() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("tessera.db");
+    {
+        let store = SqliteStore::open(&path).await.expect("open");
+        store
+            .create_account(
+                &account("123456789012", "tessera"),
+                &root_key("AKIAONE", "123456789012"),
+            )
+            .await
+            .expect("create");
+        store
+            .record_access_key_use("AKIAONE", 1_700_000_100, "sts", "us-east-1")
+            .await
+            .expect("use");
+        store.close().await;
+    }
+    let store = SqliteStore::open(&path).await.expect("reopen");
+    assert_eq!(
+        store.account("123456789012").await.expect("read"),
+        Some(account("123456789012", "tessera"))
+    );
+    assert_eq!(
+        store
+            .account_by_name("tessera")
+            .await
+            .expect("read")
+            .map(|a| a.id),
+        Some("123456789012".into())
+    );
+    let key = store
+        .access_key("AKIAONE")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        key.last_used,
+        Some((1_700_000_100, "sts".into(), "us-east-1".into()))
+    );
+    assert_eq!(store.access_key("AKIAMISSING").await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn duplicate_account_name_writes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("t.db"))
+        .await
+        .expect("open");
+    store
+        .create_account(
+            &account("111111111111", "a"),
+            &root_key("AKIAONE", "111111111111"),
+        )
+        .await
+        .expect("create");
+    let err = store
+        .create_account(
+            &account("222222222222", "a"),
+            &root_key("AKIATWO", "222222222222"),
+        )
+        .await
+        .expect_err("duplicate");
+    assert!(matches!(err, StoreError::AlreadyExists(_)), "{err:?}");
+    // The transaction rolled back: the second key was not written.
+    assert_eq!(store.access_key("AKIATWO").await.expect("read"), None);
+    assert_eq!(store.accounts().await.expect("list").len(), 1);
+}
