@@ -13,10 +13,10 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &error {
-            if db.is_unique_violation() {
-                return Self::AlreadyExists(db.message().to_string());
-            }
+        if let sqlx::Error::Database(db) = &error
+            && db.is_unique_violation()
+        {
+            return Self::AlreadyExists(db.message().to_string());
         }
         Self::Database(error.to_string())
     }
