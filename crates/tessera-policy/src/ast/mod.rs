@@ -1,0 +1,1125 @@
+//! The validated, normalised form of a policy.
+//!
+//! [`Policy::parse`] reads the text ([`crate::json`]), checks the IAM rules
+//! for the [`PolicyKind`] (size quota, which elements are allowed, operator
+//! names, principal forms…) and compiles every statement: action and
+//! resource patterns are precompiled, policy variables pre-parsed, condition
+//! values pre-typed for their operator, condition keys lower-cased.
+
+pub mod err;
+pub mod pattern;
+
+pub use err::{PolicyError, PolicyErrorCode};
+pub use pattern::{ArnPattern, Pattern, Variable, Variables};
+
+use crate::json::{
+    ConditionDocument, Located, PolicyDocument, Position, PrincipalDocument, StatementDocument,
+    StringList,
+};
+use crate::value::{Cidr, Number};
+use pattern::PatternOptions;
+use std::collections::HashSet;
+use std::fmt;
+
+/// The policy language version (`Version` element).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Version {
+    /// `2008-10-17` (also the default when `Version` is absent): no policy variables.
+    V2008_10_17,
+    /// `2012-10-17`: policy variables are substituted.
+    V2012_10_17,
+}
+
+impl Version {
+    /// The version string as written in policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V2008_10_17 => "2008-10-17",
+            Version::V2012_10_17 => "2012-10-17",
+        }
+    }
+}
+
+/// Which IAM quota a size limit enforces (it decides the error message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SizeQuota {
+    /// Customer managed policy (`PolicySize`), also used for permission boundaries.
+    ManagedPolicy,
+    /// Inline policy of a user.
+    InlineUser,
+    /// Inline policy of a role.
+    InlineRole,
+    /// Inline policy of a group.
+    InlineGroup,
+    /// Role trust policy (`ACLSizePerRole`).
+    TrustPolicy,
+    /// Session policy passed to STS.
+    SessionPolicy,
+    /// A resource-based policy with a caller-chosen limit.
+    Other,
+}
+
+/// A size quota: the maximum number of characters and how they are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SizeLimit {
+    /// Maximum size in characters.
+    pub max: usize,
+    /// Whether white space counts (IAM quotas do not count it; STS's
+    /// plaintext session-policy limit does).
+    pub count_whitespace: bool,
+    /// The quota, for the error message.
+    pub quota: SizeQuota,
+}
+
+impl SizeLimit {
+    /// Customer managed policy: 6,144 characters without white space.
+    pub const MANAGED: SizeLimit = SizeLimit::iam(6_144, SizeQuota::ManagedPolicy);
+    /// Inline user policy: 2,048 characters without white space.
+    pub const INLINE_USER: SizeLimit = SizeLimit::iam(2_048, SizeQuota::InlineUser);
+    /// Inline role policy: 10,240 characters without white space.
+    pub const INLINE_ROLE: SizeLimit = SizeLimit::iam(10_240, SizeQuota::InlineRole);
+    /// Inline group policy: 5,120 characters without white space.
+    pub const INLINE_GROUP: SizeLimit = SizeLimit::iam(5_120, SizeQuota::InlineGroup);
+    /// Role trust policy: 2,048 characters without white space (the default quota).
+    pub const TRUST: SizeLimit = SizeLimit::iam(2_048, SizeQuota::TrustPolicy);
+    /// Session policy: 2,048 characters of plaintext.
+    pub const SESSION: SizeLimit = SizeLimit {
+        max: 2_048,
+        count_whitespace: true,
+        quota: SizeQuota::SessionPolicy,
+    };
+    /// No practical limit (for resource-based policies checked elsewhere).
+    pub const UNLIMITED: SizeLimit = SizeLimit::iam(usize::MAX, SizeQuota::Other);
+
+    const fn iam(max: usize, quota: SizeQuota) -> SizeLimit {
+        SizeLimit {
+            max,
+            count_whitespace: false,
+            quota,
+        }
+    }
+
+    /// The size of `text` as this quota counts it.
+    pub fn measure(&self, text: &str) -> usize {
+        if self.count_whitespace {
+            text.chars().count()
+        } else {
+            text.chars().filter(|c| !c.is_whitespace()).count()
+        }
+    }
+
+    fn check(&self, text: &str) -> Result<(), PolicyError> {
+        // Fast path: a text shorter in bytes than the limit is within it.
+        if text.len() <= self.max {
+            return Ok(());
+        }
+        let size = self.measure(text);
+        if size <= self.max {
+            return Ok(());
+        }
+        let max = self.max;
+        let (code, message) = match self.quota {
+            SizeQuota::ManagedPolicy => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Cannot exceed quota for PolicySize: {max}"),
+            ),
+            SizeQuota::TrustPolicy => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Cannot exceed quota for ACLSizePerRole: {max}"),
+            ),
+            SizeQuota::InlineUser => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Maximum policy size of {max} bytes exceeded for user"),
+            ),
+            SizeQuota::InlineRole => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Maximum policy size of {max} bytes exceeded for role"),
+            ),
+            SizeQuota::InlineGroup => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Maximum policy size of {max} bytes exceeded for group"),
+            ),
+            SizeQuota::SessionPolicy => (
+                PolicyErrorCode::PackedPolicyTooLarge,
+                format!(
+                    "Packed policy consumes {}% of allotted space, please use smaller policy.",
+                    size.saturating_mul(100) / max.max(1)
+                ),
+            ),
+            SizeQuota::Other => (
+                PolicyErrorCode::LimitExceeded,
+                format!("Policy size {size} exceeds the limit of {max}"),
+            ),
+        };
+        Err(PolicyError {
+            code,
+            message,
+            position: None,
+            detail: Some(format!("size {size}, limit {max}")),
+        })
+    }
+}
+
+/// What a policy is used as; decides the rules and the size quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// An identity-based policy (managed, inline, or a permission boundary):
+    /// no `Principal`, `Action` and `Resource` required.
+    Identity {
+        /// The size quota.
+        limit: SizeLimit,
+    },
+    /// A role trust policy: `Principal` required, no `Resource`.
+    Trust {
+        /// The size quota.
+        limit: SizeLimit,
+    },
+    /// A session policy passed to `AssumeRole*` / `GetFederationToken`.
+    Session {
+        /// The size quota.
+        limit: SizeLimit,
+    },
+    /// Any other resource-based policy: `Principal` and `Resource` required.
+    Resource {
+        /// The size quota.
+        limit: SizeLimit,
+    },
+}
+
+impl PolicyKind {
+    /// A customer managed policy (6,144).
+    pub const fn managed() -> PolicyKind {
+        PolicyKind::Identity {
+            limit: SizeLimit::MANAGED,
+        }
+    }
+    /// A managed policy used as a permission boundary (6,144).
+    pub const fn permission_boundary() -> PolicyKind {
+        PolicyKind::managed()
+    }
+    /// An inline user policy (2,048).
+    pub const fn inline_user() -> PolicyKind {
+        PolicyKind::Identity {
+            limit: SizeLimit::INLINE_USER,
+        }
+    }
+    /// An inline role policy (10,240).
+    pub const fn inline_role() -> PolicyKind {
+        PolicyKind::Identity {
+            limit: SizeLimit::INLINE_ROLE,
+        }
+    }
+    /// An inline group policy (5,120).
+    pub const fn inline_group() -> PolicyKind {
+        PolicyKind::Identity {
+            limit: SizeLimit::INLINE_GROUP,
+        }
+    }
+    /// A role trust policy (2,048 by default).
+    pub const fn trust() -> PolicyKind {
+        PolicyKind::Trust {
+            limit: SizeLimit::TRUST,
+        }
+    }
+    /// A session policy (2,048).
+    pub const fn session() -> PolicyKind {
+        PolicyKind::Session {
+            limit: SizeLimit::SESSION,
+        }
+    }
+    /// A resource-based policy without a size quota.
+    pub const fn resource() -> PolicyKind {
+        PolicyKind::Resource {
+            limit: SizeLimit::UNLIMITED,
+        }
+    }
+
+    /// The size quota of this kind.
+    pub fn limit(&self) -> SizeLimit {
+        match *self {
+            PolicyKind::Identity { limit }
+            | PolicyKind::Trust { limit }
+            | PolicyKind::Session { limit }
+            | PolicyKind::Resource { limit } => limit,
+        }
+    }
+
+    fn has_principal(&self) -> bool {
+        matches!(self, PolicyKind::Trust { .. } | PolicyKind::Resource { .. })
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Effect {
+    /// `"Effect": "Allow"`
+    Allow,
+    /// `"Effect": "Deny"`
+    Deny,
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        })
+    }
+}
+
+/// A parsed, validated policy, ready to evaluate; serializes back to JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    document: PolicyDocument,
+    version: Version,
+    kind: PolicyKind,
+    statements: Vec<Statement>,
+}
+
+impl serde::Serialize for Policy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.document.serialize(s)
+    }
+}
+
+/// `Action` / `NotAction`: case-insensitive patterns over `service:action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionSet {
+    /// `NotAction` rather than `Action`.
+    pub negated: bool,
+    /// Lower-cased patterns.
+    pub patterns: Vec<Pattern>,
+}
+
+/// `Resource` / `NotResource`: ARN patterns, case-sensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSet {
+    /// `NotResource` rather than `Resource`.
+    pub negated: bool,
+    /// The patterns (policy variables resolved at evaluation).
+    pub patterns: Vec<ArnPattern>,
+}
+
+/// One `AWS` principal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AwsPrincipal {
+    /// `"AWS": "*"`: every AWS principal.
+    Any,
+    /// An account: `123456789012` or `arn:aws:iam::123456789012:root`.
+    Account(String),
+    /// A user, role, assumed-role session or federated-user ARN.
+    Arn(String),
+}
+
+/// `Principal` / `NotPrincipal`, normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrincipalSet {
+    /// `NotPrincipal` rather than `Principal`.
+    pub negated: bool,
+    /// `"Principal": "*"`: everyone, including anonymous callers.
+    pub any: bool,
+    /// `AWS` principals.
+    pub aws: Vec<AwsPrincipal>,
+    /// `Service` principals, lower-cased.
+    pub services: Vec<String>,
+    /// `Federated` principals (OIDC provider host or SAML/OIDC provider ARN).
+    pub federated: Vec<String>,
+    /// `CanonicalUser` ids.
+    pub canonical_users: Vec<String>,
+}
+
+/// A condition operator without its qualifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum BaseOperator {
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    NumericEquals,
+    NumericNotEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateNotEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    NotIpAddress,
+    ArnEquals,
+    ArnLike,
+    ArnNotEquals,
+    ArnNotLike,
+    Null,
+}
+
+const OPERATORS: [(&str, BaseOperator); 27] = [
+    ("StringEquals", BaseOperator::StringEquals),
+    ("StringNotEquals", BaseOperator::StringNotEquals),
+    (
+        "StringEqualsIgnoreCase",
+        BaseOperator::StringEqualsIgnoreCase,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        BaseOperator::StringNotEqualsIgnoreCase,
+    ),
+    ("StringLike", BaseOperator::StringLike),
+    ("StringNotLike", BaseOperator::StringNotLike),
+    ("NumericEquals", BaseOperator::NumericEquals),
+    ("NumericNotEquals", BaseOperator::NumericNotEquals),
+    ("NumericLessThan", BaseOperator::NumericLessThan),
+    ("NumericLessThanEquals", BaseOperator::NumericLessThanEquals),
+    ("NumericGreaterThan", BaseOperator::NumericGreaterThan),
+    (
+        "NumericGreaterThanEquals",
+        BaseOperator::NumericGreaterThanEquals,
+    ),
+    ("DateEquals", BaseOperator::DateEquals),
+    ("DateNotEquals", BaseOperator::DateNotEquals),
+    ("DateLessThan", BaseOperator::DateLessThan),
+    ("DateLessThanEquals", BaseOperator::DateLessThanEquals),
+    ("DateGreaterThan", BaseOperator::DateGreaterThan),
+    ("DateGreaterThanEquals", BaseOperator::DateGreaterThanEquals),
+    ("Bool", BaseOperator::Bool),
+    ("BinaryEquals", BaseOperator::BinaryEquals),
+    ("IpAddress", BaseOperator::IpAddress),
+    ("NotIpAddress", BaseOperator::NotIpAddress),
+    ("ArnEquals", BaseOperator::ArnEquals),
+    ("ArnLike", BaseOperator::ArnLike),
+    ("ArnNotEquals", BaseOperator::ArnNotEquals),
+    ("ArnNotLike", BaseOperator::ArnNotLike),
+    ("Null", BaseOperator::Null),
+];
+
+impl BaseOperator {
+    /// The operator's name as written in policies.
+    pub fn name(self) -> &'static str {
+        OPERATORS
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("Null")
+    }
+
+    /// Negated operators (`StringNotEquals`, `NotIpAddress`, …) are true when
+    /// no value matches, and true when the key is absent.
+    pub fn is_negated(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+
+    /// Whether policy variables are substituted in this operator's values.
+    pub fn supports_variables(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringEquals
+                | StringNotEquals
+                | StringEqualsIgnoreCase
+                | StringNotEqualsIgnoreCase
+                | StringLike
+                | StringNotLike
+                | Bool
+                | ArnEquals
+                | ArnLike
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+}
+
+/// `ForAllValues:` / `ForAnyValue:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetOperator {
+    /// Every context value must match (true when the key is absent).
+    ForAllValues,
+    /// At least one context value must match (false when the key is absent).
+    ForAnyValue,
+}
+
+/// A full condition operator: set qualifier, base operator, `IfExists`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Operator {
+    /// `ForAllValues:` / `ForAnyValue:` prefix.
+    pub set: Option<SetOperator>,
+    /// The base operator.
+    pub base: BaseOperator,
+    /// `…IfExists` suffix: true when the key is absent.
+    pub if_exists: bool,
+}
+
+impl Operator {
+    /// Reads an operator name such as `ForAnyValue:StringLikeIfExists`.
+    pub fn parse(name: &str) -> Option<Operator> {
+        let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
+            (Some(SetOperator::ForAllValues), r)
+        } else if let Some(r) = name.strip_prefix("ForAnyValue:") {
+            (Some(SetOperator::ForAnyValue), r)
+        } else {
+            (None, name)
+        };
+        let (base_name, if_exists) = match rest.strip_suffix("IfExists") {
+            Some(b) => (b, true),
+            None => (rest, false),
+        };
+        let base = OPERATORS
+            .iter()
+            .find(|(n, _)| *n == base_name)
+            .map(|(_, op)| *op)?;
+        if if_exists && base == BaseOperator::Null {
+            return None;
+        }
+        Some(Operator {
+            set,
+            base,
+            if_exists,
+        })
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.set {
+            Some(SetOperator::ForAllValues) => f.write_str("ForAllValues:")?,
+            Some(SetOperator::ForAnyValue) => f.write_str("ForAnyValue:")?,
+            None => {}
+        }
+        f.write_str(self.base.name())?;
+        if self.if_exists {
+            f.write_str("IfExists")?;
+        }
+        Ok(())
+    }
+}
+
+/// A condition value compiled for its operator.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ValueMatcher {
+    /// String operators (and `Bool`, lower-cased): pattern with variables.
+    Text(Pattern),
+    /// ARN operators.
+    Arn(ArnPattern),
+    /// Numeric operators; `None` if the value is not a number (never matches).
+    Number(Option<Number>),
+    /// Date operators; `None` if the value is not a date.
+    Date(Option<i128>),
+    /// IP operators; `None` if the value is not an address or CIDR.
+    Ip(Option<Cidr>),
+    /// `BinaryEquals`: base64 text compared exactly.
+    Binary(String),
+    /// `Null`: `true` (key absent) / `false` (key present).
+    Null(Option<bool>),
+}
+
+/// One condition: operator, key and values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The operator.
+    pub operator: Operator,
+    /// The key as written.
+    pub key: String,
+    pub(crate) key_lc: String,
+    pub(crate) values: Vec<ValueMatcher>,
+}
+
+/// A compiled statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Zero-based position in the policy's statement list.
+    pub index: usize,
+    /// `Sid`, if any.
+    pub sid: Option<String>,
+    /// `Effect`.
+    pub effect: Effect,
+    /// `Action` / `NotAction`.
+    pub actions: ActionSet,
+    /// `Resource` / `NotResource` (absent in trust policies).
+    pub resources: Option<ResourceSet>,
+    /// `Principal` / `NotPrincipal` (absent in identity policies).
+    pub principals: Option<PrincipalSet>,
+    /// Conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+}
+
+fn syntax(pos: Position, detail: impl Into<String>) -> PolicyError {
+    PolicyError::malformed("Syntax errors in policy.", Some(pos)).with_detail(detail)
+}
+
+fn legacy(pos: Position, detail: impl Into<String>) -> PolicyError {
+    PolicyError::malformed("The policy failed legacy parsing", Some(pos)).with_detail(detail)
+}
+
+impl Policy {
+    /// Parses and validates a policy text for its kind (size quota first,
+    /// then JSON syntax, then IAM rules).
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        kind.limit().check(text)?;
+        let doc = PolicyDocument::parse(text).map_err(|e| syntax(e.pos, e.detail))?;
+        Policy::from_document(doc, kind)
+    }
+
+    /// Validates and compiles an already-read document (no size check).
+    pub fn from_document(
+        document: PolicyDocument,
+        kind: PolicyKind,
+    ) -> Result<Policy, PolicyError> {
+        let version = match &document.version {
+            None => Version::V2008_10_17,
+            Some(v) if v.value == "2012-10-17" => Version::V2012_10_17,
+            Some(v) if v.value == "2008-10-17" => Version::V2008_10_17,
+            Some(v) => {
+                return Err(legacy(
+                    v.pos,
+                    format!(
+                        "Version must be \"2012-10-17\" or \"2008-10-17\", not \"{}\"",
+                        v.value
+                    ),
+                ));
+            }
+        };
+        let Some(stmts) = &document.statement else {
+            return Err(PolicyError::malformed(
+                "Missing required field Statement",
+                Some(document.pos),
+            ));
+        };
+        let mut statements = Vec::with_capacity(stmts.value.as_slice().len());
+        let mut sids = HashSet::new();
+        for (index, st) in stmts.value.as_slice().iter().enumerate() {
+            let compiled = compile_statement(st, index, version, kind)?;
+            if let Some(sid) = &st.sid {
+                if !sid.value.is_empty() && !sids.insert(sid.value.clone()) {
+                    return Err(PolicyError::malformed(
+                        "Statement IDs (SID) in a single policy must be unique.",
+                        Some(sid.pos),
+                    ));
+                }
+            }
+            statements.push(compiled);
+        }
+        Ok(Policy {
+            document,
+            version,
+            kind,
+            statements,
+        })
+    }
+
+    /// The compiled statements, in document order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The language version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The kind the policy was validated as.
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    /// `Id`, if any.
+    pub fn id(&self) -> Option<&str> {
+        self.document.id.as_ref().map(|i| i.value.as_str())
+    }
+
+    /// The document as written (for serialization).
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+
+    /// Compact JSON text of the policy.
+    pub fn to_json(&self) -> String {
+        self.document.to_json()
+    }
+
+    /// Indented JSON text of the policy.
+    pub fn to_json_pretty(&self) -> String {
+        self.document.to_json_pretty()
+    }
+}
+
+fn compile_statement(
+    st: &StatementDocument,
+    index: usize,
+    version: Version,
+    kind: PolicyKind,
+) -> Result<Statement, PolicyError> {
+    let sid = match &st.sid {
+        Some(s) => {
+            if !matches!(kind, PolicyKind::Resource { .. })
+                && !s.value.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(PolicyError::malformed(
+                    "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*",
+                    Some(s.pos),
+                ));
+            }
+            Some(s.value.clone())
+        }
+        None => None,
+    };
+    let effect = match &st.effect {
+        None => {
+            return Err(PolicyError::malformed(
+                "Missing required field Effect",
+                Some(st.pos),
+            ));
+        }
+        Some(e) if e.value == "Allow" => Effect::Allow,
+        Some(e) if e.value == "Deny" => Effect::Deny,
+        Some(e) => {
+            return Err(legacy(
+                e.pos,
+                format!("Effect must be \"Allow\" or \"Deny\", not \"{}\"", e.value),
+            ));
+        }
+    };
+
+    // Principal rules.
+    let principals = match (&st.principal, &st.not_principal) {
+        (Some(p), Some(_)) => {
+            return Err(PolicyError::malformed(
+                "Statement cannot contain both Principal and NotPrincipal.",
+                Some(p.pos),
+            ));
+        }
+        (Some(p), None) | (None, Some(p)) if !kind.has_principal() => {
+            return Err(PolicyError::malformed(
+                "Policy document should not specify a principal.",
+                Some(p.pos),
+            ));
+        }
+        (Some(p), None) => Some(compile_principal(p, false)?),
+        (None, Some(p)) => Some(compile_principal(p, true)?),
+        (None, None) if kind.has_principal() => {
+            return Err(PolicyError::malformed(
+                "Missing required field Principal",
+                Some(st.pos),
+            ));
+        }
+        (None, None) => None,
+    };
+
+    // Actions.
+    let actions = match (&st.action, &st.not_action) {
+        (Some(a), Some(_)) => {
+            return Err(PolicyError::malformed(
+                "Statement cannot contain both Action and NotAction.",
+                Some(a.pos),
+            ));
+        }
+        (Some(a), None) => compile_actions(a, false)?,
+        (None, Some(a)) => compile_actions(a, true)?,
+        (None, None) => {
+            return Err(PolicyError::malformed(
+                "Policy statement must contain actions.",
+                Some(st.pos),
+            ));
+        }
+    };
+
+    // Resources.
+    let variables = version == Version::V2012_10_17;
+    let resources = match (&st.resource, &st.not_resource) {
+        (Some(r), _) | (None, Some(r)) if matches!(kind, PolicyKind::Trust { .. }) => {
+            let field = if st.resource.is_some() {
+                "Resource"
+            } else {
+                "NotResource"
+            };
+            return Err(PolicyError::malformed(
+                format!("Has prohibited field {field}"),
+                Some(r.pos),
+            ));
+        }
+        (Some(r), Some(_)) => {
+            return Err(PolicyError::malformed(
+                "Statement cannot contain both Resource and NotResource.",
+                Some(r.pos),
+            ));
+        }
+        (Some(r), None) => Some(compile_resources(r, false, variables)?),
+        (None, Some(r)) => Some(compile_resources(r, true, variables)?),
+        (None, None) if matches!(kind, PolicyKind::Trust { .. }) => None,
+        (None, None) => {
+            return Err(PolicyError::malformed(
+                "Policy statement must contain resources.",
+                Some(st.pos),
+            ));
+        }
+    };
+
+    let conditions = match &st.condition {
+        Some(c) => compile_conditions(c, variables)?,
+        None => Vec::new(),
+    };
+
+    Ok(Statement {
+        index,
+        sid,
+        effect,
+        actions,
+        resources,
+        principals,
+        conditions,
+    })
+}
+
+const VENDOR_MESSAGE: &str =
+    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+
+fn compile_actions(list: &Located<StringList>, negated: bool) -> Result<ActionSet, PolicyError> {
+    let items = list.value.as_slice();
+    if items.is_empty() {
+        return Err(PolicyError::malformed(
+            "Policy statement must contain actions.",
+            Some(list.pos),
+        ));
+    }
+    let mut patterns = Vec::with_capacity(items.len());
+    for a in items {
+        let text = a.value.as_str();
+        if text != "*" {
+            let Some((vendor, name)) = text.split_once(':') else {
+                return Err(PolicyError::malformed(VENDOR_MESSAGE, Some(a.pos))
+                    .with_detail(format!("action \"{text}\"")));
+            };
+            if name.contains(':') {
+                return Err(PolicyError::malformed(
+                    "Actions/Condition can contain only one colon.",
+                    Some(a.pos),
+                )
+                .with_detail(format!("action \"{text}\"")));
+            }
+            let valid_char =
+                |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?' | '.');
+            if vendor.is_empty() || !vendor.chars().all(valid_char) || !name.chars().all(valid_char)
+            {
+                return Err(PolicyError::malformed(
+                    format!("Action {text} is not a valid action"),
+                    Some(a.pos),
+                ));
+            }
+        }
+        patterns.push(Pattern::compile(
+            text,
+            PatternOptions {
+                wildcards: true,
+                variables: false,
+                lowercase: true,
+            },
+        ));
+    }
+    Ok(ActionSet { negated, patterns })
+}
+
+fn compile_resources(
+    list: &Located<StringList>,
+    negated: bool,
+    variables: bool,
+) -> Result<ResourceSet, PolicyError> {
+    let items = list.value.as_slice();
+    if items.is_empty() {
+        return Err(PolicyError::malformed(
+            "Policy statement must contain resources.",
+            Some(list.pos),
+        ));
+    }
+    let mut patterns = Vec::with_capacity(items.len());
+    for r in items {
+        let text = r.value.as_str();
+        if text != "*" && !text.starts_with("arn:") {
+            return Err(PolicyError::malformed(
+                format!("Resource {text} must be in ARN format or \"*\"."),
+                Some(r.pos),
+            ));
+        }
+        patterns.push(ArnPattern::compile(
+            text,
+            PatternOptions {
+                wildcards: true,
+                variables,
+                lowercase: false,
+            },
+        ));
+    }
+    Ok(ResourceSet { negated, patterns })
+}
+
+fn invalid_principal(kind: &str, value: &str, pos: Position) -> PolicyError {
+    PolicyError::malformed(
+        format!("Invalid principal in policy: \"{kind}\":\"{value}\""),
+        Some(pos),
+    )
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Normalises one `AWS` principal value, or `None` if AWS would reject it.
+pub(crate) fn parse_aws_principal(value: &str) -> Option<AwsPrincipal> {
+    if value == "*" {
+        return Some(AwsPrincipal::Any);
+    }
+    if is_account_id(value) {
+        return Some(AwsPrincipal::Account(value.to_string()));
+    }
+    if value.contains('*') || value.contains('?') {
+        return None;
+    }
+    let mut parts = value.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(res)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if partition.is_empty() || !region.is_empty() || !is_account_id(account) || res.is_empty() {
+        return None;
+    }
+    let ok = match service {
+        "iam" => {
+            if res == "root" {
+                return Some(AwsPrincipal::Account(account.to_string()));
+            }
+            let name_after = |prefix: &str| {
+                res.strip_prefix(prefix)
+                    .is_some_and(|n| !n.is_empty() && !n.ends_with('/'))
+            };
+            name_after("user/") || name_after("role/")
+        }
+        "sts" => {
+            if let Some(rest) = res.strip_prefix("assumed-role/") {
+                matches!(rest.split_once('/'), Some((r, s)) if !r.is_empty() && !s.is_empty())
+            } else if let Some(name) = res.strip_prefix("federated-user/") {
+                !name.is_empty()
+            } else {
+                false
+            }
+        }
+        _ => false,
+    };
+    ok.then(|| AwsPrincipal::Arn(value.to_string()))
+}
+
+fn compile_principal(
+    p: &Located<PrincipalDocument>,
+    negated: bool,
+) -> Result<PrincipalSet, PolicyError> {
+    let mut set = PrincipalSet {
+        negated,
+        ..Default::default()
+    };
+    match &p.value {
+        PrincipalDocument::Str(s) if s == "*" => set.any = true,
+        PrincipalDocument::Str(s) => return Err(invalid_principal("AWS", s, p.pos)),
+        PrincipalDocument::Map(entries) => {
+            if entries.is_empty() {
+                return Err(PolicyError::malformed(
+                    "Invalid principal in policy",
+                    Some(p.pos),
+                ));
+            }
+            for e in entries {
+                let kind = e.kind.value.as_str();
+                let values = e.values.as_slice();
+                if values.is_empty() {
+                    return Err(invalid_principal(kind, "", e.kind.pos));
+                }
+                for v in values {
+                    let text = v.value.as_str();
+                    if text.trim().is_empty() {
+                        return Err(invalid_principal(kind, text, v.pos));
+                    }
+                    match kind {
+                        "AWS" => match parse_aws_principal(text) {
+                            Some(a) => set.aws.push(a),
+                            None => return Err(invalid_principal(kind, text, v.pos)),
+                        },
+                        "Service" => {
+                            if text.contains(char::is_whitespace) {
+                                return Err(invalid_principal(kind, text, v.pos));
+                            }
+                            set.services.push(text.to_ascii_lowercase());
+                        }
+                        "Federated" => set.federated.push(text.to_string()),
+                        "CanonicalUser" => set.canonical_users.push(text.to_string()),
+                        _ => return Err(invalid_principal(kind, text, e.kind.pos)),
+                    }
+                }
+            }
+        }
+    }
+    Ok(set)
+}
+
+fn compile_conditions(
+    c: &Located<ConditionDocument>,
+    variables: bool,
+) -> Result<Vec<Condition>, PolicyError> {
+    let mut out = Vec::new();
+    for block in &c.value.blocks {
+        let op_name = block.operator.value.as_str();
+        let Some(operator) = Operator::parse(op_name) else {
+            return Err(PolicyError::malformed(
+                format!("Invalid Condition type : {op_name}"),
+                Some(block.operator.pos),
+            ));
+        };
+        for entry in &block.entries {
+            let key = entry.key.value.as_str();
+            let Some((vendor, name)) = key.split_once(':') else {
+                return Err(PolicyError::malformed(VENDOR_MESSAGE, Some(entry.key.pos))
+                    .with_detail(format!("condition key \"{key}\"")));
+            };
+            if vendor.is_empty() || name.is_empty() {
+                return Err(PolicyError::malformed(
+                    format!("Condition key {key} is not valid"),
+                    Some(entry.key.pos),
+                ));
+            }
+            let vars = variables && operator.base.supports_variables();
+            let values = entry
+                .values
+                .as_slice()
+                .iter()
+                .map(|v| compile_value(operator.base, &v.value.as_text(), vars))
+                .collect();
+            out.push(Condition {
+                operator,
+                key: key.to_string(),
+                key_lc: key.to_ascii_lowercase(),
+                values,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn compile_value(op: BaseOperator, text: &str, variables: bool) -> ValueMatcher {
+    use BaseOperator::*;
+    let opts = |wildcards, lowercase| PatternOptions {
+        wildcards,
+        variables,
+        lowercase,
+    };
+    match op {
+        StringEquals | StringNotEquals => {
+            ValueMatcher::Text(Pattern::compile(text, opts(false, false)))
+        }
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
+            ValueMatcher::Text(Pattern::compile(text, opts(false, true)))
+        }
+        StringLike | StringNotLike => ValueMatcher::Text(Pattern::compile(text, opts(true, false))),
+        Bool => ValueMatcher::Text(Pattern::compile(text, opts(false, true))),
+        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => {
+            ValueMatcher::Arn(ArnPattern::compile(text, opts(true, false)))
+        }
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => ValueMatcher::Number(Number::parse(text)),
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => ValueMatcher::Date(crate::value::parse_date(text)),
+        IpAddress | NotIpAddress => ValueMatcher::Ip(Cidr::parse(text)),
+        BinaryEquals => ValueMatcher::Binary(text.to_string()),
+        Null => ValueMatcher::Null(match text.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        Policy::parse(text, kind)
+    }
+
+    #[test]
+    fn identity_policy_rejects_principal() {
+        let e = parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#,
+            PolicyKind::managed(),
+        )
+        .expect_err("principal");
+        assert_eq!(e.message, "Policy document should not specify a principal.");
+        assert_eq!(
+            e.position,
+            Some(Position {
+                line: 1,
+                column: 67
+            })
+        );
+    }
+
+    #[test]
+    fn operators_parse() {
+        let op = Operator::parse("ForAnyValue:StringLikeIfExists").expect("valid");
+        assert_eq!(op.set, Some(SetOperator::ForAnyValue));
+        assert!(op.if_exists);
+        assert_eq!(op.to_string(), "ForAnyValue:StringLikeIfExists");
+        assert!(Operator::parse("StringEqualz").is_none());
+        assert!(Operator::parse("NullIfExists").is_none());
+    }
+
+    #[test]
+    fn size_limits() {
+        let big = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::{}"}}}}"#,
+            "a".repeat(2100)
+        );
+        let e = parse(&big, PolicyKind::inline_user()).expect_err("too big");
+        assert_eq!(e.code, PolicyErrorCode::LimitExceeded);
+        assert!(parse(&big, PolicyKind::managed()).is_ok());
+        let e = parse(&big, PolicyKind::session()).expect_err("too big");
+        assert_eq!(e.code, PolicyErrorCode::PackedPolicyTooLarge);
+    }
+
+    #[test]
+    fn principals_normalise() {
+        assert_eq!(
+            parse_aws_principal("arn:aws:iam::123456789012:root"),
+            Some(AwsPrincipal::Account("123456789012".into()))
+        );
+        assert!(parse_aws_principal("arn:aws:iam::123456789012:user/*").is_none());
+        assert!(parse_aws_principal("arn:aws:s3:::bucket").is_none());
+        assert!(parse_aws_principal("arn:aws:sts::123456789012:assumed-role/R/s").is_some());
+    }
+}
