@@ -75,8 +75,9 @@ pub struct Authentication {
 
 impl Authentication {
     /// Checks the request time against `now`: within 15 minutes either way
-    /// for the header form; between signing time (less the skew) and
-    /// `X-Amz-Expires` later for a presigned URL.
+    /// for the header form; for a presigned URL, from signing time (less the
+    /// skew) until `X-Amz-Expires` later, and never more than 15 minutes
+    /// after signing (STS's own limit for presigned requests).
     pub fn check_time(&self, now: OffsetDateTime) -> Result<(), SigV4Error> {
         let earliest = now - MAX_CLOCK_SKEW;
         let latest = now + MAX_CLOCK_SKEW;
@@ -98,7 +99,8 @@ impl Authentication {
                 }
             }
             AuthenticationForm::Presigned { expires } => {
-                if now > self.timestamp + time::Duration::seconds(expires) {
+                let lifetime = time::Duration::seconds(expires).min(MAX_CLOCK_SKEW);
+                if now > self.timestamp + lifetime {
                     return Err(SigV4Error::PresignedExpired);
                 }
             }
