@@ -1,1 +1,76 @@
-//! tessera-server
+//! The Tessera HTTP service: the AWS Query protocol in and out,
+//! authentication of every request, authorization of every call, and the STS
+//! actions as plain functions over a [`Caller`] and the [`AppState`].
+
+mod auth;
+mod authz;
+mod caller;
+mod data_dir;
+mod error;
+mod http;
+mod keys;
+mod params;
+mod sts;
+mod xml;
+
+pub use caller::Caller;
+pub use data_dir::{DataDir, NewAccount, SetupError};
+pub use error::AwsError;
+pub use http::{router, serve};
+pub use keys::KeyRingHandle;
+
+use std::sync::Arc;
+use tessera_store::Store;
+use tessera_token::Clock;
+
+/// The longest any session lives (GetSessionToken / GetFederationToken:
+/// 36 hours); retired token keys are kept at least this long.
+pub const MAX_SESSION_LIFETIME: time::Duration = time::Duration::hours(36);
+
+/// What every request handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    keys: Arc<KeyRingHandle>,
+    clock: Arc<dyn Clock>,
+    partition: String,
+}
+
+impl AppState {
+    /// State over a store, a key ring and a clock, in partition `aws`.
+    pub fn new(store: Arc<dyn Store>, keys: Arc<KeyRingHandle>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                keys,
+                clock,
+                partition: "aws".to_string(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The key ring.
+    pub fn keys(&self) -> &KeyRingHandle {
+        &self.inner.keys
+    }
+
+    /// The current time.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The ARN partition.
+    pub fn partition(&self) -> &str {
+        &self.inner.partition
+    }
+}

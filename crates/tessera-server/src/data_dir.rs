@@ -1,0 +1,311 @@
+//! The data directory: the SQLite store, the key ring and the root
+//! credentials file, and the bootstrap that creates them.
+
+use crate::{KeyRingHandle, MAX_SESSION_LIFETIME};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+use tessera_store::{AccessKeyRecord, AccessKeyStatus, Account, SqliteStore, Store, StoreError};
+use tessera_token::{
+    AccessKeyKind, KeyRing, TokenError, new_access_key_id, new_account_id, new_secret_access_key,
+};
+use thiserror::Error;
+use time::OffsetDateTime;
+
+const DATABASE: &str = "tessera.db";
+const KEY_RING: &str = "keyring.json";
+const ROOT_CREDENTIALS: &str = "root-credentials";
+/// The name of the account the bootstrap creates (profile `tessera-root`).
+pub const DEFAULT_ACCOUNT_NAME: &str = "tessera";
+
+/// Why the data directory could not be set up or used.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    /// `init` on a directory that already holds Tessera's files.
+    #[error("{0} already holds a Tessera data directory; refusing to overwrite it")]
+    AlreadyInitialized(String),
+    /// The directory has no store yet.
+    #[error("{0} is not an initialized Tessera data directory (run `tessera init`)")]
+    NotInitialized(String),
+    /// The store exists but its key ring is gone.
+    #[error("{0} is missing while the store exists; restore it from a backup")]
+    MissingKeyRing(String),
+    /// An account name that is taken or malformed.
+    #[error("invalid account name {0:?}: {1}")]
+    AccountName(String, &'static str),
+    /// File system failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The key ring failed.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// An account just created, and where its root secret was written.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// The account id.
+    pub account_id: String,
+    /// The account name.
+    pub name: String,
+    /// The root access key id.
+    pub access_key_id: String,
+    /// The credentials file holding the secret.
+    pub credentials_file: PathBuf,
+}
+
+/// A Tessera data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
+    move |source| SetupError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+impl DataDir {
+    /// The directory at `root` (not touched until used).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.root.join(DATABASE)
+    }
+
+    /// The key ring file.
+    pub fn key_ring_path(&self) -> PathBuf {
+        self.root.join(KEY_RING)
+    }
+
+    /// The shared-credentials file with the root users' keys.
+    pub fn credentials_path(&self) -> PathBuf {
+        self.root.join(ROOT_CREDENTIALS)
+    }
+
+    fn has_tessera_files(&self) -> bool {
+        self.database_path().exists() || self.key_ring_path().exists()
+    }
+
+    fn create_root(&self) -> Result<(), SetupError> {
+        std::fs::create_dir_all(&self.root).map_err(io_error(&self.root))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_error(&self.root))?;
+        }
+        Ok(())
+    }
+
+    /// Creates a new data directory: key ring, store, the default account
+    /// and its root key. Refuses a directory that already holds Tessera's
+    /// files.
+    pub async fn init(&self, now: OffsetDateTime) -> Result<NewAccount, SetupError> {
+        if self.has_tessera_files() {
+            return Err(SetupError::AlreadyInitialized(
+                self.root.display().to_string(),
+            ));
+        }
+        let (store, keys) = self.open_or_create(now).await?;
+        let account = self.bootstrap_if_empty(&store, &keys, now).await?;
+        store.close().await;
+        account.ok_or_else(|| SetupError::AlreadyInitialized(self.root.display().to_string()))
+    }
+
+    /// Opens the directory, creating and bootstrapping it on first use.
+    /// Returns the store, the key ring, and the account the bootstrap made
+    /// (`None` when the directory was already set up).
+    pub async fn open_or_bootstrap(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(SqliteStore, KeyRingHandle, Option<NewAccount>), SetupError> {
+        let (store, keys) = self.open_or_create(now).await?;
+        let created = self.bootstrap_if_empty(&store, &keys, now).await?;
+        Ok((store, keys, created))
+    }
+
+    /// Opens an existing directory.
+    pub async fn open(&self) -> Result<(SqliteStore, KeyRingHandle), SetupError> {
+        if !self.database_path().exists() || !self.key_ring_path().exists() {
+            return Err(SetupError::NotInitialized(self.root.display().to_string()));
+        }
+        let keys = KeyRingHandle::from_file(self.key_ring_path())?;
+        let store = SqliteStore::open(&self.database_path()).await?;
+        Ok((store, keys))
+    }
+
+    /// The key ring is written before anything it seals, so a bootstrap cut
+    /// short resumes on the next start instead of leaving undecryptable keys.
+    async fn open_or_create(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(SqliteStore, KeyRingHandle), SetupError> {
+        self.create_root()?;
+        let ring_path = self.key_ring_path();
+        if !ring_path.exists() {
+            if self.database_path().exists() {
+                // Secrets in the store were sealed by the lost ring: never
+                // replace it silently.
+                return Err(SetupError::MissingKeyRing(ring_path.display().to_string()));
+            }
+            KeyRing::generate(now)?.save(&ring_path)?;
+        }
+        let keys = KeyRingHandle::from_file(ring_path)?;
+        let store = SqliteStore::open(&self.database_path()).await?;
+        Ok((store, keys))
+    }
+
+    async fn bootstrap_if_empty(
+        &self,
+        store: &SqliteStore,
+        keys: &KeyRingHandle,
+        now: OffsetDateTime,
+    ) -> Result<Option<NewAccount>, SetupError> {
+        if !store.accounts().await?.is_empty() {
+            return Ok(None);
+        }
+        self.create_account(store, keys, DEFAULT_ACCOUNT_NAME, now)
+            .await
+            .map(Some)
+    }
+
+    /// Creates an account with a root access key and appends profile
+    /// `[NAME-root]` to the credentials file.
+    pub async fn create_account(
+        &self,
+        store: &dyn Store,
+        keys: &KeyRingHandle,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<NewAccount, SetupError> {
+        validate_account_name(name)?;
+        if store.account_by_name(name).await?.is_some() {
+            return Err(SetupError::AccountName(
+                name.to_string(),
+                "an account of that name exists",
+            ));
+        }
+        let account_id = loop {
+            let id = new_account_id()?;
+            if store.account(&id).await?.is_none() {
+                break id;
+            }
+        };
+        let access_key_id = new_access_key_id(AccessKeyKind::LongTerm, &account_id)?;
+        let secret = new_secret_access_key()?;
+        let sealed_secret = keys.current().seal_secret(&access_key_id, &secret)?;
+        let account = Account {
+            id: account_id.clone(),
+            name: name.to_string(),
+            created_at: now.unix_timestamp(),
+        };
+        let key = AccessKeyRecord {
+            access_key_id: access_key_id.clone(),
+            account_id: account_id.clone(),
+            user_name: None,
+            sealed_secret,
+            status: AccessKeyStatus::Active,
+            created_at: now.unix_timestamp(),
+            last_used: None,
+        };
+        store
+            .create_account(&account, &key)
+            .await
+            .map_err(|e| match e {
+                StoreError::AlreadyExists(_) => {
+                    SetupError::AccountName(name.to_string(), "an account of that name exists")
+                }
+                other => SetupError::Store(other),
+            })?;
+        let credentials_file = self.credentials_path();
+        append_profile(
+            &credentials_file,
+            &format!("{name}-root"),
+            &access_key_id,
+            &secret,
+        )?;
+        Ok(NewAccount {
+            account_id,
+            name: name.to_string(),
+            access_key_id,
+            credentials_file,
+        })
+    }
+
+    /// Adds a new active token key; older keys keep verifying what they
+    /// minted until it has expired.
+    pub fn rotate_keys(&self, now: OffsetDateTime) -> Result<u32, SetupError> {
+        let path = self.key_ring_path();
+        if !path.exists() {
+            return Err(SetupError::NotInitialized(self.root.display().to_string()));
+        }
+        let mut ring = KeyRing::load(&path)?;
+        // Keep retired keys a little longer than the longest session.
+        let id = ring.rotate(now, MAX_SESSION_LIFETIME + time::Duration::hours(1))?;
+        ring.save(&path)?;
+        Ok(id)
+    }
+}
+
+fn validate_account_name(name: &str) -> Result<(), SetupError> {
+    let ok = (1..=50).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(SetupError::AccountName(
+            name.to_string(),
+            "use 1 to 50 letters, digits, '-', '_' or '.'",
+        ))
+    }
+}
+
+/// Appends a profile in the AWS shared-credentials format to a file kept
+/// readable by its owner only.
+fn append_profile(
+    path: &Path,
+    profile: &str,
+    access_key_id: &str,
+    secret: &str,
+) -> Result<(), SetupError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_error(path))?;
+    let separator = if file.metadata().map(|m| m.len()).unwrap_or(0) > 0 {
+        "\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{separator}[{profile}]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}\n"
+    );
+    file.write_all(text.as_bytes()).map_err(io_error(path))?;
+    file.sync_all().map_err(io_error(path))
+}

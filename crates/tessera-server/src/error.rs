@@ -1,0 +1,150 @@
+//! AWS errors: code, message and HTTP status, mapped in one place.
+
+use axum::http::StatusCode;
+use std::borrow::Cow;
+use tessera_sigv4::SigV4Error;
+use tessera_store::StoreError;
+
+/// An error as AWS returns it in `<ErrorResponse>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The AWS error code, e.g. `InvalidClientTokenId`.
+    pub code: Cow<'static, str>,
+    /// The human-readable message.
+    pub message: String,
+}
+
+impl AwsError {
+    /// An error with any code and status.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// `Sender` for the client's mistakes, `Receiver` for the server's.
+    pub fn fault_type(&self) -> &'static str {
+        if self.status.is_server_error() {
+            "Receiver"
+        } else {
+            "Sender"
+        }
+    }
+
+    /// No signature at all on an action that needs one.
+    pub fn missing_authentication_token() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        )
+    }
+
+    /// Unknown or unusable access key id or security token.
+    pub fn invalid_client_token_id() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    }
+
+    /// A session token past its expiry.
+    pub fn expired_token() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )
+    }
+
+    /// The `Action` parameter is absent.
+    pub fn missing_action() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MissingAction",
+            "The request is missing an action or a required parameter.",
+        )
+    }
+
+    /// No such action in this version of the API.
+    pub fn invalid_action(action: &str, version: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidAction",
+            format!("Could not find operation {action} for version {version}"),
+        )
+    }
+
+    /// A required parameter is missing (`Version`).
+    pub fn missing_parameter(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MissingParameter",
+            format!("The request must contain the parameter {name}"),
+        )
+    }
+
+    /// A request member fails its constraint, in AWS's wording.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
+    }
+
+    /// A single member constraint violation: `1 validation error detected: …`.
+    pub fn constraint(member: &str, value: Option<&str>, constraint: &str) -> Self {
+        let value = match value {
+            Some(v) => format!("'{v}'"),
+            None => "null".to_string(),
+        };
+        Self::validation(format!(
+            "1 validation error detected: Value {value} at '{member}' failed to satisfy constraint: {constraint}"
+        ))
+    }
+
+    /// The caller is not allowed to do this.
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+    }
+
+    /// The server failed; details are logged, never returned.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
+    }
+}
+
+impl From<SigV4Error> for AwsError {
+    fn from(error: SigV4Error) -> Self {
+        let message = error.to_string();
+        match error {
+            SigV4Error::Incomplete(_) | SigV4Error::UnsupportedAlgorithm(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "IncompleteSignature", message)
+            }
+            SigV4Error::BadScope(_)
+            | SigV4Error::SignatureExpired { .. }
+            | SigV4Error::SignatureNotYetCurrent { .. }
+            | SigV4Error::PresignedExpired
+            | SigV4Error::SignatureMismatch => {
+                Self::new(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", message)
+            }
+        }
+    }
+}
+
+impl From<StoreError> for AwsError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        Self::internal()
+    }
+}

@@ -1,0 +1,175 @@
+//! The HTTP front: one listener for STS (and later IAM), AWS Query protocol
+//! in, XML out, a request id on every response.
+
+use crate::{
+    AppState, AwsError, Caller, auth,
+    params::Params,
+    sts,
+    xml::{self, STS_NAMESPACE},
+};
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use std::{future::Future, net::SocketAddr, time::Duration};
+use tessera_sigv4::HttpRequest;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+/// The largest request body accepted (session policies and SAML assertions
+/// fit well within it).
+const MAX_BODY: usize = 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(handle)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", value);
+    }
+    response
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = AwsError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("Request body must be at most {MAX_BODY} bytes."),
+            );
+            return xml_response(
+                error.status,
+                xml::error(STS_NAMESPACE, &error, &request_id),
+                &request_id,
+            );
+        }
+    };
+    let outcome = process(&state, &parts, &body).await;
+    let (status, text, action) = match outcome {
+        Ok((action, result)) => (
+            StatusCode::OK,
+            xml::response(action, STS_NAMESPACE, result, &request_id),
+            action.to_string(),
+        ),
+        Err((action, error)) => (
+            error.status,
+            xml::error(STS_NAMESPACE, &error, &request_id),
+            action,
+        ),
+    };
+    tracing::info!(
+        request_id = %request_id,
+        peer = %peer.ip(),
+        method = %parts.method,
+        action = %action,
+        status = status.as_u16(),
+        "request"
+    );
+    xml_response(status, text, &request_id)
+}
+
+type Outcome = Result<(&'static str, Vec<xml::Xml>), (String, AwsError)>;
+
+async fn process(state: &AppState, parts: &axum::http::request::Parts, body: &Bytes) -> Outcome {
+    let query = parts.uri.query().unwrap_or("");
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let fail = |action: &str| {
+        let action = action.to_string();
+        move |error: AwsError| (action, error)
+    };
+    let params = Params::from_request(query, content_type, body).map_err(fail("-"))?;
+    let action_name = params.get("Action").unwrap_or("-").to_string();
+    let http_request = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body,
+    };
+    let authentication = tessera_sigv4::parse(&http_request)
+        .map_err(AwsError::from)
+        .map_err(fail(&action_name))?;
+
+    let caller: Option<Caller> = match &authentication {
+        Some(auth) => {
+            if auth.scope.service != "sts" {
+                return Err(fail(&action_name)(AwsError::new(
+                    StatusCode::FORBIDDEN,
+                    "SignatureDoesNotMatch",
+                    "Credential should be scoped to correct service: 'sts'.",
+                )));
+            }
+            Some(
+                auth::authenticate(state, &http_request, auth)
+                    .await
+                    .map_err(fail(&action_name))?,
+            )
+        }
+        None if sts::Action::allows_anonymous(&action_name) => None,
+        None => return Err(fail(&action_name)(AwsError::missing_authentication_token())),
+    };
+
+    let Some(name) = params.get("Action") else {
+        return Err(fail("-")(AwsError::missing_action()));
+    };
+    let Some(version) = params.get("Version") else {
+        return Err(fail(name)(AwsError::missing_parameter("Version")));
+    };
+    let action = match sts::Action::from_name(name) {
+        Some(action) if version == sts::VERSION => action,
+        _ => return Err(fail(name)(AwsError::invalid_action(name, version))),
+    };
+    let Some(caller) = caller else {
+        return Err(fail(name)(AwsError::missing_authentication_token()));
+    };
+    let result = sts::dispatch(state, &caller, action, &params)
+        .await
+        .map_err(fail(name))?;
+    Ok((action.name(), result))
+}

@@ -1,0 +1,128 @@
+//! Query-protocol input: the parameters of the query string and of a
+//! form-encoded body, in one list.
+
+use crate::AwsError;
+
+/// A request's parameters, in the order received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// Collects the query string's parameters and, for a form-encoded body,
+    /// the body's.
+    pub fn from_request(
+        query: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Self, AwsError> {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let is_form = content_type
+            .map(|ct| {
+                ct.split(';').next().is_some_and(|mime| {
+                    mime.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
+            })
+            .unwrap_or(false);
+        if is_form {
+            if std::str::from_utf8(body).is_err() {
+                return Err(AwsError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "MalformedQueryString",
+                    "The request body is not valid UTF-8 form data.",
+                ));
+            }
+            pairs.extend(form_urlencoded::parse(body).into_owned());
+        }
+        Ok(Self { pairs })
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a required member, or AWS's `Member must not be null`.
+    pub fn required(&self, name: &str, member: &str) -> Result<&str, AwsError> {
+        self.get(name)
+            .ok_or_else(|| AwsError::constraint(member, None, "Member must not be null"))
+    }
+
+    /// An optional integer member within `min..=max`.
+    pub fn integer(
+        &self,
+        name: &str,
+        member: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, AwsError> {
+        let Some(text) = self.get(name) else {
+            return Ok(None);
+        };
+        let value: i64 = text.trim().parse().map_err(|_| {
+            AwsError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "MalformedInput",
+                format!("Invalid value for parameter {name}: '{text}' is not an integer."),
+            )
+        })?;
+        if value < min {
+            return Err(AwsError::constraint(
+                member,
+                Some(text),
+                &format!("Member must have value greater than or equal to {min}"),
+            ));
+        }
+        if value > max {
+            return Err(AwsError::constraint(
+                member,
+                Some(text),
+                &format!("Member must have value less than or equal to {max}"),
+            ));
+        }
+        Ok(Some(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_and_form_body_are_merged() {
+        let p = Params::from_request(
+            "Action=GetCallerIdentity",
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"Version=2011-06-15&Name=a+b%2Bc",
+        )
+        .expect("params");
+        assert_eq!(p.get("Action"), Some("GetCallerIdentity"));
+        assert_eq!(p.get("Version"), Some("2011-06-15"));
+        assert_eq!(p.get("Name"), Some("a b+c"));
+    }
+
+    #[test]
+    fn other_bodies_are_not_parameters() {
+        let p = Params::from_request("", Some("application/json"), b"Action=X").expect("params");
+        assert_eq!(p.get("Action"), None);
+    }
+
+    #[test]
+    fn integers_are_range_checked() {
+        let p = Params::from_request("DurationSeconds=100", None, b"").expect("params");
+        let err = p
+            .integer("DurationSeconds", "durationSeconds", 900, 129_600)
+            .expect_err("too small");
+        assert_eq!(
+            err.message,
+            "1 validation error detected: Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        );
+    }
+}

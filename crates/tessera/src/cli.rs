@@ -1,0 +1,233 @@
+//! The command line: `serve`, `init`, `account create`, `keys rotate`.
+
+use crate::config::FileConfig;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use tessera_server::{AppState, DataDir};
+use tessera_token::{Clock, SystemClock};
+
+const DEFAULT_DATA_DIR: &str = "./tessera-data";
+const DEFAULT_LISTEN: &str = "127.0.0.1:9440";
+
+/// Tessera: a self-hosted, AWS-compatible Security Token Service.
+///
+/// Point an unmodified AWS client at it with `--endpoint-url` or
+/// `AWS_ENDPOINT_URL_STS`.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand shares.
+#[derive(Debug, Args)]
+struct Common {
+    /// The data directory: SQLite store, key ring and root credentials
+    /// [default: ./tessera-data].
+    #[arg(long, env = "TESSERA_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// A TOML configuration file (keys: data-dir, listen, log-format).
+    #[arg(long, env = "TESSERA_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the STS API; on first start with an empty data directory,
+    /// bootstrap it (store, key ring, an account and its root key written to
+    /// DIR/root-credentials).
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// The address to listen on [default: 127.0.0.1:9440].
+        #[arg(long, env = "TESSERA_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        /// The log format [default: text].
+        #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
+        log_format: Option<LogFormat>,
+    },
+    /// Create a new data directory without serving; refuses to overwrite one.
+    Init {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Manage accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Manage the token key ring.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account with its own root key; prints the account id and
+    /// appends profile [NAME-root] to DIR/root-credentials. Works while a
+    /// server runs on the same data directory.
+    Create {
+        /// The account's name (letters, digits, '-', '_', '.').
+        name: String,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new active token key. Tokens minted under older keys keep
+    /// verifying until they expire; running servers pick the new key up.
+    Rotate {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+impl Common {
+    fn resolve(&self) -> Result<(FileConfig, DataDir), String> {
+        let file = FileConfig::load(self.config.as_deref())?;
+        let dir = self
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        Ok((file, DataDir::new(dir)))
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve {
+            common,
+            listen,
+            log_format,
+        } => {
+            let (file, dir) = common.resolve()?;
+            let format = match (log_format, file.log_format.as_deref()) {
+                (Some(format), _) => format,
+                (None, Some(text)) => {
+                    LogFormat::from_str(text, true).map_err(|e| format!("log-format: {e}"))?
+                }
+                (None, None) => LogFormat::Text,
+            };
+            init_logging(format);
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+            let addr: SocketAddr = listen
+                .parse()
+                .map_err(|e| format!("--listen {listen}: {e}"))?;
+            serve(dir, addr, clock).await
+        }
+        Command::Init { common } => {
+            let (_, dir) = common.resolve()?;
+            let account = dir.init(clock.now()).await.map_err(|e| e.to_string())?;
+            println!("initialized {}", dir.root().display());
+            println!("account {} ({})", account.account_id, account.name);
+            println!(
+                "root credentials: {} (profile [{}-root])",
+                account.credentials_file.display(),
+                account.name
+            );
+            Ok(())
+        }
+        Command::Account {
+            command: AccountCommand::Create { name, common },
+        } => {
+            let (_, dir) = common.resolve()?;
+            let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+            let account = dir
+                .create_account(&store, &keys, &name, clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("{}", account.account_id);
+            eprintln!(
+                "root credentials appended to {} as profile [{}-root]",
+                account.credentials_file.display(),
+                account.name
+            );
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { common },
+        } => {
+            let (_, dir) = common.resolve()?;
+            let id = dir.rotate_keys(clock.now()).map_err(|e| e.to_string())?;
+            println!("new active token key {id}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(dir: DataDir, addr: SocketAddr, clock: SystemClock) -> Result<(), String> {
+    let (store, keys, created) = dir
+        .open_or_bootstrap(clock.now())
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(account) = created {
+        tracing::info!(
+            account_id = %account.account_id,
+            credentials_file = %account.credentials_file.display(),
+            profile = %format!("{}-root", account.name),
+            "bootstrapped a new data directory; root credentials written"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
+    let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock));
+    tessera_server::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,29 @@
+//! The optional TOML configuration file. Command-line options and
+//! `TESSERA_*` variables take precedence over it; it takes precedence over
+//! the defaults.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The keys a configuration file may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    /// The data directory.
+    pub data_dir: Option<PathBuf>,
+    /// The listen address of `serve`.
+    pub listen: Option<String>,
+    /// `text` or `json` logs.
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads `path`, or the empty configuration when no file is given.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
