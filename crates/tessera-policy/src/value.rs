@@ -60,10 +60,12 @@ impl Number {
 /// seconds (`aws:EpochTime`).
 pub fn parse_date(s: &str) -> Option<i128> {
     let t = s.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'-') && !t.contains("--") {
-        if let Ok(secs) = t.parse::<i64>() {
-            return Some(i128::from(secs) * 1_000_000_000);
-        }
+    if !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        && !t.contains("--")
+        && let Ok(secs) = t.parse::<i64>()
+    {
+        return Some(i128::from(secs) * 1_000_000_000);
     }
     parse_iso8601(t)
 }

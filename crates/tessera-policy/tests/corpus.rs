@@ -17,8 +17,7 @@
 use serde_json::{Value, json};
 use std::path::Path;
 use tessera_policy::{
-    AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, ResourcePolicyKind,
-    decide,
+    AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, ResourcePolicyKind, decide,
 };
 
 const DEFAULT_USER: &str = "arn:aws:iam::111122223333:user/alice";
@@ -38,7 +37,11 @@ fn kind(name: &str) -> PolicyKind {
 }
 
 /// A policy entry: a full document, a single statement, or {id, document}.
-fn policy_entry(v: &Value, default_id: String, kind: PolicyKind) -> Result<(String, Policy), String> {
+fn policy_entry(
+    v: &Value,
+    default_id: String,
+    kind: PolicyKind,
+) -> Result<(String, Policy), String> {
     let (id, doc) = match (v.get("id"), v.get("document")) {
         (Some(id), Some(doc)) => (id.as_str().unwrap_or_default().to_string(), doc.clone()),
         _ => (default_id, v.clone()),
@@ -135,15 +138,27 @@ fn run_decision(case: &Value) -> Result<(), String> {
     let ctx = context(case)?;
     let mut identity = Vec::new();
     for (i, v) in list(case, "identity").into_iter().enumerate() {
-        identity.push(policy_entry(v, format!("identity-{i}"), PolicyKind::managed())?);
+        identity.push(policy_entry(
+            v,
+            format!("identity-{i}"),
+            PolicyKind::managed(),
+        )?);
     }
     let mut boundary = Vec::new();
     for (i, v) in list(case, "boundary").into_iter().enumerate() {
-        boundary.push(policy_entry(v, format!("boundary-{i}"), PolicyKind::permission_boundary())?);
+        boundary.push(policy_entry(
+            v,
+            format!("boundary-{i}"),
+            PolicyKind::permission_boundary(),
+        )?);
     }
     let mut session = Vec::new();
     for (i, v) in list(case, "session").into_iter().enumerate() {
-        session.push(policy_entry(v, format!("session-{i}"), PolicyKind::session())?);
+        session.push(policy_entry(
+            v,
+            format!("session-{i}"),
+            PolicyKind::session(),
+        )?);
     }
     let resource = match (case.get("trust"), case.get("resource_policy")) {
         (Some(t), _) => Some((
@@ -198,7 +213,11 @@ fn run_decision(case: &Value) -> Result<(), String> {
                 )
             })
             .collect();
-        let want: Vec<String> = want.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        let want: Vec<String> = want
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         if got != want {
             return Err(format!("expected statements {want:?}, got {got:?}"));
         }
@@ -234,36 +253,41 @@ fn run_condition(case: &Value) -> Result<(), String> {
 }
 
 fn run_parse(case: &Value) -> Result<(), String> {
-    let k = kind(case.get("kind").and_then(Value::as_str).unwrap_or("managed"));
+    let k = kind(
+        case.get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("managed"),
+    );
     let text = match (case.get("text"), case.get("document")) {
         (Some(Value::String(t)), _) => t.clone(),
         (_, Some(doc)) => serde_json::to_string_pretty(doc).map_err(|e| e.to_string())?,
         _ => return Err("parse case needs text or document".into()),
     };
+    let text = expand_placeholders(&text);
     let result = Policy::parse(&text, k);
     if let Some(err) = case.get("expect_error") {
         let e = match result {
             Ok(_) => return Err("expected an error, the policy was accepted".into()),
             Err(e) => e,
         };
-        if let Some(code) = err.get("code").and_then(Value::as_str) {
-            if e.code.as_str() != code {
-                return Err(format!("expected code {code}, got {e}"));
-            }
+        if let Some(code) = err.get("code").and_then(Value::as_str)
+            && e.code.as_str() != code
+        {
+            return Err(format!("expected code {code}, got {e}"));
         }
-        if let Some(msg) = err.get("message").and_then(Value::as_str) {
-            if e.message != msg {
-                return Err(format!("expected message {msg:?}, got {e}"));
-            }
+        if let Some(msg) = err.get("message").and_then(Value::as_str)
+            && e.message != msg
+        {
+            return Err(format!("expected message {msg:?}, got {e}"));
         }
         for (field, got) in [
             ("line", e.position.map(|p| p.line)),
             ("column", e.position.map(|p| p.column)),
         ] {
-            if let Some(want) = err.get(field).and_then(Value::as_u64) {
-                if got.map(u64::from) != Some(want) {
-                    return Err(format!("expected {field} {want}, got {e}"));
-                }
+            if let Some(want) = err.get(field).and_then(Value::as_u64)
+                && got.map(u64::from) != Some(want)
+            {
+                return Err(format!("expected {field} {want}, got {e}"));
             }
         }
         Ok(())
@@ -276,6 +300,40 @@ fn run_parse(case: &Value) -> Result<(), String> {
         }
         Ok(())
     }
+}
+
+/// Replaces `{PAD:n}` with n letters `a` and `{WS:n}` with n spaces, so
+/// size-limit cases stay short in the corpus.
+fn expand_placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let parsed = tail.find('}').and_then(|end| {
+            let inner = &tail[1..end];
+            let (tag, n) = inner.split_once(':')?;
+            let n: usize = n.parse().ok()?;
+            let fill = match tag {
+                "PAD" => "a",
+                "WS" => " ",
+                _ => return None,
+            };
+            Some((fill.repeat(n), end + 1))
+        });
+        match parsed {
+            Some((fill, used)) => {
+                out.push_str(&fill);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('{');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -295,7 +353,10 @@ fn corpus() {
         let doc: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()));
         let cases = doc["cases"].as_array().expect("cases array");
-        let fname = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        let fname = file
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
         for (i, case) in cases.iter().enumerate() {
             total += 1;
             let name = case["name"].as_str().unwrap_or("?");
@@ -323,5 +384,8 @@ fn corpus() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(total >= 250, "the corpus must hold at least 250 cases, it has {total}");
+    assert!(
+        total >= 250,
+        "the corpus must hold at least 250 cases, it has {total}"
+    );
 }

@@ -606,13 +606,14 @@ impl Policy {
         let mut sids = HashSet::new();
         for (index, st) in stmts.value.as_slice().iter().enumerate() {
             let compiled = compile_statement(st, index, version, kind)?;
-            if let Some(sid) = &st.sid {
-                if !sid.value.is_empty() && !sids.insert(sid.value.clone()) {
-                    return Err(PolicyError::malformed(
-                        "Statement IDs (SID) in a single policy must be unique.",
-                        Some(sid.pos),
-                    ));
-                }
+            if let Some(sid) = &st.sid
+                && !sid.value.is_empty()
+                && !sids.insert(sid.value.clone())
+            {
+                return Err(PolicyError::malformed(
+                    "Statement IDs (SID) in a single policy must be unique.",
+                    Some(sid.pos),
+                ));
             }
             statements.push(compiled);
         }

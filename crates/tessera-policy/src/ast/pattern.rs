@@ -186,18 +186,19 @@ impl Pattern {
         let mut lit = String::new();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
-            if opts.variables && rest.starts_with("${") {
-                if let Some((tok, used)) = parse_variable(&rest[2..], opts.lowercase) {
-                    match tok {
-                        VarToken::Escape(ch) => lit.push(ch),
-                        VarToken::Var(v) => {
-                            push_lit(&mut pieces, &mut lit);
-                            pieces.push(Piece::Var(v));
-                        }
+            if opts.variables
+                && rest.starts_with("${")
+                && let Some((tok, used)) = parse_variable(&rest[2..], opts.lowercase)
+            {
+                match tok {
+                    VarToken::Escape(ch) => lit.push(ch),
+                    VarToken::Var(v) => {
+                        push_lit(&mut pieces, &mut lit);
+                        pieces.push(Piece::Var(v));
                     }
-                    rest = &rest[2 + used..];
-                    continue;
                 }
+                rest = &rest[2 + used..];
+                continue;
             }
             if opts.wildcards && c == '*' {
                 push_lit(&mut pieces, &mut lit);
@@ -276,10 +277,10 @@ impl Pattern {
                     while segs.len() < max {
                         match rest.find(':') {
                             Some(k) => {
-                                if k > 0 {
-                                    if let Some(cur) = segs.last_mut() {
-                                        cur.push(Piece::Lit(rest[..k].to_string()));
-                                    }
+                                if k > 0
+                                    && let Some(cur) = segs.last_mut()
+                                {
+                                    cur.push(Piece::Lit(rest[..k].to_string()));
                                 }
                                 segs.push(Vec::new());
                                 rest = &rest[k + 1..];
@@ -287,10 +288,10 @@ impl Pattern {
                             None => break,
                         }
                     }
-                    if !rest.is_empty() {
-                        if let Some(cur) = segs.last_mut() {
-                            cur.push(Piece::Lit(rest.to_string()));
-                        }
+                    if !rest.is_empty()
+                        && let Some(cur) = segs.last_mut()
+                    {
+                        cur.push(Piece::Lit(rest.to_string()));
                     }
                 }
                 other => {

@@ -526,12 +526,18 @@ pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
                 )
             }
         } else {
-            (
-                DecisionEffect::ImplicitDeny,
-                implicit_reason(identity_allow, boundary_allow, session_allow),
-                false,
-                false,
-            )
+            // A grant through the role (or the federated user's IAM user)
+            // failed only because a boundary or session policy limited it.
+            let via_role = matches!(
+                resource_match,
+                Some(PrincipalMatch::ViaRole | PrincipalMatch::ViaUser)
+            );
+            let reason = if via_role && !identity_allow {
+                implicit_reason(true, boundary_allow, session_allow)
+            } else {
+                implicit_reason(identity_allow, boundary_allow, session_allow)
+            };
+            (DecisionEffect::ImplicitDeny, reason, false, false)
         }
     } else if !identity_path {
         let r = implicit_reason(identity_allow, boundary_allow, session_allow);

@@ -401,10 +401,10 @@ impl RequestContext {
         if !matches!(principal.kind, PrincipalKind::Service { .. }) {
             keys.insert("aws:PrincipalType", principal.principal_type());
         }
-        if principal.kind == PrincipalKind::User {
-            if let Some(name) = principal.arn.rsplit('/').next() {
-                keys.insert("aws:username", name.to_string());
-            }
+        if principal.kind == PrincipalKind::User
+            && let Some(name) = principal.arn.rsplit('/').next()
+        {
+            keys.insert("aws:username", name.to_string());
         }
         RequestContext {
             action_lc: action.to_lowercase(),
@@ -613,10 +613,10 @@ pub fn match_principal(set: &PrincipalSet, p: &Principal) -> Option<PrincipalMat
         }
         _ => {}
     }
-    if let Some(c) = &p.canonical_user {
-        if set.canonical_users.iter().any(|u| u == c) {
-            best = better(best, PrincipalMatch::Direct);
-        }
+    if let Some(c) = &p.canonical_user
+        && set.canonical_users.iter().any(|u| u == c)
+    {
+        best = better(best, PrincipalMatch::Direct);
     }
     best
 }
