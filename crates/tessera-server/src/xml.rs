@@ -4,6 +4,7 @@
 use crate::AwsError;
 use quick_xml::{
     Writer,
+    escape::partial_escape,
     events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event},
 };
 use std::borrow::Cow;
@@ -36,7 +37,8 @@ fn write_node(writer: &mut Writer<Vec<u8>>, node: &Xml) -> std::io::Result<()> {
     match node {
         Xml::Text(name, value) => {
             writer.write_event(Event::Start(BytesStart::new(name.as_ref())))?;
-            writer.write_event(Event::Text(BytesText::new(value)))?;
+            // Text content needs only `<`, `>` and `&` escaped; quotes stay as AWS writes them.
+            writer.write_event(Event::Text(BytesText::from_escaped(partial_escape(value))))?;
             writer.write_event(Event::End(BytesEnd::new(name.as_ref())))?;
         }
         Xml::Node(name, children) => {
@@ -110,7 +112,7 @@ mod tests {
             vec![Xml::text("Arn", "<a&b>\"")],
             "req-1",
         );
-        assert!(body.contains("<Arn>&lt;a&amp;b&gt;&quot;</Arn>"), "{body}");
+        assert!(body.contains("<Arn>&lt;a&amp;b&gt;\"</Arn>"), "{body}");
         assert!(body.contains("<GetCallerIdentityResult>"));
         assert!(body.contains("<RequestId>req-1</RequestId>"));
     }

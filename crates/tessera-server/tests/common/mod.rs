@@ -1,0 +1,316 @@
+//! A real Tessera server on a free port with a temporary data directory and
+//! a clock the test moves; requests signed by the independent `aws-sigv4`.
+
+#![allow(dead_code)]
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{
+    SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+};
+use aws_sigv4::sign::v4;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tessera_server::{AppState, DataDir, KeyRingHandle};
+use tessera_store::SqliteStore;
+use tessera_token::{Clock, ManualClock};
+use time::{OffsetDateTime, macros::datetime};
+use tokio::sync::oneshot;
+
+pub const START: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+
+/// Credentials a test signs with.
+#[derive(Debug, Clone)]
+pub struct Creds {
+    pub access_key_id: String,
+    pub secret: String,
+    pub token: Option<String>,
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub clock: ManualClock,
+    pub data: DataDir,
+    pub root: Creds,
+    pub account_id: String,
+    _dir: Option<tempfile::TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    pub client: reqwest::Client,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Reads `[profile]` from a shared-credentials file.
+pub fn profile(data: &DataDir, profile: &str) -> Creds {
+    let text = std::fs::read_to_string(data.credentials_path()).expect("credentials file");
+    let mut section = None;
+    let (mut id, mut secret) = (None, None);
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = Some(line.trim_matches(|c| c == '[' || c == ']').to_string());
+        } else if section.as_deref() == Some(profile) {
+            if let Some((k, v)) = line.split_once('=') {
+                match k.trim() {
+                    "aws_access_key_id" => id = Some(v.trim().to_string()),
+                    "aws_secret_access_key" => secret = Some(v.trim().to_string()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Creds {
+        access_key_id: id.expect("key id"),
+        secret: secret.expect("secret"),
+        token: None,
+    }
+}
+
+impl TestServer {
+    /// A new server on a new data directory.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let mut server = Self::start_on(data, ManualClock::new(START)).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server over an existing (or new) data directory and clock.
+    pub async fn start_on(data: DataDir, clock: ManualClock) -> Self {
+        let (store, keys, created) = data
+            .open_or_bootstrap(clock.now())
+            .await
+            .expect("bootstrap");
+        let account_id = match created {
+            Some(account) => account.account_id,
+            None => tessera_store::Store::accounts(&store)
+                .await
+                .expect("accounts")[0]
+                .id
+                .clone(),
+        };
+        let root = profile(&data, "tessera-root");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone()));
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(tessera_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            clock,
+            data,
+            root,
+            account_id,
+            _dir: None,
+            shutdown: Some(tx),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// A second server process over the same data directory (its own store
+    /// connection and key ring handle), sharing the clock.
+    pub async fn sibling(&self) -> Self {
+        let (store, keys) = self.data.open().await.expect("open");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(
+            Arc::new(store),
+            Arc::new(keys),
+            Arc::new(self.clock.clone()),
+        );
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(tessera_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            clock: self.clock.clone(),
+            data: self.data.clone(),
+            root: self.root.clone(),
+            account_id: self.account_id.clone(),
+            _dir: None,
+            shutdown: Some(tx),
+            client: self.client.clone(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// POSTs a form-encoded STS call signed at the server's clock time.
+    pub async fn call(&self, creds: &Creds, params: &[(&str, &str)]) -> (u16, String) {
+        self.call_at(creds, params, self.clock.now(), "sts").await
+    }
+
+    /// POSTs a form-encoded call signed at `at` for `service`.
+    pub async fn call_at(
+        &self,
+        creds: &Creds,
+        params: &[(&str, &str)],
+        at: OffsetDateTime,
+        service: &str,
+    ) -> (u16, String) {
+        let body = form(params);
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(self.url())
+            .header("host", self.addr.to_string())
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(body.clone().into_bytes())
+            .expect("request");
+        sign_request(&mut request, creds, at, service, false);
+        self.send(request).await
+    }
+
+    /// A presigned GET URL for `params`.
+    pub fn presigned_url(
+        &self,
+        creds: &Creds,
+        params: &[(&str, &str)],
+        at: OffsetDateTime,
+    ) -> String {
+        let mut request = http::Request::builder()
+            .method("GET")
+            .uri(format!("{}?{}", self.url(), form(params)))
+            .header("host", self.addr.to_string())
+            .body(Vec::new())
+            .expect("request");
+        sign_request(&mut request, creds, at, "sts", true);
+        request.uri().to_string()
+    }
+
+    pub async fn send(&self, request: http::Request<Vec<u8>>) -> (u16, String) {
+        let (parts, body) = request.into_parts();
+        let mut builder = self.client.request(parts.method, parts.uri.to_string());
+        for (name, value) in &parts.headers {
+            if name != "host" {
+                builder = builder.header(name, value);
+            }
+        }
+        let response = builder.body(body).send().await.expect("send");
+        let status = response.status().as_u16();
+        assert!(
+            response.headers().contains_key("x-amzn-requestid"),
+            "every response has a request id"
+        );
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let response = self.client.get(url).send().await.expect("send");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// GetSessionToken with `creds`; returns the new credentials.
+    pub async fn session_token(&self, creds: &Creds, duration: Option<&str>) -> Creds {
+        let mut params = vec![("Action", "GetSessionToken"), ("Version", "2011-06-15")];
+        if let Some(d) = duration {
+            params.push(("DurationSeconds", d));
+        }
+        let (status, body) = self.call(creds, &params).await;
+        assert_eq!(status, 200, "{body}");
+        Creds {
+            access_key_id: tag(&body, "AccessKeyId"),
+            secret: tag(&body, "SecretAccessKey"),
+            token: Some(tag(&body, "SessionToken")),
+        }
+    }
+}
+
+pub fn form(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                tessera_sigv4::uri_encode(k),
+                tessera_sigv4::uri_encode(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn sign_request(
+    request: &mut http::Request<Vec<u8>>,
+    creds: &Creds,
+    at: OffsetDateTime,
+    service: &str,
+    presigned: bool,
+) {
+    let identity = Credentials::new(
+        &creds.access_key_id,
+        &creds.secret,
+        creds.token.clone(),
+        None,
+        "test",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    if presigned {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(60));
+    }
+    let system_time = std::time::UNIX_EPOCH + Duration::from_secs(at.unix_timestamp() as u64);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name(service)
+        .time(system_time)
+        .settings(settings)
+        .build()
+        .expect("params")
+        .into();
+    let uri = request.uri().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_string()))
+        .collect();
+    let body = request.body().clone();
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        &uri,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(&body),
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    instructions.apply_to_request_http1x(request);
+}
+
+/// The text of the first `<name>` element.
+pub fn tag(body: &str, name: &str) -> String {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = body
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{name}> in {body}"))
+        + open.len();
+    let end = body[start..].find(&close).expect("closing tag") + start;
+    body[start..end].to_string()
+}
+
+/// Opens the store directly, as another process would.
+pub async fn open_store(data: &DataDir) -> (SqliteStore, KeyRingHandle) {
+    data.open().await.expect("open")
+}
