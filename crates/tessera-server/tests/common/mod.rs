@@ -53,13 +53,13 @@ pub fn profile(data: &DataDir, profile: &str) -> Creds {
         let line = line.trim();
         if line.starts_with('[') {
             section = Some(line.trim_matches(|c| c == '[' || c == ']').to_string());
-        } else if section.as_deref() == Some(profile) {
-            if let Some((k, v)) = line.split_once('=') {
-                match k.trim() {
-                    "aws_access_key_id" => id = Some(v.trim().to_string()),
-                    "aws_secret_access_key" => secret = Some(v.trim().to_string()),
-                    _ => {}
-                }
+        } else if section.as_deref() == Some(profile)
+            && let Some((k, v)) = line.split_once('=')
+        {
+            match k.trim() {
+                "aws_access_key_id" => id = Some(v.trim().to_string()),
+                "aws_secret_access_key" => secret = Some(v.trim().to_string()),
+                _ => {}
             }
         }
     }
