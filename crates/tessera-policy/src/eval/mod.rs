@@ -17,9 +17,36 @@ use crate::ast::{
     ValueMatcher, Variables,
 };
 use crate::value::{Number, parse_date};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+
+/// FNV-1a: condition key names are short, and SipHash dominates lookups.
+/// The number of keys is bounded by the request size, so flooding is moot.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type KeyMap = HashMap<String, ContextValue, BuildHasherDefault<Fnv>>;
 
 /// What kind of principal makes the request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -324,7 +351,7 @@ impl From<Vec<&str>> for ContextValue {
 /// Condition keys of a request; names are case-insensitive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContextKeys {
-    map: HashMap<String, ContextValue>,
+    map: KeyMap,
 }
 
 impl ContextKeys {
@@ -725,7 +752,11 @@ fn matches_any(c: &Condition, v: &str, ctx: &RequestContext) -> bool {
     let op = c.operator.base;
     match op {
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | Bool => {
-            let lc = v.to_lowercase();
+            let lc: Cow<'_, str> = if v.chars().any(char::is_uppercase) {
+                Cow::Owned(v.to_lowercase())
+            } else {
+                Cow::Borrowed(v)
+            };
             c.values
                 .iter()
                 .any(|pv| matches!(pv, ValueMatcher::Text(p) if p.matches(&lc, &ctx.keys)))
