@@ -183,10 +183,14 @@ impl Serialize for ConditionValue {
         match self {
             ConditionValue::String(v) => s.serialize_str(v),
             ConditionValue::Bool(b) => s.serialize_bool(*b),
-            ConditionValue::Number(n) => match n.parse::<serde_json::Number>() {
-                Ok(num) => num.serialize(s),
-                Err(_) => s.serialize_str(n),
-            },
+            // Numbers are written back exactly as they were read (the reader
+            // checked the JSON number grammar), so sizes and values never drift.
+            ConditionValue::Number(n) => {
+                match serde_json::value::RawValue::from_string(n.clone()) {
+                    Ok(raw) => raw.serialize(s),
+                    Err(_) => s.serialize_str(n),
+                }
+            }
         }
     }
 }
@@ -551,7 +555,7 @@ mod tests {
 
     #[test]
     fn round_trips_shape() {
-        let text = r#"{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":["s3:Get*"],"Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":true}}}}"#;
+        let text = r#"{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":["s3:Get*"],"Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":1e1},"Bool":{"aws:SecureTransport":true}}}}"#;
         let doc = PolicyDocument::parse(text).expect("parses");
         assert_eq!(doc.to_json(), text);
     }
