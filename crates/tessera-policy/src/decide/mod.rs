@@ -597,3 +597,66 @@ fn implicit_reason(identity: bool, boundary: bool, session: bool) -> DecisionRea
         DecisionReason::NoAllow
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PolicyKind, Principal};
+
+    fn policy(text: &str, kind: PolicyKind) -> Policy {
+        Policy::parse(text, kind).expect("valid policy")
+    }
+
+    #[test]
+    fn explanation_names_policy_and_sid() {
+        let p = policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":"s3:Get*","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}"#,
+            PolicyKind::managed(),
+        );
+        let user = Principal::user("arn:aws:iam::111122223333:user/alice").expect("user");
+        let ctx = RequestContext::new(user.clone(), "s3:GetObject", "arn:aws:s3:::public/x");
+        let d = decide(
+            &AuthorizationRequest::new(&ctx).identity("arn:aws:iam::111122223333:policy/p", &p),
+        );
+        assert!(d.is_allowed());
+        assert_eq!(d.reason, DecisionReason::IdentityPolicy);
+        assert!(
+            d.explain()
+                .contains("Allow statement \"Read\" of arn:aws:iam::111122223333:policy/p")
+        );
+
+        let ctx = RequestContext::new(user, "s3:GetObject", "arn:aws:s3:::secret/x");
+        let d = decide(&AuthorizationRequest::new(&ctx).identity("p", &p));
+        assert_eq!(d.effect, DecisionEffect::ExplicitDeny);
+        assert_eq!(d.statements.len(), 1);
+        assert_eq!(d.statements[0].index, 1);
+        assert!(d.explain().contains("Deny statement #1 of p"));
+        assert_eq!(
+            d.layer(Layer::Identity).map(|l| l.outcome),
+            Some(LayerOutcome::ExplicitDeny)
+        );
+        assert_eq!(
+            d.layer(Layer::Session).map(|l| l.outcome),
+            Some(LayerOutcome::NotPresent)
+        );
+    }
+
+    #[test]
+    fn root_of_resource_account() {
+        let ctx = RequestContext::new(Principal::root("111122223333"), "iam:ListUsers", "*")
+            .with_resource_account("111122223333");
+        assert!(AuthorizationRequest::new(&ctx).is_root_of_resource_account());
+        let other = RequestContext::new(Principal::root("444455556666"), "iam:ListUsers", "*")
+            .with_resource_account("111122223333");
+        assert!(!AuthorizationRequest::new(&other).is_root_of_resource_account());
+    }
+
+    #[test]
+    fn decision_serializes_for_the_simulator() {
+        let ctx = RequestContext::new(Principal::root("111122223333"), "iam:ListUsers", "*");
+        let d = decide(&AuthorizationRequest::new(&ctx));
+        let json = serde_json::to_string(&d).expect("serializes");
+        assert!(json.contains("\"effect\":\"Allow\""));
+        assert!(json.contains("\"reason\":\"RootUser\""));
+    }
+}

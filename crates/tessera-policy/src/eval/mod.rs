@@ -703,8 +703,13 @@ fn not_principal_applies(
 
 /// Evaluates one condition (one operator, one key, its values ORed).
 pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
-    let values = ctx.keys.get_lc(&c.key_lc).filter(|v| !v.is_empty());
     let op = c.operator;
+    // For the set operators a key that resolves to an empty data set (no
+    // values, or only empty strings) counts as absent.
+    let values = ctx
+        .keys
+        .get_lc(&c.key_lc)
+        .filter(|v| !v.is_empty() && (op.set.is_none() || v.iter().any(|s| !s.is_empty())));
     if op.base == BaseOperator::Null {
         let absent = values.is_none();
         return c
