@@ -59,10 +59,17 @@ pub struct Pattern {
     lowercase: bool,
 }
 
+#[derive(Clone, Copy)]
 enum P<'a> {
     Lit(&'a str),
     Star,
     One,
+}
+
+impl AsPiece for P<'_> {
+    fn piece(&self) -> P<'_> {
+        *self
+    }
 }
 
 trait AsPiece {
@@ -247,6 +254,24 @@ impl Pattern {
     pub fn matches(&self, text: &str, vars: &dyn Variables) -> bool {
         if !self.has_vars {
             return glob(&self.pieces, text);
+        }
+        // Case-sensitive patterns substitute borrowed values: no allocation.
+        const INLINE: usize = 16;
+        if !self.lowercase && self.pieces.len() <= INLINE {
+            let mut buf = [P::Star; INLINE];
+            for (slot, p) in buf.iter_mut().zip(&self.pieces) {
+                *slot = match p {
+                    Piece::Lit(s) => P::Lit(s),
+                    Piece::Star => P::Star,
+                    Piece::One => P::One,
+                    Piece::Var(v) => match (vars.variable(&v.key), &v.default) {
+                        (Some(val), _) => P::Lit(val),
+                        (None, Some(d)) => P::Lit(d),
+                        (None, None) => return false,
+                    },
+                };
+            }
+            return glob(&buf[..self.pieces.len()], text);
         }
         let mut resolved = Vec::with_capacity(self.pieces.len());
         for p in &self.pieces {

@@ -273,7 +273,9 @@ impl Principal {
         self
     }
 
-    /// The value of `aws:PrincipalType` for this principal.
+    /// The value of `aws:PrincipalType` for this principal (AWS sets the key
+    /// for `Account`, `User`, `AssumedRole`, `FederatedUser` and `Anonymous`;
+    /// the other names are descriptive only).
     pub fn principal_type(&self) -> &'static str {
         match self.kind {
             PrincipalKind::Root => "Account",
@@ -412,6 +414,8 @@ impl RequestContext {
     /// `resource` (an ARN, or `*`). Fills `aws:PrincipalArn`,
     /// `aws:PrincipalAccount`, `aws:PrincipalType` and (for users)
     /// `aws:username` from the principal; set keys afterwards to override.
+    /// Everything else (`aws:userid`, `aws:SourceIp`, `aws:CurrentTime`,
+    /// tags, `sts:*` and federation keys…) is the caller's to set.
     pub fn new(
         principal: Principal,
         action: impl Into<String>,
@@ -425,7 +429,7 @@ impl RequestContext {
                 keys.insert("aws:PrincipalAccount", a.clone());
             }
         }
-        if !matches!(principal.kind, PrincipalKind::Service { .. }) {
+        if principal.is_aws() || principal.kind == PrincipalKind::Anonymous {
             keys.insert("aws:PrincipalType", principal.principal_type());
         }
         if principal.kind == PrincipalKind::User
