@@ -393,7 +393,16 @@ pub enum ArnPattern {
     /// `*`: everything.
     Any,
     /// Colon-separated segments (at most six).
-    Segments(Vec<Pattern>),
+    Segments {
+        /// The segment patterns.
+        segments: Vec<Pattern>,
+        /// The literal text before the first wildcard or variable: every
+        /// matching ARN starts with it (a cheap first test).
+        prefix: String,
+        /// The pattern has neither wildcards nor variables: it matches
+        /// exactly the ARN equal to `prefix`.
+        literal: bool,
+    },
 }
 
 impl ArnPattern {
@@ -401,23 +410,49 @@ impl ArnPattern {
         if text == "*" {
             return ArnPattern::Any;
         }
-        ArnPattern::Segments(Pattern::compile(text, opts).split_segments(6))
+        let whole = Pattern::compile(text, opts);
+        let mut prefix = String::new();
+        let mut literal = true;
+        for p in &whole.pieces {
+            match p {
+                Piece::Lit(s) => prefix.push_str(s),
+                _ => {
+                    literal = false;
+                    break;
+                }
+            }
+        }
+        ArnPattern::Segments {
+            segments: whole.split_segments(6),
+            prefix,
+            literal,
+        }
     }
 
     /// True when the pattern contains policy variables.
     pub fn has_variables(&self) -> bool {
         match self {
             ArnPattern::Any => false,
-            ArnPattern::Segments(s) => s.iter().any(Pattern::has_variables),
+            ArnPattern::Segments { segments, .. } => segments.iter().any(Pattern::has_variables),
         }
     }
 
     /// Matches an ARN (or any string, for `*`).
     pub fn matches(&self, arn: &str, vars: &dyn Variables) -> bool {
-        let segs = match self {
+        let (segs, prefix, literal) = match self {
             ArnPattern::Any => return true,
-            ArnPattern::Segments(s) => s,
+            ArnPattern::Segments {
+                segments,
+                prefix,
+                literal,
+            } => (segments, prefix, *literal),
         };
+        if literal {
+            return arn == prefix;
+        }
+        if !arn.starts_with(prefix.as_str()) {
+            return false;
+        }
         let mut rest = arn;
         let n = segs.len();
         for (i, seg) in segs.iter().enumerate() {
