@@ -70,13 +70,23 @@ async fn long_term(
             )
             .await?;
     }
-    match record.user_name {
+    match record.user_id {
         None => Ok(Caller::Root {
             account_id: record.account_id,
             access_key_id: record.access_key_id,
         }),
-        // IAM users arrive with the IAM API; until then no key has one.
-        Some(_) => Err(AwsError::invalid_client_token_id()),
+        Some(user_id) => {
+            // A key whose user is gone authenticates nothing.
+            let user = state
+                .store()
+                .user_by_id(&user_id)
+                .await?
+                .ok_or_else(AwsError::invalid_client_token_id)?;
+            Ok(Caller::User {
+                user: Box::new(user),
+                access_key_id: record.access_key_id,
+            })
+        }
     }
 }
 

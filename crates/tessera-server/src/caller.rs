@@ -12,6 +12,13 @@ pub enum Caller {
         /// The key that signed.
         access_key_id: String,
     },
+    /// An IAM user, with one of its long-term keys.
+    User {
+        /// The user as stored.
+        user: Box<tessera_store::User>,
+        /// The key that signed.
+        access_key_id: String,
+    },
     /// Temporary credentials; the claims come from the verified token.
     Session(Box<SessionClaims>),
 }
@@ -21,6 +28,7 @@ impl Caller {
     pub fn account_id(&self) -> &str {
         match self {
             Self::Root { account_id, .. } => account_id,
+            Self::User { user, .. } => &user.account_id,
             Self::Session(claims) => claims.principal.account_id(),
         }
     }
@@ -28,7 +36,7 @@ impl Caller {
     /// The access key id that signed the request.
     pub fn access_key_id(&self) -> &str {
         match self {
-            Self::Root { access_key_id, .. } => access_key_id,
+            Self::Root { access_key_id, .. } | Self::User { access_key_id, .. } => access_key_id,
             Self::Session(claims) => &claims.access_key_id,
         }
     }
@@ -38,6 +46,7 @@ impl Caller {
     pub fn is_root_of(&self, account_id: &str) -> bool {
         let root_account = match self {
             Self::Root { account_id, .. } => Some(account_id),
+            Self::User { .. } => None,
             Self::Session(claims) => match &claims.principal {
                 SessionPrincipal::Root { account_id } => Some(account_id),
                 _ => None,
@@ -56,6 +65,13 @@ impl Caller {
         };
         match self {
             Self::Root { account_id, .. } => root(account_id),
+            Self::User { user, .. } => (
+                user.user_id.clone(),
+                format!(
+                    "arn:{partition}:iam::{}:user{}{}",
+                    user.account_id, user.path, user.name
+                ),
+            ),
             Self::Session(claims) => match &claims.principal {
                 SessionPrincipal::Root { account_id } => root(account_id),
                 SessionPrincipal::User {

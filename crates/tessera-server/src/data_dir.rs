@@ -6,7 +6,9 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
 };
-use tessera_store::{AccessKeyRecord, AccessKeyStatus, Account, SqliteStore, Store, StoreError};
+use tessera_store::{
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SqliteStore, Store, StoreError,
+};
 use tessera_token::{
     AccessKeyKind, KeyRing, TokenError, new_access_key_id, new_account_id, new_secret_access_key,
 };
@@ -222,7 +224,7 @@ impl DataDir {
         let key = AccessKeyRecord {
             access_key_id: access_key_id.clone(),
             account_id: account_id.clone(),
-            user_name: None,
+            user_id: None,
             sealed_secret,
             status: AccessKeyStatus::Active,
             created_at: now.unix_timestamp(),

@@ -114,6 +114,36 @@ impl AwsError {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
     }
 
+    /// IAM: the entity does not exist (404).
+    pub fn no_such_entity(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NoSuchEntity", message)
+    }
+
+    /// IAM: an entity of that name exists (409).
+    pub fn entity_already_exists(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "EntityAlreadyExists", message)
+    }
+
+    /// IAM: the entity is still in use (409).
+    pub fn delete_conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "DeleteConflict", message)
+    }
+
+    /// IAM: a quota would be exceeded (409).
+    pub fn limit_exceeded(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "LimitExceeded", message)
+    }
+
+    /// A policy document that does not parse or validate (400).
+    pub fn malformed_policy_document(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", message)
+    }
+
+    /// IAM: an invalid parameter value (400).
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)
+    }
+
     /// The server failed; details are logged, never returned.
     pub fn internal() -> Self {
         Self::new(
@@ -144,7 +174,15 @@ impl From<SigV4Error> for AwsError {
 
 impl From<StoreError> for AwsError {
     fn from(error: StoreError) -> Self {
-        tracing::error!(%error, "store failure");
-        Self::internal()
+        match error {
+            StoreError::NotFound(message) => Self::no_such_entity(message),
+            StoreError::Conflict(message) => Self::delete_conflict(message),
+            StoreError::LimitExceeded(message) => Self::limit_exceeded(message),
+            StoreError::AlreadyExists(message) => Self::entity_already_exists(message),
+            StoreError::Database(_) => {
+                tracing::error!(%error, "store failure");
+                Self::internal()
+            }
+        }
     }
 }

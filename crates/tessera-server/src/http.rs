@@ -2,10 +2,10 @@
 //! in, XML out, a request id on every response.
 
 use crate::{
-    AppState, AwsError, Caller, auth,
+    AppState, AwsError, Caller, auth, iam,
     params::Params,
     sts,
-    xml::{self, STS_NAMESPACE},
+    xml::{self, IAM_NAMESPACE, STS_NAMESPACE},
 };
 use axum::{
     Router,
@@ -89,14 +89,22 @@ async fn handle(
     };
     let outcome = process(&state, &parts, &body).await;
     let (status, text, action) = match outcome {
-        Ok((action, result)) => (
+        Ok(Success {
+            service,
+            action,
+            result,
+        }) => (
             StatusCode::OK,
-            xml::response(action, STS_NAMESPACE, result, &request_id),
-            action.to_string(),
+            xml::response(&action, service.namespace(), result, &request_id),
+            action,
         ),
-        Err((action, error)) => (
+        Err(Failure {
+            service,
+            action,
+            error,
+        }) => (
             error.status,
-            xml::error(STS_NAMESPACE, &error, &request_id),
+            xml::error(service.namespace(), &error, &request_id),
             action,
         ),
     };
@@ -111,20 +119,72 @@ async fn handle(
     xml_response(status, text, &request_id)
 }
 
-type Outcome = Result<(&'static str, Vec<xml::Xml>), (String, AwsError)>;
+/// The two APIs one listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Sts,
+    Iam,
+}
 
-async fn process(state: &AppState, parts: &axum::http::request::Parts, body: &Bytes) -> Outcome {
+impl Service {
+    fn from_scope(name: &str) -> Option<Self> {
+        match name {
+            "sts" => Some(Self::Sts),
+            "iam" => Some(Self::Iam),
+            _ => None,
+        }
+    }
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Self::Sts => STS_NAMESPACE,
+            Self::Iam => IAM_NAMESPACE,
+        }
+    }
+
+    fn version(self) -> &'static str {
+        match self {
+            Self::Sts => sts::VERSION,
+            Self::Iam => iam::VERSION,
+        }
+    }
+}
+
+struct Success {
+    service: Service,
+    action: String,
+    result: Vec<xml::Xml>,
+}
+
+struct Failure {
+    service: Service,
+    action: String,
+    error: AwsError,
+}
+
+async fn process(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+) -> Result<Success, Failure> {
     let query = parts.uri.query().unwrap_or("");
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let fail = |action: &str| {
-        let action = action.to_string();
-        move |error: AwsError| (action, error)
+    let mut service = Service::Sts;
+    let fail = |service: Service, action: &str, error: AwsError| Failure {
+        service,
+        action: action.to_string(),
+        error,
     };
-    let params = Params::from_request(query, content_type, body).map_err(fail("-"))?;
-    let action_name = params.get("Action").unwrap_or("-").to_string();
+    let params =
+        Params::from_request(query, content_type, body).map_err(|e| fail(service, "-", e))?;
+    let action = params.get("Action").unwrap_or("-").to_string();
+    // Unsigned requests are routed by their API version.
+    if params.get("Version") == Some(iam::VERSION) {
+        service = Service::Iam;
+    }
     let http_request = HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -132,44 +192,89 @@ async fn process(state: &AppState, parts: &axum::http::request::Parts, body: &By
         headers: &parts.headers,
         body,
     };
-    let authentication = tessera_sigv4::parse(&http_request)
-        .map_err(AwsError::from)
-        .map_err(fail(&action_name))?;
+    let authentication =
+        tessera_sigv4::parse(&http_request).map_err(|e| fail(service, &action, e.into()))?;
 
     let caller: Option<Caller> = match &authentication {
         Some(auth) => {
-            if auth.scope.service != "sts" {
-                return Err(fail(&action_name)(AwsError::new(
-                    StatusCode::FORBIDDEN,
-                    "SignatureDoesNotMatch",
-                    "Credential should be scoped to correct service: 'sts'.",
-                )));
-            }
+            service = Service::from_scope(&auth.scope.service).ok_or_else(|| {
+                fail(
+                    service,
+                    &action,
+                    AwsError::new(
+                        StatusCode::FORBIDDEN,
+                        "SignatureDoesNotMatch",
+                        format!(
+                            "Credential should be scoped to correct service: '{}'.",
+                            service_name(service)
+                        ),
+                    ),
+                )
+            })?;
             Some(
                 auth::authenticate(state, &http_request, auth)
                     .await
-                    .map_err(fail(&action_name))?,
+                    .map_err(|e| fail(service, &action, e))?,
             )
         }
-        None if sts::Action::allows_anonymous(&action_name) => None,
-        None => return Err(fail(&action_name)(AwsError::missing_authentication_token())),
+        None if service == Service::Sts && sts::Action::allows_anonymous(&action) => None,
+        None => {
+            return Err(fail(
+                service,
+                &action,
+                AwsError::missing_authentication_token(),
+            ));
+        }
     };
 
     let Some(name) = params.get("Action") else {
-        return Err(fail("-")(AwsError::missing_action()));
+        return Err(fail(service, "-", AwsError::missing_action()));
     };
     let Some(version) = params.get("Version") else {
-        return Err(fail(name)(AwsError::missing_parameter("Version")));
+        return Err(fail(service, name, AwsError::missing_parameter("Version")));
     };
-    let action = match sts::Action::from_name(name) {
-        Some(action) if version == sts::VERSION => action,
-        _ => return Err(fail(name)(AwsError::invalid_action(name, version))),
+    if version != service.version() {
+        return Err(fail(service, name, AwsError::invalid_action(name, version)));
+    }
+    let result = match service {
+        Service::Sts => {
+            let Some(action) = sts::Action::from_name(name) else {
+                return Err(fail(service, name, AwsError::invalid_action(name, version)));
+            };
+            let Some(caller) = caller else {
+                return Err(fail(
+                    service,
+                    name,
+                    AwsError::missing_authentication_token(),
+                ));
+            };
+            sts::dispatch(state, &caller, action, &params).await
+        }
+        Service::Iam => {
+            let Some(caller) = caller else {
+                return Err(fail(
+                    service,
+                    name,
+                    AwsError::missing_authentication_token(),
+                ));
+            };
+            iam::dispatch(state, &caller, name, &params)
+                .await
+                .unwrap_or_else(|| Err(AwsError::invalid_action(name, version)))
+        }
     };
-    let Some(caller) = caller else {
-        return Err(fail(name)(AwsError::missing_authentication_token()));
-    };
-    let result = sts::dispatch(state, &caller, action, &params)
-        .await
-        .map_err(fail(name))?;
-    Ok((action.name(), result))
+    result
+        .map(|result| Success {
+            service,
+            action: name.to_string(),
+            result,
+        })
+        .map_err(|e| fail(service, name, e))
+}
+
+fn service_name(service: Service) -> &'static str {
+    match service {
+        Service::Sts => "sts",
+        Service::Iam => "iam",
+    }
 }

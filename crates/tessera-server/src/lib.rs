@@ -8,6 +8,7 @@ mod caller;
 mod data_dir;
 mod error;
 mod http;
+mod iam;
 mod keys;
 mod params;
 mod sts;

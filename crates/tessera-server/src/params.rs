@@ -49,6 +49,43 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The values of a list member, `PREFIX.member.1`, `PREFIX.member.2`, …,
+    /// in index order (the Query protocol's list encoding).
+    pub fn list(&self, prefix: &str) -> Vec<&str> {
+        let head = format!("{prefix}.member.");
+        let mut items: Vec<(u32, &str)> = self
+            .pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&head)
+                    .and_then(|n| n.parse().ok())
+                    .map(|n| (n, v.as_str()))
+            })
+            .collect();
+        items.sort_by_key(|(n, _)| *n);
+        items.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// A list of structures, `PREFIX.member.N.FIELD`: one map per index, in
+    /// index order, holding the given fields that are present.
+    pub fn structures(&self, prefix: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        let head = format!("{prefix}.member.");
+        let mut items: std::collections::BTreeMap<u32, std::collections::BTreeMap<String, String>> =
+            std::collections::BTreeMap::new();
+        for (k, v) in &self.pairs {
+            if let Some((index, field)) =
+                k.strip_prefix(&head).and_then(|rest| rest.split_once('.'))
+                && let Ok(index) = index.parse::<u32>()
+            {
+                items
+                    .entry(index)
+                    .or_default()
+                    .insert(field.to_string(), v.clone());
+            }
+        }
+        items.into_values().collect()
+    }
+
     /// The value of a required member, or AWS's `Member must not be null`.
     pub fn required(&self, name: &str, member: &str) -> Result<&str, AwsError> {
         self.get(name)
@@ -112,6 +149,21 @@ mod tests {
     fn other_bodies_are_not_parameters() {
         let p = Params::from_request("", Some("application/json"), b"Action=X").expect("params");
         assert_eq!(p.get("Action"), None);
+    }
+
+    #[test]
+    fn lists_and_structures_follow_their_indexes() {
+        let p = Params::from_request(
+            "L.member.2=b&L.member.1=a&Tags.member.1.Key=k1&Tags.member.1.Value=v1&Tags.member.2.Key=k2",
+            None,
+            b"",
+        )
+        .expect("params");
+        assert_eq!(p.list("L"), vec!["a", "b"]);
+        let tags = p.structures("Tags");
+        assert_eq!(tags.len(), 2);
+        assert_eq!(tags[0].get("Key").map(String::as_str), Some("k1"));
+        assert_eq!(tags[1].get("Value"), None);
     }
 
     #[test]

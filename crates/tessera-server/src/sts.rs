@@ -33,15 +33,6 @@ impl Action {
         }
     }
 
-    /// The action's wire name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::GetCallerIdentity => "GetCallerIdentity",
-            Self::GetAccessKeyInfo => "GetAccessKeyInfo",
-            Self::GetSessionToken => "GetSessionToken",
-        }
-    }
-
     /// Whether AWS serves the action without a signature.
     pub fn allows_anonymous(name: &str) -> bool {
         matches!(name, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
@@ -133,6 +124,12 @@ fn get_session_token(
     let principal = match caller {
         Caller::Root { account_id, .. } => SessionPrincipal::Root {
             account_id: account_id.clone(),
+        },
+        Caller::User { user, .. } => SessionPrincipal::User {
+            account_id: user.account_id.clone(),
+            user_id: user.user_id.clone(),
+            user_name: user.name.clone(),
+            path: user.path.clone(),
         },
         Caller::Session(_) => {
             return Err(AwsError::access_denied(

@@ -69,15 +69,31 @@ fn document(root: &str, namespace: &str, children: &[Xml]) -> String {
     String::from_utf8(writer.into_inner()).unwrap_or_default()
 }
 
-/// `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`.
+/// The IAM namespace.
+pub const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`; an
+/// action without output (e.g. `DeleteUser`) has no result element.
 pub fn response(action: &str, namespace: &str, result: Vec<Xml>, request_id: &str) -> String {
-    document(
-        &format!("{action}Response"),
-        namespace,
-        &[
-            Xml::Node(Cow::Owned(format!("{action}Result")), result),
-            Xml::node("ResponseMetadata", vec![Xml::text("RequestId", request_id)]),
-        ],
+    let mut children = Vec::with_capacity(2);
+    if !result.is_empty() {
+        children.push(Xml::Node(Cow::Owned(format!("{action}Result")), result));
+    }
+    children.push(Xml::node(
+        "ResponseMetadata",
+        vec![Xml::text("RequestId", request_id)],
+    ));
+    document(&format!("{action}Response"), namespace, &children)
+}
+
+/// `<name><member>…</member>…</name>`, the Query protocol's list shape.
+pub fn members(name: &'static str, items: Vec<Vec<Xml>>) -> Xml {
+    Xml::node(
+        name,
+        items
+            .into_iter()
+            .map(|item| Xml::node("member", item))
+            .collect(),
     )
 }
 

@@ -6,6 +6,15 @@ pub enum StoreError {
     /// A uniqueness rule was violated: the entity exists already.
     #[error("{0} already exists")]
     AlreadyExists(String),
+    /// The entity does not exist (the message is AWS's `NoSuchEntity` text).
+    #[error("{0}")]
+    NotFound(String),
+    /// The entity is still in use (AWS's `DeleteConflict` text).
+    #[error("{0}")]
+    Conflict(String),
+    /// A quota would be exceeded (AWS's `LimitExceeded` text).
+    #[error("{0}")]
+    LimitExceeded(String),
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),

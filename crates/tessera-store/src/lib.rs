@@ -4,18 +4,52 @@
 //! embedded default. Every write is committed before the call returns.
 
 mod error;
+mod iam_entities;
+mod iam_policies;
+mod iam_providers;
 mod model;
+mod policies_of;
 mod sqlite;
 
 pub use error::StoreError;
+pub use iam_entities::*;
+pub use iam_policies::*;
+pub use iam_providers::*;
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
+pub use policies_of::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 
-/// Reads and writes of Tessera's entities.
+/// Everything the server reads and writes: one trait per area, so that each
+/// stays small. A backend implements them all.
+pub trait Store:
+    AccountStore
+    + EntityStore
+    + PolicyStore
+    + ProviderStore
+    + PoliciesOfStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + EntityStore
+        + PolicyStore
+        + ProviderStore
+        + PoliciesOfStore
+        + Send
+        + Sync
+        + std::fmt::Debug
+{
+}
+
+/// Accounts and their long-term access keys.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait AccountStore: Send + Sync {
     /// Creates an account together with its root access key, atomically.
     async fn create_account(
         &self,

@@ -44,8 +44,8 @@ pub struct AccessKeyRecord {
     pub access_key_id: String,
     /// The owning account.
     pub account_id: String,
-    /// The owning IAM user, or `None` for the account's root user.
-    pub user_name: Option<String>,
+    /// The owning IAM user's unique id, or `None` for the account's root user.
+    pub user_id: Option<String>,
     /// The secret, encrypted.
     pub sealed_secret: String,
     /// Active or inactive.
@@ -61,7 +61,7 @@ impl std::fmt::Debug for AccessKeyRecord {
         f.debug_struct("AccessKeyRecord")
             .field("access_key_id", &self.access_key_id)
             .field("account_id", &self.account_id)
-            .field("user_name", &self.user_name)
+            .field("user_id", &self.user_id)
             .field("status", &self.status)
             .finish_non_exhaustive()
     }

@@ -1,4 +1,6 @@
-use tessera_store::{AccessKeyRecord, AccessKeyStatus, Account, SqliteStore, Store, StoreError};
+use tessera_store::{
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SqliteStore, StoreError,
+};
 
 fn account(id: &str, name: &str) -> Account {
     Account {
@@ -12,7 +14,7 @@ fn root_key(id: &str, account_id: &str) -> AccessKeyRecord {
     AccessKeyRecord {
         access_key_id: id.into(),
         account_id: account_id.into(),
-        user_name: None,
+        user_id: None,
         sealed_secret: "v1:sealed".into(),
         status: AccessKeyStatus::Active,
         created_at: 1_700_000_000,

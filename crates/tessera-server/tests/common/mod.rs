@@ -88,7 +88,7 @@ impl TestServer {
             .expect("bootstrap");
         let account_id = match created {
             Some(account) => account.account_id,
-            None => tessera_store::Store::accounts(&store)
+            None => tessera_store::AccountStore::accounts(&store)
                 .await
                 .expect("accounts")[0]
                 .id

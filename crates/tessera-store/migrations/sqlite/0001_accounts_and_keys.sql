@@ -8,8 +8,8 @@ CREATE TABLE accounts (
 CREATE TABLE access_keys (
     access_key_id     TEXT PRIMARY KEY NOT NULL,
     account_id        TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    -- NULL for the account's root user.
-    user_name         TEXT,
+    -- The owning IAM user's unique id (users.user_id); NULL for the root user.
+    user_id           TEXT,
     -- The secret, encrypted with a key of the key ring; never plain text.
     sealed_secret     TEXT NOT NULL,
     status            TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
@@ -19,4 +19,4 @@ CREATE TABLE access_keys (
     last_used_region  TEXT
 );
 
-CREATE INDEX access_keys_by_owner ON access_keys (account_id, user_name);
+CREATE INDEX access_keys_by_owner ON access_keys (account_id, user_id);

@@ -1,4 +1,9 @@
-use crate::{AccessKeyRecord, AccessKeyStatus, Account, Store, StoreError};
+mod iam_entities;
+mod iam_policies;
+mod iam_providers;
+mod policies_of;
+
+use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
 use async_trait::async_trait;
 use sqlx::{
     Row, SqlitePool,
@@ -12,7 +17,7 @@ use std::{path::Path, str::FromStr, time::Duration};
 /// write while a server reads).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -50,7 +55,7 @@ fn account_from_row(row: &SqliteRow) -> Result<Account, StoreError> {
     })
 }
 
-fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
+pub(crate) fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
     let status: String = row.try_get("status")?;
     let last_used_at: Option<i64> = row.try_get("last_used_at")?;
     let last_used_service: Option<String> = row.try_get("last_used_service")?;
@@ -58,7 +63,7 @@ fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
     Ok(AccessKeyRecord {
         access_key_id: row.try_get("access_key_id")?,
         account_id: row.try_get("account_id")?,
-        user_name: row.try_get("user_name")?,
+        user_id: row.try_get("user_id")?,
         sealed_secret: row.try_get("sealed_secret")?,
         status: AccessKeyStatus::parse(&status)
             .ok_or_else(|| StoreError::Database(format!("unknown key status {status:?}")))?,
@@ -71,7 +76,7 @@ fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl AccountStore for SqliteStore {
     async fn create_account(
         &self,
         account: &Account,
@@ -85,12 +90,12 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO access_keys (access_key_id, account_id, user_name, sealed_secret, status, created_at)
+            "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(&root_key.access_key_id)
         .bind(&root_key.account_id)
-        .bind(&root_key.user_name)
+        .bind(&root_key.user_id)
         .bind(&root_key.sealed_secret)
         .bind(root_key.status.as_str())
         .bind(root_key.created_at)

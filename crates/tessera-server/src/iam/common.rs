@@ -1,0 +1,216 @@
+//! What every IAM area shares: name and path validation, ARNs, pagination,
+//! policy-document encoding, timestamps and the authorization call.
+
+#![allow(dead_code)] // shared helpers; each area uses a part
+
+use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// Checks `iam:<action>` on `resource` (an ARN in the caller's account).
+pub fn authorize(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+) -> Result<(), AwsError> {
+    authz::authorize(
+        state,
+        caller,
+        &format!("iam:{action}"),
+        resource,
+        caller.account_id(),
+    )
+}
+
+/// An IAM ARN: `arn:PARTITION:iam::ACCOUNT:KIND/PATH…NAME` (`path` begins
+/// and ends with `/`).
+pub fn arn(state: &AppState, account_id: &str, kind: &str, path: &str, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{account_id}:{kind}{path}{name}",
+        state.partition()
+    )
+}
+
+/// ISO 8601 in UTC with a `Z`, as IAM writes dates.
+pub fn iso8601(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A policy document as IAM returns it: URL-encoded (RFC 3986).
+pub fn encode_policy_document(document: &str) -> String {
+    tessera_sigv4::uri_encode(document)
+}
+
+/// Validates an entity name: 1 to `max` characters of `[\w+=,.@-]`.
+pub fn validate_name(member: &str, value: &str, max: usize) -> Result<(), AwsError> {
+    if value.is_empty() || value.chars().count() > max {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length less than or equal to {max}"),
+        )
+        .with_length_range(member, value, 1, max));
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a path: `/`, or `/…/` of printable ASCII, at most 512 long.
+pub fn validate_path(member: &str, value: &str) -> Result<(), AwsError> {
+    if value.is_empty() || value.len() > 512 {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            "Member must have length less than or equal to 512",
+        )
+        .with_length_range(member, value, 1, 512));
+    }
+    let ok = value == "/"
+        || (value.len() >= 2
+            && value.starts_with('/')
+            && value.ends_with('/')
+            && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+    if !ok {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+        ));
+    }
+    Ok(())
+}
+
+/// The optional `Path` (or other path member), `/` when absent.
+pub fn path_param(params: &Params, name: &str, member: &str) -> Result<String, AwsError> {
+    let path = params.get(name).unwrap_or("/");
+    validate_path(member, path)?;
+    Ok(path.to_string())
+}
+
+impl AwsError {
+    /// Uses AWS's "length greater than or equal to 1" wording for empty values.
+    fn with_length_range(self, member: &str, value: &str, min: usize, _max: usize) -> Self {
+        if value.chars().count() < min {
+            AwsError::constraint(
+                member,
+                Some(value),
+                &format!("Member must have length greater than or equal to {min}"),
+            )
+        } else {
+            self
+        }
+    }
+}
+
+/// `Marker` / `MaxItems` of a List call. The marker is opaque to clients: it
+/// carries the sort key of the last item returned, so a page is "the next
+/// `MaxItems` items after that key" — stable while other items are inserted.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The sort key after which this page starts.
+    pub after: Option<String>,
+    /// How many items the page holds at most.
+    pub max_items: usize,
+}
+
+impl Page {
+    /// Reads `Marker` and `MaxItems` (1 to 1000, default 100).
+    pub fn from_params(params: &Params) -> Result<Self, AwsError> {
+        let max_items = params
+            .integer("MaxItems", "maxItems", 1, 1000)?
+            .unwrap_or(100) as usize;
+        let after = match params.get("Marker") {
+            None => None,
+            Some(marker) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(marker)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .ok_or_else(|| AwsError::invalid_input("Invalid Marker."))?,
+            ),
+        };
+        Ok(Self { after, max_items })
+    }
+
+    /// How many rows to fetch: one more than a page, to know whether the
+    /// listing is truncated.
+    pub fn fetch_limit(&self) -> usize {
+        self.max_items + 1
+    }
+
+    /// Cuts `rows` (fetched with [`Page::fetch_limit`], sorted by `key`) to
+    /// the page and returns `IsTruncated` and, when truncated, `Marker`.
+    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Vec<Xml>) {
+        let truncated = rows.len() > self.max_items;
+        rows.truncate(self.max_items);
+        let mut tail = vec![Xml::text("IsTruncated", truncated.to_string())];
+        if truncated && let Some(last) = rows.last() {
+            tail.push(Xml::text("Marker", URL_SAFE_NO_PAD.encode(key(last))));
+        }
+        (rows, tail)
+    }
+}
+
+/// `Tags.member.N.Key/Value`, validated as IAM does (at most 50; key 1–128,
+/// value 0–256 characters).
+pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, AwsError> {
+    let items = params.structures("Tags");
+    if items.len() > 50 {
+        return Err(AwsError::limit_exceeded(
+            "The number of tags has reached the maximum limit.",
+        ));
+    }
+    let mut tags: Vec<(String, String)> = Vec::with_capacity(items.len());
+    for item in items {
+        let key = item.get("Key").ok_or_else(|| {
+            AwsError::constraint("tags.member.key", None, "Member must not be null")
+        })?;
+        let value = item.get("Value").ok_or_else(|| {
+            AwsError::constraint("tags.member.value", None, "Member must not be null")
+        })?;
+        if key.is_empty() || key.chars().count() > 128 {
+            return Err(AwsError::constraint(
+                "tags.member.key",
+                Some(key),
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        if value.chars().count() > 256 {
+            return Err(AwsError::constraint(
+                "tags.member.value",
+                Some(value),
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Err(AwsError::invalid_input(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
+        }
+        tags.push((key.clone(), value.clone()));
+    }
+    Ok(tags)
+}
+
+/// `<Tags><member><Key/><Value/></member>…</Tags>`.
+pub fn tags_xml(tags: &[(String, String)]) -> Xml {
+    crate::xml::members(
+        "Tags",
+        tags.iter()
+            .map(|(k, v)| vec![Xml::text("Key", k.clone()), Xml::text("Value", v.clone())])
+            .collect(),
+    )
+}

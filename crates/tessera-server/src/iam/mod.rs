@@ -1,0 +1,28 @@
+//! The IAM Query API (`Version=2010-05-08`): one module per area, each a set
+//! of plain functions over the caller, the parameters and the store.
+
+mod common;
+mod entities;
+mod policies;
+mod providers;
+
+use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
+
+/// The IAM API version.
+pub const VERSION: &str = "2010-05-08";
+
+/// Runs IAM action `name`; `None` when no area serves it.
+pub async fn dispatch(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    params: &Params,
+) -> Option<Result<Vec<Xml>, AwsError>> {
+    if let Some(result) = entities::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = policies::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    providers::dispatch(state, caller, name, params).await
+}

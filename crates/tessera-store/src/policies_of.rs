@@ -1,0 +1,33 @@
+//! The policies that apply to a principal, gathered for authorization.
+
+use crate::StoreError;
+use async_trait::async_trait;
+
+/// A policy document with the id the explanation of a decision names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedPolicy {
+    /// `arn:…:policy/NAME` for managed policies, `user/NAME/POLICY` (or
+    /// `group/…`, `role/…`) for inline ones.
+    pub id: String,
+    /// The JSON document.
+    pub document: String,
+}
+
+/// The identity-based policies and boundary of a user or role.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrincipalPolicies {
+    /// Inline and attached managed policies of the principal and, for a
+    /// user, of its groups.
+    pub identity: Vec<NamedPolicy>,
+    /// The permissions boundary, if one is set (its default version).
+    pub boundary: Option<NamedPolicy>,
+}
+
+/// Reads of the policies that apply to a principal.
+#[async_trait]
+pub trait PoliciesOfStore: Send + Sync {
+    /// The policies of the user with this unique id.
+    async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError>;
+    /// The policies of the role with this unique id.
+    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError>;
+}
