@@ -6,6 +6,7 @@
 //! limits nesting depth so hostile input cannot exhaust the stack.
 
 use super::err::JsonError;
+use std::cell::Cell;
 
 /// A 1-based line and column (in characters) inside the policy text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -77,6 +78,7 @@ pub fn parse(text: &str) -> Result<Spanned, JsonError> {
         i: 0,
         line: 1,
         line_start: 0,
+        col_cache: Cell::new((0, 0)),
     };
     // A UTF-8 byte order mark is tolerated, as many editors write one.
     if text.starts_with('\u{feff}') {
@@ -98,16 +100,27 @@ struct Parser<'a> {
     i: usize,
     line: u32,
     line_start: usize,
+    /// (byte offset, characters since line start) of the last column
+    /// computed, so that columns on long one-line documents cost O(n) in
+    /// total rather than O(n) each.
+    col_cache: Cell<(usize, usize)>,
 }
 
 impl Parser<'_> {
     fn pos(&self) -> Position {
-        let start = self.line_start.min(self.i);
-        let col = self
-            .src
-            .get(start..self.i)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let (cached_at, cached_col) = self.col_cache.get();
+        let (from, base) = if cached_at >= self.line_start && cached_at <= self.i {
+            (cached_at, cached_col)
+        } else {
+            (self.line_start.min(self.i), 0)
+        };
+        let col = base
+            + self
+                .src
+                .get(from..self.i)
+                .map(|s| s.chars().count())
+                .unwrap_or(0);
+        self.col_cache.set((self.i, col));
         Position {
             line: self.line,
             column: u32::try_from(col + 1).unwrap_or(u32::MAX),
@@ -385,6 +398,18 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn columns_on_a_long_line() {
+        let mut text = String::from("[");
+        for i in 0..20_000 {
+            text.push_str(if i == 0 { "\"é\"" } else { ",\"é\"" });
+        }
+        text.push_str(",x]");
+        let err = parse(&text).expect_err("x is not JSON");
+        // '[' + 20,000 strings of 3 characters + 19,999 commas + ','.
+        assert_eq!(err.pos.column, 1 + 60_000 + 19_999 + 1 + 1);
     }
 
     #[test]
