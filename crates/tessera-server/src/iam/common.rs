@@ -214,3 +214,23 @@ pub fn tags_xml(tags: &[(String, String)]) -> Xml {
             .collect(),
     )
 }
+
+/// Parses and validates a policy document of `kind`, as IAM answers a bad
+/// one: `MalformedPolicyDocument` (400) or `LimitExceeded` (409) with AWS's
+/// message.
+pub fn parse_policy(
+    document: &str,
+    kind: tessera_policy::PolicyKind,
+) -> Result<tessera_policy::Policy, AwsError> {
+    tessera_policy::Policy::parse(document, kind).map_err(|error| match error.code {
+        tessera_policy::PolicyErrorCode::LimitExceeded => AwsError::limit_exceeded(error.message),
+        tessera_policy::PolicyErrorCode::PackedPolicyTooLarge => AwsError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "PackedPolicyTooLarge",
+            error.message,
+        ),
+        tessera_policy::PolicyErrorCode::MalformedPolicyDocument => {
+            AwsError::malformed_policy_document(error.message)
+        }
+    })
+}
