@@ -1,21 +1,220 @@
-//! Authorization of every call. Deny by default: a caller is allowed only
-//! what a rule below grants.
+//! Authorization of every call through tessera-policy: the caller's
+//! identity policies (and its groups'), its permissions boundary and its
+//! session policies are loaded from the store and evaluated with AWS's
+//! logic. Deny by default; a policy that cannot be read fails closed.
 
 use crate::{AppState, AwsError, Caller};
+use tessera_policy::{AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, decide};
+use tessera_store::{NamedPolicy, PrincipalPolicies};
+use tessera_token::{SessionClaims, SessionPrincipal};
+
+/// The policies that bound what a caller may do, parsed.
+#[derive(Debug, Default)]
+struct CallerPolicies {
+    identity: Vec<(String, Policy)>,
+    boundary: Option<(String, Option<Policy>)>,
+    session: Vec<(String, Option<Policy>)>,
+}
+
+fn parse_named(policy: &NamedPolicy, kind: PolicyKind) -> Option<Policy> {
+    match Policy::parse(&policy.document, kind) {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            tracing::error!(policy = %policy.id, %error.message, "stored policy does not parse; it grants nothing");
+            None
+        }
+    }
+}
+
+impl CallerPolicies {
+    fn from_store(stored: PrincipalPolicies) -> Self {
+        let identity = stored
+            .identity
+            .iter()
+            .filter_map(|p| {
+                parse_named(p, PolicyKind::managed()).map(|parsed| (p.id.clone(), parsed))
+            })
+            .collect();
+        let boundary = stored.boundary.as_ref().map(|b| {
+            (
+                b.id.clone(),
+                parse_named(b, PolicyKind::permission_boundary()),
+            )
+        });
+        Self {
+            identity,
+            boundary,
+            session: Vec::new(),
+        }
+    }
+}
+
+/// The ARN that stands for the caller in policies and messages, and its
+/// policy-language principal.
+fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
+    let (_, arn) = caller.identity(state.partition());
+    let invalid = |_| AwsError::internal();
+    match caller {
+        Caller::Root { account_id, .. } => Ok(Principal::root(account_id.clone())),
+        Caller::User { .. } => Principal::user(arn).map_err(invalid),
+        Caller::Session(claims) => match &claims.principal {
+            SessionPrincipal::Root { account_id } => Ok(Principal::root(account_id.clone())),
+            SessionPrincipal::User { .. } => Principal::user(arn).map_err(invalid),
+            SessionPrincipal::AssumedRole {
+                account_id,
+                role_name,
+                role_path,
+                ..
+            } => Principal::assumed_role(
+                arn,
+                format!(
+                    "arn:{}:iam::{account_id}:role{role_path}{role_name}",
+                    state.partition()
+                ),
+            )
+            .map_err(invalid),
+            SessionPrincipal::FederatedUser { .. } => {
+                Principal::federated_user(arn, None).map_err(invalid)
+            }
+        },
+    }
+}
+
+async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolicies, AwsError> {
+    let store = state.store();
+    let mut policies = match caller {
+        Caller::Root { .. } => CallerPolicies::default(),
+        Caller::User { user, .. } => {
+            CallerPolicies::from_store(store.policies_of_user(&user.user_id).await?)
+        }
+        Caller::Session(claims) => match &claims.principal {
+            SessionPrincipal::Root { .. } => CallerPolicies::default(),
+            SessionPrincipal::User { user_id, .. } => {
+                CallerPolicies::from_store(store.policies_of_user(user_id).await?)
+            }
+            SessionPrincipal::AssumedRole { role_id, .. } => {
+                CallerPolicies::from_store(store.policies_of_role(role_id).await?)
+            }
+            SessionPrincipal::FederatedUser { caller_id, .. } => {
+                if caller_id.starts_with("AIDA") {
+                    CallerPolicies::from_store(store.policies_of_user(caller_id).await?)
+                } else {
+                    CallerPolicies::default()
+                }
+            }
+        },
+    };
+    if let Caller::Session(claims) = caller {
+        policies.session = session_policies(state, claims).await?;
+    }
+    Ok(policies)
+}
+
+/// A session's inline and managed session policies; one that cannot be
+/// read or parsed is kept as `None`, which allows nothing.
+async fn session_policies(
+    state: &AppState,
+    claims: &SessionClaims,
+) -> Result<Vec<(String, Option<Policy>)>, AwsError> {
+    let mut session = Vec::new();
+    for (index, document) in claims.session_policies.iter().enumerate() {
+        let named = NamedPolicy {
+            id: format!("session-policy/{index}"),
+            document: document.clone(),
+        };
+        session.push((named.id.clone(), parse_named(&named, PolicyKind::session())));
+    }
+    for arn in &claims.policy_arns {
+        let document = state
+            .store()
+            .managed_policy_document(arn)
+            .await?
+            .unwrap_or_default();
+        let named = NamedPolicy {
+            id: arn.clone(),
+            document,
+        };
+        session.push((arn.clone(), parse_named(&named, PolicyKind::managed())));
+    }
+    Ok(session)
+}
+
+/// The request context of a call: principal, action, resource and the
+/// global keys the caller's credentials establish.
+fn context(
+    state: &AppState,
+    caller: &Caller,
+    principal: Principal,
+    action: &str,
+    resource: &str,
+    resource_account: &str,
+) -> RequestContext {
+    let (user_id, _) = caller.identity(state.partition());
+    let mut context = RequestContext::new(principal, action, resource)
+        .with_resource_account(resource_account)
+        .with_current_time(state.now())
+        .with_key("aws:userid", user_id)
+        .with_key("aws:SecureTransport", false)
+        .with_key("aws:MultiFactorAuthPresent", false);
+    if let Caller::Session(claims) = caller {
+        context = context
+            .with_key("aws:TokenIssueTime", iso8601(claims.issued_at))
+            .with_key(
+                "aws:MultiFactorAuthPresent",
+                claims.mfa_authenticated_at.is_some(),
+            );
+        if let Some(at) = claims.mfa_authenticated_at {
+            context = context.with_key("aws:MultiFactorAuthAge", state.now().unix_timestamp() - at);
+        }
+        if let Some(source) = &claims.source_identity {
+            context = context.with_key("aws:SourceIdentity", source.clone());
+        }
+        for tag in &claims.tags {
+            context = context.with_key(&format!("aws:PrincipalTag/{}", tag.key), tag.value.clone());
+        }
+    }
+    context
+}
+
+fn iso8601(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
 
 /// Decides whether `caller` may perform `action` on `resource` (an ARN in
-/// `resource_account`).
-///
-/// The root user of an account is allowed everything in its own account;
-/// nothing else is granted yet.
-pub fn authorize(
+/// `resource_account`), with AWS's evaluation logic.
+pub async fn authorize(
     state: &AppState,
     caller: &Caller,
     action: &str,
     resource: &str,
     resource_account: &str,
 ) -> Result<(), AwsError> {
-    if caller.is_root_of(resource_account) {
+    let principal = principal(state, caller)?;
+    let policies = load_policies(state, caller).await?;
+    let context = context(state, caller, principal, action, resource, resource_account);
+    // Unreadable boundary or session policies make the request fail closed.
+    let unreadable = policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
+        || policies.session.iter().any(|(_, p)| p.is_none());
+    let mut request = AuthorizationRequest::new(&context);
+    for (id, policy) in &policies.identity {
+        request = request.identity(id, policy);
+    }
+    if let Some((id, Some(policy))) = &policies.boundary {
+        request = request.boundary(id, policy);
+    }
+    for (id, policy) in &policies.session {
+        if let Some(policy) = policy {
+            request = request.session(id, policy);
+        }
+    }
+    let decision = decide(&request);
+    if decision.is_allowed() && !unreadable {
         return Ok(());
     }
     let (_, arn) = caller.identity(state.partition());

@@ -93,7 +93,8 @@ async fn get_access_key_info(
         "sts:GetAccessKeyInfo",
         "*",
         caller.account_id(),
-    )?;
+    )
+    .await?;
     let stored = match AccessKeyKind::of(key_id) {
         Some(AccessKeyKind::LongTerm) => state
             .store()

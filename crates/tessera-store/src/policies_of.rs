@@ -30,4 +30,6 @@ pub trait PoliciesOfStore: Send + Sync {
     async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError>;
     /// The policies of the role with this unique id.
     async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError>;
+    /// The default version's document of the managed policy `arn`.
+    async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError>;
 }

@@ -8,7 +8,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// Checks `iam:<action>` on `resource` (an ARN in the caller's account).
-pub fn authorize(
+pub async fn authorize(
     state: &AppState,
     caller: &Caller,
     action: &str,
@@ -21,6 +21,7 @@ pub fn authorize(
         resource,
         caller.account_id(),
     )
+    .await
 }
 
 /// An IAM ARN: `arn:PARTITION:iam::ACCOUNT:KIND/PATH…NAME` (`path` begins

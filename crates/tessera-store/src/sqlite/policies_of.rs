@@ -46,20 +46,12 @@ impl SqliteStore {
 
     async fn boundary(&self, arn: Option<String>) -> Result<Option<NamedPolicy>, StoreError> {
         let Some(arn) = arn else { return Ok(None) };
-        let row = sqlx::query(
-            "SELECT v.document AS document FROM managed_policies p
-             JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
-             WHERE p.arn = ?",
-        )
-        .bind(&arn)
-        .fetch_optional(&self.pool)
-        .await?;
         // A boundary whose policy is gone allows nothing: an empty document
         // fails closed when parsed.
-        let document = match row {
-            Some(row) => row.try_get("document")?,
-            None => String::new(),
-        };
+        let document = self
+            .managed_policy_document(&arn)
+            .await?
+            .unwrap_or_default();
         Ok(Some(NamedPolicy { id: arn, document }))
     }
 }
@@ -91,6 +83,20 @@ impl PoliciesOfStore for SqliteStore {
             identity: self.identity_policies(&owners).await?,
             boundary: self.boundary(user.try_get("permissions_boundary")?).await?,
         })
+    }
+
+    async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query(
+            "SELECT v.document AS document FROM managed_policies p
+             JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
+             WHERE p.arn = ?",
+        )
+        .bind(arn)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| row.try_get("document"))
+        .transpose()
+        .map_err(StoreError::from)
     }
 
     async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
