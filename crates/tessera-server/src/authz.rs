@@ -4,6 +4,7 @@
 //! logic. Deny by default; a policy that cannot be read fails closed.
 
 use crate::{AppState, AwsError, Caller};
+use std::sync::Arc;
 use tessera_policy::{AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, decide};
 use tessera_store::{NamedPolicy, PrincipalPolicies};
 use tessera_token::{SessionClaims, SessionPrincipal};
@@ -11,13 +12,13 @@ use tessera_token::{SessionClaims, SessionPrincipal};
 /// The policies that bound what a caller may do, parsed.
 #[derive(Debug, Default)]
 struct CallerPolicies {
-    identity: Vec<(String, Policy)>,
-    boundary: Option<(String, Option<Policy>)>,
-    session: Vec<(String, Option<Policy>)>,
+    identity: Vec<(String, Arc<Policy>)>,
+    boundary: Option<(String, Option<Arc<Policy>>)>,
+    session: Vec<(String, Option<Arc<Policy>>)>,
 }
 
-fn parse_named(policy: &NamedPolicy, kind: PolicyKind) -> Option<Policy> {
-    match Policy::parse(&policy.document, kind) {
+fn parse_named(state: &AppState, policy: &NamedPolicy, kind: PolicyKind) -> Option<Arc<Policy>> {
+    match state.policies().parse(&policy.document, kind) {
         Ok(parsed) => Some(parsed),
         Err(error) => {
             tracing::error!(policy = %policy.id, %error.message, "stored policy does not parse; it grants nothing");
@@ -27,18 +28,18 @@ fn parse_named(policy: &NamedPolicy, kind: PolicyKind) -> Option<Policy> {
 }
 
 impl CallerPolicies {
-    fn from_store(stored: PrincipalPolicies) -> Self {
+    fn from_store(state: &AppState, stored: PrincipalPolicies) -> Self {
         let identity = stored
             .identity
             .iter()
             .filter_map(|p| {
-                parse_named(p, PolicyKind::managed()).map(|parsed| (p.id.clone(), parsed))
+                parse_named(state, p, PolicyKind::managed()).map(|parsed| (p.id.clone(), parsed))
             })
             .collect();
         let boundary = stored.boundary.as_ref().map(|b| {
             (
                 b.id.clone(),
-                parse_named(b, PolicyKind::permission_boundary()),
+                parse_named(state, b, PolicyKind::permission_boundary()),
             )
         });
         Self {
@@ -85,19 +86,19 @@ async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolici
     let mut policies = match caller {
         Caller::Root { .. } => CallerPolicies::default(),
         Caller::User { user, .. } => {
-            CallerPolicies::from_store(store.policies_of_user(&user.user_id).await?)
+            CallerPolicies::from_store(state, store.policies_of_user(&user.user_id).await?)
         }
         Caller::Session(claims) => match &claims.principal {
             SessionPrincipal::Root { .. } => CallerPolicies::default(),
             SessionPrincipal::User { user_id, .. } => {
-                CallerPolicies::from_store(store.policies_of_user(user_id).await?)
+                CallerPolicies::from_store(state, store.policies_of_user(user_id).await?)
             }
             SessionPrincipal::AssumedRole { role_id, .. } => {
-                CallerPolicies::from_store(store.policies_of_role(role_id).await?)
+                CallerPolicies::from_store(state, store.policies_of_role(role_id).await?)
             }
             SessionPrincipal::FederatedUser { caller_id, .. } => {
                 if caller_id.starts_with("AIDA") {
-                    CallerPolicies::from_store(store.policies_of_user(caller_id).await?)
+                    CallerPolicies::from_store(state, store.policies_of_user(caller_id).await?)
                 } else {
                     CallerPolicies::default()
                 }
@@ -115,14 +116,17 @@ async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolici
 async fn session_policies(
     state: &AppState,
     claims: &SessionClaims,
-) -> Result<Vec<(String, Option<Policy>)>, AwsError> {
+) -> Result<Vec<(String, Option<Arc<Policy>>)>, AwsError> {
     let mut session = Vec::new();
     for (index, document) in claims.session_policies.iter().enumerate() {
         let named = NamedPolicy {
             id: format!("session-policy/{index}"),
             document: document.clone(),
         };
-        session.push((named.id.clone(), parse_named(&named, PolicyKind::session())));
+        session.push((
+            named.id.clone(),
+            parse_named(state, &named, PolicyKind::session()),
+        ));
     }
     for arn in &claims.policy_arns {
         let document = state
@@ -134,7 +138,10 @@ async fn session_policies(
             id: arn.clone(),
             document,
         };
-        session.push((arn.clone(), parse_named(&named, PolicyKind::managed())));
+        session.push((
+            arn.clone(),
+            parse_named(state, &named, PolicyKind::managed()),
+        ));
     }
     Ok(session)
 }

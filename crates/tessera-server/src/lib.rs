@@ -11,6 +11,7 @@ mod http;
 mod iam;
 mod keys;
 mod params;
+mod policy_cache;
 mod sts;
 mod xml;
 
@@ -40,6 +41,7 @@ struct Inner {
     keys: Arc<KeyRingHandle>,
     clock: Arc<dyn Clock>,
     partition: String,
+    policies: policy_cache::PolicyCache,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
                 keys,
                 clock,
                 partition: "aws".to_string(),
+                policies: policy_cache::PolicyCache::default(),
             }),
         }
     }
@@ -68,6 +71,11 @@ impl AppState {
     /// The current time.
     pub fn now(&self) -> time::OffsetDateTime {
         self.inner.clock.now()
+    }
+
+    /// Parsed policies, shared by content.
+    pub(crate) fn policies(&self) -> &policy_cache::PolicyCache {
+        &self.inner.policies
     }
 
     /// The ARN partition.
