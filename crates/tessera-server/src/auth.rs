@@ -8,7 +8,7 @@
 use crate::{AppState, AwsError, Caller};
 use tessera_sigv4::{Authentication, HttpRequest};
 use tessera_store::AccessKeyStatus;
-use tessera_token::{AccessKeyKind, open_session_token, token_key_id};
+use tessera_token::{AccessKeyKind, SessionPrincipal, open_session_token, token_key_id};
 
 /// How stale a long-term key's "last used" record may get before it is
 /// written again (bounds store writes under load).
@@ -26,6 +26,7 @@ pub async fn authenticate(
         None => return Err(AwsError::invalid_client_token_id()),
     };
     auth.check_time(state.now())?;
+    check_revocation(state, &caller).await?;
     Ok(caller)
 }
 
@@ -110,4 +111,43 @@ fn temporary(
         return Err(AwsError::expired_token());
     }
     Ok(Caller::Session(Box::new(claims)))
+}
+
+/// Refuses a session issued at or before a revocation mark of the role or
+/// user it belongs to. Read from the store on every use, so a revocation
+/// takes effect on every node at once.
+pub async fn check_revocation(state: &AppState, caller: &Caller) -> Result<(), AwsError> {
+    let Caller::Session(claims) = caller else {
+        return Ok(());
+    };
+    let owner = session_owner_arn(state.partition(), &claims.principal);
+    match state.store().sessions_revoked_before(&owner).await? {
+        Some(before) if claims.issued_at <= before => Err(AwsError::invalid_client_token_id()),
+        _ => Ok(()),
+    }
+}
+
+/// The ARN whose revocation mark governs a session: the role of a role
+/// session, the user (or root) of a user session, the federated user.
+pub fn session_owner_arn(partition: &str, principal: &SessionPrincipal) -> String {
+    match principal {
+        SessionPrincipal::Root { account_id } => format!("arn:{partition}:iam::{account_id}:root"),
+        SessionPrincipal::User {
+            account_id,
+            user_name,
+            path,
+            ..
+        } => format!("arn:{partition}:iam::{account_id}:user{path}{user_name}"),
+        SessionPrincipal::AssumedRole {
+            account_id,
+            role_name,
+            role_path,
+            ..
+        } => format!("arn:{partition}:iam::{account_id}:role{role_path}{role_name}"),
+        SessionPrincipal::FederatedUser {
+            account_id, name, ..
+        } => {
+            format!("arn:{partition}:sts::{account_id}:federated-user/{name}")
+        }
+    }
 }

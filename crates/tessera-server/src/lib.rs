@@ -19,6 +19,7 @@ pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, SetupError};
 pub use error::AwsError;
 pub use http::{router, serve};
+pub use iam::is_revocable_principal;
 pub use keys::KeyRingHandle;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ mod iam_policies;
 mod iam_providers;
 mod model;
 mod policies_of;
+mod revocations;
 mod sqlite;
 
 pub use error::StoreError;
@@ -17,6 +18,7 @@ pub use iam_policies::*;
 pub use iam_providers::*;
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
+pub use revocations::RevocationStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -29,6 +31,7 @@ pub trait Store:
     + PolicyStore
     + ProviderStore
     + PoliciesOfStore
+    + RevocationStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -41,6 +44,7 @@ impl<T> Store for T where
         + PolicyStore
         + ProviderStore
         + PoliciesOfStore
+        + RevocationStore
         + Send
         + Sync
         + std::fmt::Debug

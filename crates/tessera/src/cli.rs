@@ -4,6 +4,7 @@ use crate::config::FileConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use tessera_server::{AppState, DataDir};
+use tessera_store::{AccountStore, RevocationStore};
 use tessera_token::{Clock, SystemClock};
 
 const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -69,6 +70,32 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manage temporary sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsCommand {
+    /// Invalidate every session of a role or user issued up to now, on every
+    /// server sharing the store; sessions issued later keep working.
+    Revoke {
+        /// The role whose sessions to revoke (arn:aws:iam::ACCOUNT:role/NAME).
+        #[arg(
+            long,
+            value_name = "ARN",
+            conflicts_with = "user",
+            required_unless_present = "user"
+        )]
+        role: Option<String>,
+        /// The user whose sessions to revoke (arn:aws:iam::ACCOUNT:user/NAME).
+        #[arg(long, value_name = "ARN")]
+        user: Option<String>,
+        #[command(flatten)]
+        common: Common,
     },
 }
 
@@ -173,6 +200,43 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 account.credentials_file.display(),
                 account.name
             );
+            Ok(())
+        }
+        Command::Sessions {
+            command: SessionsCommand::Revoke { role, user, common },
+        } => {
+            let (_, dir) = common.resolve()?;
+            let (arn, kind) = match (role, user) {
+                (Some(arn), _) => (arn, "role/"),
+                (None, Some(arn)) => (arn, "user/"),
+                (None, None) => return Err("give --role ARN or --user ARN".to_string()),
+            };
+            let account = arn.split(':').nth(4).unwrap_or_default().to_string();
+            let resource = arn.split(':').nth(5).unwrap_or_default();
+            if !resource.starts_with(kind)
+                || !tessera_server::is_revocable_principal("aws", &account, &arn)
+            {
+                return Err(format!(
+                    "{arn} is not the ARN of a {}",
+                    kind.trim_end_matches('/')
+                ));
+            }
+            let (store, _) = dir.open().await.map_err(|e| e.to_string())?;
+            if store
+                .account(&account)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                return Err(format!("no account {account} in {}", dir.root().display()));
+            }
+            let now = clock.now().unix_timestamp();
+            store
+                .revoke_sessions(&arn, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("sessions of {arn} issued up to now are revoked");
             Ok(())
         }
         Command::Keys {

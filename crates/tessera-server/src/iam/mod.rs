@@ -5,8 +5,11 @@ mod common;
 mod entities;
 mod policies;
 mod providers;
+mod sessions;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
+
+pub use sessions::is_revocable_principal;
 
 /// The IAM API version.
 pub const VERSION: &str = "2010-05-08";
@@ -24,5 +27,8 @@ pub async fn dispatch(
     if let Some(result) = policies::dispatch(state, caller, name, params).await {
         return Some(result);
     }
-    providers::dispatch(state, caller, name, params).await
+    if let Some(result) = providers::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    sessions::dispatch(state, caller, name, params).await
 }

@@ -2,6 +2,7 @@ mod iam_entities;
 mod iam_policies;
 mod iam_providers;
 mod policies_of;
+mod revocations;
 
 use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
 use async_trait::async_trait;
