@@ -224,8 +224,88 @@ pub async fn authorize(
     if decision.is_allowed() && !unreadable {
         return Ok(());
     }
-    let (_, arn) = caller.identity(state.partition());
-    Err(AwsError::access_denied(format!(
-        "User: {arn} is not authorized to perform: {action} on resource: {resource}"
-    )))
+    let (user_id, arn) = caller.identity(state.partition());
+    let mut message =
+        format!("User: {arn} is not authorized to perform: {action} on resource: {resource}");
+    let explanation = authorization_message(caller, &user_id, &arn, &context, &decision);
+    match state
+        .keys()
+        .current()
+        .seal_message(explanation.to_string().as_bytes())
+    {
+        Ok(encoded) => {
+            message.push_str(". Encoded authorization failure message: ");
+            message.push_str(&encoded);
+        }
+        Err(error) => tracing::error!(%error, "cannot encode the authorization message"),
+    }
+    Err(AwsError::access_denied(message))
+}
+
+/// The sealed explanation of a denial, in the JSON shape AWS's
+/// `DecodeAuthorizationMessage` returns, wrapped with the caller's account
+/// (only that account may decode it).
+fn authorization_message(
+    caller: &Caller,
+    user_id: &str,
+    arn: &str,
+    context: &RequestContext,
+    decision: &tessera_policy::Decision,
+) -> serde_json::Value {
+    use serde_json::json;
+    let statements: Vec<serde_json::Value> = decision
+        .statements
+        .iter()
+        .map(|s| {
+            json!({
+                "statementId": s.sid.clone().unwrap_or_else(|| s.index.to_string()),
+                "effect": s.effect.to_string().to_uppercase(),
+                "policy": s.policy_id,
+                "layer": format!("{:?}", s.layer),
+            })
+        })
+        .collect();
+    let conditions: Vec<serde_json::Value> = context
+        .keys()
+        .iter()
+        .into_iter()
+        .map(|(key, values)| {
+            json!({
+                "key": key,
+                "values": {"items": values.iter().map(|v| json!({"value": v})).collect::<Vec<_>>()},
+            })
+        })
+        .collect();
+    let explicit_deny = decision.effect == tessera_policy::DecisionEffect::ExplicitDeny;
+    json!({
+        "account": caller.account_id(),
+        "message": {
+            "allowed": false,
+            "explicitDeny": explicit_deny,
+            "matchedStatements": {"items": statements},
+            "failures": {"items": []},
+            "context": {
+                "principal": {"id": user_id, "arn": arn},
+                "action": context.action(),
+                "resource": context.resource(),
+                "conditions": {"items": conditions},
+            },
+        },
+    })
+}
+
+/// Opens an encoded authorization message for a caller of `account_id`:
+/// the JSON `DecodeAuthorizationMessage` returns, or `None` if the message
+/// is altered, foreign, or about another account.
+pub fn decode_authorization_message(
+    state: &AppState,
+    account_id: &str,
+    encoded: &str,
+) -> Option<String> {
+    let plain = state.keys().current().open_message(encoded.trim()).ok()?;
+    let wrapper: serde_json::Value = serde_json::from_slice(&plain).ok()?;
+    if wrapper.get("account")?.as_str()? != account_id {
+        return None;
+    }
+    Some(wrapper.get("message")?.to_string())
 }

@@ -20,6 +20,8 @@ pub enum Action {
     GetAccessKeyInfo,
     /// `GetSessionToken`.
     GetSessionToken,
+    /// `DecodeAuthorizationMessage`.
+    DecodeAuthorizationMessage,
 }
 
 impl Action {
@@ -29,6 +31,7 @@ impl Action {
             "GetCallerIdentity" => Some(Self::GetCallerIdentity),
             "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
             "GetSessionToken" => Some(Self::GetSessionToken),
+            "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
             _ => None,
         }
     }
@@ -50,6 +53,9 @@ pub async fn dispatch(
         Action::GetCallerIdentity => Ok(get_caller_identity(state, caller)),
         Action::GetAccessKeyInfo => get_access_key_info(state, caller, params).await,
         Action::GetSessionToken => get_session_token(state, caller, params),
+        Action::DecodeAuthorizationMessage => {
+            decode_authorization_message(state, caller, params).await
+        }
     }
 }
 
@@ -107,6 +113,40 @@ async fn get_access_key_info(
         .or_else(|| account_of_access_key_id(key_id))
         .ok_or_else(|| AwsError::validation(format!("The access key ID {key_id} is not valid.")))?;
     Ok(vec![Xml::text("Account", account)])
+}
+
+/// `DecodeAuthorizationMessage`: the JSON behind an encoded
+/// authorization failure message of the caller's account.
+async fn decode_authorization_message(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let encoded = params.required("EncodedMessage", "encodedMessage")?;
+    if encoded.is_empty() || encoded.len() > 10_240 {
+        return Err(AwsError::constraint(
+            "encodedMessage",
+            Some(encoded),
+            "Member must have length less than or equal to 10240",
+        ));
+    }
+    authorize(
+        state,
+        caller,
+        "sts:DecodeAuthorizationMessage",
+        "*",
+        caller.account_id(),
+    )
+    .await?;
+    let decoded = crate::authz::decode_authorization_message(state, caller.account_id(), encoded)
+        .ok_or_else(|| {
+        AwsError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "InvalidAuthorizationMessageException",
+            "The provided authorization message is invalid.",
+        )
+    })?;
+    Ok(vec![Xml::text("DecodedMessage", decoded)])
 }
 
 /// The longest GetSessionToken session of an IAM user (36 hours).

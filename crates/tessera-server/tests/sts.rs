@@ -451,3 +451,25 @@ async fn init_refuses_an_existing_data_dir() {
         .expect_err("refused");
     assert!(err.to_string().contains("refusing to overwrite"), "{err}");
 }
+
+#[tokio::test]
+async fn foreign_or_garbage_authorization_messages_are_refused() {
+    let server = TestServer::start().await;
+    for message in ["garbage", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let (status, body) = server
+            .call(
+                &server.root,
+                &[
+                    ("Action", "DecodeAuthorizationMessage"),
+                    ("Version", "2011-06-15"),
+                    ("EncodedMessage", message),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (400, "InvalidAuthorizationMessageException".to_string()),
+            "{body}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 const KEY_LEN: usize = 32;
 const TOKEN_INFO: &[u8] = b"tessera/session-token/v1";
 const SECRET_INFO: &[u8] = b"tessera/secret-at-rest/v1";
+const MESSAGE_INFO: &[u8] = b"tessera/authorization-message/v1";
 const SEALED_SECRET_PREFIX: &str = "v1:";
 
 /// One key of the ring, as stored (the material is base64 in the file).
@@ -45,6 +46,37 @@ struct DerivedKeys {
     id: u32,
     token: LessSafeKey,
     secret: LessSafeKey,
+    message: LessSafeKey,
+}
+
+/// What a sealed blob is for: selects the subkey and the associated data.
+#[derive(Clone, Copy)]
+enum Purpose<'a> {
+    /// A long-term secret, bound to its access key id.
+    Secret(&'a str),
+    /// An encoded authorization failure message.
+    Message,
+}
+
+impl Purpose<'_> {
+    fn key(self, keys: &DerivedKeys) -> &LessSafeKey {
+        match self {
+            Purpose::Secret(_) => &keys.secret,
+            Purpose::Message => &keys.message,
+        }
+    }
+
+    fn aad(self, key_id: u32) -> Vec<u8> {
+        let mut aad = match self {
+            Purpose::Secret(_) => b"secret\0".to_vec(),
+            Purpose::Message => b"authorization-message\0".to_vec(),
+        };
+        aad.extend_from_slice(&key_id.to_be_bytes());
+        if let Purpose::Secret(access_key_id) = self {
+            aad.extend_from_slice(access_key_id.as_bytes());
+        }
+        aad
+    }
 }
 
 /// The key ring, with its subkeys derived (HKDF-SHA256) once at load.
@@ -95,6 +127,7 @@ impl KeyRing {
                 id: key.id,
                 token: derive(&material, TOKEN_INFO)?,
                 secret: derive(&material, SECRET_INFO)?,
+                message: derive(&material, MESSAGE_INFO)?,
             });
         }
         Ok(Self { keys, derived })
@@ -184,13 +217,42 @@ impl KeyRing {
 
     /// Encrypts a long-term secret for storage, bound to its access key id.
     pub fn seal_secret(&self, access_key_id: &str, secret: &str) -> Result<String, TokenError> {
+        self.seal(Purpose::Secret(access_key_id), secret.as_bytes())
+            .map(|sealed| format!("{SEALED_SECRET_PREFIX}{sealed}"))
+    }
+
+    /// Decrypts a secret sealed by [`KeyRing::seal_secret`] for `access_key_id`.
+    pub fn open_secret(&self, access_key_id: &str, sealed: &str) -> Result<String, TokenError> {
+        let body = sealed
+            .strip_prefix(SEALED_SECRET_PREFIX)
+            .ok_or(TokenError::SecretUndecryptable)?;
+        let plain = self.open(Purpose::Secret(access_key_id), body)?;
+        String::from_utf8(plain).map_err(|_| TokenError::SecretUndecryptable)
+    }
+
+    /// Encrypts an authorization failure message: only a holder of the key
+    /// ring can read it (`DecodeAuthorizationMessage`).
+    pub fn seal_message(&self, message: &[u8]) -> Result<String, TokenError> {
+        self.seal(Purpose::Message, message)
+    }
+
+    /// Decrypts a message sealed by [`KeyRing::seal_message`]; anything
+    /// altered or foreign fails.
+    pub fn open_message(&self, sealed: &str) -> Result<Vec<u8>, TokenError> {
+        self.open(Purpose::Message, sealed)
+    }
+
+    /// `base64( key id(4) ‖ nonce(12) ‖ AES-256-GCM(plaintext) )` under the
+    /// active key's subkey for `purpose`.
+    fn seal(&self, purpose: Purpose<'_>, plaintext: &[u8]) -> Result<String, TokenError> {
         let key = self.active()?;
         let nonce = random_nonce()?;
-        let mut buffer = secret.as_bytes().to_vec();
-        key.secret
+        let mut buffer = plaintext.to_vec();
+        purpose
+            .key(key)
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(secret_aad(key.id, access_key_id)),
+                Aad::from(purpose.aad(key.id)),
                 &mut buffer,
             )
             .map_err(|_| TokenError::Random)?;
@@ -198,15 +260,13 @@ impl KeyRing {
         out.extend_from_slice(&key.id.to_be_bytes());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&buffer);
-        Ok(format!("{SEALED_SECRET_PREFIX}{}", STANDARD.encode(out)))
+        Ok(STANDARD.encode(out))
     }
 
-    /// Decrypts a secret sealed by [`KeyRing::seal_secret`] for `access_key_id`.
-    pub fn open_secret(&self, access_key_id: &str, sealed: &str) -> Result<String, TokenError> {
-        let bytes = sealed
-            .strip_prefix(SEALED_SECRET_PREFIX)
-            .and_then(|b64| STANDARD.decode(b64).ok())
-            .ok_or(TokenError::SecretUndecryptable)?;
+    fn open(&self, purpose: Purpose<'_>, sealed: &str) -> Result<Vec<u8>, TokenError> {
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| TokenError::SecretUndecryptable)?;
         if bytes.len() < 4 + NONCE_LEN {
             return Err(TokenError::SecretUndecryptable);
         }
@@ -217,11 +277,11 @@ impl KeyRing {
         let nonce =
             Nonce::try_assume_unique_for_key(nonce).map_err(|_| TokenError::SecretUndecryptable)?;
         let mut buffer = ciphertext.to_vec();
-        let plain = key
-            .secret
-            .open_in_place(nonce, Aad::from(secret_aad(id, access_key_id)), &mut buffer)
+        let plain = purpose
+            .key(key)
+            .open_in_place(nonce, Aad::from(purpose.aad(id)), &mut buffer)
             .map_err(|_| TokenError::SecretUndecryptable)?;
-        String::from_utf8(plain.to_vec()).map_err(|_| TokenError::SecretUndecryptable)
+        Ok(plain.to_vec())
     }
 
     /// Reads a ring from its JSON file.
@@ -252,13 +312,6 @@ impl KeyRing {
         write_private(&tmp, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
         std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
     }
-}
-
-fn secret_aad(key_id: u32, access_key_id: &str) -> Vec<u8> {
-    let mut aad = b"secret\0".to_vec();
-    aad.extend_from_slice(&key_id.to_be_bytes());
-    aad.extend_from_slice(access_key_id.as_bytes());
-    aad
 }
 
 /// Writes a file that only its owner may read (mode 0600 on Unix).
@@ -295,6 +348,30 @@ mod tests {
         assert!(ring.open_secret("AKIAOTHER", &sealed).is_err());
         let other = KeyRing::generate(NOW).expect("ring");
         assert!(other.open_secret("AKIAEXAMPLE", &sealed).is_err());
+    }
+
+    #[test]
+    fn messages_round_trip_and_resist_tampering() {
+        let ring = KeyRing::generate(NOW).expect("ring");
+        let sealed = ring.seal_message(b"{\"allowed\":false}").expect("seal");
+        assert_eq!(
+            ring.open_message(&sealed).expect("open"),
+            b"{\"allowed\":false}"
+        );
+        let mut bytes = STANDARD.decode(&sealed).expect("b64");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(ring.open_message(&STANDARD.encode(bytes)).is_err());
+        // A sealed secret is not a message, nor a message a secret.
+        let secret = ring.seal_secret("AKIAX", "s").expect("seal");
+        assert!(ring.open_message(secret.trim_start_matches("v1:")).is_err());
+        assert!(ring.open_secret("AKIAX", &format!("v1:{sealed}")).is_err());
+        assert!(
+            KeyRing::generate(NOW)
+                .expect("ring")
+                .open_message(&sealed)
+                .is_err()
+        );
     }
 
     #[test]

@@ -386,6 +386,23 @@ impl ContextKeys {
     fn contains(&self, key: &str) -> bool {
         self.map.contains_key(&key.to_ascii_lowercase())
     }
+
+    /// Every key (lower-cased) with its values, sorted by key.
+    pub fn iter(&self) -> Vec<(&str, &[String])> {
+        let mut keys: Vec<(&str, &[String])> = self
+            .map
+            .iter()
+            .map(|(k, v)| {
+                let values = match v {
+                    ContextValue::Single(s) => std::slice::from_ref(s),
+                    ContextValue::Multi(v) => v.as_slice(),
+                };
+                (k.as_str(), values)
+            })
+            .collect();
+        keys.sort_by_key(|(k, _)| *k);
+        keys
+    }
 }
 
 impl Variables for ContextKeys {
