@@ -146,6 +146,15 @@ async fn session_policies(
     Ok(session)
 }
 
+/// Whether a session comes from `GetSessionToken` (of a user or a root
+/// user) without MFA: AWS lets such sessions call no IAM action.
+fn is_session_token_without_mfa(claims: &SessionClaims) -> bool {
+    matches!(
+        claims.principal,
+        SessionPrincipal::User { .. } | SessionPrincipal::Root { .. }
+    ) && claims.mfa_authenticated_at.is_none()
+}
+
 /// The request context of a call: principal, action, resource and the
 /// global keys the caller's credentials establish.
 fn context(
@@ -202,6 +211,16 @@ pub async fn authorize(
     resource: &str,
     resource_account: &str,
 ) -> Result<(), AwsError> {
+    if let Caller::Session(claims) = caller
+        && is_session_token_without_mfa(claims)
+        && action.to_ascii_lowercase().starts_with("iam:")
+    {
+        let (_, arn) = caller.identity(state.partition());
+        return Err(AwsError::access_denied(format!(
+            "User: {arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny: \
+             sessions from GetSessionToken without MFA cannot call the IAM API"
+        )));
+    }
     let principal = principal(state, caller)?;
     let policies = load_policies(state, caller).await?;
     let context = context(state, caller, principal, action, resource, resource_account);
