@@ -202,6 +202,36 @@ fn iso8601(unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// One authorization question: may the caller perform `action` on
+/// `resource`, given the resource's own policy (a role's trust policy) and
+/// the request's condition keys.
+#[derive(Debug, Clone)]
+pub struct Check<'a> {
+    /// The action, e.g. `sts:AssumeRole`.
+    pub action: &'a str,
+    /// The resource ARN (or `*`).
+    pub resource: &'a str,
+    /// The account that owns the resource.
+    pub resource_account: &'a str,
+    /// The resource-based policy (id, document) — a role's trust policy.
+    pub trust_policy: Option<(&'a str, &'a str)>,
+    /// Condition keys the request adds (`sts:ExternalId`, `aws:RequestTag/…`).
+    pub keys: Vec<(String, tessera_policy::ContextValue)>,
+}
+
+impl<'a> Check<'a> {
+    /// A check with no resource policy and no extra keys.
+    pub fn new(action: &'a str, resource: &'a str, resource_account: &'a str) -> Self {
+        Self {
+            action,
+            resource,
+            resource_account,
+            trust_policy: None,
+            keys: Vec::new(),
+        }
+    }
+}
+
 /// Decides whether `caller` may perform `action` on `resource` (an ARN in
 /// `resource_account`), with AWS's evaluation logic.
 pub async fn authorize(
@@ -211,6 +241,22 @@ pub async fn authorize(
     resource: &str,
     resource_account: &str,
 ) -> Result<(), AwsError> {
+    authorize_check(
+        state,
+        caller,
+        &Check::new(action, resource, resource_account),
+    )
+    .await
+}
+
+/// Decides a [`Check`] for `caller`; `AccessDenied` with AWS's message and
+/// an encoded explanation when it is not allowed.
+pub async fn authorize_check(
+    state: &AppState,
+    caller: &Caller,
+    check: &Check<'_>,
+) -> Result<(), AwsError> {
+    let (action, resource) = (check.action, check.resource);
     if let Caller::Session(claims) = caller
         && is_session_token_without_mfa(claims)
         && action.to_ascii_lowercase().starts_with("iam:")
@@ -223,10 +269,31 @@ pub async fn authorize(
     }
     let principal = principal(state, caller)?;
     let policies = load_policies(state, caller).await?;
-    let context = context(state, caller, principal, action, resource, resource_account);
-    // Unreadable boundary or session policies make the request fail closed.
+    let mut context = context(
+        state,
+        caller,
+        principal,
+        action,
+        resource,
+        check.resource_account,
+    );
+    for (key, value) in &check.keys {
+        context.set_key(key, value.clone());
+    }
+    let trust = match check.trust_policy {
+        Some((id, document)) => {
+            let named = NamedPolicy {
+                id: id.to_string(),
+                document: document.to_string(),
+            };
+            Some((id, parse_named(state, &named, PolicyKind::trust())))
+        }
+        None => None,
+    };
+    // Unreadable boundary, session or trust policies make the request fail closed.
     let unreadable = policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
-        || policies.session.iter().any(|(_, p)| p.is_none());
+        || policies.session.iter().any(|(_, p)| p.is_none())
+        || trust.as_ref().is_some_and(|(_, p)| p.is_none());
     let mut request = AuthorizationRequest::new(&context);
     for (id, policy) in &policies.identity {
         request = request.identity(id, policy);
@@ -238,6 +305,9 @@ pub async fn authorize(
         if let Some(policy) = policy {
             request = request.session(id, policy);
         }
+    }
+    if let Some((id, Some(policy))) = &trust {
+        request = request.trust(id, policy);
     }
     let decision = decide(&request);
     if decision.is_allowed() && !unreadable {

@@ -23,6 +23,23 @@ pub struct PrincipalPolicies {
     pub boundary: Option<NamedPolicy>,
 }
 
+/// What role assumption reads of a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumableRole {
+    /// The unique id (`AROA…`).
+    pub role_id: String,
+    /// The owning account.
+    pub account_id: String,
+    /// The name, as stored.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The trust policy (JSON).
+    pub trust_policy: String,
+    /// The longest session, in seconds.
+    pub max_session_duration: i64,
+}
+
 /// Reads of the policies that apply to a principal.
 #[async_trait]
 pub trait PoliciesOfStore: Send + Sync {
@@ -30,6 +47,12 @@ pub trait PoliciesOfStore: Send + Sync {
     async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError>;
     /// The policies of the role with this unique id.
     async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError>;
+    /// The role `name` of `account_id`, for role assumption.
+    async fn assumable_role(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<AssumableRole>, StoreError>;
     /// The default version's document of the managed policy `arn`.
     async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError>;
 }

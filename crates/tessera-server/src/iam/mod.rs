@@ -9,6 +9,7 @@ mod sessions;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
+pub use common::parse_policy;
 pub use sessions::is_revocable_principal;
 
 /// The IAM API version.

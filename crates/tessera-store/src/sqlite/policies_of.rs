@@ -1,4 +1,6 @@
-use crate::{NamedPolicy, PoliciesOfStore, PrincipalPolicies, SqliteStore, StoreError};
+use crate::{
+    AssumableRole, NamedPolicy, PoliciesOfStore, PrincipalPolicies, SqliteStore, StoreError,
+};
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -83,6 +85,32 @@ impl PoliciesOfStore for SqliteStore {
             identity: self.identity_policies(&owners).await?,
             boundary: self.boundary(user.try_get("permissions_boundary")?).await?,
         })
+    }
+
+    async fn assumable_role(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<AssumableRole>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT role_id, account_id, name, path, assume_role_policy, max_session_duration
+             FROM roles WHERE account_id = ? AND name = ?",
+        )
+        .bind(account_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(AssumableRole {
+            role_id: row.try_get("role_id")?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            path: row.try_get("path")?,
+            trust_policy: row.try_get("assume_role_policy")?,
+            max_session_duration: row.try_get("max_session_duration")?,
+        }))
     }
 
     async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {

@@ -1,0 +1,410 @@
+//! `AssumeRole`: temporary credentials for a role, after the caller's
+//! identity policies and the role's trust policy both allow it (one of them
+//! suffices in the same account, as AWS decides), with session policies,
+//! session tags, source identity and role chaining as AWS defines them.
+
+use super::{credentials, new_claims};
+use crate::{
+    AppState, AwsError, Caller,
+    authz::{Check, authorize_check},
+    params::Params,
+    xml::Xml,
+};
+use tessera_policy::{ContextValue, PolicyKind};
+use tessera_token::{SessionPrincipal, SessionTag};
+
+/// A role session assuming another role lives at most one hour.
+const CHAINED_MAX: i64 = 3_600;
+const DEFAULT_DURATION: i64 = 3_600;
+/// The packed size (session policies, policy ARNs and tags) that counts as
+/// 100 %.
+const PACKED_LIMIT: usize = 4_096;
+
+fn length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
+    let n = value.chars().count();
+    if n < min {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
+    if value
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
+    {
+        Ok(())
+    } else {
+        Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must satisfy regular expression pattern: {shown}"),
+        ))
+    }
+}
+
+/// The account, path and name of a role ARN `arn:P:iam::ACCT:role/PATH/NAME`.
+fn parse_role_arn<'a>(partition: &str, arn: &'a str) -> Option<(&'a str, String, &'a str)> {
+    let rest = arn.strip_prefix(&format!("arn:{partition}:iam::"))?;
+    let (account, resource) = rest.split_once(':')?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let full = resource.strip_prefix("role")?;
+    let slash = full.rfind('/')?;
+    let (path, name) = (&full[..=slash], &full[slash + 1..]);
+    (!name.is_empty() && path.starts_with('/')).then(|| (account, path.to_string(), name))
+}
+
+/// Session tags of the request: at most 50, keys 1–128 and values 0–256
+/// characters, no key twice (regardless of case).
+fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError> {
+    let items = params.structures("Tags");
+    if items.len() > 50 {
+        return Err(AwsError::constraint(
+            "tags",
+            None,
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut tags: Vec<SessionTag> = Vec::with_capacity(items.len());
+    for item in items {
+        let key = item.get("Key").ok_or_else(|| {
+            AwsError::constraint("tags.member.key", None, "Member must not be null")
+        })?;
+        let value = item.get("Value").ok_or_else(|| {
+            AwsError::constraint("tags.member.value", None, "Member must not be null")
+        })?;
+        length("tags.member.key", key, 1, 128)?;
+        length("tags.member.value", value, 0, 256)?;
+        pattern(
+            "tags.member.key",
+            key,
+            " .:/=+-@",
+            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        )?;
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(AwsError::validation(format!(
+                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
+            )));
+        }
+        tags.push(SessionTag {
+            key: key.clone(),
+            value: value.clone(),
+        });
+    }
+    Ok(tags)
+}
+
+/// Reads and validates the session policy and managed session policies;
+/// returns them with their packed size.
+async fn session_policies(
+    state: &AppState,
+    params: &Params,
+) -> Result<(Option<String>, Vec<String>, usize), AwsError> {
+    let mut packed = 0;
+    let policy = match params.get("Policy") {
+        Some(document) => {
+            length("policy", document, 1, 2048)?;
+            crate::iam::parse_policy(document, PolicyKind::session())?;
+            packed += document.chars().filter(|c| !c.is_whitespace()).count();
+            Some(document.to_string())
+        }
+        None => None,
+    };
+    let arns: Vec<String> = params
+        .structures("PolicyArns")
+        .into_iter()
+        .filter_map(|item| item.get("arn").cloned())
+        .collect();
+    if arns.len() > 10 {
+        return Err(AwsError::constraint(
+            "policyArns",
+            None,
+            "Member must have length less than or equal to 10",
+        ));
+    }
+    for arn in &arns {
+        length("policyArns.member.arn", arn, 20, 2048)?;
+        if state.store().managed_policy_document(arn).await?.is_none() {
+            return Err(AwsError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "NoSuchEntity",
+                format!("Policy {arn} does not exist or is not attachable."),
+            ));
+        }
+        packed += arn.len();
+    }
+    Ok((policy, arns, packed))
+}
+
+/// `AssumeRole`.
+pub(super) async fn assume_role(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let role_arn = params.required("RoleArn", "roleArn")?;
+    length("roleArn", role_arn, 20, 2048)?;
+    let session_name = params.required("RoleSessionName", "roleSessionName")?;
+    length("roleSessionName", session_name, 2, 64)?;
+    pattern("roleSessionName", session_name, "+=,.@-", "[\\w+=,.@-]*")?;
+    let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
+    let external_id = params.get("ExternalId");
+    if let Some(id) = external_id {
+        length("externalId", id, 2, 1224)?;
+        pattern("externalId", id, "+=,.@:/-", "[\\w+=,.@:\\/-]*")?;
+    }
+    let source_identity = params.get("SourceIdentity");
+    if let Some(id) = source_identity {
+        length("sourceIdentity", id, 2, 64)?;
+        pattern("sourceIdentity", id, "+=,.@-", "[\\w+=,.@-]*")?;
+        if id.to_ascii_lowercase().starts_with("aws:") {
+            return Err(AwsError::validation(
+                "SourceIdentity cannot start with the reserved prefix 'aws:'.",
+            ));
+        }
+    }
+    let requested_tags = request_tags(params)?;
+    let mut tags = requested_tags.clone();
+    let transitive: Vec<String> = params
+        .list("TransitiveTagKeys")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(key) = transitive
+        .iter()
+        .find(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+    {
+        return Err(AwsError::invalid_input(format!(
+            "The specified transitive tag key must be included in the requested tags: {key}"
+        )));
+    }
+    if params.get("SerialNumber").is_some() || params.get("TokenCode").is_some() {
+        // No MFA device can be verified yet, so no code is valid.
+        return Err(AwsError::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        ));
+    }
+    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+
+    // Who may assume roles, and what a chain carries over.
+    let (caller_session, chained) = match caller {
+        Caller::Root { .. } => {
+            return Err(AwsError::access_denied(
+                "Roles may not be assumed by root accounts.",
+            ));
+        }
+        Caller::User { .. } => (None, false),
+        Caller::Session(claims) => match claims.principal {
+            SessionPrincipal::Root { .. } => {
+                return Err(AwsError::access_denied(
+                    "Roles may not be assumed by root accounts.",
+                ));
+            }
+            SessionPrincipal::User { .. } => (Some(claims.as_ref()), false),
+            SessionPrincipal::AssumedRole { .. } => (Some(claims.as_ref()), true),
+            SessionPrincipal::FederatedUser { .. } => {
+                let (_, arn) = caller.identity(state.partition());
+                return Err(AwsError::access_denied(format!(
+                    "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+                )));
+            }
+        },
+    };
+    let mut transitive_keys = transitive.clone();
+    let mut source = source_identity.map(str::to_string);
+    if let Some(previous) = caller_session {
+        for tag in previous.tags.iter().filter(|t| {
+            previous
+                .transitive_tag_keys
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&t.key))
+        }) {
+            if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+                return Err(AwsError::invalid_input(format!(
+                    "The transitive session tag {} set earlier in the role chain cannot be overridden.",
+                    tag.key
+                )));
+            }
+            tags.push(tag.clone());
+            transitive_keys.push(tag.key.clone());
+        }
+        if let Some(earlier) = &previous.source_identity {
+            if source.as_ref().is_some_and(|s| s != earlier) {
+                return Err(AwsError::invalid_input(
+                    "The source identity set earlier in the role chain cannot be changed.",
+                ));
+            }
+            source = Some(earlier.clone());
+        }
+    }
+    if chained && requested.is_some_and(|d| d > CHAINED_MAX) {
+        return Err(AwsError::validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    packed += tags
+        .iter()
+        .map(|t| t.key.len() + t.value.len())
+        .sum::<usize>();
+    let packed_percent = (packed * 100).div_ceil(PACKED_LIMIT);
+    if packed_percent > 100 {
+        return Err(AwsError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "PackedPolicyTooLarge",
+            format!(
+                "Packed policy consumes {packed_percent}% of allotted space, please use smaller policy."
+            ),
+        ));
+    }
+
+    // The role: an unknown role is denied like a forbidden one, so that
+    // role names do not leak to callers who may not assume them.
+    let denied = || {
+        let (_, arn) = caller.identity(state.partition());
+        AwsError::access_denied(format!(
+            "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        ))
+    };
+    let (account, path, name) = parse_role_arn(state.partition(), role_arn)
+        .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
+    let role = state
+        .store()
+        .assumable_role(account, name)
+        .await?
+        .filter(|r| r.path == path)
+        .ok_or_else(denied)?;
+
+    let mut keys: Vec<(String, ContextValue)> =
+        vec![("sts:RoleSessionName".into(), session_name.into())];
+    if let Some(id) = external_id {
+        keys.push(("sts:ExternalId".into(), id.into()));
+    }
+    if let Some(id) = source_identity {
+        keys.push(("sts:SourceIdentity".into(), id.into()));
+    }
+    for tag in &requested_tags {
+        keys.push((
+            format!("aws:RequestTag/{}", tag.key),
+            tag.value.clone().into(),
+        ));
+    }
+    if !requested_tags.is_empty() {
+        keys.push((
+            "aws:TagKeys".into(),
+            requested_tags
+                .iter()
+                .map(|t| t.key.clone())
+                .collect::<Vec<_>>()
+                .into(),
+        ));
+    }
+    if !transitive.is_empty() {
+        keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
+    }
+    let trust_id = format!("{role_arn}/trust-policy");
+    let mut actions = vec!["sts:AssumeRole"];
+    if !requested_tags.is_empty() || !transitive.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if source_identity.is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    for action in actions {
+        let check = Check {
+            action,
+            resource: role_arn,
+            resource_account: &role.account_id,
+            trust_policy: Some((&trust_id, &role.trust_policy)),
+            keys: keys.clone(),
+        };
+        authorize_check(state, caller, &check).await?;
+    }
+
+    let duration = match requested {
+        Some(d) if d > role.max_session_duration => {
+            return Err(AwsError::validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
+        Some(d) => d,
+        None => DEFAULT_DURATION,
+    };
+    let principal = SessionPrincipal::AssumedRole {
+        account_id: role.account_id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.name.clone(),
+        role_path: role.path.clone(),
+        session_name: session_name.to_string(),
+    };
+    let mut claims = new_claims(state, principal, duration)?;
+    claims.session_policies = policy.into_iter().collect();
+    claims.policy_arns = policy_arns;
+    claims.tags = tags;
+    claims.transitive_tag_keys = transitive_keys;
+    claims.source_identity = source.clone();
+    claims.chain_depth = caller_session.map_or(0, |c| c.chain_depth.saturating_add(1));
+
+    let mut result = vec![
+        credentials(state, &claims)?,
+        Xml::node(
+            "AssumedRoleUser",
+            vec![
+                Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
+                Xml::text(
+                    "Arn",
+                    format!(
+                        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+                        state.partition(),
+                        role.account_id,
+                        role.name
+                    ),
+                ),
+            ],
+        ),
+    ];
+    if packed > 0 {
+        result.push(Xml::text("PackedPolicySize", packed_percent.to_string()));
+    }
+    if let Some(source) = source {
+        result.push(Xml::text("SourceIdentity", source));
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_role_arn;
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            parse_role_arn("aws", "arn:aws:iam::123456789012:role/admin"),
+            Some(("123456789012", "/".to_string(), "admin"))
+        );
+        assert_eq!(
+            parse_role_arn("aws", "arn:aws:iam::123456789012:role/a/b/admin"),
+            Some(("123456789012", "/a/b/".to_string(), "admin"))
+        );
+        for bad in [
+            "arn:aws:iam::123456789012:user/admin",
+            "arn:aws:iam::12345:role/x",
+            "arn:aws:iam::123456789012:role/",
+            "role/x",
+        ] {
+            assert_eq!(parse_role_arn("aws", bad), None, "{bad}");
+        }
+    }
+}

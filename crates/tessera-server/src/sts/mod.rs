@@ -1,0 +1,121 @@
+//! The STS actions, as plain functions over the caller and the parameters.
+
+mod assume_role;
+mod decode;
+mod identity;
+mod session_token;
+
+use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
+use tessera_token::{
+    AccessKeyKind, SessionClaims, new_access_key_id, new_secret_access_key, seal_session_token,
+};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// The STS API version.
+pub const VERSION: &str = "2011-06-15";
+
+/// The STS actions Tessera serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `GetCallerIdentity`.
+    GetCallerIdentity,
+    /// `GetAccessKeyInfo`.
+    GetAccessKeyInfo,
+    /// `GetSessionToken`.
+    GetSessionToken,
+    /// `DecodeAuthorizationMessage`.
+    DecodeAuthorizationMessage,
+    /// `AssumeRole`.
+    AssumeRole,
+}
+
+impl Action {
+    /// The action named `name`, if served.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "GetCallerIdentity" => Some(Self::GetCallerIdentity),
+            "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
+            "GetSessionToken" => Some(Self::GetSessionToken),
+            "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
+            "AssumeRole" => Some(Self::AssumeRole),
+            _ => None,
+        }
+    }
+
+    /// Whether AWS serves the action without a signature.
+    pub fn allows_anonymous(name: &str) -> bool {
+        matches!(name, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+    }
+}
+
+/// Runs `action` for `caller`; returns the children of `<ActionResult>`.
+pub async fn dispatch(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    match action {
+        Action::GetCallerIdentity => Ok(identity::get_caller_identity(state, caller)),
+        Action::GetAccessKeyInfo => identity::get_access_key_info(state, caller, params).await,
+        Action::GetSessionToken => session_token::get_session_token(state, caller, params),
+        Action::DecodeAuthorizationMessage => {
+            decode::decode_authorization_message(state, caller, params).await
+        }
+        Action::AssumeRole => assume_role::assume_role(state, caller, params).await,
+    }
+}
+
+/// New temporary credentials for `principal`, valid `duration` seconds from
+/// now; the caller fills in the rest of the claims.
+pub(super) fn new_claims(
+    state: &AppState,
+    principal: tessera_token::SessionPrincipal,
+    duration: i64,
+) -> Result<SessionClaims, AwsError> {
+    let now = state.now().unix_timestamp();
+    Ok(SessionClaims {
+        access_key_id: new_access_key_id(AccessKeyKind::Temporary, principal.account_id())
+            .map_err(internal)?,
+        secret_access_key: new_secret_access_key().map_err(internal)?,
+        principal,
+        issued_at: now,
+        expires_at: now + duration,
+        session_policies: Vec::new(),
+        policy_arns: Vec::new(),
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        mfa_authenticated_at: None,
+        chain_depth: 0,
+    })
+}
+
+/// The `<Credentials>` element for a new session.
+pub(super) fn credentials(state: &AppState, claims: &SessionClaims) -> Result<Xml, AwsError> {
+    let token = seal_session_token(&state.keys().current(), claims).map_err(internal)?;
+    let expiration = OffsetDateTime::from_unix_timestamp(claims.expires_at).map_err(internal)?;
+    Ok(Xml::node(
+        "Credentials",
+        vec![
+            Xml::text("AccessKeyId", claims.access_key_id.clone()),
+            Xml::text("SecretAccessKey", claims.secret_access_key.clone()),
+            Xml::text("SessionToken", token),
+            Xml::text("Expiration", iso8601(expiration)),
+        ],
+    ))
+}
+
+/// ISO 8601 in UTC with a `Z`, as AWS writes timestamps.
+pub fn iso8601(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(super) fn internal(error: impl std::fmt::Display) -> AwsError {
+    tracing::error!(%error, "failed to mint credentials");
+    AwsError::internal()
+}
