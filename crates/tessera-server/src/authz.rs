@@ -9,6 +9,10 @@ use tessera_policy::{AuthorizationRequest, Policy, PolicyKind, Principal, Reques
 use tessera_store::{NamedPolicy, PrincipalPolicies};
 use tessera_token::{SessionClaims, SessionPrincipal};
 
+/// What an account's root user may do, as a policy.
+const ROOT_EQUIVALENT: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
 /// The policies that bound what a caller may do, parsed.
 #[derive(Debug, Default)]
 struct CallerPolicies {
@@ -100,13 +104,34 @@ async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolici
                 if caller_id.starts_with("AIDA") {
                     CallerPolicies::from_store(state, store.policies_of_user(caller_id).await?)
                 } else {
-                    CallerPolicies::default()
+                    // Asked for by the account's root user, who may do
+                    // anything in its account: the session policies alone
+                    // bound the federated user.
+                    let root = NamedPolicy {
+                        id: format!("arn:{}:iam::{caller_id}:root", state.partition()),
+                        document: ROOT_EQUIVALENT.to_string(),
+                    };
+                    CallerPolicies::from_store(
+                        state,
+                        PrincipalPolicies {
+                            identity: vec![root],
+                            boundary: None,
+                        },
+                    )
                 }
             }
         },
     };
     if let Caller::Session(claims) = caller {
         policies.session = session_policies(state, claims).await?;
+        // A federated user without session policies has no permissions.
+        if matches!(claims.principal, SessionPrincipal::FederatedUser { .. })
+            && policies.session.is_empty()
+        {
+            policies
+                .session
+                .push(("no-session-policy".to_string(), None));
+        }
     }
     Ok(policies)
 }

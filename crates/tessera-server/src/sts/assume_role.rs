@@ -3,56 +3,23 @@
 //! suffices in the same account, as AWS decides), with session policies,
 //! session tags, source identity and role chaining as AWS defines them.
 
-use super::{credentials, new_claims};
+use super::{
+    credentials,
+    inputs::{length, packed_percent, pattern, request_tags, session_policies},
+    new_claims,
+};
 use crate::{
     AppState, AwsError, Caller,
     authz::{Check, authorize_check},
     params::Params,
     xml::Xml,
 };
-use tessera_policy::{ContextValue, PolicyKind};
-use tessera_token::{SessionPrincipal, SessionTag};
+use tessera_policy::ContextValue;
+use tessera_token::SessionPrincipal;
 
 /// A role session assuming another role lives at most one hour.
 const CHAINED_MAX: i64 = 3_600;
 const DEFAULT_DURATION: i64 = 3_600;
-/// The packed size (session policies, policy ARNs and tags) that counts as
-/// 100 %.
-const PACKED_LIMIT: usize = 4_096;
-
-fn length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if n > max {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
-}
-
-fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
-    if value
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
-    {
-        Ok(())
-    } else {
-        Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must satisfy regular expression pattern: {shown}"),
-        ))
-    }
-}
 
 /// The account, path and name of a role ARN `arn:P:iam::ACCT:role/PATH/NAME`.
 fn parse_role_arn<'a>(partition: &str, arn: &'a str) -> Option<(&'a str, String, &'a str)> {
@@ -65,88 +32,6 @@ fn parse_role_arn<'a>(partition: &str, arn: &'a str) -> Option<(&'a str, String,
     let slash = full.rfind('/')?;
     let (path, name) = (&full[..=slash], &full[slash + 1..]);
     (!name.is_empty() && path.starts_with('/')).then(|| (account, path.to_string(), name))
-}
-
-/// Session tags of the request: at most 50, keys 1–128 and values 0–256
-/// characters, no key twice (regardless of case).
-fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError> {
-    let items = params.structures("Tags");
-    if items.len() > 50 {
-        return Err(AwsError::constraint(
-            "tags",
-            None,
-            "Member must have length less than or equal to 50",
-        ));
-    }
-    let mut tags: Vec<SessionTag> = Vec::with_capacity(items.len());
-    for item in items {
-        let key = item.get("Key").ok_or_else(|| {
-            AwsError::constraint("tags.member.key", None, "Member must not be null")
-        })?;
-        let value = item.get("Value").ok_or_else(|| {
-            AwsError::constraint("tags.member.value", None, "Member must not be null")
-        })?;
-        length("tags.member.key", key, 1, 128)?;
-        length("tags.member.value", value, 0, 256)?;
-        pattern(
-            "tags.member.key",
-            key,
-            " .:/=+-@",
-            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        )?;
-        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
-            return Err(AwsError::validation(format!(
-                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
-            )));
-        }
-        tags.push(SessionTag {
-            key: key.clone(),
-            value: value.clone(),
-        });
-    }
-    Ok(tags)
-}
-
-/// Reads and validates the session policy and managed session policies;
-/// returns them with their packed size.
-async fn session_policies(
-    state: &AppState,
-    params: &Params,
-) -> Result<(Option<String>, Vec<String>, usize), AwsError> {
-    let mut packed = 0;
-    let policy = match params.get("Policy") {
-        Some(document) => {
-            length("policy", document, 1, 2048)?;
-            crate::iam::parse_policy(document, PolicyKind::session())?;
-            packed += document.chars().filter(|c| !c.is_whitespace()).count();
-            Some(document.to_string())
-        }
-        None => None,
-    };
-    let arns: Vec<String> = params
-        .structures("PolicyArns")
-        .into_iter()
-        .filter_map(|item| item.get("arn").cloned())
-        .collect();
-    if arns.len() > 10 {
-        return Err(AwsError::constraint(
-            "policyArns",
-            None,
-            "Member must have length less than or equal to 10",
-        ));
-    }
-    for arn in &arns {
-        length("policyArns.member.arn", arn, 20, 2048)?;
-        if state.store().managed_policy_document(arn).await?.is_none() {
-            return Err(AwsError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "NoSuchEntity",
-                format!("Policy {arn} does not exist or is not attachable."),
-            ));
-        }
-        packed += arn.len();
-    }
-    Ok((policy, arns, packed))
 }
 
 /// `AssumeRole`.
@@ -259,16 +144,7 @@ pub(super) async fn assume_role(
         .iter()
         .map(|t| t.key.len() + t.value.len())
         .sum::<usize>();
-    let packed_percent = (packed * 100).div_ceil(PACKED_LIMIT);
-    if packed_percent > 100 {
-        return Err(AwsError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "PackedPolicyTooLarge",
-            format!(
-                "Packed policy consumes {packed_percent}% of allotted space, please use smaller policy."
-            ),
-        ));
-    }
+    let packed_percent = packed_percent(packed)?;
 
     // The role: an unknown role is denied like a forbidden one, so that
     // role names do not leak to callers who may not assume them.

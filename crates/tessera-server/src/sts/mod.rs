@@ -2,7 +2,9 @@
 
 mod assume_role;
 mod decode;
+mod federation_token;
 mod identity;
+mod inputs;
 mod session_token;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
@@ -27,6 +29,8 @@ pub enum Action {
     DecodeAuthorizationMessage,
     /// `AssumeRole`.
     AssumeRole,
+    /// `GetFederationToken`.
+    GetFederationToken,
 }
 
 impl Action {
@@ -38,6 +42,7 @@ impl Action {
             "GetSessionToken" => Some(Self::GetSessionToken),
             "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
             "AssumeRole" => Some(Self::AssumeRole),
+            "GetFederationToken" => Some(Self::GetFederationToken),
             _ => None,
         }
     }
@@ -63,6 +68,9 @@ pub async fn dispatch(
             decode::decode_authorization_message(state, caller, params).await
         }
         Action::AssumeRole => assume_role::assume_role(state, caller, params).await,
+        Action::GetFederationToken => {
+            federation_token::get_federation_token(state, caller, params).await
+        }
     }
 }
 

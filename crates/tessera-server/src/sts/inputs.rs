@@ -1,0 +1,142 @@
+//! Request members shared by the actions that mint sessions: length and
+//! pattern constraints, session tags, session policies and their packed size.
+
+use crate::{AppState, AwsError, params::Params};
+use tessera_policy::PolicyKind;
+use tessera_token::SessionTag;
+
+/// The packed size (session policies, policy ARNs and tags) that counts as
+/// 100 %.
+pub(super) const PACKED_LIMIT: usize = 4_096;
+
+/// `PackedPolicySize`: the packed size as a percentage of the limit, or
+/// `PackedPolicyTooLarge` past it.
+pub(super) fn packed_percent(packed: usize) -> Result<usize, AwsError> {
+    let percent = (packed * 100).div_ceil(PACKED_LIMIT);
+    if percent > 100 {
+        return Err(AwsError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "PackedPolicyTooLarge",
+            format!(
+                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+            ),
+        ));
+    }
+    Ok(percent)
+}
+
+pub(super) fn length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
+    let n = value.chars().count();
+    if n < min {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
+    if value
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
+    {
+        Ok(())
+    } else {
+        Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must satisfy regular expression pattern: {shown}"),
+        ))
+    }
+}
+
+/// Session tags of the request: at most 50, keys 1–128 and values 0–256
+/// characters, no key twice (regardless of case).
+pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError> {
+    let items = params.structures("Tags");
+    if items.len() > 50 {
+        return Err(AwsError::constraint(
+            "tags",
+            None,
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut tags: Vec<SessionTag> = Vec::with_capacity(items.len());
+    for item in items {
+        let key = item.get("Key").ok_or_else(|| {
+            AwsError::constraint("tags.member.key", None, "Member must not be null")
+        })?;
+        let value = item.get("Value").ok_or_else(|| {
+            AwsError::constraint("tags.member.value", None, "Member must not be null")
+        })?;
+        length("tags.member.key", key, 1, 128)?;
+        length("tags.member.value", value, 0, 256)?;
+        pattern(
+            "tags.member.key",
+            key,
+            " .:/=+-@",
+            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        )?;
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(AwsError::validation(format!(
+                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
+            )));
+        }
+        tags.push(SessionTag {
+            key: key.clone(),
+            value: value.clone(),
+        });
+    }
+    Ok(tags)
+}
+
+/// Reads and validates the session policy and managed session policies;
+/// returns them with their packed size.
+pub(super) async fn session_policies(
+    state: &AppState,
+    params: &Params,
+) -> Result<(Option<String>, Vec<String>, usize), AwsError> {
+    let mut packed = 0;
+    let policy = match params.get("Policy") {
+        Some(document) => {
+            length("policy", document, 1, 2048)?;
+            crate::iam::parse_policy(document, PolicyKind::session())?;
+            packed += document.chars().filter(|c| !c.is_whitespace()).count();
+            Some(document.to_string())
+        }
+        None => None,
+    };
+    let arns: Vec<String> = params
+        .structures("PolicyArns")
+        .into_iter()
+        .filter_map(|item| item.get("arn").cloned())
+        .collect();
+    if arns.len() > 10 {
+        return Err(AwsError::constraint(
+            "policyArns",
+            None,
+            "Member must have length less than or equal to 10",
+        ));
+    }
+    for arn in &arns {
+        length("policyArns.member.arn", arn, 20, 2048)?;
+        if state.store().managed_policy_document(arn).await?.is_none() {
+            return Err(AwsError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "NoSuchEntity",
+                format!("Policy {arn} does not exist or is not attachable."),
+            ));
+        }
+        packed += arn.len();
+    }
+    Ok((policy, arns, packed))
+}
