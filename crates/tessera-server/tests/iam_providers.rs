@@ -18,9 +18,7 @@ async fn iam(server: &TestServer, params: &[(&str, &str)]) -> (u16, String) {
 async fn iam_as(server: &TestServer, creds: &Creds, params: &[(&str, &str)]) -> (u16, String) {
     let mut all = params.to_vec();
     all.push(V);
-    server
-        .call_at(creds, &all, server.clock.now(), "iam")
-        .await
+    server.call_at(creds, &all, server.clock.now(), "iam").await
 }
 
 /// Asserts an error's status, code and (when given) message.
@@ -163,10 +161,17 @@ async fn oidc_provider_lifecycle() {
     assert!(body.contains("<Key>team</Key>"), "{body}");
 
     let arn_param = ("OpenIDConnectProviderArn", provider_arn.as_str());
-    let got = iam(&server, &[("Action", "GetOpenIDConnectProvider"), arn_param]).await;
+    let got = iam(
+        &server,
+        &[("Action", "GetOpenIDConnectProvider"), arn_param],
+    )
+    .await;
     let body = ok(&got);
     assert_eq!(tag(body, "Url"), "issuer.example.com/tenant");
-    assert_eq!(tags(&tag(body, "ClientIDList"), "member"), ["app-1", "app-2"]);
+    assert_eq!(
+        tags(&tag(body, "ClientIDList"), "member"),
+        ["app-1", "app-2"]
+    );
     assert_eq!(tags(&tag(body, "ThumbprintList"), "member"), [THUMB_A]);
     assert_eq!(tag(body, "CreateDate"), "2026-03-01T12:00:00Z");
     assert_eq!(tag(body, "Value"), "id");
@@ -221,9 +226,16 @@ async fn oidc_provider_lifecycle() {
     )
     .await;
     ok(&updated);
-    let got = iam(&server, &[("Action", "GetOpenIDConnectProvider"), arn_param]).await;
+    let got = iam(
+        &server,
+        &[("Action", "GetOpenIDConnectProvider"), arn_param],
+    )
+    .await;
     let body = ok(&got);
-    assert_eq!(tags(&tag(body, "ClientIDList"), "member"), ["app-2", "app-3"]);
+    assert_eq!(
+        tags(&tag(body, "ClientIDList"), "member"),
+        ["app-2", "app-3"]
+    );
     assert_eq!(
         tags(&tag(body, "ThumbprintList"), "member"),
         [THUMB_B, THUMB_A]
@@ -265,7 +277,11 @@ async fn oidc_provider_lifecycle() {
         ]
     );
 
-    let deleted = iam(&server, &[("Action", "DeleteOpenIDConnectProvider"), arn_param]).await;
+    let deleted = iam(
+        &server,
+        &[("Action", "DeleteOpenIDConnectProvider"), arn_param],
+    )
+    .await;
     ok(&deleted);
     let message = format!("OpenIDConnect Provider not found for arn {provider_arn}");
     for action in [
@@ -288,12 +304,19 @@ async fn oidc_provider_lifecycle() {
     assert_error(&gone, 404, "NoSuchEntity", Some(&message));
 }
 
+/// Extra parameters, then the expected status and code.
+type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+
 #[tokio::test]
 async fn oidc_bad_input_is_rejected_without_effect() {
     let server = TestServer::start().await;
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (vec![], 400, "ValidationError"),
-        (vec![("Url", "http://insecure.example.com")], 400, "InvalidInput"),
+        (
+            vec![("Url", "http://insecure.example.com")],
+            400,
+            "InvalidInput",
+        ),
         (vec![("Url", "https://")], 400, "InvalidInput"),
         (
             vec![
@@ -328,7 +351,10 @@ async fn oidc_bad_input_is_rejected_without_effect() {
             "InvalidInput",
         ),
         (
-            vec![("Url", "https://a.example.com"), ("ClientIDList.member.1", "")],
+            vec![
+                ("Url", "https://a.example.com"),
+                ("ClientIDList.member.1", ""),
+            ],
             400,
             "ValidationError",
         ),
@@ -424,7 +450,7 @@ async fn saml_provider_lifecycle() {
 
     let listed = iam(&server, &[("Action", "ListSAMLProviders")]).await;
     let body = ok(&listed);
-    assert_eq!(tags(body, "Arn"), [provider_arn.clone()]);
+    assert_eq!(tags(body, "Arn"), [provider_arn.as_str()]);
     assert_eq!(tag(body, "CreateDate"), "2026-03-01T12:00:00Z");
 
     let deleted = iam(&server, &[("Action", "DeleteSAMLProvider"), arn_param]).await;
@@ -642,7 +668,7 @@ async fn virtual_mfa_device_lifecycle() {
     )
     .await;
     let body = ok(&assigned);
-    assert_eq!(tags(body, "SerialNumber"), [serial.clone()]);
+    assert_eq!(tags(body, "SerialNumber"), [serial.as_str()]);
     assert_eq!(tag(body, "UserId"), user_id);
     assert_eq!(
         tag(body, "Arn"),
@@ -658,7 +684,7 @@ async fn virtual_mfa_device_lifecycle() {
     .await;
     assert_eq!(
         tags(ok(&unassigned), "SerialNumber"),
-        [other_serial.clone()]
+        [other_serial.as_str()]
     );
     let any = iam(&server, &[("Action", "ListVirtualMFADevices")]).await;
     assert_eq!(tags(ok(&any), "SerialNumber").len(), 2);
@@ -674,7 +700,10 @@ async fn virtual_mfa_device_lifecycle() {
 
     let conflict = iam(
         &server,
-        &[("Action", "DeleteVirtualMFADevice"), ("SerialNumber", &serial)],
+        &[
+            ("Action", "DeleteVirtualMFADevice"),
+            ("SerialNumber", &serial),
+        ],
     )
     .await;
     assert_error(
@@ -721,7 +750,10 @@ async fn virtual_mfa_device_lifecycle() {
     }
     let gone = iam(
         &server,
-        &[("Action", "DeleteVirtualMFADevice"), ("SerialNumber", &serial)],
+        &[
+            ("Action", "DeleteVirtualMFADevice"),
+            ("SerialNumber", &serial),
+        ],
     )
     .await;
     assert_error(
@@ -877,7 +909,10 @@ async fn account_alias_and_isolation_between_accounts() {
     // A new alias replaces the account's old one.
     let replaced = iam(
         &server,
-        &[("Action", "CreateAccountAlias"), ("AccountAlias", "my-co-2")],
+        &[
+            ("Action", "CreateAccountAlias"),
+            ("AccountAlias", "my-co-2"),
+        ],
     )
     .await;
     ok(&replaced);
@@ -915,7 +950,10 @@ async fn account_alias_and_isolation_between_accounts() {
     );
     let deleted = iam(
         &server,
-        &[("Action", "DeleteAccountAlias"), ("AccountAlias", "my-co-2")],
+        &[
+            ("Action", "DeleteAccountAlias"),
+            ("AccountAlias", "my-co-2"),
+        ],
     )
     .await;
     ok(&deleted);
@@ -969,7 +1007,10 @@ async fn account_alias_and_isolation_between_accounts() {
 
 fn summary(body: &str, key: &str) -> i64 {
     let marker = format!("<key>{key}</key>");
-    let start = body.find(&marker).unwrap_or_else(|| panic!("{key} in {body}")) + marker.len();
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{key} in {body}"))
+        + marker.len();
     tag(&body[start..], "value").parse().expect("number")
 }
 
@@ -1067,7 +1108,10 @@ async fn only_the_root_is_allowed_until_policies_grant_more() {
     let listed = iam(&server, &[("Action", "ListOpenIDConnectProviders")]).await;
     assert!(tags(ok(&listed), "Arn").is_empty(), "no effect when denied");
     let any = iam(&server, &[("Action", "ListVirtualMFADevices")]).await;
-    assert!(tags(ok(&any), "SerialNumber").is_empty(), "no effect when denied");
+    assert!(
+        tags(ok(&any), "SerialNumber").is_empty(),
+        "no effect when denied"
+    );
 }
 
 #[tokio::test]
@@ -1099,7 +1143,10 @@ async fn everything_survives_a_restart() {
         .await);
         ok(&iam(
             &server,
-            &[("Action", "CreateAccountAlias"), ("AccountAlias", "keep-me")],
+            &[
+                ("Action", "CreateAccountAlias"),
+                ("AccountAlias", "keep-me"),
+            ],
         )
         .await);
         insert_user(&server, &server.account_id, "erin").await;
@@ -1148,7 +1195,7 @@ async fn everything_survives_a_restart() {
         &[("Action", "ListMFADevices"), ("UserName", "erin")],
     )
     .await;
-    assert_eq!(tags(ok(&devices), "SerialNumber"), [serial.clone()]);
+    assert_eq!(tags(ok(&devices), "SerialNumber"), [serial.as_str()]);
     // The sealed seed still opens: the device still refuses a re-enable
     // (in use) rather than failing.
     let now = server.clock.now().unix_timestamp();

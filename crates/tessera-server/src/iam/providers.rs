@@ -1,7 +1,9 @@
 //! IAM actions for identity providers (OIDC, SAML), virtual MFA devices and
 //! the account (alias, summary).
 
-use super::common::{Page, arn, authorize, iso8601, path_param, tags_param, tags_xml, validate_name};
+use super::common::{
+    Page, arn, authorize, iso8601, path_param, tags_param, tags_xml, validate_name,
+};
 use crate::{
     AppState, AwsError, Caller,
     params::Params,
@@ -192,7 +194,11 @@ async fn oidc_target<'a>(
     params: &'a Params,
     action: &str,
 ) -> Result<&'a str, AwsError> {
-    let provider_arn = arn_param(params, "OpenIDConnectProviderArn", "openIDConnectProviderArn")?;
+    let provider_arn = arn_param(
+        params,
+        "OpenIDConnectProviderArn",
+        "openIDConnectProviderArn",
+    )?;
     authorize(state, caller, action, provider_arn)?;
     Ok(provider_arn)
 }
@@ -304,8 +310,13 @@ async fn update_thumbprints(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let thumbprints = thumbprints_param(params)?;
-    let provider_arn =
-        oidc_target(state, caller, params, "UpdateOpenIDConnectProviderThumbprint").await?;
+    let provider_arn = oidc_target(
+        state,
+        caller,
+        params,
+        "UpdateOpenIDConnectProviderThumbprint",
+    )
+    .await?;
     state
         .store()
         .set_oidc_thumbprints(caller.account_id(), provider_arn, &thumbprints)
@@ -382,10 +393,8 @@ fn parse_saml_metadata(document: &str) -> Result<SamlMetadata, AwsError> {
                     && stack.iter().any(|n| n == b"KeyDescriptor")
                     && stack.iter().any(|n| n == b"IDPSSODescriptor");
                 if closed == b"X509Certificate" && in_signing_key {
-                    let cleaned: String = certificate
-                        .chars()
-                        .filter(|c| !c.is_whitespace())
-                        .collect();
+                    let cleaned: String =
+                        certificate.chars().filter(|c| !c.is_whitespace()).collect();
                     if !cleaned.is_empty() && STANDARD.decode(cleaned.as_bytes()).is_ok() {
                         has_certificate = true;
                     }
@@ -394,10 +403,8 @@ fn parse_saml_metadata(document: &str) -> Result<SamlMetadata, AwsError> {
                     signing_key = false;
                 }
             }
-            Event::Text(ref t) => {
-                if stack.last().is_some_and(|n| n == b"X509Certificate") {
-                    certificate.push_str(&t.decode().map_err(|_| invalid())?);
-                }
+            Event::Text(ref t) if stack.last().is_some_and(|n| n == b"X509Certificate") => {
+                certificate.push_str(&t.decode().map_err(|_| invalid())?);
             }
             Event::Eof => break,
             _ => {}
@@ -623,11 +630,7 @@ pub(crate) async fn verify_mfa_code(
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(false);
     }
-    let Some(device) = state
-        .store()
-        .mfa_device(account_id, serial_number)
-        .await?
-    else {
+    let Some(device) = state.store().mfa_device(account_id, serial_number).await? else {
         return Ok(false);
     };
     if device.user.as_ref().map(|u| u.user_id.as_str()) != Some(user_id) {
@@ -641,7 +644,7 @@ pub(crate) async fn verify_mfa_code(
 }
 
 /// A serial number member (9 to 256 characters of `[\w+=/:,.@-]`).
-fn serial_param<'a>(params: &'a Params) -> Result<&'a str, AwsError> {
+fn serial_param(params: &Params) -> Result<&str, AwsError> {
     let serial = params.required("SerialNumber", "serialNumber")?;
     length("serialNumber", serial, 9, 256)?;
     if !serial
@@ -868,7 +871,11 @@ async fn deactivate_mfa_device(
     let user = user_param(state, caller, params).await?;
     let resource = match &user {
         Some(user) => user_arn(state, user),
-        None => format!("arn:{}:iam::{}:root", state.partition(), caller.account_id()),
+        None => format!(
+            "arn:{}:iam::{}:root",
+            state.partition(),
+            caller.account_id()
+        ),
     };
     authorize(state, caller, "DeactivateMFADevice", &resource)?;
     let user = user.ok_or_else(not_found)?;
@@ -888,7 +895,11 @@ async fn list_mfa_devices(
     let user = user_param(state, caller, params).await?;
     let resource = match &user {
         Some(user) => user_arn(state, user),
-        None => format!("arn:{}:iam::{}:root", state.partition(), caller.account_id()),
+        None => format!(
+            "arn:{}:iam::{}:root",
+            state.partition(),
+            caller.account_id()
+        ),
     };
     authorize(state, caller, "ListMFADevices", &resource)?;
     let rows = match &user {
@@ -1132,4 +1143,280 @@ async fn get_account_summary(state: &AppState, caller: &Caller) -> Result<Vec<Xm
             })
             .collect(),
     )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataDir, KeyRingHandle};
+    use std::sync::Arc;
+    use tessera_token::ManualClock;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+
+    struct Fixture {
+        state: AppState,
+        root: Caller,
+        account_id: String,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let (store, keys, created) = data.open_or_bootstrap(NOW).await.expect("bootstrap");
+        let account_id = created.expect("new account").account_id;
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", data.database_path().display()))
+                .await
+                .expect("pool");
+        for (user_id, name) in [
+            ("AIDAAAAAAAAAAAAAAAAA1", "alice"),
+            ("AIDAAAAAAAAAAAAAAAAA2", "bob"),
+        ] {
+            sqlx::query(
+                "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, ?, '/', 0)",
+            )
+            .bind(user_id)
+            .bind(&account_id)
+            .bind(name)
+            .execute(&pool)
+            .await
+            .expect("user");
+        }
+        pool.close().await;
+        let keys: Arc<KeyRingHandle> = Arc::new(keys);
+        let state = AppState::new(Arc::new(store), keys, Arc::new(ManualClock::new(NOW)));
+        Fixture {
+            state,
+            root: Caller::Root {
+                account_id: account_id.clone(),
+                access_key_id: "AKIAROOT".to_string(),
+            },
+            account_id,
+            _dir: dir,
+        }
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        Params::from_request(&query, None, b"").expect("params")
+    }
+
+    /// Creates a device and enables it for alice with the codes of the
+    /// steps before and at `NOW`; returns its serial number and TOTP.
+    async fn enabled_device(f: &Fixture) -> (String, Totp) {
+        let created = create_virtual_mfa_device(
+            &f.state,
+            &f.root,
+            &params(&[("VirtualMFADeviceName", "phone")]),
+        )
+        .await
+        .expect("create");
+        let Some(Xml::Node(_, fields)) = created.first() else {
+            panic!("no device in {created:?}");
+        };
+        let serial = match fields.first() {
+            Some(Xml::Text(_, serial)) => serial.clone(),
+            other => panic!("no serial: {other:?}"),
+        };
+        let device = f
+            .state
+            .store()
+            .mfa_device(&f.account_id, &serial)
+            .await
+            .expect("read")
+            .expect("device");
+        let totp = totp(&open_seed(&f.state, &device).expect("seed")).expect("totp");
+        let now = NOW.unix_timestamp() as u64;
+        let (c1, c2) = (
+            totp.generate(now - 30).to_string(),
+            totp.generate(now).to_string(),
+        );
+        enable_mfa_device(
+            &f.state,
+            &f.root,
+            &params(&[
+                ("UserName", "alice"),
+                ("SerialNumber", &serial),
+                ("AuthenticationCode1", &c1),
+                ("AuthenticationCode2", &c2),
+            ]),
+        )
+        .await
+        .expect("enable");
+        (serial, totp)
+    }
+
+    #[tokio::test]
+    async fn a_code_is_accepted_once_and_never_before_the_enabling_codes() {
+        let f = fixture().await;
+        let (serial, totp) = enabled_device(&f).await;
+        let alice = "AIDAAAAAAAAAAAAAAAAA1";
+        let code = |at: OffsetDateTime| totp.generate(at.unix_timestamp() as u64).to_string();
+        let verify = |code: String, user: &'static str, at: OffsetDateTime| {
+            let state = f.state.clone();
+            let account_id = f.account_id.clone();
+            let serial = serial.clone();
+            async move {
+                verify_mfa_code(&state, &account_id, user, &serial, &code, at)
+                    .await
+                    .expect("verify")
+            }
+        };
+        // The enabling code (step of NOW) is used up.
+        assert!(!verify(code(NOW), alice, NOW).await);
+        // The next step's code, at the next step: accepted once.
+        let next = NOW + time::Duration::seconds(30);
+        assert!(
+            !verify(code(next), "AIDAAAAAAAAAAAAAAAAA2", next).await,
+            "other user"
+        );
+        assert!(verify(code(next), alice, next).await);
+        assert!(!verify(code(next), alice, next).await, "replay");
+        // An older step after a newer one was accepted: refused.
+        let later = NOW + time::Duration::seconds(120);
+        assert!(verify(code(later), alice, later).await);
+        assert!(!verify(code(later - time::Duration::seconds(30)), alice, later).await);
+        // Codes too far from the clock, or malformed, are refused.
+        let far = NOW + time::Duration::seconds(600);
+        assert!(!verify(code(far), alice, far - time::Duration::seconds(90)).await);
+        assert!(!verify("12a456".into(), alice, far).await);
+        assert!(!verify("1234567".into(), alice, far).await);
+        // A deactivated device accepts nothing.
+        deactivate_mfa_device(
+            &f.state,
+            &f.root,
+            &params(&[("UserName", "alice"), ("SerialNumber", &serial)]),
+        )
+        .await
+        .expect("deactivate");
+        assert!(!verify(code(far), alice, far).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_uses_of_one_code_accept_it_once() {
+        let f = fixture().await;
+        let (serial, totp) = enabled_device(&f).await;
+        let at = NOW + time::Duration::seconds(30);
+        let code = totp.generate(at.unix_timestamp() as u64).to_string();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (state, account_id) = (f.state.clone(), f.account_id.clone());
+                let (serial, code) = (serial.clone(), code.clone());
+                tokio::spawn(async move {
+                    verify_mfa_code(
+                        &state,
+                        &account_id,
+                        "AIDAAAAAAAAAAAAAAAAA1",
+                        &serial,
+                        &code,
+                        at,
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut accepted = 0;
+        for task in tasks {
+            if task.await.expect("task").expect("verify") {
+                accepted += 1;
+            }
+        }
+        assert_eq!(accepted, 1);
+    }
+
+    #[test]
+    fn consecutive_codes_must_be_in_order_and_near_the_clock() {
+        let totp = totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").expect("totp");
+        let now = NOW.unix_timestamp();
+        let code = |at: i64| totp.generate(at as u64).to_string();
+        assert_eq!(
+            consecutive_codes(&totp, &code(now - 30), &code(now), now),
+            Some(now / 30)
+        );
+        assert_eq!(
+            consecutive_codes(&totp, &code(now), &code(now + 30), now),
+            Some(now / 30 + 1)
+        );
+        assert_eq!(
+            consecutive_codes(&totp, &code(now), &code(now - 30), now),
+            None
+        );
+        assert_eq!(
+            consecutive_codes(&totp, &code(now - 60), &code(now), now),
+            None
+        );
+        assert_eq!(
+            consecutive_codes(&totp, &code(now - 120), &code(now - 90), now),
+            None
+        );
+    }
+
+    #[test]
+    fn rfc_6238_sha1_vector() {
+        // RFC 6238 Appendix B: T = 59 s, SHA-1, key "12345678901234567890".
+        let seed = Secret::from(b"12345678901234567890".to_vec()).to_base32();
+        let totp = totp(&seed).expect("totp");
+        assert_eq!(totp.generate(59).to_string(), "287082");
+        assert_eq!(matching_step(&totp, "287082", 59), Some(1));
+    }
+
+    #[test]
+    fn saml_metadata_needs_an_idp_signing_certificate() {
+        let cert = STANDARD.encode([1u8; 32]);
+        let doc = |key_use: &str| {
+            format!(
+                r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="2030-01-01T00:00:00Z"><IDPSSODescriptor><KeyDescriptor{key_use}><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>"#
+            )
+        };
+        let parsed = parse_saml_metadata(&doc("")).expect("no use = signing");
+        assert_eq!(
+            parsed.valid_until,
+            Some(datetime!(2030-01-01 0:00 UTC).unix_timestamp())
+        );
+        assert!(parse_saml_metadata(&doc(r#" use="signing""#)).is_ok());
+        assert!(parse_saml_metadata(&doc(r#" use="encryption""#)).is_err());
+        let sp = doc("").replace("IDPSSODescriptor", "SPSSODescriptor");
+        assert!(parse_saml_metadata(&sp).is_err());
+        let not_base64 = doc("").replace(&cert, "not base64!");
+        assert!(parse_saml_metadata(&not_base64).is_err());
+        let two_roots = format!("{}{}", doc(""), doc(""));
+        assert!(parse_saml_metadata(&two_roots).is_err());
+        assert!(parse_saml_metadata("<EntityDescriptor>").is_err());
+    }
+
+    #[test]
+    fn aliases_follow_iams_pattern() {
+        for good in ["abc", "a-b-c", "123", "my-company-2"] {
+            assert!(validate_alias(good).is_ok(), "{good}");
+        }
+        for bad in ["ab", "-ab", "ab-", "a--b", "ABC", "a_b", &"a".repeat(64)] {
+            assert!(validate_alias(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn oidc_urls_lose_the_scheme_and_trailing_slash() {
+        assert_eq!(
+            oidc_url("https://example.com/a/").expect("valid"),
+            "example.com/a"
+        );
+        assert_eq!(
+            oidc_url("HTTPS://example.com").expect("valid"),
+            "example.com"
+        );
+        for bad in [
+            "http://example.com",
+            "https://",
+            "https://a b",
+            "example.com",
+            "https://a?x=1",
+        ] {
+            assert!(oidc_url(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -64,12 +64,13 @@ async fn lock_oidc(
     account_id: &str,
     arn: &str,
 ) -> Result<(), StoreError> {
-    let touched = sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = ? AND account_id = ?")
-        .bind(arn)
-        .bind(account_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let touched =
+        sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if touched == 0 {
         return Err(oidc_not_found(arn));
     }
