@@ -188,7 +188,7 @@ async fn create_oidc_provider(
 
 /// The OIDC provider named by `OpenIDConnectProviderArn`, after the
 /// caller is authorized for `action` on it.
-async fn oidc_target<'a>(
+fn oidc_target<'a>(
     state: &AppState,
     caller: &Caller,
     params: &'a Params,
@@ -208,7 +208,7 @@ async fn get_oidc_provider(
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "GetOpenIDConnectProvider").await?;
+    let provider_arn = oidc_target(state, caller, params, "GetOpenIDConnectProvider")?;
     let provider = state
         .store()
         .oidc_provider(caller.account_id(), provider_arn)
@@ -259,7 +259,7 @@ async fn delete_oidc_provider(
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "DeleteOpenIDConnectProvider").await?;
+    let provider_arn = oidc_target(state, caller, params, "DeleteOpenIDConnectProvider")?;
     state
         .store()
         .delete_oidc_provider(caller.account_id(), provider_arn)
@@ -274,8 +274,7 @@ async fn add_client_id(
 ) -> Result<Vec<Xml>, AwsError> {
     let id = params.required("ClientID", "clientID")?;
     client_id("clientID", id)?;
-    let provider_arn =
-        oidc_target(state, caller, params, "AddClientIDToOpenIDConnectProvider").await?;
+    let provider_arn = oidc_target(state, caller, params, "AddClientIDToOpenIDConnectProvider")?;
     state
         .store()
         .add_oidc_client_id(caller.account_id(), provider_arn, id)
@@ -295,8 +294,7 @@ async fn remove_client_id(
         caller,
         params,
         "RemoveClientIDFromOpenIDConnectProvider",
-    )
-    .await?;
+    )?;
     state
         .store()
         .remove_oidc_client_id(caller.account_id(), provider_arn, id)
@@ -315,8 +313,7 @@ async fn update_thumbprints(
         caller,
         params,
         "UpdateOpenIDConnectProviderThumbprint",
-    )
-    .await?;
+    )?;
     state
         .store()
         .set_oidc_thumbprints(caller.account_id(), provider_arn, &thumbprints)
@@ -416,20 +413,26 @@ fn parse_saml_metadata(document: &str) -> Result<SamlMetadata, AwsError> {
     Ok(SamlMetadata { valid_until })
 }
 
-/// `SAMLMetadataDocument` (1000 to 10,000,000 characters), parsed.
+/// `SAMLMetadataDocument` (1000 to 10,000,000 characters), parsed. The
+/// length error does not echo the document back.
 fn metadata_param(params: &Params) -> Result<(&str, SamlMetadata), AwsError> {
-    let document = params.required("SAMLMetadataDocument", "sAMLMetadataDocument")?;
-    length("sAMLMetadataDocument", document, 1000, 10_000_000).map_err(|_| {
-        AwsError::constraint(
-            "sAMLMetadataDocument",
+    const MEMBER: &str = "sAMLMetadataDocument";
+    let document = params.required("SAMLMetadataDocument", MEMBER)?;
+    let n = document.chars().count();
+    if n < 1000 {
+        return Err(AwsError::constraint(
+            MEMBER,
             None,
-            if document.chars().count() < 1000 {
-                "Member must have length greater than or equal to 1000"
-            } else {
-                "Member must have length less than or equal to 10000000"
-            },
-        )
-    })?;
+            "Member must have length greater than or equal to 1000",
+        ));
+    }
+    if n > 10_000_000 {
+        return Err(AwsError::constraint(
+            MEMBER,
+            None,
+            "Member must have length less than or equal to 10000000",
+        ));
+    }
     Ok((document, parse_saml_metadata(document)?))
 }
 
