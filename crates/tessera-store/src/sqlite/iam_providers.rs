@@ -1,5 +1,710 @@
-use crate::{ProviderStore, SqliteStore};
+use crate::{
+    AccountCounts, MfaDevice, MfaFilter, OidcProvider, ProviderStore, SamlProvider, SqliteStore,
+    StoreError, User,
+};
 use async_trait::async_trait;
+use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+
+/// Most client ids an OIDC provider may have.
+const MAX_CLIENT_IDS: i64 = 100;
+/// Most MFA devices a user may have enabled.
+const MAX_MFA_DEVICES_PER_USER: i64 = 8;
+
+fn oidc_not_found(arn: &str) -> StoreError {
+    StoreError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}"))
+}
+
+fn saml_not_found(arn: &str) -> StoreError {
+    StoreError::NotFound(format!("Manifest not found for arn {arn}"))
+}
+
+fn mfa_not_found(serial_number: &str) -> StoreError {
+    StoreError::NotFound(format!(
+        "VirtualMFADevice with serial number {serial_number} doesn't exist."
+    ))
+}
+
+/// Maps a unique violation to AWS's text; other errors pass through.
+fn already_exists(error: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(message()),
+        other => other,
+    }
+}
+
+async fn insert_tags(
+    tx: &mut Transaction<'_, Sqlite>,
+    owner_id: &str,
+    tags: &[(String, String)],
+) -> Result<(), StoreError> {
+    for (key, value) in tags {
+        sqlx::query("INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)")
+            .bind(owner_id)
+            .bind(key)
+            .bind(value)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn delete_tags(tx: &mut Transaction<'_, Sqlite>, owner_id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM tags WHERE owner_id = ?")
+        .bind(owner_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes the write lock at once by touching the OIDC provider's row, so the
+/// reads that follow in the transaction cannot go stale; `NotFound` if the
+/// provider is not in the account.
+async fn lock_oidc(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: &str,
+    arn: &str,
+) -> Result<(), StoreError> {
+    let touched =
+        sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if touched == 0 {
+        return Err(oidc_not_found(arn));
+    }
+    Ok(())
+}
+
+fn mfa_from_row(row: &SqliteRow) -> Result<MfaDevice, StoreError> {
+    let user_id: Option<String> = row.try_get("user_id")?;
+    let user = match (user_id, row.try_get::<Option<String>, _>("u_name")?) {
+        (Some(user_id), Some(name)) => Some(User {
+            user_id,
+            account_id: row.try_get("account_id")?,
+            name,
+            path: row.try_get("u_path")?,
+            permissions_boundary: row.try_get("u_boundary")?,
+            created_at: row.try_get("u_created_at")?,
+        }),
+        _ => None,
+    };
+    Ok(MfaDevice {
+        serial_number: row.try_get("serial_number")?,
+        account_id: row.try_get("account_id")?,
+        sealed_seed: row.try_get("sealed_seed")?,
+        user,
+        enabled_at: row.try_get("enabled_at")?,
+        created_at: row.try_get("created_at")?,
+        last_used_step: row.try_get("last_used_step")?,
+        tags: Vec::new(),
+    })
+}
+
+const MFA_SELECT: &str = "SELECT d.serial_number, d.account_id, d.sealed_seed, d.user_id,
+        d.enabled_at, d.created_at, d.last_used_step, u.name AS u_name, u.path AS u_path,
+        u.permissions_boundary AS u_boundary, u.created_at AS u_created_at
+    FROM mfa_devices d LEFT JOIN users u ON u.user_id = d.user_id";
+
+impl SqliteStore {
+    async fn tags_of(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query("SELECT key, value FROM tags WHERE owner_id = ? ORDER BY key")
+            .bind(owner_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
+            .collect()
+    }
+
+    async fn oidc_from_row(&self, row: &SqliteRow) -> Result<OidcProvider, StoreError> {
+        let arn: String = row.try_get("arn")?;
+        let client_ids = sqlx::query(
+            "SELECT client_id FROM oidc_client_ids WHERE provider_arn = ? ORDER BY rowid",
+        )
+        .bind(&arn)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("client_id"))
+        .collect::<Result<Vec<String>, _>>()?;
+        let thumbprints = sqlx::query(
+            "SELECT thumbprint FROM oidc_thumbprints WHERE provider_arn = ? ORDER BY position",
+        )
+        .bind(&arn)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("thumbprint"))
+        .collect::<Result<Vec<String>, _>>()?;
+        Ok(OidcProvider {
+            tags: self.tags_of(&arn).await?,
+            account_id: row.try_get("account_id")?,
+            url: row.try_get("url")?,
+            created_at: row.try_get("created_at")?,
+            client_ids,
+            thumbprints,
+            arn,
+        })
+    }
+
+    async fn saml_from_row(&self, row: &SqliteRow) -> Result<SamlProvider, StoreError> {
+        let arn: String = row.try_get("arn")?;
+        Ok(SamlProvider {
+            tags: self.tags_of(&arn).await?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            metadata: row.try_get("metadata")?,
+            created_at: row.try_get("created_at")?,
+            valid_until: row.try_get("valid_until")?,
+            arn,
+        })
+    }
+
+    async fn with_tags(&self, mut device: MfaDevice) -> Result<MfaDevice, StoreError> {
+        device.tags = self.tags_of(&device.serial_number).await?;
+        Ok(device)
+    }
+}
+
+async fn insert_thumbprints(
+    tx: &mut Transaction<'_, Sqlite>,
+    arn: &str,
+    thumbprints: &[String],
+) -> Result<(), StoreError> {
+    for (position, thumbprint) in thumbprints.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO oidc_thumbprints (provider_arn, position, thumbprint) VALUES (?, ?, ?)",
+        )
+        .bind(arn)
+        .bind(position as i64)
+        .bind(thumbprint)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
 
 #[async_trait]
-impl ProviderStore for SqliteStore {}
+impl ProviderStore for SqliteStore {
+    async fn create_oidc_provider(&self, provider: &OidcProvider) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO oidc_providers (arn, account_id, url, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&provider.arn)
+        .bind(&provider.account_id)
+        .bind(&provider.url)
+        .bind(provider.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            already_exists(e, || {
+                format!("Provider with url https://{} already exists.", provider.url)
+            })
+        })?;
+        for client_id in &provider.client_ids {
+            sqlx::query(
+                "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
+            )
+            .bind(&provider.arn)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        insert_thumbprints(&mut tx, &provider.arn, &provider.thumbprints).await?;
+        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn oidc_provider(
+        &self,
+        account_id: &str,
+        arn: &str,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let row = sqlx::query("SELECT * FROM oidc_providers WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.oidc_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn oidc_provider_by_url(
+        &self,
+        account_id: &str,
+        url: &str,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let row = sqlx::query("SELECT * FROM oidc_providers WHERE account_id = ? AND url = ?")
+            .bind(account_id)
+            .bind(url)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.oidc_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM oidc_providers WHERE account_id = ? ORDER BY arn")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut providers = Vec::with_capacity(rows.len());
+        for row in &rows {
+            providers.push(self.oidc_from_row(row).await?);
+        }
+        Ok(providers)
+    }
+
+    async fn delete_oidc_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM oidc_providers WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(oidc_not_found(arn));
+        }
+        delete_tags(&mut tx, arn).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_oidc_client_id(
+        &self,
+        account_id: &str,
+        arn: &str,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock_oidc(&mut tx, account_id, arn).await?;
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
+        )
+        .bind(arn)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted > 0 {
+            let count: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM oidc_client_ids WHERE provider_arn = ?")
+                    .bind(arn)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+            if count > MAX_CLIENT_IDS {
+                return Err(StoreError::LimitExceeded(format!(
+                    "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+                )));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_oidc_client_id(
+        &self,
+        account_id: &str,
+        arn: &str,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock_oidc(&mut tx, account_id, arn).await?;
+        sqlx::query("DELETE FROM oidc_client_ids WHERE provider_arn = ? AND client_id = ?")
+            .bind(arn)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_oidc_thumbprints(
+        &self,
+        account_id: &str,
+        arn: &str,
+        thumbprints: &[String],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        lock_oidc(&mut tx, account_id, arn).await?;
+        sqlx::query("DELETE FROM oidc_thumbprints WHERE provider_arn = ?")
+            .bind(arn)
+            .execute(&mut *tx)
+            .await?;
+        insert_thumbprints(&mut tx, arn, thumbprints).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_saml_provider(&self, provider: &SamlProvider) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO saml_providers (arn, account_id, name, metadata, created_at, valid_until)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&provider.arn)
+        .bind(&provider.account_id)
+        .bind(&provider.name)
+        .bind(&provider.metadata)
+        .bind(provider.created_at)
+        .bind(provider.valid_until)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            already_exists(e, || {
+                format!("Provider with name {} already exists.", provider.name)
+            })
+        })?;
+        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn saml_provider(
+        &self,
+        account_id: &str,
+        arn: &str,
+    ) -> Result<Option<SamlProvider>, StoreError> {
+        let row = sqlx::query("SELECT * FROM saml_providers WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.saml_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM saml_providers WHERE account_id = ? ORDER BY name")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut providers = Vec::with_capacity(rows.len());
+        for row in &rows {
+            providers.push(self.saml_from_row(row).await?);
+        }
+        Ok(providers)
+    }
+
+    async fn update_saml_provider(
+        &self,
+        account_id: &str,
+        arn: &str,
+        metadata: &str,
+        valid_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE saml_providers SET metadata = ?, valid_until = ? WHERE arn = ? AND account_id = ?",
+        )
+        .bind(metadata)
+        .bind(valid_until)
+        .bind(arn)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(saml_not_found(arn));
+        }
+        Ok(())
+    }
+
+    async fn delete_saml_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM saml_providers WHERE arn = ? AND account_id = ?")
+            .bind(arn)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(saml_not_found(arn));
+        }
+        delete_tags(&mut tx, arn).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_mfa_device(&self, device: &MfaDevice) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO mfa_devices (serial_number, account_id, sealed_seed, created_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&device.serial_number)
+        .bind(&device.account_id)
+        .bind(&device.sealed_seed)
+        .bind(device.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            already_exists(e, || {
+                "MFADevice entity at the same path and name already exists.".to_string()
+            })
+        })?;
+        insert_tags(&mut tx, &device.serial_number, &device.tags).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaDevice>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{MFA_SELECT} WHERE d.serial_number = ? AND d.account_id = ?"
+        ))
+        .bind(serial_number)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(self.with_tags(mfa_from_row(&row)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn mfa_devices(
+        &self,
+        account_id: &str,
+        filter: MfaFilter<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        let condition = match filter {
+            MfaFilter::Any => "1 = 1",
+            MfaFilter::Assigned => "d.user_id IS NOT NULL",
+            MfaFilter::Unassigned => "d.user_id IS NULL",
+            MfaFilter::User(_) => "d.user_id = ?",
+        };
+        let sql = format!(
+            "{MFA_SELECT} WHERE d.account_id = ? AND {condition} AND d.serial_number > ?
+             ORDER BY d.serial_number LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(account_id);
+        if let MfaFilter::User(user_id) = filter {
+            query = query.bind(user_id);
+        }
+        let rows = query
+            .bind(after.unwrap_or(""))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut devices = Vec::with_capacity(rows.len());
+        for row in &rows {
+            devices.push(self.with_tags(mfa_from_row(row)?).await?);
+        }
+        Ok(devices)
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        user_id: &str,
+        at: i64,
+        step: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE mfa_devices SET user_id = ?, enabled_at = ?, last_used_step = ?
+             WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
+        )
+        .bind(user_id)
+        .bind(at)
+        .bind(step)
+        .bind(serial_number)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            let exists =
+                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
+                    .bind(serial_number)
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+            return Err(if exists {
+                StoreError::AlreadyExists("MFA Device is already in use.".to_string())
+            } else {
+                mfa_not_found(serial_number)
+            });
+        }
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mfa_devices WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if count > MAX_MFA_DEVICES_PER_USER {
+            return Err(StoreError::LimitExceeded(format!(
+                "Cannot exceed quota for MFADevicesPerUser: {MAX_MFA_DEVICES_PER_USER}"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        user_id: &str,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE mfa_devices SET user_id = NULL, enabled_at = NULL
+             WHERE serial_number = ? AND account_id = ? AND user_id = ?",
+        )
+        .bind(serial_number)
+        .bind(account_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound(format!(
+                "MFA Device with serial number {serial_number} does not exist."
+            )));
+        }
+        Ok(())
+    }
+
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM mfa_devices WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
+        )
+        .bind(serial_number)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if deleted == 0 {
+            let exists =
+                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
+                    .bind(serial_number)
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+            return Err(if exists {
+                StoreError::Conflict("MFA Device is already in use.".to_string())
+            } else {
+                mfa_not_found(serial_number)
+            });
+        }
+        delete_tags(&mut tx, serial_number).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn accept_mfa_step(&self, serial_number: &str, step: i64) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE mfa_devices SET last_used_step = ?
+             WHERE serial_number = ? AND user_id IS NOT NULL
+               AND (last_used_step IS NULL OR last_used_step < ?)",
+        )
+        .bind(step)
+        .bind(serial_number)
+        .bind(step)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated > 0)
+    }
+
+    async fn set_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM account_aliases WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO account_aliases (account_id, alias) VALUES (?, ?)")
+            .bind(account_id)
+            .bind(alias)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                already_exists(e, || format!("The account alias {alias} already exists."))
+            })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query("SELECT alias FROM account_aliases WHERE account_id = ? ORDER BY alias")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| row.try_get("alias").map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        let deleted = sqlx::query("DELETE FROM account_aliases WHERE account_id = ? AND alias = ?")
+            .bind(account_id)
+            .bind(alias)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound(format!(
+                "The account alias {alias} cannot be found."
+            )));
+        }
+        Ok(())
+    }
+
+    async fn account_counts(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT
+                (SELECT COUNT(*) FROM users WHERE account_id = ?1) AS users,
+                (SELECT COUNT(*) FROM groups WHERE account_id = ?1) AS groups_,
+                (SELECT COUNT(*) FROM roles WHERE account_id = ?1) AS roles,
+                (SELECT COUNT(*) FROM managed_policies WHERE account_id = ?1) AS policies,
+                (SELECT COUNT(DISTINCT a.policy_arn) FROM policy_attachments a
+                    JOIN managed_policies p ON p.arn = a.policy_arn
+                    WHERE p.account_id = ?1) AS versions_in_use,
+                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1) AS mfa,
+                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1 AND user_id IS NOT NULL)
+                    AS mfa_in_use,
+                (SELECT COUNT(*) FROM oidc_providers WHERE account_id = ?1)
+                    + (SELECT COUNT(*) FROM saml_providers WHERE account_id = ?1) AS providers,
+                (SELECT COUNT(*) FROM access_keys WHERE account_id = ?1 AND user_id IS NULL)
+                    AS root_keys",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(AccountCounts {
+            users: row.try_get("users")?,
+            groups: row.try_get("groups_")?,
+            roles: row.try_get("roles")?,
+            policies: row.try_get("policies")?,
+            policy_versions_in_use: row.try_get("versions_in_use")?,
+            mfa_devices: row.try_get("mfa")?,
+            mfa_devices_in_use: row.try_get("mfa_in_use")?,
+            providers: row.try_get("providers")?,
+            root_access_keys: row.try_get("root_keys")?,
+        })
+    }
+}
