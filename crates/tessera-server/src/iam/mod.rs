@@ -10,6 +10,7 @@ mod sessions;
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
 pub use common::parse_policy;
+pub(crate) use providers::verify_mfa_code;
 pub use sessions::is_revocable_principal;
 
 /// The IAM API version.

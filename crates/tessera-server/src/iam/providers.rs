@@ -168,7 +168,7 @@ async fn create_oidc_provider(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let provider_arn = arn(state, account_id, "oidc-provider", "/", &url);
-    authorize(state, caller, "CreateOpenIDConnectProvider", &provider_arn)?;
+    authorize(state, caller, "CreateOpenIDConnectProvider", &provider_arn).await?;
     state
         .store()
         .create_oidc_provider(&OidcProvider {
@@ -188,7 +188,7 @@ async fn create_oidc_provider(
 
 /// The OIDC provider named by `OpenIDConnectProviderArn`, after the
 /// caller is authorized for `action` on it.
-fn oidc_target<'a>(
+async fn oidc_target<'a>(
     state: &AppState,
     caller: &Caller,
     params: &'a Params,
@@ -199,7 +199,7 @@ fn oidc_target<'a>(
         "OpenIDConnectProviderArn",
         "openIDConnectProviderArn",
     )?;
-    authorize(state, caller, action, provider_arn)?;
+    authorize(state, caller, action, provider_arn).await?;
     Ok(provider_arn)
 }
 
@@ -208,7 +208,7 @@ async fn get_oidc_provider(
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "GetOpenIDConnectProvider")?;
+    let provider_arn = oidc_target(state, caller, params, "GetOpenIDConnectProvider").await?;
     let provider = state
         .store()
         .oidc_provider(caller.account_id(), provider_arn)
@@ -243,7 +243,7 @@ async fn get_oidc_provider(
 }
 
 async fn list_oidc_providers(state: &AppState, caller: &Caller) -> Result<Vec<Xml>, AwsError> {
-    authorize(state, caller, "ListOpenIDConnectProviders", "*")?;
+    authorize(state, caller, "ListOpenIDConnectProviders", "*").await?;
     let providers = state.store().oidc_providers(caller.account_id()).await?;
     Ok(vec![members(
         "OpenIDConnectProviderList",
@@ -259,7 +259,7 @@ async fn delete_oidc_provider(
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "DeleteOpenIDConnectProvider")?;
+    let provider_arn = oidc_target(state, caller, params, "DeleteOpenIDConnectProvider").await?;
     state
         .store()
         .delete_oidc_provider(caller.account_id(), provider_arn)
@@ -274,7 +274,8 @@ async fn add_client_id(
 ) -> Result<Vec<Xml>, AwsError> {
     let id = params.required("ClientID", "clientID")?;
     client_id("clientID", id)?;
-    let provider_arn = oidc_target(state, caller, params, "AddClientIDToOpenIDConnectProvider")?;
+    let provider_arn =
+        oidc_target(state, caller, params, "AddClientIDToOpenIDConnectProvider").await?;
     state
         .store()
         .add_oidc_client_id(caller.account_id(), provider_arn, id)
@@ -294,7 +295,8 @@ async fn remove_client_id(
         caller,
         params,
         "RemoveClientIDFromOpenIDConnectProvider",
-    )?;
+    )
+    .await?;
     state
         .store()
         .remove_oidc_client_id(caller.account_id(), provider_arn, id)
@@ -313,7 +315,8 @@ async fn update_thumbprints(
         caller,
         params,
         "UpdateOpenIDConnectProviderThumbprint",
-    )?;
+    )
+    .await?;
     state
         .store()
         .set_oidc_thumbprints(caller.account_id(), provider_arn, &thumbprints)
@@ -466,7 +469,7 @@ async fn create_saml_provider(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let provider_arn = arn(state, account_id, "saml-provider", "/", name);
-    authorize(state, caller, "CreateSAMLProvider", &provider_arn)?;
+    authorize(state, caller, "CreateSAMLProvider", &provider_arn).await?;
     state
         .store()
         .create_saml_provider(&SamlProvider {
@@ -490,7 +493,7 @@ async fn get_saml_provider(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
-    authorize(state, caller, "GetSAMLProvider", provider_arn)?;
+    authorize(state, caller, "GetSAMLProvider", provider_arn).await?;
     let provider = state
         .store()
         .saml_provider(caller.account_id(), provider_arn)
@@ -508,7 +511,7 @@ async fn get_saml_provider(
 }
 
 async fn list_saml_providers(state: &AppState, caller: &Caller) -> Result<Vec<Xml>, AwsError> {
-    authorize(state, caller, "ListSAMLProviders", "*")?;
+    authorize(state, caller, "ListSAMLProviders", "*").await?;
     let providers = state.store().saml_providers(caller.account_id()).await?;
     Ok(vec![members(
         "SAMLProviderList",
@@ -533,7 +536,7 @@ async fn update_saml_provider(
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
     let (document, metadata) = metadata_param(params)?;
-    authorize(state, caller, "UpdateSAMLProvider", provider_arn)?;
+    authorize(state, caller, "UpdateSAMLProvider", provider_arn).await?;
     state
         .store()
         .update_saml_provider(
@@ -552,7 +555,7 @@ async fn delete_saml_provider(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
-    authorize(state, caller, "DeleteSAMLProvider", provider_arn)?;
+    authorize(state, caller, "DeleteSAMLProvider", provider_arn).await?;
     state
         .store()
         .delete_saml_provider(caller.account_id(), provider_arn)
@@ -621,7 +624,6 @@ fn open_seed(state: &AppState, device: &MfaDevice) -> Result<String, AwsError> {
 /// step or of one step either side, never a step already accepted (the step
 /// is recorded atomically, so a code is accepted once even under concurrent
 /// use). `Ok(false)` for any code that is not accepted.
-#[allow(dead_code)] // the STS actions taking SerialNumber/TokenCode call it
 pub(crate) async fn verify_mfa_code(
     state: &AppState,
     account_id: &str,
@@ -768,7 +770,7 @@ async fn create_virtual_mfa_device(
             "The combined length of the path and name of the MFA device is too long.",
         ));
     }
-    authorize(state, caller, "CreateVirtualMFADevice", &serial_number)?;
+    authorize(state, caller, "CreateVirtualMFADevice", &serial_number).await?;
 
     let mut seed = [0u8; 20];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
@@ -829,7 +831,7 @@ async fn enable_mfa_device(
         .user_by_name(account_id, name)
         .await?
         .ok_or_else(|| no_such_user(name))?;
-    authorize(state, caller, "EnableMFADevice", &user_arn(state, &user))?;
+    authorize(state, caller, "EnableMFADevice", &user_arn(state, &user)).await?;
     let device = state
         .store()
         .mfa_device(account_id, serial_number)
@@ -880,7 +882,7 @@ async fn deactivate_mfa_device(
             caller.account_id()
         ),
     };
-    authorize(state, caller, "DeactivateMFADevice", &resource)?;
+    authorize(state, caller, "DeactivateMFADevice", &resource).await?;
     let user = user.ok_or_else(not_found)?;
     state
         .store()
@@ -904,7 +906,7 @@ async fn list_mfa_devices(
             caller.account_id()
         ),
     };
-    authorize(state, caller, "ListMFADevices", &resource)?;
+    authorize(state, caller, "ListMFADevices", &resource).await?;
     let rows = match &user {
         Some(user) => {
             state
@@ -955,7 +957,7 @@ async fn list_virtual_mfa_devices(
         }
     };
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListVirtualMFADevices", "*")?;
+    authorize(state, caller, "ListVirtualMFADevices", "*").await?;
     let rows = state
         .store()
         .mfa_devices(
@@ -1001,7 +1003,7 @@ async fn delete_virtual_mfa_device(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let serial_number = serial_param(params)?;
-    authorize(state, caller, "DeleteVirtualMFADevice", serial_number)?;
+    authorize(state, caller, "DeleteVirtualMFADevice", serial_number).await?;
     state
         .store()
         .delete_mfa_device(caller.account_id(), serial_number)
@@ -1037,7 +1039,7 @@ async fn create_account_alias(
 ) -> Result<Vec<Xml>, AwsError> {
     let alias = params.required("AccountAlias", "accountAlias")?;
     validate_alias(alias)?;
-    authorize(state, caller, "CreateAccountAlias", "*")?;
+    authorize(state, caller, "CreateAccountAlias", "*").await?;
     state
         .store()
         .set_account_alias(caller.account_id(), alias)
@@ -1051,7 +1053,7 @@ async fn list_account_aliases(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListAccountAliases", "*")?;
+    authorize(state, caller, "ListAccountAliases", "*").await?;
     let aliases: Vec<String> = state
         .store()
         .account_aliases(caller.account_id())
@@ -1079,7 +1081,7 @@ async fn delete_account_alias(
 ) -> Result<Vec<Xml>, AwsError> {
     let alias = params.required("AccountAlias", "accountAlias")?;
     validate_alias(alias)?;
-    authorize(state, caller, "DeleteAccountAlias", "*")?;
+    authorize(state, caller, "DeleteAccountAlias", "*").await?;
     state
         .store()
         .delete_account_alias(caller.account_id(), alias)
@@ -1112,7 +1114,7 @@ const QUOTAS: &[(&str, i64)] = &[
 ];
 
 async fn get_account_summary(state: &AppState, caller: &Caller) -> Result<Vec<Xml>, AwsError> {
-    authorize(state, caller, "GetAccountSummary", "*")?;
+    authorize(state, caller, "GetAccountSummary", "*").await?;
     let counts = state.store().account_counts(caller.account_id()).await?;
     let mut entries: Vec<(&str, i64)> = vec![
         ("Users", counts.users),

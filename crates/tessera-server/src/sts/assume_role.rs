@@ -5,7 +5,7 @@
 
 use super::{
     credentials,
-    inputs::{length, packed_percent, pattern, request_tags, session_policies},
+    inputs::{length, packed_percent, pattern, request_tags, session_policies, verify_mfa},
     new_claims,
 };
 use crate::{
@@ -75,12 +75,6 @@ pub(super) async fn assume_role(
         return Err(AwsError::invalid_input(format!(
             "The specified transitive tag key must be included in the requested tags: {key}"
         )));
-    }
-    if params.get("SerialNumber").is_some() || params.get("TokenCode").is_some() {
-        // No MFA device can be verified yet, so no code is valid.
-        return Err(AwsError::access_denied(
-            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-        ));
     }
     let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
 
@@ -163,8 +157,16 @@ pub(super) async fn assume_role(
         .filter(|r| r.path == path)
         .ok_or_else(denied)?;
 
+    let mfa = verify_mfa(state, caller, params).await?;
     let mut keys: Vec<(String, ContextValue)> =
         vec![("sts:RoleSessionName".into(), session_name.into())];
+    if let Some(at) = mfa {
+        keys.push(("aws:MultiFactorAuthPresent".into(), true.into()));
+        keys.push((
+            "aws:MultiFactorAuthAge".into(),
+            (state.now().unix_timestamp() - at).into(),
+        ));
+    }
     if let Some(id) = external_id {
         keys.push(("sts:ExternalId".into(), id.into()));
     }
@@ -231,6 +233,7 @@ pub(super) async fn assume_role(
     claims.tags = tags;
     claims.transitive_tag_keys = transitive_keys;
     claims.source_identity = source.clone();
+    claims.mfa_authenticated_at = mfa;
     claims.chain_depth = caller_session.map_or(0, |c| c.chain_depth.saturating_add(1));
 
     let mut result = vec![

@@ -1,8 +1,9 @@
 //! Request members shared by the actions that mint sessions: length and
 //! pattern constraints, session tags, session policies and their packed size.
 
-use crate::{AppState, AwsError, params::Params};
+use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
+use tessera_token::SessionPrincipal;
 use tessera_token::SessionTag;
 
 /// The packed size (session policies, policy ARNs and tags) that counts as
@@ -139,4 +140,64 @@ pub(super) async fn session_policies(
         packed += arn.len();
     }
     Ok((policy, arns, packed))
+}
+
+/// Checks `SerialNumber` + `TokenCode` when given: the code must be a fresh
+/// TOTP code of the calling IAM user's enabled MFA device. Returns the time
+/// of authentication, or `None` when the request carries no MFA.
+pub(super) async fn verify_mfa(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Option<i64>, AwsError> {
+    let (serial, code) = match (params.get("SerialNumber"), params.get("TokenCode")) {
+        (None, None) => return Ok(None),
+        (Some(serial), Some(code)) => (serial, code),
+        (None, Some(_)) => {
+            return Err(AwsError::constraint(
+                "serialNumber",
+                None,
+                "Member must not be null",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(AwsError::constraint(
+                "tokenCode",
+                None,
+                "Member must not be null",
+            ));
+        }
+    };
+    length("serialNumber", serial, 9, 256)?;
+    length("tokenCode", code, 6, 6)?;
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AwsError::constraint(
+            "tokenCode",
+            Some(code),
+            "Member must satisfy regular expression pattern: [\\d]*",
+        ));
+    }
+    let user_id = match caller {
+        Caller::User { user, .. } => Some(user.user_id.as_str()),
+        Caller::Session(claims) => match &claims.principal {
+            SessionPrincipal::User { user_id, .. } => Some(user_id.as_str()),
+            _ => None,
+        },
+        Caller::Root { .. } => None,
+    };
+    let now = state.now();
+    let accepted = match user_id {
+        Some(user_id) => {
+            crate::iam::verify_mfa_code(state, caller.account_id(), user_id, serial, code, now)
+                .await?
+        }
+        None => false,
+    };
+    if accepted {
+        Ok(Some(now.unix_timestamp()))
+    } else {
+        Err(AwsError::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        ))
+    }
 }

@@ -63,7 +63,7 @@ pub async fn dispatch(
     match action {
         Action::GetCallerIdentity => Ok(identity::get_caller_identity(state, caller)),
         Action::GetAccessKeyInfo => identity::get_access_key_info(state, caller, params).await,
-        Action::GetSessionToken => session_token::get_session_token(state, caller, params),
+        Action::GetSessionToken => session_token::get_session_token(state, caller, params).await,
         Action::DecodeAuthorizationMessage => {
             decode::decode_authorization_message(state, caller, params).await
         }

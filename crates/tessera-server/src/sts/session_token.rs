@@ -1,6 +1,6 @@
 //! `GetSessionToken`.
 
-use super::{credentials, new_claims};
+use super::{credentials, inputs::verify_mfa, new_claims};
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 use tessera_token::SessionPrincipal;
 
@@ -11,7 +11,7 @@ const MAX_ROOT_SESSION: i64 = 3_600;
 const DEFAULT_USER_SESSION: i64 = 43_200;
 
 /// `GetSessionToken`: temporary credentials for a root user or IAM user.
-pub(super) fn get_session_token(
+pub(super) async fn get_session_token(
     state: &AppState,
     caller: &Caller,
     params: &Params,
@@ -39,12 +39,8 @@ pub(super) fn get_session_token(
         }
         _ => requested.unwrap_or(DEFAULT_USER_SESSION),
     };
-    if params.get("SerialNumber").is_some() || params.get("TokenCode").is_some() {
-        // No MFA device can be registered yet, so no code can be valid.
-        return Err(AwsError::access_denied(
-            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-        ));
-    }
-    let claims = new_claims(state, principal, duration)?;
+    let mfa = verify_mfa(state, caller, params).await?;
+    let mut claims = new_claims(state, principal, duration)?;
+    claims.mfa_authenticated_at = mfa;
     Ok(vec![credentials(state, &claims)?])
 }

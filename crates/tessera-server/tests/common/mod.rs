@@ -314,3 +314,60 @@ pub fn tag(body: &str, name: &str) -> String {
 pub async fn open_store(data: &DataDir) -> (SqliteStore, KeyRingHandle) {
     data.open().await.expect("open")
 }
+
+impl TestServer {
+    /// An IAM call (`Version=2010-05-08`, signed for `iam`).
+    pub async fn iam(&self, creds: &Creds, params: &[(&str, &str)]) -> (u16, String) {
+        let mut all = params.to_vec();
+        all.push(("Version", "2010-05-08"));
+        self.call_at(creds, &all, self.clock.now(), "iam").await
+    }
+
+    /// An IAM call that must succeed; returns the body.
+    pub async fn iam_ok(&self, creds: &Creds, params: &[(&str, &str)]) -> String {
+        let (status, body) = self.iam(creds, params).await;
+        assert_eq!(status, 200, "{params:?}: {body}");
+        body
+    }
+
+    /// Creates user `name` (with an inline policy, if given) and an access
+    /// key for it, as `admin`; returns the key.
+    pub async fn user_with_key(&self, admin: &Creds, name: &str, policy: Option<&str>) -> Creds {
+        self.iam_ok(admin, &[("Action", "CreateUser"), ("UserName", name)])
+            .await;
+        if let Some(policy) = policy {
+            self.iam_ok(
+                admin,
+                &[
+                    ("Action", "PutUserPolicy"),
+                    ("UserName", name),
+                    ("PolicyName", "p"),
+                    ("PolicyDocument", policy),
+                ],
+            )
+            .await;
+        }
+        let body = self
+            .iam_ok(admin, &[("Action", "CreateAccessKey"), ("UserName", name)])
+            .await;
+        Creds {
+            access_key_id: tag(&body, "AccessKeyId"),
+            secret: tag(&body, "SecretAccessKey"),
+            token: None,
+        }
+    }
+}
+
+/// The temporary credentials in a response's `<Credentials>`.
+pub fn session_creds(body: &str) -> Creds {
+    Creds {
+        access_key_id: tag(body, "AccessKeyId"),
+        secret: tag(body, "SecretAccessKey"),
+        token: Some(tag(body, "SessionToken")),
+    }
+}
+
+/// The error code of an error response.
+pub fn code(body: &str) -> String {
+    tag(body, "Code")
+}
