@@ -409,8 +409,10 @@ async fn update_role(
         .store()
         .update_role(caller.account_id(), name, description, max_session)
         .await?;
-    // UpdateRoleResult has no members; an empty element keeps the shape.
-    Ok(Vec::new())
+    // The model has an (empty) UpdateRoleResult that botocore requires;
+    // `xml::response` writes the result element only around some content,
+    // so it gets an empty child, which clients ignore.
+    Ok(vec![Xml::node("UpdateRoleResult", Vec::new())])
 }
 
 async fn update_assume_role_policy(
