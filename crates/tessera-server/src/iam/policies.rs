@@ -77,7 +77,7 @@ fn entity_param(kind: OwnerKind) -> (&'static str, &'static str, usize, &'static
 }
 
 /// A required, validated entity name.
-fn name_param<'a>(params: &'a Params, kind: OwnerKind) -> Result<&'a str, AwsError> {
+fn name_param(params: &Params, kind: OwnerKind) -> Result<&str, AwsError> {
     let (param, member, max, _) = entity_param(kind);
     let name = params.required(param, member)?;
     validate_name(member, name, max)?;
@@ -116,7 +116,7 @@ fn check_arn(member: &str, value: &str) -> Result<(), AwsError> {
 }
 
 /// An optional description of at most 1000 characters.
-fn description_param<'a>(params: &'a Params) -> Result<Option<&'a str>, AwsError> {
+fn description_param(params: &Params) -> Result<Option<&str>, AwsError> {
     let Some(value) = params.get("Description") else {
         return Ok(None);
     };
@@ -187,7 +187,7 @@ fn path_prefix_param(params: &Params) -> Result<String, AwsError> {
 }
 
 /// A required version id `vN`.
-fn version_param<'a>(params: &'a Params) -> Result<&'a str, AwsError> {
+fn version_param(params: &Params) -> Result<&str, AwsError> {
     let value = params.required("VersionId", "versionId")?;
     let valid = value
         .strip_prefix('v')
