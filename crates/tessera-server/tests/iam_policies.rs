@@ -678,6 +678,46 @@ async fn attachments_and_boundaries() {
     .await;
     assert!(all_tags(&body, "RoleName").is_empty());
 
+    create_role(&server, "helper").await;
+    ok(
+        &server,
+        &[
+            ("Action", "AttachRolePolicy"),
+            ("RoleName", "helper"),
+            ("PolicyArn", &arn),
+        ],
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let mut params = vec![
+            ("Action", "ListEntitiesForPolicy"),
+            ("PolicyArn", arn.as_str()),
+            ("MaxItems", "1"),
+        ];
+        if let Some(m) = &marker {
+            params.push(("Marker", m));
+        }
+        let body = ok(&server, &params).await;
+        seen.extend(all_tags(&body, "RoleName"));
+        if tag(&body, "IsTruncated") == "false" {
+            break;
+        }
+        marker = Some(tag(&body, "Marker"));
+    }
+    assert_eq!(seen, vec!["helper", "worker"]);
+    ok(
+        &server,
+        &[
+            ("Action", "DetachRolePolicy"),
+            ("RoleName", "helper"),
+            ("PolicyArn", &arn),
+        ],
+    )
+    .await;
+    ok(&server, &[("Action", "DeleteRole"), ("RoleName", "helper")]).await;
+
     let message = fails(
         &server,
         &[("Action", "DeleteRole"), ("RoleName", "worker")],
@@ -864,6 +904,50 @@ async fn attachments_and_boundaries() {
     );
     let body = ok(&server, &[("Action", "GetPolicy"), ("PolicyArn", &arn)]).await;
     assert_eq!(tag(&body, "PermissionsBoundaryUsageCount"), "1");
+    let body = ok(
+        &server,
+        &[
+            ("Action", "ListEntitiesForPolicy"),
+            ("PolicyArn", &arn),
+            ("PolicyUsageFilter", "PermissionsBoundary"),
+        ],
+    )
+    .await;
+    assert_eq!(all_tags(&body, "RoleName"), vec!["worker"]);
+    let body = ok(
+        &server,
+        &[("Action", "ListEntitiesForPolicy"), ("PolicyArn", &arn)],
+    )
+    .await;
+    assert!(all_tags(&body, "RoleName").is_empty(), "{body}");
+    let body = ok(
+        &server,
+        &[
+            ("Action", "ListPolicies"),
+            ("PolicyUsageFilter", "PermissionsBoundary"),
+        ],
+    )
+    .await;
+    assert_eq!(all_tags(&body, "PolicyName"), vec!["s3"]);
+    let body = ok(
+        &server,
+        &[
+            ("Action", "ListPolicies"),
+            ("PolicyUsageFilter", "PermissionsPolicy"),
+        ],
+    )
+    .await;
+    assert!(all_tags(&body, "PolicyName").is_empty(), "{body}");
+    fails(
+        &server,
+        &[
+            ("Action", "ListPolicies"),
+            ("PolicyUsageFilter", "Sometimes"),
+        ],
+        400,
+        "ValidationError",
+    )
+    .await;
     fails(
         &server,
         &[("Action", "DeletePolicy"), ("PolicyArn", &arn)],

@@ -147,6 +147,15 @@ pub struct PolicyEntity {
     pub id: String,
 }
 
+/// How a managed policy is used by an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyUsage {
+    /// Attached as a permissions policy.
+    Permissions,
+    /// Set as the entity's permissions boundary.
+    Boundary,
+}
+
 /// Filters of `ListPolicies`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyFilter {
@@ -154,6 +163,8 @@ pub struct PolicyFilter {
     pub path_prefix: Option<String>,
     /// Only policies attached to at least one entity.
     pub only_attached: bool,
+    /// Only policies used at least once in this way.
+    pub usage: Option<PolicyUsage>,
 }
 
 /// Roles and managed policies.
@@ -305,13 +316,16 @@ pub trait PolicyStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StoreError>;
-    /// The entities a managed policy is attached to (of `kind` only, if
-    /// given, and with a path starting with `path_prefix`), ordered by
-    /// kind then name; `after` is `KIND/NAME` of the last one returned.
+    /// The entities that use a managed policy in the way `usage` says (of
+    /// `kind` only, if given, and with a path starting with `path_prefix`),
+    /// ordered by kind then name; `after` is `KIND/NAME` of the last one
+    /// returned.
+    #[allow(clippy::too_many_arguments)]
     async fn entities_for_policy(
         &self,
         account_id: &str,
         arn: &str,
+        usage: PolicyUsage,
         kind: Option<OwnerKind>,
         path_prefix: &str,
         after: Option<&str>,

@@ -356,6 +356,10 @@ def test_attachments_and_boundaries(iam, account):
         "PermissionsBoundaryArn": arn,
     }
     assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    bounded = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
+    assert [r["RoleName"] for r in bounded["PolicyRoles"]] == [role]
+    listed = iam.list_policies(PolicyUsageFilter="PermissionsBoundary")["Policies"]
+    assert arn in [p["Arn"] for p in listed]
     iam.delete_role_permissions_boundary(RoleName=role)
     assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
     iam.delete_policy(PolicyArn=arn)

@@ -14,7 +14,7 @@ use tessera_policy::{
     AuthorizationRequest, ContextValue, DecisionEffect, EvalOptions, Layer, Policy, PolicyKind,
     Principal, RequestContext, decide, evaluate_statement,
 };
-use tessera_store::{ManagedPolicy, OwnerKind, PolicyFilter, PolicyVersion, Role};
+use tessera_store::{ManagedPolicy, OwnerKind, PolicyFilter, PolicyUsage, PolicyVersion, Role};
 
 /// Runs `name` if this area serves it.
 pub async fn dispatch(
@@ -203,6 +203,20 @@ fn version_param(params: &Params) -> Result<&str, AwsError> {
         ));
     }
     Ok(value)
+}
+
+/// `PolicyUsageFilter`: `PermissionsPolicy` or `PermissionsBoundary`.
+fn usage_param(params: &Params) -> Result<Option<PolicyUsage>, AwsError> {
+    match params.get("PolicyUsageFilter") {
+        None => Ok(None),
+        Some("PermissionsPolicy") => Ok(Some(PolicyUsage::Permissions)),
+        Some("PermissionsBoundary") => Ok(Some(PolicyUsage::Boundary)),
+        Some(other) => Err(AwsError::constraint(
+            "policyUsageFilter",
+            Some(other),
+            "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+        )),
+    }
 }
 
 fn new_id(prefix: &str) -> Result<String, AwsError> {
@@ -649,6 +663,7 @@ async fn list_policies(
         ));
     }
     let only_attached = bool_param(params, "OnlyAttached")?;
+    let usage = usage_param(params)?;
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let account_id = caller.account_id();
@@ -665,6 +680,7 @@ async fn list_policies(
         let filter = PolicyFilter {
             path_prefix: Some(prefix),
             only_attached,
+            usage,
         };
         state
             .store()
@@ -939,23 +955,13 @@ async fn list_entities_for_policy(
             ));
         }
     };
-    let usage = params.get("PolicyUsageFilter");
-    if let Some(other) =
-        usage.filter(|u| !matches!(*u, "PermissionsPolicy" | "PermissionsBoundary"))
-    {
-        return Err(AwsError::constraint(
-            "policyUsageFilter",
-            Some(other),
-            "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
-        ));
-    }
+    let usage = usage_param(params)?.unwrap_or(PolicyUsage::Permissions);
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     authorize(state, caller, "ListEntitiesForPolicy", policy_arn)?;
     find_policy(state, caller.account_id(), policy_arn).await?;
-    // Customer managed policies only: the AWS-managed filter and the
-    // boundary usage (not an attachment) list no attachments.
-    let rows = if filter == Some("AWSManagedPolicy") || usage == Some("PermissionsBoundary") {
+    // Customer managed policies only: the AWS-managed filter lists nothing.
+    let rows = if filter == Some("AWSManagedPolicy") {
         Vec::new()
     } else {
         state
@@ -963,6 +969,7 @@ async fn list_entities_for_policy(
             .entities_for_policy(
                 caller.account_id(),
                 policy_arn,
+                usage,
                 kind,
                 &prefix,
                 page.after.as_deref(),

@@ -1,6 +1,6 @@
 use crate::{
     MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, MAX_TAGS, ManagedPolicy, OwnerKind, PolicyEntity,
-    PolicyFilter, PolicyStore, PolicyVersion, Role, SqliteStore, StoreError,
+    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -440,10 +440,17 @@ impl PolicyStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
         let prefix = filter.path_prefix.as_deref().unwrap_or("/");
+        let usage = filter.usage.map(|u| match u {
+            PolicyUsage::Permissions => "Permissions",
+            PolicyUsage::Boundary => "Boundary",
+        });
         sqlx::query(&format!(
             "SELECT {POLICY_COLUMNS} FROM managed_policies p
              WHERE p.account_id = ? AND substr(p.path, 1, length(?)) = ?
                AND (? = 0 OR EXISTS (SELECT 1 FROM policy_attachments a WHERE a.policy_arn = p.arn))
+               AND (? IS NULL
+                    OR (? = 'Permissions' AND attachment_count > 0)
+                    OR (? = 'Boundary' AND boundary_usage_count > 0))
                AND (? IS NULL OR p.name > ?)
              ORDER BY p.name LIMIT ?"
         ))
@@ -451,6 +458,9 @@ impl PolicyStore for SqliteStore {
         .bind(prefix)
         .bind(prefix)
         .bind(filter.only_attached)
+        .bind(usage)
+        .bind(usage)
+        .bind(usage)
         .bind(after)
         .bind(after)
         .bind(limit as i64)
@@ -778,6 +788,7 @@ impl PolicyStore for SqliteStore {
         &self,
         account_id: &str,
         arn: &str,
+        usage: PolicyUsage,
         kind: Option<OwnerKind>,
         path_prefix: &str,
         after: Option<&str>,
@@ -791,33 +802,37 @@ impl PolicyStore for SqliteStore {
             Some((k, n)) => (Some(k), Some(n)),
             None => (None, None),
         };
-        let rows = sqlx::query(
-            "SELECT kind, name, id FROM (
-                SELECT 'Group' AS kind, g.name AS name, g.group_id AS id, g.path AS path
-                  FROM policy_attachments a JOIN groups g ON g.group_id = a.owner_id
-                  WHERE a.policy_arn = ?
-                UNION ALL
-                SELECT 'Role', r.name, r.role_id, r.path
-                  FROM policy_attachments a JOIN roles r ON r.role_id = a.owner_id
-                  WHERE a.policy_arn = ?
-                UNION ALL
-                SELECT 'User', u.name, u.user_id, u.path
-                  FROM policy_attachments a JOIN users u ON u.user_id = a.owner_id
-                  WHERE a.policy_arn = ?
-             )
-             WHERE (? IS NULL OR kind = ?) AND substr(path, 1, length(?)) = ?
-               AND (? IS NULL OR kind > ? OR (kind = ? AND name > ? COLLATE NOCASE))
-             ORDER BY kind, name COLLATE NOCASE LIMIT ?",
-        )
-        .bind(arn)
-        .bind(arn)
+        let sources = match usage {
+            PolicyUsage::Permissions => {
+                "SELECT 'Group' AS kind, g.name AS name, g.group_id AS id, g.path AS path
+                   FROM policy_attachments a JOIN groups g ON g.group_id = a.owner_id
+                   WHERE a.policy_arn = ?1
+                 UNION ALL
+                 SELECT 'Role', r.name, r.role_id, r.path
+                   FROM policy_attachments a JOIN roles r ON r.role_id = a.owner_id
+                   WHERE a.policy_arn = ?1
+                 UNION ALL
+                 SELECT 'User', u.name, u.user_id, u.path
+                   FROM policy_attachments a JOIN users u ON u.user_id = a.owner_id
+                   WHERE a.policy_arn = ?1"
+            }
+            PolicyUsage::Boundary => {
+                "SELECT 'Role' AS kind, r.name AS name, r.role_id AS id, r.path AS path
+                   FROM roles r WHERE r.permissions_boundary = ?1
+                 UNION ALL
+                 SELECT 'User', u.name, u.user_id, u.path
+                   FROM users u WHERE u.permissions_boundary = ?1"
+            }
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT kind, name, id FROM ({sources})
+             WHERE (?2 IS NULL OR kind = ?2) AND substr(path, 1, length(?3)) = ?3
+               AND (?4 IS NULL OR kind > ?4 OR (kind = ?4 AND name > ?5 COLLATE NOCASE))
+             ORDER BY kind, name COLLATE NOCASE LIMIT ?6"
+        ))
         .bind(arn)
         .bind(kind.map(OwnerKind::as_str))
-        .bind(kind.map(OwnerKind::as_str))
         .bind(path_prefix)
-        .bind(path_prefix)
-        .bind(after_kind)
-        .bind(after_kind)
         .bind(after_kind)
         .bind(after_name)
         .bind(limit as i64)
