@@ -1253,3 +1253,76 @@ async fn everything_survives_a_restart() {
     assert_eq!(all_tags(&body, "PolicyArn"), vec![arn]);
     drop(dir);
 }
+
+#[tokio::test]
+async fn another_account_sees_nothing() {
+    let server = TestServer::start().await;
+    create_role(&server, "mine").await;
+    let arn = create_policy(&server, "mine", ALLOW_S3).await;
+    let (store, keys) = common::open_store(&server.data).await;
+    server
+        .data
+        .create_account(&store, &keys, "team-b", server.clock.now())
+        .await
+        .expect("create");
+    let other = common::profile(&server.data, "team-b-root");
+    let call = |params: Vec<(&'static str, String)>| {
+        let other = other.clone();
+        let server = &server;
+        async move {
+            let mut all: Vec<(&str, &str)> = vec![("Version", "2010-05-08")];
+            all.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+            server
+                .call_at(&other, &all, server.clock.now(), "iam")
+                .await
+        }
+    };
+    let role_arn = format!("arn:aws:iam::{}:role/mine", server.account_id);
+    for params in [
+        vec![
+            ("Action", "GetRole".to_string()),
+            ("RoleName", "mine".to_string()),
+        ],
+        vec![
+            ("Action", "GetPolicy".to_string()),
+            ("PolicyArn", arn.clone()),
+        ],
+        vec![
+            ("Action", "SimulatePrincipalPolicy".to_string()),
+            ("PolicySourceArn", role_arn.clone()),
+            ("ActionNames.member.1", "s3:GetObject".to_string()),
+        ],
+    ] {
+        let (status, body) = call(params).await;
+        assert_eq!(
+            (status, tag(&body, "Code")),
+            (404, "NoSuchEntity".to_string()),
+            "{body}"
+        );
+    }
+    let (status, body) = call(vec![("Action", "ListRoles".to_string())]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(all_tags(&body, "RoleName").is_empty(), "{body}");
+    let (status, body) = call(vec![("Action", "ListPolicies".to_string())]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(all_tags(&body, "PolicyName").is_empty(), "{body}");
+    // Its own role of the same name, which cannot use the first account's policy.
+    let (status, body) = call(vec![
+        ("Action", "CreateRole".to_string()),
+        ("RoleName", "mine".to_string()),
+        ("AssumeRolePolicyDocument", TRUST.to_string()),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(vec![
+        ("Action", "AttachRolePolicy".to_string()),
+        ("RoleName", "mine".to_string()),
+        ("PolicyArn", arn.clone()),
+    ])
+    .await;
+    assert_eq!(
+        (status, tag(&body, "Code")),
+        (404, "NoSuchEntity".to_string()),
+        "{body}"
+    );
+}
