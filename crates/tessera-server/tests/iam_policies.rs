@@ -1326,3 +1326,73 @@ async fn another_account_sees_nothing() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn simulator_with_a_resource_policy_and_validation() {
+    let server = TestServer::start().await;
+    let bucket = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Bucket","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    let nothing = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#;
+    let body = ok(
+        &server,
+        &[
+            ("Action", "SimulateCustomPolicy"),
+            ("PolicyInputList.member.1", nothing),
+            ("ResourcePolicy", bucket),
+            ("ResourceOwner", "111122223333"),
+            ("CallerArn", "arn:aws:iam::111122223333:user/alice"),
+            ("ActionNames.member.1", "s3:GetObject"),
+            ("ResourceArns.member.1", "arn:aws:s3:::b/key"),
+        ],
+    )
+    .await;
+    assert_eq!(tag(&body, "EvalDecision"), "allowed", "{body}");
+    assert_eq!(tag(&body, "SourcePolicyType"), "resource");
+    fails(
+        &server,
+        &[
+            ("Action", "SimulateCustomPolicy"),
+            ("PolicyInputList.member.1", nothing),
+            ("ResourceOwner", "nobody"),
+            ("ActionNames.member.1", "s3:GetObject"),
+        ],
+        400,
+        "InvalidInput",
+    )
+    .await;
+    fails(
+        &server,
+        &[
+            ("Action", "SimulateCustomPolicy"),
+            ("PolicyInputList.member.1", nothing),
+            ("CallerArn", "arn:aws:s3:::bucket"),
+            ("ActionNames.member.1", "s3:GetObject"),
+        ],
+        400,
+        "InvalidInput",
+    )
+    .await;
+    fails(
+        &server,
+        &[
+            ("Action", "CreatePolicy"),
+            ("PolicyName", "p"),
+            ("Path", "/a b/"),
+            ("PolicyDocument", ALLOW_S3),
+        ],
+        400,
+        "ValidationError",
+    )
+    .await;
+    fails(
+        &server,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "r"),
+            ("Description", "bad\u{1}"),
+            ("AssumeRolePolicyDocument", TRUST),
+        ],
+        400,
+        "ValidationError",
+    )
+    .await;
+}

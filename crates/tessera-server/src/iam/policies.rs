@@ -130,6 +130,44 @@ fn description_param(params: &Params) -> Result<Option<&str>, AwsError> {
     Ok(Some(value))
 }
 
+/// A role's optional description: at most 1000 characters of tab, line
+/// breaks, printable ASCII and Latin-1.
+fn role_description_param(params: &Params) -> Result<Option<&str>, AwsError> {
+    let value = description_param(params)?;
+    if let Some(text) = value
+        && !text
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'))
+    {
+        return Err(AwsError::constraint(
+            "description",
+            Some(text),
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+        ));
+    }
+    Ok(value)
+}
+
+/// A managed policy's path: `/` or `/segment/…/` of `[A-Za-z0-9.,+@=_-]`.
+fn policy_path_param(params: &Params) -> Result<String, AwsError> {
+    let path = path_param(params, "Path", "path")?;
+    let valid = path == "/"
+        || path[1..path.len() - 1].split('/').all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".,+@=_-".contains(c))
+        });
+    if !valid {
+        return Err(AwsError::constraint(
+            "path",
+            Some(&path),
+            "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
+        ));
+    }
+    Ok(path)
+}
+
 /// A required policy document (1 to 131072 characters).
 fn document_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a str, AwsError> {
     let value = params.required(name, member)?;
@@ -323,7 +361,7 @@ async fn create_role(
         "AssumeRolePolicyDocument",
         "assumeRolePolicyDocument",
     )?;
-    let description = description_param(params)?;
+    let description = role_description_param(params)?;
     let max_session = params
         .integer("MaxSessionDuration", "maxSessionDuration", 3600, 43200)?
         .unwrap_or(3600);
@@ -416,7 +454,7 @@ async fn update_role(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
-    let description = description_param(params)?;
+    let description = role_description_param(params)?;
     let max_session = params.integer("MaxSessionDuration", "maxSessionDuration", 3600, 43200)?;
     authorize_role(state, caller, "UpdateRole", name).await?;
     state
@@ -529,7 +567,7 @@ async fn list_role_tags(
         .filter(|(k, _)| {
             page.after
                 .as_deref()
-                .is_none_or(|after| k.to_lowercase() > after.to_lowercase())
+                .is_none_or(|after| k.to_ascii_lowercase() > after.to_ascii_lowercase())
         })
         .take(page.fetch_limit())
         .collect();
@@ -608,7 +646,7 @@ async fn create_policy(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = params.required("PolicyName", "policyName")?;
     validate_name("policyName", name, 128)?;
-    let path = path_param(params, "Path", "path")?;
+    let path = policy_path_param(params)?;
     let document = document_param(params, "PolicyDocument", "policyDocument")?;
     let description = description_param(params)?;
     let tags = tags_param(params)?;
@@ -1088,6 +1126,40 @@ fn stored_policy(id: &str, text: &str) -> SimPolicy {
     }
 }
 
+/// The optional `ResourcePolicy`, a resource-based policy of the resources.
+fn resource_policy_param(params: &Params) -> Result<Option<SimPolicy>, AwsError> {
+    let Some(text) = params.get("ResourcePolicy") else {
+        return Ok(None);
+    };
+    let policy = parse_policy(text, PolicyKind::resource())?;
+    Ok(Some(SimPolicy {
+        key: "ResourcePolicy".to_string(),
+        source_id: "ResourcePolicy".to_string(),
+        source_type: "resource",
+        text: text.to_string(),
+        policy: Some(policy),
+    }))
+}
+
+/// The account owning the resources: `ResourceOwner` (an account id or
+/// `arn:…:iam::ACCOUNT:root`), else the caller's account.
+fn resource_owner_param(params: &Params, account_id: &str) -> Result<String, AwsError> {
+    let Some(owner) = params.get("ResourceOwner") else {
+        return Ok(account_id.to_string());
+    };
+    let account = if owner.starts_with("arn:") {
+        owner.split(':').nth(4).unwrap_or_default()
+    } else {
+        owner
+    };
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AwsError::invalid_input(format!(
+            "Invalid ResourceOwner: {owner}"
+        )));
+    }
+    Ok(account.to_string())
+}
+
 /// `ContextEntries.member.N.{ContextKeyName, ContextKeyType, ContextKeyValues.member.M}`.
 fn context_entries(params: &Params) -> Result<Vec<(String, ContextValue)>, AwsError> {
     let mut entries = Vec::new();
@@ -1264,6 +1336,8 @@ fn simulate(
     identity: &[SimPolicy],
     boundaries: &[SimPolicy],
 ) -> Result<Vec<Xml>, AwsError> {
+    let resource_policy = resource_policy_param(params)?;
+    let owner = resource_owner_param(params, account_id)?;
     let (actions, resources) = actions_and_resources(params)?;
     let entries = context_entries(params)?;
     let page = Page::from_params(params)?;
@@ -1284,7 +1358,7 @@ fn simulate(
         let action = &actions[index / resources.len()];
         let resource = &resources[index % resources.len()];
         let mut ctx = RequestContext::new(principal.clone(), action.clone(), resource.clone())
-            .with_resource_account(account_id);
+            .with_resource_account(owner.clone());
         for (key, value) in &entries {
             ctx.set_key(key, value.clone());
         }
@@ -1298,6 +1372,11 @@ fn simulate(
             if let Some(policy) = &p.policy {
                 request = request.boundary(&p.key, policy);
             }
+        }
+        if let Some(p) = &resource_policy
+            && let Some(policy) = &p.policy
+        {
+            request = request.resource(&p.key, policy);
         }
         let decision = decide(&request);
         let effect = if broken_boundary && decision.effect == DecisionEffect::Allow {
@@ -1313,6 +1392,7 @@ fn simulate(
                     let source = identity
                         .iter()
                         .chain(boundaries)
+                        .chain(&resource_policy)
                         .find(|p| p.key == st.policy_id)?;
                     let pos = source
                         .policy
@@ -1339,7 +1419,10 @@ fn simulate(
         } else {
             Vec::new()
         };
-        let missing = missing_context_keys(&ctx, identity.iter().chain(boundaries));
+        let missing = missing_context_keys(
+            &ctx,
+            identity.iter().chain(boundaries).chain(&resource_policy),
+        );
         let mut result = vec![
             Xml::text("EvalActionName", action.clone()),
             Xml::text("EvalResourceName", resource.clone()),
