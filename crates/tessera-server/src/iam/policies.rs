@@ -279,14 +279,11 @@ async fn entity_arn(
     account_id: &str,
     kind: OwnerKind,
     name: &str,
-) -> Result<(String, bool), AwsError> {
+) -> Result<String, AwsError> {
     let (_, _, _, arn_kind) = entity_param(kind);
     let found = state.store().entity_ref(account_id, kind, name).await?;
     let path = found.as_ref().map(|(_, path)| path.as_str()).unwrap_or("/");
-    Ok((
-        arn(state, account_id, arn_kind, path, name),
-        found.is_some(),
-    ))
+    Ok(arn(state, account_id, arn_kind, path, name))
 }
 
 fn role_xml(state: &AppState, role: &Role, tags: Option<&[(String, String)]>) -> Vec<Xml> {
@@ -337,16 +334,16 @@ async fn find_role(state: &AppState, account_id: &str, name: &str) -> Result<Rol
         .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))
 }
 
-/// Authorizes `action` on the named role; returns the role's ARN.
-async fn authorize_role(
+/// Authorizes `action` on the named user, group or role.
+async fn authorize_entity(
     state: &AppState,
     caller: &Caller,
-    action: &str,
+    kind: OwnerKind,
     name: &str,
-) -> Result<String, AwsError> {
-    let (resource, _) = entity_arn(state, caller.account_id(), OwnerKind::Role, name).await?;
-    authorize(state, caller, action, &resource)?;
-    Ok(resource)
+    action: &str,
+) -> Result<(), AwsError> {
+    let resource = entity_arn(state, caller.account_id(), kind, name).await?;
+    authorize(state, caller, action, &resource)
 }
 
 async fn create_role(
@@ -403,7 +400,7 @@ async fn get_role(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
-    authorize_role(state, caller, "GetRole", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "GetRole").await?;
     let role = find_role(state, caller.account_id(), name).await?;
     let tags = state.store().policy_area_tags(&role.role_id).await?;
     let mut fields = role_xml(state, &role, Some(&tags));
@@ -456,7 +453,7 @@ async fn update_role(
     let name = name_param(params, OwnerKind::Role)?;
     let description = role_description_param(params)?;
     let max_session = params.integer("MaxSessionDuration", "maxSessionDuration", 3600, 43200)?;
-    authorize_role(state, caller, "UpdateRole", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "UpdateRole").await?;
     state
         .store()
         .update_role(caller.account_id(), name, description, max_session)
@@ -474,7 +471,14 @@ async fn update_assume_role_policy(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
     let document = document_param(params, "PolicyDocument", "policyDocument")?;
-    authorize_role(state, caller, "UpdateAssumeRolePolicy", name).await?;
+    authorize_entity(
+        state,
+        caller,
+        OwnerKind::Role,
+        name,
+        "UpdateAssumeRolePolicy",
+    )
+    .await?;
     find_role(state, caller.account_id(), name).await?;
     parse_policy(document, PolicyKind::trust())?;
     state
@@ -490,7 +494,7 @@ async fn delete_role(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
-    authorize_role(state, caller, "DeleteRole", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "DeleteRole").await?;
     state.store().delete_role(caller.account_id(), name).await?;
     Ok(Vec::new())
 }
@@ -509,7 +513,7 @@ async fn tag_role(
             "Member must not be null",
         ));
     }
-    authorize_role(state, caller, "TagRole", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "TagRole").await?;
     state
         .store()
         .tag_role(caller.account_id(), name, &tags)
@@ -542,7 +546,7 @@ async fn untag_role(
             "Member must have length less than or equal to 50",
         ));
     }
-    authorize_role(state, caller, "UntagRole", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "UntagRole").await?;
     state
         .store()
         .untag_role(caller.account_id(), name, &keys)
@@ -557,7 +561,7 @@ async fn list_role_tags(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
     let page = Page::from_params(params)?;
-    authorize_role(state, caller, "ListRoleTags", name).await?;
+    authorize_entity(state, caller, OwnerKind::Role, name, "ListRoleTags").await?;
     let role = find_role(state, caller.account_id(), name).await?;
     let tags: Vec<(String, String)> = state
         .store()
@@ -887,20 +891,6 @@ fn action_name(verb: &str, kind: OwnerKind, noun: &str) -> String {
     format!("{verb}{}{noun}", kind.as_str())
 }
 
-/// Validates the entity name and authorizes `action` on the entity.
-async fn authorize_entity<'a>(
-    state: &AppState,
-    caller: &Caller,
-    params: &'a Params,
-    kind: OwnerKind,
-    action: &str,
-) -> Result<&'a str, AwsError> {
-    let name = name_param(params, kind)?;
-    let (resource, _) = entity_arn(state, caller.account_id(), kind, name).await?;
-    authorize(state, caller, action, &resource)?;
-    Ok(name)
-}
-
 async fn attach(
     state: &AppState,
     caller: &Caller,
@@ -910,7 +900,7 @@ async fn attach(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let action = action_name("Attach", kind, "Policy");
-    authorize_entity(state, caller, params, kind, &action).await?;
+    authorize_entity(state, caller, kind, name, &action).await?;
     state
         .store()
         .attach_policy(caller.account_id(), kind, name, policy_arn)
@@ -927,7 +917,7 @@ async fn detach(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let action = action_name("Detach", kind, "Policy");
-    authorize_entity(state, caller, params, kind, &action).await?;
+    authorize_entity(state, caller, kind, name, &action).await?;
     state
         .store()
         .detach_policy(caller.account_id(), kind, name, policy_arn)
@@ -945,7 +935,7 @@ async fn list_attached(
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let action = format!("ListAttached{}Policies", kind.as_str());
-    authorize_entity(state, caller, params, kind, &action).await?;
+    authorize_entity(state, caller, kind, name, &action).await?;
     let rows = state
         .store()
         .attached_policies(
@@ -1045,7 +1035,7 @@ async fn put_boundary(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PermissionsBoundary", "permissionsBoundary")?;
     let action = action_name("Put", kind, "PermissionsBoundary");
-    authorize_entity(state, caller, params, kind, &action).await?;
+    authorize_entity(state, caller, kind, name, &action).await?;
     state
         .store()
         .set_permissions_boundary(caller.account_id(), kind, name, Some(policy_arn))
@@ -1061,7 +1051,7 @@ async fn delete_boundary(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, kind)?;
     let action = action_name("Delete", kind, "PermissionsBoundary");
-    authorize_entity(state, caller, params, kind, &action).await?;
+    authorize_entity(state, caller, kind, name, &action).await?;
     state
         .store()
         .set_permissions_boundary(caller.account_id(), kind, name, None)
