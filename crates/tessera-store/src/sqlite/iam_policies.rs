@@ -870,3 +870,176 @@ impl PolicyStore for SqliteStore {
         .transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PoliciesOfStore, SqliteStore};
+
+    const ACCOUNT: &str = "111122223333";
+    const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+
+    async fn store() -> (SqliteStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("db.sqlite"))
+            .await
+            .expect("open");
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, 'a', 0)")
+            .bind(ACCOUNT)
+            .execute(&store.pool)
+            .await
+            .expect("account");
+        for (id, name) in [("AIDAALICE", "alice"), ("AIDABOB", "bob")] {
+            sqlx::query(
+                "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, ?, '/', 0)",
+            )
+            .bind(id)
+            .bind(ACCOUNT)
+            .bind(name)
+            .execute(&store.pool)
+            .await
+            .expect("user");
+        }
+        sqlx::query(
+            "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES ('AGPADEV', ?, 'dev', '/', 0)",
+        )
+        .bind(ACCOUNT)
+        .execute(&store.pool)
+        .await
+        .expect("group");
+        sqlx::query("INSERT INTO group_members (group_id, user_id, added_at) VALUES ('AGPADEV', 'AIDAALICE', 0)")
+            .execute(&store.pool)
+            .await
+            .expect("member");
+        (store, dir)
+    }
+
+    async fn policy(store: &SqliteStore, name: &str) -> String {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:policy/{name}");
+        let policy = ManagedPolicy {
+            arn: arn.clone(),
+            policy_id: format!("ANPA{name}"),
+            account_id: ACCOUNT.to_string(),
+            name: name.to_string(),
+            path: "/".to_string(),
+            description: None,
+            default_version: "v1".to_string(),
+            created_at: 0,
+            updated_at: 0,
+            attachment_count: 0,
+            boundary_usage_count: 0,
+        };
+        store
+            .create_policy(&policy, DOC, &[])
+            .await
+            .expect("policy");
+        arn
+    }
+
+    #[tokio::test]
+    async fn users_and_groups_take_attachments_and_boundaries() {
+        let (store, _dir) = store().await;
+        let arn = policy(&store, "p").await;
+        store
+            .attach_policy(ACCOUNT, OwnerKind::User, "alice", &arn)
+            .await
+            .expect("user");
+        store
+            .attach_policy(ACCOUNT, OwnerKind::Group, "DEV", &arn)
+            .await
+            .expect("group");
+        let attached = store
+            .attached_policies(ACCOUNT, OwnerKind::Group, "dev", "/", None, 10)
+            .await
+            .expect("list");
+        assert_eq!(attached, vec![("p".to_string(), arn.clone())]);
+
+        // Walk the entities one by one: groups, then users.
+        let mut after: Option<String> = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = store
+                .entities_for_policy(
+                    ACCOUNT,
+                    &arn,
+                    PolicyUsage::Permissions,
+                    None,
+                    "/",
+                    after.as_deref(),
+                    1,
+                )
+                .await
+                .expect("entities");
+            let Some(entity) = page.into_iter().next() else {
+                break;
+            };
+            after = Some(format!("{}/{}", entity.kind.as_str(), entity.name));
+            seen.push((entity.kind, entity.name));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (OwnerKind::Group, "dev".to_string()),
+                (OwnerKind::User, "alice".to_string())
+            ]
+        );
+
+        // alice gets the policy directly and through her group.
+        let of_alice = store.policies_of_user("AIDAALICE").await.expect("of");
+        assert_eq!(of_alice.identity.len(), 2);
+
+        store
+            .set_permissions_boundary(ACCOUNT, OwnerKind::User, "bob", Some(&arn))
+            .await
+            .expect("boundary");
+        let of_bob = store.policies_of_user("AIDABOB").await.expect("of");
+        assert_eq!(of_bob.boundary.map(|b| b.id), Some(arn.clone()));
+        let bounded = store
+            .entities_for_policy(ACCOUNT, &arn, PolicyUsage::Boundary, None, "/", None, 10)
+            .await
+            .expect("bounded");
+        assert_eq!(bounded.len(), 1);
+        assert_eq!(bounded[0].name, "bob");
+        let counted = store
+            .managed_policy(ACCOUNT, &arn)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(
+            (counted.attachment_count, counted.boundary_usage_count),
+            (2, 1)
+        );
+        assert!(matches!(
+            store.delete_policy(ACCOUNT, &arn).await,
+            Err(StoreError::Conflict(_))
+        ));
+
+        // The quota per user.
+        for i in 0..9 {
+            let other = policy(&store, &format!("q{i}")).await;
+            store
+                .attach_policy(ACCOUNT, OwnerKind::User, "alice", &other)
+                .await
+                .expect("attach");
+        }
+        let last = policy(&store, "last").await;
+        match store
+            .attach_policy(ACCOUNT, OwnerKind::User, "alice", &last)
+            .await
+        {
+            Err(StoreError::LimitExceeded(message)) => {
+                assert_eq!(message, "Cannot exceed quota for PoliciesPerUser: 10")
+            }
+            other => panic!("{other:?}"),
+        }
+        match store
+            .detach_policy(ACCOUNT, OwnerKind::Group, "nobody", &arn)
+            .await
+        {
+            Err(StoreError::NotFound(message)) => {
+                assert_eq!(message, "The group with name nobody cannot be found.")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
