@@ -555,3 +555,56 @@ def test_restart_keeps_roles_policies_and_attachments(server):
     assert (got["DefaultVersionId"], got["AttachmentCount"]) == ("v2", 1)
     attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
     assert [a["PolicyArn"] for a in attached] == [policy["Arn"]]
+
+
+def test_simulate_with_resource_policy_and_list_context(iam):
+    bucket = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/*",
+            }
+        ],
+    }
+    nothing = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}],
+    }
+    result = iam.simulate_custom_policy(
+        PolicyInputList=[json.dumps(nothing)],
+        ResourcePolicy=json.dumps(bucket),
+        ResourceOwner="111122223333",
+        CallerArn="arn:aws:iam::111122223333:user/alice",
+        ActionNames=["s3:GetObject"],
+        ResourceArns=["arn:aws:s3:::b/key"],
+    )["EvaluationResults"][0]
+    assert result["EvalDecision"] == "allowed"
+    assert result["MatchedStatements"][0]["SourcePolicyType"] == "resource"
+
+    tagged = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:TagRole",
+                "Resource": "*",
+                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}},
+            }
+        ],
+    }
+    for keys, decision in ((["team"], "allowed"), (["team", "owner"], "implicitDeny")):
+        result = iam.simulate_custom_policy(
+            PolicyInputList=[json.dumps(tagged)],
+            ActionNames=["iam:TagRole"],
+            ContextEntries=[
+                {
+                    "ContextKeyName": "aws:TagKeys",
+                    "ContextKeyValues": keys,
+                    "ContextKeyType": "stringList",
+                }
+            ],
+        )["EvaluationResults"][0]
+        assert result["EvalDecision"] == decision, (keys, result)
