@@ -72,18 +72,19 @@ fn document(root: &str, namespace: &str, children: &[Xml]) -> String {
 /// The IAM namespace.
 pub const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
-/// `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`; an
-/// action without output (e.g. `DeleteUser`) has no result element.
+/// `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`.
+/// The result element is written even when empty: botocore expects it for
+/// actions whose output shape has no members (e.g. `UpdateRole`), and
+/// ignores it for actions without output.
 pub fn response(action: &str, namespace: &str, result: Vec<Xml>, request_id: &str) -> String {
-    let mut children = Vec::with_capacity(2);
-    if !result.is_empty() {
-        children.push(Xml::Node(Cow::Owned(format!("{action}Result")), result));
-    }
-    children.push(Xml::node(
-        "ResponseMetadata",
-        vec![Xml::text("RequestId", request_id)],
-    ));
-    document(&format!("{action}Response"), namespace, &children)
+    document(
+        &format!("{action}Response"),
+        namespace,
+        &[
+            Xml::Node(Cow::Owned(format!("{action}Result")), result),
+            Xml::node("ResponseMetadata", vec![Xml::text("RequestId", request_id)]),
+        ],
+    )
 }
 
 /// `<name><member>…</member>…</name>`, the Query protocol's list shape.

@@ -343,7 +343,7 @@ async fn authorize_entity(
     action: &str,
 ) -> Result<(), AwsError> {
     let resource = entity_arn(state, caller.account_id(), kind, name).await?;
-    authorize(state, caller, action, &resource)
+    authorize(state, caller, action, &resource).await
 }
 
 async fn create_role(
@@ -376,7 +376,8 @@ async fn create_role(
         caller,
         "CreateRole",
         &arn(state, account_id, "role", &path, name),
-    )?;
+    )
+    .await?;
     parse_policy(document, PolicyKind::trust())?;
     let role = Role {
         role_id: new_id("AROA")?,
@@ -426,7 +427,8 @@ async fn list_roles(
         caller,
         "ListRoles",
         &arn(state, account_id, "role", &prefix, ""),
-    )?;
+    )
+    .await?;
     let rows = state
         .store()
         .list_roles(
@@ -458,10 +460,7 @@ async fn update_role(
         .store()
         .update_role(caller.account_id(), name, description, max_session)
         .await?;
-    // The model has an (empty) UpdateRoleResult that botocore requires;
-    // `xml::response` writes the result element only around some content,
-    // so it gets an empty child, which clients ignore.
-    Ok(vec![Xml::node("UpdateRoleResult", Vec::new())])
+    Ok(Vec::new())
 }
 
 async fn update_assume_role_policy(
@@ -656,7 +655,7 @@ async fn create_policy(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let policy_arn = arn(state, account_id, "policy", &path, name);
-    authorize(state, caller, "CreatePolicy", &policy_arn)?;
+    authorize(state, caller, "CreatePolicy", &policy_arn).await?;
     parse_policy(document, PolicyKind::managed())?;
     let now = state.now().unix_timestamp();
     let policy = ManagedPolicy {
@@ -685,7 +684,7 @@ async fn get_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize(state, caller, "GetPolicy", policy_arn)?;
+    authorize(state, caller, "GetPolicy", policy_arn).await?;
     let policy = find_policy(state, caller.account_id(), policy_arn).await?;
     let tags = state.store().policy_area_tags(&policy.policy_id).await?;
     Ok(vec![Xml::node("Policy", policy_xml(&policy, true, &tags))])
@@ -714,7 +713,8 @@ async fn list_policies(
         caller,
         "ListPolicies",
         &arn(state, account_id, "policy", &prefix, ""),
-    )?;
+    )
+    .await?;
     // There are no AWS managed policies: the AWS scope is empty.
     let rows = if scope == "AWS" {
         Vec::new()
@@ -749,7 +749,7 @@ async fn delete_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize(state, caller, "DeletePolicy", policy_arn)?;
+    authorize(state, caller, "DeletePolicy", policy_arn).await?;
     state
         .store()
         .delete_policy(caller.account_id(), policy_arn)
@@ -765,7 +765,7 @@ async fn create_policy_version(
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let document = document_param(params, "PolicyDocument", "policyDocument")?;
     let set_as_default = bool_param(params, "SetAsDefault")?;
-    authorize(state, caller, "CreatePolicyVersion", policy_arn)?;
+    authorize(state, caller, "CreatePolicyVersion", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     parse_policy(document, PolicyKind::managed())?;
     let now = state.now().unix_timestamp();
@@ -798,7 +798,7 @@ async fn get_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "GetPolicyVersion", policy_arn)?;
+    authorize(state, caller, "GetPolicyVersion", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     let version = state
         .store()
@@ -831,7 +831,7 @@ async fn list_policy_versions(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListPolicyVersions", policy_arn)?;
+    authorize(state, caller, "ListPolicyVersions", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     // Newest first: a page continues with the versions older than the marker.
     let after = page.after.as_deref().map(version_number);
@@ -859,7 +859,7 @@ async fn delete_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "DeletePolicyVersion", policy_arn)?;
+    authorize(state, caller, "DeletePolicyVersion", policy_arn).await?;
     state
         .store()
         .delete_policy_version(caller.account_id(), policy_arn, version_id)
@@ -874,7 +874,7 @@ async fn set_default_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "SetDefaultPolicyVersion", policy_arn)?;
+    authorize(state, caller, "SetDefaultPolicyVersion", policy_arn).await?;
     let now = state.now().unix_timestamp();
     state
         .store()
@@ -986,7 +986,7 @@ async fn list_entities_for_policy(
     let usage = usage_param(params)?.unwrap_or(PolicyUsage::Permissions);
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListEntitiesForPolicy", policy_arn)?;
+    authorize(state, caller, "ListEntitiesForPolicy", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     // Customer managed policies only: the AWS-managed filter lists nothing.
     let rows = if filter == Some("AWSManagedPolicy") {
@@ -1502,7 +1502,7 @@ async fn simulate_custom_policy(
             "Member must not be null",
         ));
     }
-    authorize(state, caller, "SimulateCustomPolicy", "*")?;
+    authorize(state, caller, "SimulateCustomPolicy", "*").await?;
     let identity = input_policies(params, "PolicyInputList")?;
     let boundaries = input_policies(params, "PermissionsBoundaryPolicyInputList")?;
     let account_id = caller.account_id();
@@ -1525,7 +1525,7 @@ async fn simulate_principal_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let source = arn_param(params, "PolicySourceArn", "policySourceArn")?;
-    authorize(state, caller, "SimulatePrincipalPolicy", source)?;
+    authorize(state, caller, "SimulatePrincipalPolicy", source).await?;
     let account_id = caller.account_id();
     let principal = principal_of(source)?;
     let resource = source.splitn(6, ':').nth(5).unwrap_or_default();
