@@ -644,7 +644,7 @@ async fn root_manages_its_own_keys() {
     let body = ok(&server, &[("Action", "ListAccessKeys")]).await;
     assert_eq!(
         tags(&body, "AccessKeyId"),
-        [server.root.access_key_id.clone()]
+        [server.root.access_key_id.as_str()]
     );
     assert!(!has(&body, "UserName"), "{body}");
     let body = ok(&server, &[("Action", "CreateAccessKey")]).await;
@@ -1279,7 +1279,7 @@ async fn restart_keeps_every_entity() {
         &[("Action", "ListAccessKeys"), ("UserName", "gina")],
     )
     .await;
-    assert_eq!(tags(&body, "AccessKeyId"), [creds.access_key_id.clone()]);
+    assert_eq!(tags(&body, "AccessKeyId"), [creds.access_key_id.as_str()]);
     let (status, body) = second.call(&creds, IDENTITY).await;
     assert_eq!(status, 200, "{body}");
     assert!(tag(&body, "Arn").ends_with(":user/gina"));
