@@ -409,10 +409,15 @@ def test_user_credentials_authenticate_and_are_denied_iam(shared_server, iam, ac
     with pytest.raises(ClientError) as exc:
         iam_client(shared_server, creds).list_users()
     resp = assert_client_error(exc, "AccessDenied", 403)
-    assert resp["Error"]["Message"] == (
+    expected = (
         f"User: {arn} is not authorized to perform: iam:ListUsers "
         f"on resource: arn:aws:iam::{account}:user/"
     )
+    message = resp["Error"]["Message"]
+    # Optionally followed by an encoded explanation of the decision.
+    assert message == expected or message.startswith(
+        expected + ". Encoded authorization failure message: "
+    ), message
 
 
 # ---------------------------------------------------------------------------

@@ -223,6 +223,17 @@ fn boundary_param(params: &Params) -> Result<Option<String>, AwsError> {
     Ok(Some(value.to_string()))
 }
 
+/// Authorizes `iam:<action>` on `resource` for the caller: the one place
+/// this area asks.
+async fn allow(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+) -> Result<(), AwsError> {
+    authorize(state, caller, action, resource)
+}
+
 fn token_error(error: TokenError) -> AwsError {
     tracing::error!(%error, "identifier or secret generation failed");
     AwsError::internal()
@@ -322,7 +333,7 @@ async fn find_user(
         Some(user) => user_arn(state, user),
         None => arn(state, account, "user", "/", name),
     };
-    authorize(state, caller, action, &resource)?;
+    allow(state, caller, action, &resource).await?;
     user.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
 }
 
@@ -339,7 +350,7 @@ async fn find_group(
         Some(group) => group_arn(state, group),
         None => arn(state, account, "group", "/", name),
     };
-    authorize(state, caller, action, &resource)?;
+    allow(state, caller, action, &resource).await?;
     group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
 }
 
@@ -357,12 +368,13 @@ async fn find_owner(
         Some(owner) => (owner.path.as_str(), owner.name.as_str()),
         None => ("/", name),
     };
-    authorize(
+    allow(
         state,
         caller,
         action,
         &arn(state, account, kind.noun(), path, name_in_arn),
-    )?;
+    )
+    .await?;
     owner.ok_or_else(|| no_such_owner(kind, name).into())
 }
 
@@ -406,11 +418,11 @@ async fn key_owner(
     }
     let account = caller.account_id();
     if caller.is_root_of(account) {
-        authorize(state, caller, action, &root_arn(state, account))?;
+        allow(state, caller, action, &root_arn(state, account)).await?;
         return Ok(KeyOwner::Root);
     }
     let user = calling_user(state, caller).await?;
-    authorize(state, caller, action, &user_arn(state, &user))?;
+    allow(state, caller, action, &user_arn(state, &user)).await?;
     Ok(KeyOwner::User(user))
 }
 
@@ -457,7 +469,7 @@ async fn create_user(
         permissions_boundary: boundary,
         created_at: now(state),
     };
-    authorize(state, caller, "CreateUser", &user_arn(state, &user))?;
+    allow(state, caller, "CreateUser", &user_arn(state, &user)).await?;
     state.store().create_user(&user, &tags).await?;
     Ok(vec![Xml::node(
         "User",
@@ -478,7 +490,7 @@ async fn get_user(
             let account = caller.account_id();
             if caller.is_root_of(account) {
                 let root = root_arn(state, account);
-                authorize(state, caller, "GetUser", &root)?;
+                allow(state, caller, "GetUser", &root).await?;
                 let created = state
                     .store()
                     .account(account)
@@ -495,7 +507,7 @@ async fn get_user(
                 )]);
             }
             let user = calling_user(state, caller).await?;
-            authorize(state, caller, "GetUser", &user_arn(state, &user))?;
+            allow(state, caller, "GetUser", &user_arn(state, &user)).await?;
             user
         }
     };
@@ -518,12 +530,13 @@ async fn list_users(
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let account = caller.account_id();
-    authorize(
+    allow(
         state,
         caller,
         "ListUsers",
         &arn(state, account, "user", &prefix, ""),
-    )?;
+    )
+    .await?;
     let rows = state
         .store()
         .list_users(account, &prefix, page.after.as_deref(), page.fetch_limit())
@@ -792,7 +805,7 @@ async fn get_access_key_last_used(
         (Some(_), None) => root_arn(state, account),
         (None, _) => arn(state, account, "user", "/", ""),
     };
-    authorize(state, caller, "GetAccessKeyLastUsed", &resource)?;
+    allow(state, caller, "GetAccessKeyLastUsed", &resource).await?;
     let key = key.ok_or_else(|| AwsError::from(no_such_access_key(access_key_id)))?;
     let last_used = match &key.last_used {
         Some((at, service, region)) => vec![
@@ -829,7 +842,7 @@ async fn create_group(
         path,
         created_at: now(state),
     };
-    authorize(state, caller, "CreateGroup", &group_arn(state, &group))?;
+    allow(state, caller, "CreateGroup", &group_arn(state, &group)).await?;
     state.store().create_group(&group).await?;
     Ok(vec![Xml::node("Group", group_xml(state, &group))])
 }
@@ -866,12 +879,13 @@ async fn list_groups(
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let account = caller.account_id();
-    authorize(
+    allow(
         state,
         caller,
         "ListGroups",
         &arn(state, account, "group", &prefix, ""),
-    )?;
+    )
+    .await?;
     let rows = state
         .store()
         .list_groups(account, &prefix, page.after.as_deref(), page.fetch_limit())
