@@ -1007,6 +1007,46 @@ async fn inline_policies_of_users_groups_and_roles() {
         "Maximum policy size of 2048 bytes exceeded for user",
     )
     .await;
+    // The quota counts every inline policy of the user; replacing one does
+    // not count it twice.
+    let half = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{}"}}]}}"#,
+        "h".repeat(1000)
+    );
+    for _ in 0..2 {
+        ok(
+            &server,
+            &[
+                ("Action", "PutUserPolicy"),
+                ("UserName", "erin"),
+                ("PolicyName", "half"),
+                ("PolicyDocument", &half),
+            ],
+        )
+        .await;
+    }
+    fails(
+        &server,
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", "erin"),
+            ("PolicyName", "other-half"),
+            ("PolicyDocument", &half),
+        ],
+        409,
+        "LimitExceeded",
+        "Maximum policy size of 2048 bytes exceeded for user erin",
+    )
+    .await;
+    ok(
+        &server,
+        &[
+            ("Action", "DeleteUserPolicy"),
+            ("UserName", "erin"),
+            ("PolicyName", "half"),
+        ],
+    )
+    .await;
     fails(
         &server,
         &[

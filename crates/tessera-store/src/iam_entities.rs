@@ -256,7 +256,9 @@ pub trait EntityStore: Send + Sync {
         kind: PolicyOwnerKind,
         name: &str,
     ) -> Result<Option<PolicyOwner>, StoreError>;
-    /// Adds or replaces an inline policy of a user, group or role.
+    /// Adds or replaces an inline policy of a user, group or role, keeping
+    /// the owner's inline policies within `max_total_size` characters (white
+    /// space not counted) in all.
     async fn put_inline_policy(
         &self,
         account_id: &str,
@@ -264,6 +266,7 @@ pub trait EntityStore: Send + Sync {
         owner_name: &str,
         policy_name: &str,
         document: &str,
+        max_total_size: usize,
     ) -> Result<(), StoreError>;
     /// An inline policy of a user, group or role.
     async fn inline_policy(

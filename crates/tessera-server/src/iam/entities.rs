@@ -1023,6 +1023,15 @@ impl OwnerParam {
         format!("{verb}{}{suffix}", self.kind.as_str())
     }
 
+    /// IAM's quota on all inline policies of one owner, in characters.
+    fn total_size(&self) -> usize {
+        match self.kind {
+            PolicyOwnerKind::User => 2_048,
+            PolicyOwnerKind::Group => 5_120,
+            PolicyOwnerKind::Role => 10_240,
+        }
+    }
+
     fn policy_kind(&self) -> PolicyKind {
         match self.kind {
             PolicyOwnerKind::User => PolicyKind::inline_user(),
@@ -1057,7 +1066,14 @@ async fn put_inline_policy(
     parse_policy(document, owner.policy_kind())?;
     state
         .store()
-        .put_inline_policy(caller.account_id(), kind, owner_name, policy_name, document)
+        .put_inline_policy(
+            caller.account_id(),
+            kind,
+            owner_name,
+            policy_name,
+            document,
+            owner.total_size(),
+        )
         .await?;
     Ok(Vec::new())
 }

@@ -175,6 +175,11 @@ async fn existing_owner(
         .ok_or_else(|| no_such_owner(kind, name))
 }
 
+/// A policy's size as IAM's quotas count it: characters, white space aside.
+fn policy_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
     StoreError::NotFound(format!(
         "The {} policy with name {policy_name} cannot be found.",
@@ -694,9 +699,30 @@ impl EntityStore for SqliteStore {
         owner_name: &str,
         policy_name: &str,
         document: &str,
+        max_total_size: usize,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
+        let others: Vec<String> = sqlx::query_scalar(
+            "SELECT document FROM inline_policies WHERE owner_id = ? AND name <> ?",
+        )
+        .bind(&owner.id)
+        .bind(policy_name)
+        .fetch_all(&mut *tx)
+        .await?;
+        let total: usize = others
+            .iter()
+            .map(String::as_str)
+            .chain([document])
+            .map(policy_size)
+            .sum();
+        if total > max_total_size {
+            return Err(StoreError::LimitExceeded(format!(
+                "Maximum policy size of {max_total_size} bytes exceeded for {} {}",
+                kind.noun(),
+                owner.name
+            )));
+        }
         sqlx::query(
             "INSERT INTO inline_policies (owner_id, owner_kind, name, document) VALUES (?, ?, ?, ?)
              ON CONFLICT (owner_id, name) DO UPDATE SET document = excluded.document",
