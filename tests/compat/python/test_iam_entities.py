@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 import uuid
 
 import boto3
@@ -391,6 +393,52 @@ def test_role_inline_policies_need_a_role(iam):
             call()
         resp = assert_client_error(exc, "NoSuchEntity", 404)
         assert resp["Error"]["Message"] == message
+
+
+def insert_role(server, account: str, name: str) -> None:
+    """A role row as CreateRole stores it (roles are another part of IAM)."""
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": account}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+    db = sqlite3.connect(server.data_dir / "tessera.db", timeout=10)
+    try:
+        with db:
+            db.execute(
+                "INSERT INTO roles (role_id, account_id, name, path, assume_role_policy, created_at)"
+                " VALUES (?, ?, ?, '/svc/', ?, ?)",
+                ("AROA" + uuid.uuid4().hex[:17].upper(), account, name, trust, int(time.time())),
+            )
+    finally:
+        db.close()
+
+
+def test_role_inline_policies(shared_server, iam, account):
+    role = unique("svc")
+    insert_role(shared_server, account, role)
+    for policy in ("b", "a"):
+        iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(POLICY))
+    got = iam.get_role_policy(RoleName=role, PolicyName="a")
+    assert got["RoleName"] == role and got["PolicyDocument"] == POLICY
+    pages = list(
+        iam.get_paginator("list_role_policies").paginate(
+            RoleName=role, PaginationConfig={"PageSize": 1}
+        )
+    )
+    assert [n for p in pages for n in p["PolicyNames"]] == ["a", "b"]
+    with pytest.raises(ClientError) as exc:
+        iam.put_role_policy(RoleName=role, PolicyName="bad", PolicyDocument="not json")
+    assert_client_error(exc, "MalformedPolicyDocument", 400)
+    iam.delete_role_policy(RoleName=role, PolicyName="a")
+    with pytest.raises(ClientError) as exc:
+        iam.get_role_policy(RoleName=role, PolicyName="a")
+    resp = assert_client_error(exc, "NoSuchEntity", 404)
+    assert resp["Error"]["Message"] == "The role policy with name a cannot be found."
+    assert iam.list_role_policies(RoleName=role)["PolicyNames"] == ["b"]
 
 
 # ---------------------------------------------------------------------------
