@@ -165,6 +165,39 @@ def test_user_validation_errors(shared_server, iam, account):
     assert_client_error(exc, "LimitExceeded", 409)
 
 
+def insert_managed_policy(server, account: str, name: str) -> str:
+    """A managed policy row as CreatePolicy stores it (another part of IAM)."""
+    arn = f"arn:aws:iam::{account}:policy/{name}"
+    now = int(time.time())
+    db = sqlite3.connect(server.data_dir / "tessera.db", timeout=10)
+    try:
+        with db:
+            db.execute(
+                "INSERT INTO managed_policies (arn, policy_id, account_id, name, path,"
+                " default_version, next_version, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, '/', 'v1', 2, ?, ?)",
+                (arn, "ANPA" + uuid.uuid4().hex[:17].upper(), account, name, now, now),
+            )
+            db.execute(
+                "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)"
+                " VALUES (?, 'v1', ?, ?)",
+                (arn, json.dumps(POLICY), now),
+            )
+    finally:
+        db.close()
+    return arn
+
+
+def test_permissions_boundary_names_a_managed_policy(shared_server, iam, account):
+    arn = insert_managed_policy(shared_server, account, unique("boundary"))
+    name = unique("bounded")
+    created = iam.create_user(UserName=name, PermissionsBoundary=arn)["User"]
+    expected = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+    assert created["PermissionsBoundary"] == expected
+    assert iam.get_user(UserName=name)["User"]["PermissionsBoundary"] == expected
+    iam.delete_user(UserName=name)
+
+
 def test_concurrent_creates_of_one_name(shared_server):
     name = unique("race")
     results: list = []
