@@ -381,6 +381,22 @@ async fn bad_input_gets_aws_errors_and_writes_nothing() {
         "Invalid Marker.",
     )
     .await;
+    fails(
+        &server,
+        &[("Action", "DeleteAccessKey"), ("AccessKeyId", "short")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value 'short' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16",
+    )
+    .await;
+    fails(
+        &server,
+        &[("Action", "PutUserPolicy"), ("UserName", "u"), ("PolicyName", "p"), ("PolicyDocument", "")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value '' at 'policyDocument' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    )
+    .await;
     // None of the failed creates left a user behind.
     let body = ok(&server, &[("Action", "ListUsers")]).await;
     assert!(tags(&body, "UserName").is_empty(), "{body}");

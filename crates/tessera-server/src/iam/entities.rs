@@ -134,17 +134,7 @@ fn new_path_param(params: &Params) -> Result<Option<&str>, AwsError> {
 /// `AccessKeyId`: 16 to 128 word characters.
 fn access_key_id_param(params: &Params) -> Result<&str, AwsError> {
     let value = params.required("AccessKeyId", "accessKeyId")?;
-    if !(16..=128).contains(&value.len()) {
-        return Err(AwsError::constraint(
-            "accessKeyId",
-            Some(value),
-            "Member must have length greater than or equal to 16",
-        )
-        .with_message_if(
-            value.len() > 128,
-            "Member must have length less than or equal to 128",
-        ));
-    }
+    check_length("accessKeyId", value, 16, 128)?;
     if !value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -158,38 +148,24 @@ fn access_key_id_param(params: &Params) -> Result<&str, AwsError> {
     Ok(value)
 }
 
-impl AwsError {
-    /// Replaces a constraint message's constraint when `condition` holds.
-    fn with_message_if(self, condition: bool, constraint: &str) -> Self {
-        if !condition {
-            return self;
-        }
-        match self.message.split_once("failed to satisfy constraint: ") {
-            Some((head, _)) => {
-                AwsError::validation(format!("{head}failed to satisfy constraint: {constraint}"))
-            }
-            None => self,
-        }
-    }
+/// `Ok` when `value` has `min..=max` characters, else AWS's constraint
+/// error for the bound it breaks.
+fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
+    let length = value.chars().count();
+    let constraint = if length < min {
+        format!("Member must have length greater than or equal to {min}")
+    } else if length > max {
+        format!("Member must have length less than or equal to {max}")
+    } else {
+        return Ok(());
+    };
+    Err(AwsError::constraint(member, Some(value), &constraint))
 }
 
 /// `PolicyDocument`: 1 to 131,072 characters.
 fn policy_document_param(params: &Params) -> Result<&str, AwsError> {
     let document = params.required("PolicyDocument", "policyDocument")?;
-    if document.is_empty() {
-        return Err(AwsError::constraint(
-            "policyDocument",
-            Some(document),
-            "Member must have length greater than or equal to 1",
-        ));
-    }
-    if document.chars().count() > 131_072 {
-        return Err(AwsError::constraint(
-            "policyDocument",
-            Some(document),
-            "Member must have length less than or equal to 131072",
-        ));
-    }
+    check_length("policyDocument", document, 1, 131_072)?;
     Ok(document)
 }
 
@@ -198,17 +174,7 @@ fn boundary_param(params: &Params) -> Result<Option<String>, AwsError> {
     let Some(value) = params.get("PermissionsBoundary") else {
         return Ok(None);
     };
-    if value.len() < 20 || value.len() > 2048 {
-        return Err(AwsError::constraint(
-            "permissionsBoundary",
-            Some(value),
-            "Member must have length greater than or equal to 20",
-        )
-        .with_message_if(
-            value.len() > 2048,
-            "Member must have length less than or equal to 2048",
-        ));
-    }
+    check_length("permissionsBoundary", value, 20, 2048)?;
     let parts: Vec<&str> = value.splitn(6, ':').collect();
     let valid = parts.len() == 6
         && parts[0] == "arn"
