@@ -1349,3 +1349,61 @@ async fn restart_keeps_every_entity() {
     assert_eq!(status, 200, "{body}");
     assert!(tag(&body, "Arn").ends_with(":user/gina"));
 }
+
+#[tokio::test]
+async fn accounts_see_only_their_own_entities() {
+    let server = TestServer::start().await;
+    let (store, keys) = common::open_store(&server.data).await;
+    let other = server
+        .data
+        .create_account(&store, &keys, "second", server.clock.now())
+        .await
+        .expect("account");
+    let other_root = common::profile(&server.data, "second-root");
+
+    create_user(&server, "shared").await;
+    ok(&server, &[("Action", "CreateGroup"), ("GroupName", "g")]).await;
+    let key = create_key(&server, "shared").await;
+
+    let call = async |params: &[(&str, &str)]| iam(&server, &other_root, params).await;
+    let (status, body) = call(&[("Action", "GetUser"), ("UserName", "shared")]).await;
+    assert_eq!(
+        (status, tag(&body, "Code")),
+        (404, "NoSuchEntity".to_string())
+    );
+    let (status, body) = call(&[("Action", "ListUsers")]).await;
+    assert_eq!(status, 200);
+    assert!(tags(&body, "UserName").is_empty(), "{body}");
+    let (status, _) = call(&[("Action", "GetGroup"), ("GroupName", "g")]).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&[
+        ("Action", "DeleteAccessKey"),
+        ("UserName", "shared"),
+        ("AccessKeyId", &key.access_key_id),
+    ])
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&[
+        ("Action", "GetAccessKeyLastUsed"),
+        ("AccessKeyId", &key.access_key_id),
+    ])
+    .await;
+    assert_eq!(status, 404);
+
+    // The same name is free in the other account.
+    let (status, body) = call(&[("Action", "CreateUser"), ("UserName", "shared")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        tag(&body, "Arn"),
+        format!("arn:aws:iam::{}:user/shared", other.account_id)
+    );
+    let (status, body) = call(&[("Action", "ListAccessKeys"), ("UserName", "shared")]).await;
+    assert_eq!(status, 200);
+    assert!(tags(&body, "AccessKeyId").is_empty(), "{body}");
+    let body = ok(
+        &server,
+        &[("Action", "ListAccessKeys"), ("UserName", "shared")],
+    )
+    .await;
+    assert_eq!(tags(&body, "AccessKeyId"), [key.access_key_id.as_str()]);
+}
