@@ -197,7 +197,7 @@ async fn allow(
     action: &str,
     resource: &str,
 ) -> Result<(), AwsError> {
-    authorize(state, caller, action, resource)
+    authorize(state, caller, action, resource).await
 }
 
 fn token_error(error: TokenError) -> AwsError {

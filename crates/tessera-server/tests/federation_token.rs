@@ -1,0 +1,111 @@
+//! GetFederationToken: a broker user's rights narrowed by session policies.
+
+mod common;
+
+use common::{Creds, TestServer, session_creds as session, tag};
+
+async fn federation_token(
+    server: &TestServer,
+    creds: &Creds,
+    extra: &[(&str, &str)],
+) -> (u16, String) {
+    let mut params = vec![("Action", "GetFederationToken"), ("Version", "2011-06-15")];
+    params.extend_from_slice(extra);
+    server.call(creds, &params).await
+}
+
+#[tokio::test]
+async fn broker_user_hands_out_narrowed_credentials() {
+    let server = TestServer::start().await;
+    let root = server.root.clone();
+    let (status, body) = server
+        .iam(&root, &[("Action", "CreateUser"), ("UserName", "broker")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let broker_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetFederationToken","iam:ListUsers","iam:ListRoles"],"Resource":"*"}]}"#;
+    let (status, body) = server
+        .iam(
+            &root,
+            &[
+                ("Action", "PutUserPolicy"),
+                ("UserName", "broker"),
+                ("PolicyName", "p"),
+                ("PolicyDocument", broker_policy),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = server
+        .iam(
+            &root,
+            &[("Action", "CreateAccessKey"), ("UserName", "broker")],
+        )
+        .await;
+    let broker = Creds {
+        access_key_id: tag(&body, "AccessKeyId"),
+        secret: tag(&body, "SecretAccessKey"),
+        token: None,
+    };
+
+    let narrow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","iam:CreateUser"],"Resource":"*"}]}"#;
+    let (status, body) = federation_token(
+        &server,
+        &broker,
+        &[
+            ("Name", "carol"),
+            ("Policy", narrow),
+            ("DurationSeconds", "3600"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        tag(&body, "FederatedUserId"),
+        format!("{}:carol", server.account_id)
+    );
+    let arn = format!("arn:aws:sts::{}:federated-user/carol", server.account_id);
+    assert_eq!(tag(&body, "Arn"), arn);
+    let carol = session(&body);
+    let (_, who) = server
+        .call(
+            &carol,
+            &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+        )
+        .await;
+    assert_eq!(tag(&who, "Arn"), arn);
+    // Allowed by both: the broker's policy and the session policy.
+    assert_eq!(server.iam(&carol, &[("Action", "ListRoles")]).await.0, 200);
+    // Allowed to the broker but not by the session policy.
+    assert_eq!(server.iam(&carol, &[("Action", "ListUsers")]).await.0, 403);
+    // Allowed by the session policy but not to the broker.
+    assert_eq!(
+        server
+            .iam(&carol, &[("Action", "CreateUser"), ("UserName", "z")])
+            .await
+            .0,
+        403
+    );
+
+    // Without session policies the federated user may do nothing.
+    let (status, body) = federation_token(&server, &broker, &[("Name", "dave")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        server
+            .iam(&session(&body), &[("Action", "ListRoles")])
+            .await
+            .0,
+        403
+    );
+
+    // Session credentials cannot ask for federation tokens; names are validated.
+    let (status, body) = federation_token(&server, &carol, &[("Name", "erin")]).await;
+    assert_eq!(
+        (status, tag(&body, "Code")),
+        (403, "AccessDenied".to_string())
+    );
+    let (status, body) = federation_token(&server, &broker, &[("Name", "x")]).await;
+    assert_eq!(
+        (status, tag(&body, "Code")),
+        (400, "ValidationError".to_string())
+    );
+}
