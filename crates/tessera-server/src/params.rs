@@ -128,6 +128,26 @@ impl Params {
     }
 }
 
+/// AWS's length constraint for a member of `min..=max` characters.
+pub fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
+    let n = value.chars().count();
+    if n < min {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(AwsError::constraint(
+            member,
+            Some(value),
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

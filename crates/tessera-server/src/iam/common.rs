@@ -206,6 +206,40 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, AwsError> {
     Ok(tags)
 }
 
+/// `TagKeys.member.N` of an Untag call: 1 to 50 keys of 1 to 128 characters.
+pub fn tag_keys_param(params: &Params) -> Result<Vec<String>, AwsError> {
+    let keys: Vec<String> = params
+        .list("TagKeys")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if keys.is_empty() {
+        return Err(AwsError::constraint(
+            "tagKeys",
+            None,
+            "Member must not be null",
+        ));
+    }
+    if keys.len() > 50 {
+        return Err(AwsError::constraint(
+            "tagKeys",
+            None,
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    if let Some(key) = keys
+        .iter()
+        .find(|k| k.is_empty() || k.chars().count() > 128)
+    {
+        return Err(AwsError::constraint(
+            "tagKeys.member",
+            Some(key),
+            "Member must have length less than or equal to 128",
+        ));
+    }
+    Ok(keys)
+}
+
 /// `<Tags><member><Key/><Value/></member>…</Tags>`.
 pub fn tags_xml(tags: &[(String, String)]) -> Xml {
     crate::xml::members(

@@ -7,8 +7,8 @@
 //! it), then acts.
 
 use super::common::{
-    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param, tags_param,
-    tags_xml, validate_name, validate_path,
+    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
+    tag_keys_param, tags_param, tags_xml, validate_name, validate_path,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -575,35 +575,7 @@ async fn untag_user(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, "UserName", "userName", 128)?;
-    let keys: Vec<String> = params
-        .list("TagKeys")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if keys.is_empty() {
-        return Err(AwsError::constraint(
-            "tagKeys",
-            None,
-            "Member must not be null",
-        ));
-    }
-    if keys.len() > 50 {
-        return Err(AwsError::constraint(
-            "tagKeys",
-            None,
-            "Member must have length less than or equal to 50",
-        ));
-    }
-    if let Some(key) = keys
-        .iter()
-        .find(|k| k.is_empty() || k.chars().count() > 128)
-    {
-        return Err(AwsError::constraint(
-            "tagKeys.member",
-            Some(key),
-            "Member must have length less than or equal to 128",
-        ));
-    }
+    let keys = tag_keys_param(params)?;
     find_user(state, caller, "UntagUser", name).await?;
     state
         .store()

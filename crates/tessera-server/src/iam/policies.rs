@@ -2,8 +2,8 @@
 //! boundaries and the policy simulator.
 
 use super::common::{
-    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param, tags_param,
-    tags_xml, validate_name,
+    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
+    tag_keys_param, tags_param, tags_xml, validate_name,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -526,25 +526,7 @@ async fn untag_role(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
-    let keys: Vec<String> = params
-        .list("TagKeys")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if keys.is_empty() {
-        return Err(AwsError::constraint(
-            "tagKeys",
-            None,
-            "Member must not be null",
-        ));
-    }
-    if keys.len() > 50 {
-        return Err(AwsError::constraint(
-            "tagKeys",
-            None,
-            "Member must have length less than or equal to 50",
-        ));
-    }
+    let keys = tag_keys_param(params)?;
     authorize_entity(state, caller, OwnerKind::Role, name, "UntagRole").await?;
     state
         .store()

@@ -7,6 +7,7 @@ use super::common::{
 use crate::{
     AppState, AwsError, Caller,
     params::Params,
+    params::check_length,
     xml::{Xml, members},
 };
 use axum::http::StatusCode;
@@ -57,28 +58,8 @@ pub async fn dispatch(
 /// A required ARN member (20 to 2048 characters).
 fn arn_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a str, AwsError> {
     let value = params.required(name, member)?;
-    length(member, value, 20, 2048)?;
+    check_length(member, value, 20, 2048)?;
     Ok(value)
-}
-
-/// AWS's length constraint error for `value` outside `min..=max` characters.
-fn length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if n > max {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
 }
 
 fn internal(error: impl std::fmt::Display) -> AwsError {
@@ -102,7 +83,7 @@ const MAX_CLIENT_IDS: usize = 100;
 /// The provider's URL without `https://` (and without a trailing `/`), or
 /// AWS's `InvalidInput`.
 fn oidc_url(url: &str) -> Result<String, AwsError> {
-    length("url", url, 1, 255)?;
+    check_length("url", url, 1, 255)?;
     let invalid = || AwsError::invalid_input("Invalid Open ID Connect Provider URL");
     let rest = url
         .get(..8)
@@ -143,7 +124,7 @@ fn thumbprints_param(params: &Params) -> Result<Vec<String>, AwsError> {
 }
 
 fn client_id(member: &str, value: &str) -> Result<(), AwsError> {
-    length(member, value, 1, 255)
+    check_length(member, value, 1, 255)
 }
 
 async fn create_oidc_provider(
@@ -440,7 +421,7 @@ fn metadata_param(params: &Params) -> Result<(&str, SamlMetadata), AwsError> {
 }
 
 fn saml_name(name: &str) -> Result<(), AwsError> {
-    length("name", name, 1, 128)?;
+    check_length("name", name, 1, 128)?;
     if !name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
@@ -651,7 +632,7 @@ pub(crate) async fn verify_mfa_code(
 /// A serial number member (9 to 256 characters of `[\w+=/:,.@-]`).
 fn serial_param(params: &Params) -> Result<&str, AwsError> {
     let serial = params.required("SerialNumber", "serialNumber")?;
-    length("serialNumber", serial, 9, 256)?;
+    check_length("serialNumber", serial, 9, 256)?;
     if !serial
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c))
@@ -667,7 +648,7 @@ fn serial_param(params: &Params) -> Result<&str, AwsError> {
 
 fn code_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a str, AwsError> {
     let code = params.required(name, member)?;
-    length(member, code, 6, 6)?;
+    check_length(member, code, 6, 6)?;
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AwsError::constraint(
             member,
@@ -1015,7 +996,7 @@ async fn delete_virtual_mfa_device(
 
 /// Validates an account alias: `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`.
 fn validate_alias(alias: &str) -> Result<(), AwsError> {
-    length("accountAlias", alias, 3, 63)?;
+    check_length("accountAlias", alias, 3, 63)?;
     let bytes = alias.as_bytes();
     let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let ok = bytes.first().copied().is_some_and(edge)

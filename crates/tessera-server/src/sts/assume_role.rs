@@ -5,13 +5,14 @@
 
 use super::{
     credentials,
-    inputs::{length, packed_percent, pattern, request_tags, session_policies, verify_mfa},
+    inputs::{packed_percent, pattern, request_tags, session_policies, verify_mfa},
     new_claims,
 };
 use crate::{
     AppState, AwsError, Caller,
     authz::{Check, authorize_check},
     params::Params,
+    params::check_length,
     xml::Xml,
 };
 use tessera_policy::ContextValue;
@@ -41,19 +42,19 @@ pub(super) async fn assume_role(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let role_arn = params.required("RoleArn", "roleArn")?;
-    length("roleArn", role_arn, 20, 2048)?;
+    check_length("roleArn", role_arn, 20, 2048)?;
     let session_name = params.required("RoleSessionName", "roleSessionName")?;
-    length("roleSessionName", session_name, 2, 64)?;
+    check_length("roleSessionName", session_name, 2, 64)?;
     pattern("roleSessionName", session_name, "+=,.@-", "[\\w+=,.@-]*")?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let external_id = params.get("ExternalId");
     if let Some(id) = external_id {
-        length("externalId", id, 2, 1224)?;
+        check_length("externalId", id, 2, 1224)?;
         pattern("externalId", id, "+=,.@:/-", "[\\w+=,.@:\\/-]*")?;
     }
     let source_identity = params.get("SourceIdentity");
     if let Some(id) = source_identity {
-        length("sourceIdentity", id, 2, 64)?;
+        check_length("sourceIdentity", id, 2, 64)?;
         pattern("sourceIdentity", id, "+=,.@-", "[\\w+=,.@-]*")?;
         if id.to_ascii_lowercase().starts_with("aws:") {
             return Err(AwsError::validation(

@@ -5,13 +5,14 @@
 
 use super::{
     credentials,
-    inputs::{length, packed_percent, pattern, request_tags, session_policies},
+    inputs::{packed_percent, pattern, request_tags, session_policies},
     new_claims,
 };
 use crate::{
     AppState, AwsError, Caller,
     authz::{Check, authorize_check},
     params::Params,
+    params::check_length,
     xml::Xml,
 };
 use tessera_token::SessionPrincipal;
@@ -28,7 +29,7 @@ pub(super) async fn get_federation_token(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let name = params.required("Name", "name")?;
-    length("name", name, 2, 32)?;
+    check_length("name", name, 2, 32)?;
     pattern("name", name, "+=,.@-", "[\\w+=,.@-]*")?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, MAX_DURATION)?;
     let tags = request_tags(params)?;

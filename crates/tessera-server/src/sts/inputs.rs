@@ -1,6 +1,7 @@
 //! Request members shared by the actions that mint sessions: length and
 //! pattern constraints, session tags, session policies and their packed size.
 
+use crate::params::check_length;
 use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
@@ -24,25 +25,6 @@ pub(super) fn packed_percent(packed: usize) -> Result<usize, AwsError> {
         ));
     }
     Ok(percent)
-}
-
-pub(super) fn length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
-    let n = value.chars().count();
-    if n < min {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if n > max {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
 }
 
 pub(super) fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
@@ -79,8 +61,8 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
         let value = item.get("Value").ok_or_else(|| {
             AwsError::constraint("tags.member.value", None, "Member must not be null")
         })?;
-        length("tags.member.key", key, 1, 128)?;
-        length("tags.member.value", value, 0, 256)?;
+        check_length("tags.member.key", key, 1, 128)?;
+        check_length("tags.member.value", value, 0, 256)?;
         pattern(
             "tags.member.key",
             key,
@@ -109,7 +91,7 @@ pub(super) async fn session_policies(
     let mut packed = 0;
     let policy = match params.get("Policy") {
         Some(document) => {
-            length("policy", document, 1, 2048)?;
+            check_length("policy", document, 1, 2048)?;
             crate::iam::parse_policy(document, PolicyKind::session())?;
             packed += document.chars().filter(|c| !c.is_whitespace()).count();
             Some(document.to_string())
@@ -129,7 +111,7 @@ pub(super) async fn session_policies(
         ));
     }
     for arn in &arns {
-        length("policyArns.member.arn", arn, 20, 2048)?;
+        check_length("policyArns.member.arn", arn, 20, 2048)?;
         if state.store().managed_policy_document(arn).await?.is_none() {
             return Err(AwsError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -168,8 +150,8 @@ pub(super) async fn verify_mfa(
             ));
         }
     };
-    length("serialNumber", serial, 9, 256)?;
-    length("tokenCode", code, 6, 6)?;
+    check_length("serialNumber", serial, 9, 256)?;
+    check_length("tokenCode", code, 6, 6)?;
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AwsError::constraint(
             "tokenCode",
