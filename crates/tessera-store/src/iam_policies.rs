@@ -93,8 +93,6 @@ impl OwnerKind {
 pub const MAX_ATTACHED_POLICIES: i64 = 10;
 /// The most versions a managed policy keeps.
 pub const MAX_POLICY_VERSIONS: i64 = 5;
-/// The most tags on one entity.
-pub const MAX_TAGS: i64 = 50;
 
 /// A customer managed policy with its usage counts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 use super::access_key_from_row;
+use super::put_tags;
 use crate::{
     ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, EntityStore, Group, InlinePolicy,
-    PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, TAGS_PER_ENTITY, User,
-    no_such_access_key, no_such_owner,
+    PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key, no_such_owner,
 };
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction, sqlite::SqliteRow};
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
 pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
     Ok(User {
@@ -187,44 +187,8 @@ fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
     ))
 }
 
-async fn put_tags(
-    tx: &mut Transaction<'_, Sqlite>,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    for (key, value) in tags {
-        sqlx::query(
-            "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
-             ON CONFLICT (owner_id, key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(owner_id)
-        .bind(key)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE owner_id = ?")
-        .bind(owner_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    if usize::try_from(count).unwrap_or(usize::MAX) > TAGS_PER_ENTITY {
-        return Err(StoreError::LimitExceeded(
-            "The number of tags has reached the maximum limit.".to_string(),
-        ));
-    }
-    Ok(())
-}
-
 /// Access keys of one owner: `user_id IS ?` matches NULL (root) too.
 const KEY_OWNER: &str = "account_id = ?1 AND user_id IS ?2";
-
-impl SqliteStore {
-    /// A write transaction that takes the write lock at once, so that the
-    /// checks it makes hold until it commits.
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-}
 
 #[async_trait]
 impl EntityStore for SqliteStore {

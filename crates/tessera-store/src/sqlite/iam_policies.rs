@@ -1,5 +1,6 @@
+use super::put_tags;
 use crate::{
-    MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, MAX_TAGS, ManagedPolicy, OwnerKind, PolicyEntity,
+    MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy, OwnerKind, PolicyEntity,
     PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
@@ -68,12 +69,6 @@ fn version_not_found(arn: &str, version_id: &str) -> StoreError {
     ))
 }
 
-/// A write transaction taken up front, so that the checks it makes hold
-/// until it commits.
-async fn write_tx(store: &SqliteStore) -> Result<Transaction<'static, Sqlite>, StoreError> {
-    Ok(store.pool.begin_with("BEGIN IMMEDIATE").await?)
-}
-
 /// The unique id of a user, group or role by name.
 async fn owner_id(
     tx: &mut Transaction<'static, Sqlite>,
@@ -122,31 +117,6 @@ async fn count(
         .await?)
 }
 
-async fn put_tags(
-    tx: &mut Transaction<'static, Sqlite>,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    for (key, value) in tags {
-        sqlx::query(
-            "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
-             ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
-        )
-        .bind(owner_id)
-        .bind(key)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let total = count(tx, "SELECT COUNT(*) FROM tags WHERE owner_id = ?", owner_id).await?;
-    if total > MAX_TAGS {
-        return Err(StoreError::LimitExceeded(
-            "The number of tags has reached the maximum limit.".to_string(),
-        ));
-    }
-    Ok(())
-}
-
 fn role_exists_error(error: StoreError, name: &str) -> StoreError {
     match error {
         StoreError::AlreadyExists(_) => {
@@ -159,7 +129,7 @@ fn role_exists_error(error: StoreError, name: &str) -> StoreError {
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn create_role(&self, role: &Role, tags: &[(String, String)]) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         if let Some(boundary) = &role.permissions_boundary
             && !policy_exists(&mut tx, &role.account_id, boundary).await?
         {
@@ -268,7 +238,7 @@ impl PolicyStore for SqliteStore {
     }
 
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
         let inline = count(
             &mut tx,
@@ -320,7 +290,7 @@ impl PolicyStore for SqliteStore {
         name: &str,
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
         put_tags(&mut tx, &role_id, tags).await?;
         tx.commit().await?;
@@ -333,7 +303,7 @@ impl PolicyStore for SqliteStore {
         name: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
         for key in keys {
             sqlx::query("DELETE FROM tags WHERE owner_id = ? AND key = ?")
@@ -353,7 +323,7 @@ impl PolicyStore for SqliteStore {
         name: &str,
         policy_arn: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let id = owner_id(&mut tx, account_id, kind, name).await?;
         if let Some(arn) = policy_arn
             && !policy_exists(&mut tx, account_id, arn).await?
@@ -378,7 +348,7 @@ impl PolicyStore for SqliteStore {
         document: &str,
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO managed_policies (arn, policy_id, account_id, name, path, description,
                                            default_version, next_version, created_at, updated_at)
@@ -472,7 +442,7 @@ impl PolicyStore for SqliteStore {
     }
 
     async fn delete_policy(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let Some(row) = sqlx::query(&format!(
             "SELECT {POLICY_COLUMNS} FROM managed_policies p WHERE p.account_id = ? AND p.arn = ?"
         ))
@@ -524,7 +494,7 @@ impl PolicyStore for SqliteStore {
         set_as_default: bool,
         now: i64,
     ) -> Result<String, StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let Some(row) = sqlx::query(
             "SELECT next_version FROM managed_policies WHERE account_id = ? AND arn = ?",
         )
@@ -622,7 +592,7 @@ impl PolicyStore for SqliteStore {
         arn: &str,
         version_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let Some(row) = sqlx::query(
             "SELECT default_version FROM managed_policies WHERE account_id = ? AND arn = ?",
         )
@@ -659,7 +629,7 @@ impl PolicyStore for SqliteStore {
         version_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         if !policy_exists(&mut tx, account_id, arn).await? {
             return Err(policy_not_found(arn));
         }
@@ -692,7 +662,7 @@ impl PolicyStore for SqliteStore {
         owner_name: &str,
         arn: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let owner = owner_id(&mut tx, account_id, kind, owner_name).await?;
         if !policy_exists(&mut tx, account_id, arn).await? {
             return Err(policy_not_attachable(arn));
@@ -738,7 +708,7 @@ impl PolicyStore for SqliteStore {
         owner_name: &str,
         arn: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = write_tx(self).await?;
+        let mut tx = self.write().await?;
         let owner = owner_id(&mut tx, account_id, kind, owner_name).await?;
         let done =
             sqlx::query("DELETE FROM policy_attachments WHERE policy_arn = ? AND owner_id = ?")

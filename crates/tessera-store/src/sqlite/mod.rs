@@ -42,6 +42,14 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// A write transaction that takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so that the checks it makes hold until it commits.
+    pub(crate) async fn write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -164,4 +172,34 @@ impl AccountStore for SqliteStore {
         .await?;
         Ok(())
     }
+}
+
+/// Sets tags of an entity (by its unique id or ARN), replacing the values
+/// of keys it has already (regardless of case); at most 50 tags in all.
+pub(crate) async fn put_tags(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    owner_id: &str,
+    tags: &[(String, String)],
+) -> Result<(), StoreError> {
+    for (key, value) in tags {
+        sqlx::query(
+            "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
+             ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
+        )
+        .bind(owner_id)
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE owner_id = ?")
+        .bind(owner_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if usize::try_from(count).unwrap_or(usize::MAX) > crate::TAGS_PER_ENTITY {
+        return Err(StoreError::LimitExceeded(
+            "The number of tags has reached the maximum limit.".to_string(),
+        ));
+    }
+    Ok(())
 }
