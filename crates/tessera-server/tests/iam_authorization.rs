@@ -239,3 +239,63 @@ async fn user_sessions_carry_the_user_and_cannot_call_iam_without_mfa() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_simulator_answers_for_a_group() {
+    let server = TestServer::start().await;
+    let body = server
+        .iam_ok(
+            &server.root,
+            &[("Action", "CreateGroup"), ("GroupName", "listers")],
+        )
+        .await;
+    let group_arn = tag(&body, "Arn");
+    server
+        .iam_ok(
+            &server.root,
+            &[
+                ("Action", "PutGroupPolicy"),
+                ("GroupName", "listers"),
+                ("PolicyName", "list"),
+                (
+                    "PolicyDocument",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#,
+                ),
+            ],
+        )
+        .await;
+    let body = server
+        .iam_ok(
+            &server.root,
+            &[
+                ("Action", "SimulatePrincipalPolicy"),
+                ("PolicySourceArn", &group_arn),
+                ("ActionNames.member.1", "iam:ListUsers"),
+                ("ActionNames.member.2", "iam:CreateUser"),
+            ],
+        )
+        .await;
+    let decisions: Vec<&str> = body
+        .split("<EvalDecision>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</EvalDecision>").next())
+        .collect();
+    assert_eq!(decisions, vec!["allowed", "implicitDeny"], "{body}");
+
+    let missing = group_arn.replace("listers", "nobody");
+    let (status, body) = server
+        .iam(
+            &server.root,
+            &[
+                ("Action", "SimulatePrincipalPolicy"),
+                ("PolicySourceArn", &missing),
+                ("ActionNames.member.1", "iam:ListUsers"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (404, "NoSuchEntity".to_string()),
+        "{body}"
+    );
+}

@@ -45,6 +45,8 @@ pub struct AssumableRole {
 pub trait PoliciesOfStore: Send + Sync {
     /// The policies of the user with this unique id.
     async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError>;
+    /// The policies of the group with this unique id.
+    async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError>;
     /// The policies of the role with this unique id.
     async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError>;
     /// The role `name` of `account_id`, for role assumption.

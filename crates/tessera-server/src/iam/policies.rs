@@ -1509,11 +1509,27 @@ async fn simulate_principal_policy(
     let source = arn_param(params, "PolicySourceArn", "policySourceArn")?;
     authorize(state, caller, "SimulatePrincipalPolicy", source).await?;
     let account_id = caller.account_id();
-    let principal = principal_of(source)?;
     let resource = source.splitn(6, ':').nth(5).unwrap_or_default();
     let name = resource.rsplit('/').next().unwrap_or_default();
+    // A group is simulated as one of its members: a user of the account.
+    let principal = if resource.starts_with("group/") {
+        let account = source.split(':').nth(4).unwrap_or_default();
+        let partition = source.split(':').nth(1).unwrap_or("aws");
+        principal_of(&format!(
+            "arn:{partition}:iam::{account}:user/simulated-group-member"
+        ))?
+    } else {
+        principal_of(source)?
+    };
     let in_account = principal.account.as_deref() == Some(account_id);
-    let policies = if resource.starts_with("user/") {
+    let policies = if resource.starts_with("group/") {
+        let group = match in_account {
+            true => state.store().group_by_name(account_id, name).await?,
+            false => None,
+        }
+        .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Group.not_found(name)))?;
+        state.store().policies_of_group(&group.group_id).await?
+    } else if resource.starts_with("user/") {
         let user = match in_account {
             true => state.store().user_by_name(account_id, name).await?,
             false => None,

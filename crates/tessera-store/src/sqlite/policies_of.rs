@@ -87,6 +87,21 @@ impl PoliciesOfStore for SqliteStore {
         })
     }
 
+    async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError> {
+        let Some(group) = sqlx::query("SELECT name FROM groups WHERE group_id = ?")
+            .bind(group_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(PrincipalPolicies::default());
+        };
+        let owners = vec![(group_id.to_string(), "Group", group.try_get("name")?)];
+        Ok(PrincipalPolicies {
+            identity: self.identity_policies(&owners).await?,
+            boundary: None,
+        })
+    }
+
     async fn assumable_role(
         &self,
         account_id: &str,
