@@ -143,12 +143,13 @@ pub(super) async fn assume_role(
 
     // The role: an unknown role is denied like a forbidden one, so that
     // role names do not leak to callers who may not assume them.
-    let denied = || {
+    let denied_for = |action: &str| {
         let (_, arn) = caller.identity(state.partition());
         AwsError::access_denied(format!(
-            "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+            "User: {arn} is not authorized to perform: {action} on resource: {role_arn}"
         ))
     };
+    let denied = || denied_for("sts:AssumeRole");
     let (account, path, name) = parse_role_arn(state.partition(), role_arn)
         .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
     let role = state
@@ -209,7 +210,18 @@ pub(super) async fn assume_role(
             trust_policy: Some((&trust_id, &role.trust_policy)),
             keys: keys.clone(),
         };
-        authorize_check(state, caller, &check).await?;
+        // As AWS STS does, a denial carries no encoded explanation: it would
+        // tell the caller about the role's trust policy in its own account,
+        // and an unknown role must look exactly like a forbidden one.
+        authorize_check(state, caller, &check)
+            .await
+            .map_err(|error| {
+                if error.code == "AccessDenied" {
+                    denied_for(action)
+                } else {
+                    error
+                }
+            })?;
     }
 
     let duration = match requested {
