@@ -367,8 +367,16 @@ fn authorization_message(
     decision: &tessera_policy::Decision,
 ) -> serde_json::Value {
     use serde_json::json;
-    let statements: Vec<serde_json::Value> = decision
+    // Another account's resource policy (a role's trust policy) is that
+    // account's business: its statements are left out of the explanation,
+    // so the message reads the same whether such a role exists or not.
+    let foreign = context.resource_account() != Some(caller.account_id());
+    let shown: Vec<&tessera_policy::MatchedStatement> = decision
         .statements
+        .iter()
+        .filter(|s| !(foreign && s.layer == tessera_policy::Layer::ResourceBased))
+        .collect();
+    let statements: Vec<serde_json::Value> = shown
         .iter()
         .map(|s| {
             json!({
@@ -390,7 +398,9 @@ fn authorization_message(
             })
         })
         .collect();
-    let explicit_deny = decision.effect == tessera_policy::DecisionEffect::ExplicitDeny;
+    let explicit_deny = shown
+        .iter()
+        .any(|s| s.effect == tessera_policy::Effect::Deny);
     json!({
         "account": caller.account_id(),
         "message": {

@@ -398,3 +398,68 @@ async fn chaining_tags_and_revocation() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// The decoded explanation of a cross-account denial names nothing of the
+/// other account's trust policy, and an unknown role reads like a forbidden one.
+#[tokio::test]
+async fn cross_account_denials_reveal_nothing_of_the_other_account() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"SecretPartnerDeal","Effect":"Deny","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole"}}]}}"#,
+        server.account_id
+    );
+    let existing = role(&server, &b_root, "guarded", &trust, None).await;
+    let unknown = format!("arn:aws:iam::{}:role/no-such-role", b.account_id);
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+
+    let mut decoded = Vec::new();
+    for arn in [&existing, &unknown] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[("RoleArn", arn), ("RoleSessionName", "probe")],
+        )
+        .await;
+        assert_eq!(status, 403, "{body}");
+        let message = tag(&body, "Message");
+        let encoded = message
+            .split("Encoded authorization failure message: ")
+            .nth(1)
+            .expect("encoded message")
+            .to_string();
+        let (status, body) = server
+            .call(
+                &a_root,
+                &[
+                    ("Action", "DecodeAuthorizationMessage"),
+                    ("Version", "2011-06-15"),
+                    ("EncodedMessage", &encoded),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let json: serde_json::Value =
+            serde_json::from_str(&tag(&body, "DecodedMessage").replace("&quot;", "\""))
+                .expect("JSON");
+        assert!(!json.to_string().contains("SecretPartnerDeal"), "{json}");
+        assert!(!json.to_string().contains("trust-policy"), "{json}");
+        decoded.push((
+            json["explicitDeny"].clone(),
+            json["matchedStatements"].clone(),
+        ));
+    }
+    assert_eq!(
+        decoded[0], decoded[1],
+        "an unknown role must read like a forbidden one"
+    );
+}

@@ -18,6 +18,9 @@ use crate::{
 use tessera_policy::ContextValue;
 use tessera_token::SessionPrincipal;
 
+/// The trust policy an unknown role is checked with: it trusts nobody.
+const TRUSTS_NOBODY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}"#;
+
 /// A role session assuming another role lives at most one hour.
 const CHAINED_MAX: i64 = 3_600;
 const DEFAULT_DURATION: i64 = 3_600;
@@ -141,23 +144,19 @@ pub(super) async fn assume_role(
         .sum::<usize>();
     let packed_percent = packed_percent(packed)?;
 
-    // The role: an unknown role is denied like a forbidden one, so that
-    // role names do not leak to callers who may not assume them.
-    let denied_for = |action: &str| {
-        let (_, arn) = caller.identity(state.partition());
-        AwsError::access_denied(format!(
-            "User: {arn} is not authorized to perform: {action} on resource: {role_arn}"
-        ))
-    };
-    let denied = || denied_for("sts:AssumeRole");
+    // The role. An unknown role goes through the same checks with a trust
+    // policy that trusts nobody, so that it is denied exactly like a
+    // forbidden one and role names do not leak.
     let (account, path, name) = parse_role_arn(state.partition(), role_arn)
         .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
     let role = state
         .store()
         .assumable_role(account, name)
         .await?
-        .filter(|r| r.path == path)
-        .ok_or_else(denied)?;
+        .filter(|r| r.path == path);
+    let trust_policy = role
+        .as_ref()
+        .map_or(TRUSTS_NOBODY, |r| r.trust_policy.as_str());
 
     let mfa = verify_mfa(state, caller, params).await?;
     let mut keys: Vec<(String, ContextValue)> =
@@ -206,23 +205,19 @@ pub(super) async fn assume_role(
         let check = Check {
             action,
             resource: role_arn,
-            resource_account: &role.account_id,
-            trust_policy: Some((&trust_id, &role.trust_policy)),
+            resource_account: account,
+            trust_policy: Some((&trust_id, trust_policy)),
             keys: keys.clone(),
         };
-        // As AWS STS does, a denial carries no encoded explanation: it would
-        // tell the caller about the role's trust policy in its own account,
-        // and an unknown role must look exactly like a forbidden one.
-        authorize_check(state, caller, &check)
-            .await
-            .map_err(|error| {
-                if error.code == "AccessDenied" {
-                    denied_for(action)
-                } else {
-                    error
-                }
-            })?;
+        authorize_check(state, caller, &check).await?;
     }
+    let Some(role) = role else {
+        // Unreachable: nobody is trusted by an unknown role.
+        return Err(AwsError::access_denied(format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            caller.identity(state.partition()).1
+        )));
+    };
 
     let duration = match requested {
         Some(d) if d > role.max_session_duration => {
