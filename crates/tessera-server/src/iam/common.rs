@@ -269,3 +269,28 @@ pub fn parse_policy(
         }
     })
 }
+
+/// `PathPrefix` (`/` when absent): `/` then printable ASCII, 1 to 512 long.
+pub fn path_prefix_param(params: &Params) -> Result<String, AwsError> {
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    if prefix.is_empty() || prefix.len() > 512 {
+        return Err(AwsError::constraint(
+            "pathPrefix",
+            Some(prefix),
+            "Member must have length less than or equal to 512",
+        ));
+    }
+    if !prefix.starts_with('/') || !prefix.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
+        return Err(AwsError::constraint(
+            "pathPrefix",
+            Some(prefix),
+            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+        ));
+    }
+    Ok(prefix.to_string())
+}
+
+/// The ARN of a user.
+pub fn user_arn(state: &AppState, user: &tessera_store::User) -> String {
+    arn(state, &user.account_id, "user", &user.path, &user.name)
+}

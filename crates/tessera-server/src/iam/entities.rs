@@ -8,7 +8,8 @@
 
 use super::common::{
     Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
-    tag_keys_param, tags_param, tags_xml, validate_name, validate_path,
+    path_prefix_param, tag_keys_param, tags_param, tags_xml, user_arn, validate_name,
+    validate_path,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -102,26 +103,6 @@ fn optional_name<'a>(
     Ok(value)
 }
 
-/// `PathPrefix` (`/` when absent): `/` then printable ASCII, 1 to 512 long.
-fn path_prefix_param(params: &Params) -> Result<String, AwsError> {
-    let prefix = params.get("PathPrefix").unwrap_or("/");
-    if prefix.is_empty() || prefix.len() > 512 {
-        return Err(AwsError::constraint(
-            "pathPrefix",
-            Some(prefix),
-            "Member must have length less than or equal to 512",
-        ));
-    }
-    if !prefix.starts_with('/') || !prefix.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
-        return Err(AwsError::constraint(
-            "pathPrefix",
-            Some(prefix),
-            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-        ));
-    }
-    Ok(prefix.to_string())
-}
-
 /// An optional `NewPath`, validated.
 fn new_path_param(params: &Params) -> Result<Option<&str>, AwsError> {
     let value = params.get("NewPath");
@@ -212,10 +193,6 @@ fn now(state: &AppState) -> i64 {
 // ---------------------------------------------------------------------------
 // Shapes
 // ---------------------------------------------------------------------------
-
-fn user_arn(state: &AppState, user: &User) -> String {
-    arn(state, &user.account_id, "user", &user.path, &user.name)
-}
 
 fn group_arn(state: &AppState, group: &Group) -> String {
     arn(state, &group.account_id, "group", &group.path, &group.name)

@@ -3,7 +3,7 @@
 
 use super::common::{
     Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
-    tag_keys_param, tags_param, tags_xml, validate_name,
+    path_prefix_param, tag_keys_param, tags_param, tags_xml, validate_name,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -200,28 +200,6 @@ fn bool_param(params: &Params, name: &str) -> Result<bool, AwsError> {
             format!("Invalid value for parameter {name}: '{v}' is not a boolean."),
         )),
     }
-}
-
-/// `PathPrefix`, `/` when absent.
-fn path_prefix_param(params: &Params) -> Result<String, AwsError> {
-    let Some(value) = params.get("PathPrefix") else {
-        return Ok("/".to_string());
-    };
-    if value.is_empty() || value.len() > 512 {
-        return Err(AwsError::constraint(
-            "pathPrefix",
-            Some(value),
-            "Member must have length less than or equal to 512",
-        ));
-    }
-    if !value.starts_with('/') || !value.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
-        return Err(AwsError::constraint(
-            "pathPrefix",
-            Some(value),
-            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-        ));
-    }
-    Ok(value.to_string())
 }
 
 /// A required version id `vN`.

@@ -2,7 +2,7 @@
 //! the account (alias, summary).
 
 use super::common::{
-    Page, arn, authorize, iso8601, path_param, tags_param, tags_xml, validate_name,
+    Page, arn, authorize, iso8601, path_param, tags_param, tags_xml, user_arn, validate_name,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -661,10 +661,6 @@ fn code_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a st
 
 fn no_such_user(name: &str) -> AwsError {
     AwsError::no_such_entity(format!("The user with name {name} cannot be found."))
-}
-
-fn user_arn(state: &AppState, user: &User) -> String {
-    arn(state, &user.account_id, "user", &user.path, &user.name)
 }
 
 /// The user named by `UserName`, or the calling user when it is absent
