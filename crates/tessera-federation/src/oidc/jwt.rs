@@ -284,9 +284,12 @@ pub fn check_claims(
     })
 }
 
+/// Session tags, key and value.
+type Tags = Vec<(String, String)>;
+
 /// The tags claim: `{"principal_tags": {"K": ["V"]}, "transitive_tag_keys": ["K"]}`
 /// (a tag value may also be a plain string).
-fn session_tags(value: &Value) -> Result<(Vec<(String, String)>, Vec<String>), OidcError> {
+fn session_tags(value: &Value) -> Result<(Tags, Vec<String>), OidcError> {
     let rejected = |what: &str| OidcError::RejectedClaim(format!("The session tags claim {what}"));
     let Value::Object(claim) = value else {
         return Err(rejected("is not an object"));
