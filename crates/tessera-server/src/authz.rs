@@ -433,3 +433,38 @@ pub fn decode_authorization_message(
     }
     Some(wrapper.get("message")?.to_string())
 }
+
+/// Decides a [`Check`] for a caller without AWS credentials (an identity
+/// provider's user): the role's trust policy alone can allow it. Fails
+/// closed when there is no trust policy or it cannot be parsed; a denial is
+/// `AccessDenied` with AWS's `Not authorized to perform ACTION`.
+pub async fn authorize_federated(
+    state: &AppState,
+    principal: Principal,
+    check: &Check<'_>,
+) -> Result<(), AwsError> {
+    let denied = || AwsError::access_denied(format!("Not authorized to perform {}", check.action));
+    let Some((id, document)) = check.trust_policy else {
+        return Err(denied());
+    };
+    let named = NamedPolicy {
+        id: id.to_string(),
+        document: document.to_string(),
+    };
+    let Some(trust) = parse_named(state, &named, PolicyKind::trust()) else {
+        return Err(denied());
+    };
+    let mut context = RequestContext::new(principal, check.action, check.resource)
+        .with_resource_account(check.resource_account)
+        .with_current_time(state.now())
+        .with_key("aws:SecureTransport", false);
+    for (key, value) in &check.keys {
+        context.set_key(key, value.clone());
+    }
+    let request = AuthorizationRequest::new(&context).trust(id, &trust);
+    if decide(&request).is_allowed() {
+        Ok(())
+    } else {
+        Err(denied())
+    }
+}

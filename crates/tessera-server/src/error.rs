@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use std::borrow::Cow;
+use tessera_federation::oidc::OidcError;
 use tessera_sigv4::SigV4Error;
 use tessera_store::StoreError;
 
@@ -182,6 +183,25 @@ impl From<StoreError> for AwsError {
             StoreError::Database(_) => {
                 tracing::error!(%error, "store failure");
                 Self::internal()
+            }
+        }
+    }
+}
+
+impl From<OidcError> for AwsError {
+    fn from(error: OidcError) -> Self {
+        match error {
+            OidcError::InvalidToken(message) => {
+                Self::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", message)
+            }
+            OidcError::Expired(message) => {
+                Self::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message)
+            }
+            OidcError::Communication(message) => {
+                Self::new(StatusCode::BAD_REQUEST, "IDPCommunicationError", message)
+            }
+            OidcError::RejectedClaim(message) => {
+                Self::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
             }
         }
     }

@@ -241,14 +241,13 @@ async fn process(
             let Some(action) = sts::Action::from_name(name) else {
                 return Err(fail(service, name, AwsError::invalid_action(name, version)));
             };
-            let Some(caller) = caller else {
-                return Err(fail(
-                    service,
-                    name,
-                    AwsError::missing_authentication_token(),
-                ));
-            };
-            sts::dispatch(state, &caller, action, &params).await
+            match caller {
+                _ if action.is_anonymous() => {
+                    sts::dispatch_anonymous(state, action, &params).await
+                }
+                Some(caller) => sts::dispatch(state, &caller, action, &params).await,
+                None => Err(AwsError::missing_authentication_token()),
+            }
         }
         Service::Iam => {
             let Some(caller) = caller else {

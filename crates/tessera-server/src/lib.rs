@@ -23,6 +23,7 @@ pub use iam::is_revocable_principal;
 pub use keys::KeyRingHandle;
 
 use std::sync::Arc;
+pub use tessera_federation::oidc::Verifier as OidcVerifier;
 use tessera_store::Store;
 use tessera_token::Clock;
 
@@ -43,11 +44,23 @@ struct Inner {
     clock: Arc<dyn Clock>,
     partition: String,
     policies: policy_cache::PolicyCache,
+    oidc: OidcVerifier,
 }
 
 impl AppState {
-    /// State over a store, a key ring and a clock, in partition `aws`.
+    /// State over a store, a key ring and a clock, in partition `aws`;
+    /// identity providers are trusted through the system's roots.
     pub fn new(store: Arc<dyn Store>, keys: Arc<KeyRingHandle>, clock: Arc<dyn Clock>) -> Self {
+        Self::with_oidc(store, keys, clock, OidcVerifier::default())
+    }
+
+    /// State as [`AppState::new`], verifying web identity tokens with `oidc`.
+    pub fn with_oidc(
+        store: Arc<dyn Store>,
+        keys: Arc<KeyRingHandle>,
+        clock: Arc<dyn Clock>,
+        oidc: OidcVerifier,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -55,8 +68,14 @@ impl AppState {
                 clock,
                 partition: "aws".to_string(),
                 policies: policy_cache::PolicyCache::default(),
+                oidc,
             }),
         }
+    }
+
+    /// The web identity token verifier.
+    pub(crate) fn oidc(&self) -> &OidcVerifier {
+        &self.inner.oidc
     }
 
     /// The store.

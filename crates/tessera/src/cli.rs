@@ -2,8 +2,13 @@
 
 use crate::config::FileConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
-use tessera_server::{AppState, DataDir};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+use tessera_federation::oidc::{CachePolicy, HttpFetcher};
+use tessera_server::{AppState, DataDir, OidcVerifier};
 use tessera_store::{AccountStore, RevocationStore};
 use tessera_token::{Clock, SystemClock};
 
@@ -28,7 +33,8 @@ struct Common {
     /// [default: ./tessera-data].
     #[arg(long, env = "TESSERA_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// A TOML configuration file (keys: data-dir, listen, log-format).
+    /// A TOML configuration file (keys: data-dir, listen, log-format,
+    /// idp-ca-file).
     #[arg(long, env = "TESSERA_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -55,6 +61,10 @@ enum Command {
         /// The log format [default: text].
         #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormat>,
+        /// CA certificates (a PEM file) to trust, besides the system's
+        /// roots, when fetching an OIDC identity provider's keys.
+        #[arg(long, env = "TESSERA_IDP_CA_FILE", value_name = "FILE")]
+        idp_ca_file: Option<PathBuf>,
     },
     /// Create a new data directory without serving; refuses to overwrite one.
     Init {
@@ -155,6 +165,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             common,
             listen,
             log_format,
+            idp_ca_file,
         } => {
             let (file, dir) = common.resolve()?;
             let format = match (log_format, file.log_format.as_deref()) {
@@ -171,7 +182,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let addr: SocketAddr = listen
                 .parse()
                 .map_err(|e| format!("--listen {listen}: {e}"))?;
-            serve(dir, addr, clock).await
+            let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
+            serve(dir, addr, clock, oidc).await
         }
         Command::Init { common } => {
             let (_, dir) = common.resolve()?;
@@ -251,7 +263,25 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(dir: DataDir, addr: SocketAddr, clock: SystemClock) -> Result<(), String> {
+/// The web identity verifier, trusting the system's roots and the CA
+/// certificates of `ca_file`, if given.
+fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, String> {
+    let fetcher = match ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            HttpFetcher::new(Some(&pem)).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => HttpFetcher::new(None).map_err(|e| e.to_string())?,
+    };
+    Ok(OidcVerifier::new(fetcher, CachePolicy::default()))
+}
+
+async fn serve(
+    dir: DataDir,
+    addr: SocketAddr,
+    clock: SystemClock,
+    oidc: OidcVerifier,
+) -> Result<(), String> {
     let (store, keys, created) = dir
         .open_or_bootstrap(clock.now())
         .await
@@ -269,7 +299,7 @@ async fn serve(dir: DataDir, addr: SocketAddr, clock: SystemClock) -> Result<(),
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
-    let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock));
+    let state = AppState::with_oidc(Arc::new(store), Arc::new(keys), Arc::new(clock), oidc);
     tessera_server::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub listen: Option<String>,
     /// `text` or `json` logs.
     pub log_format: Option<String>,
+    /// Extra CA certificates (PEM) trusted for identity providers.
+    pub idp_ca_file: Option<PathBuf>,
 }
 
 impl FileConfig {

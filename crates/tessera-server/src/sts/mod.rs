@@ -6,6 +6,7 @@ mod federation_token;
 mod identity;
 mod inputs;
 mod session_token;
+mod web_identity;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 use tessera_token::{
@@ -31,6 +32,8 @@ pub enum Action {
     AssumeRole,
     /// `GetFederationToken`.
     GetFederationToken,
+    /// `AssumeRoleWithWebIdentity` (unsigned).
+    AssumeRoleWithWebIdentity,
 }
 
 impl Action {
@@ -43,6 +46,7 @@ impl Action {
             "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
             "AssumeRole" => Some(Self::AssumeRole),
             "GetFederationToken" => Some(Self::GetFederationToken),
+            "AssumeRoleWithWebIdentity" => Some(Self::AssumeRoleWithWebIdentity),
             _ => None,
         }
     }
@@ -50,6 +54,27 @@ impl Action {
     /// Whether AWS serves the action without a signature.
     pub fn allows_anonymous(name: &str) -> bool {
         matches!(name, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+    }
+
+    /// Whether the action ignores who signed the request: the credentials
+    /// it hands out come from a token in the parameters.
+    pub fn is_anonymous(self) -> bool {
+        matches!(self, Self::AssumeRoleWithWebIdentity)
+    }
+}
+
+/// Runs an action that needs no caller ([`Action::is_anonymous`]); any
+/// other action is `MissingAuthenticationToken`.
+pub async fn dispatch_anonymous(
+    state: &AppState,
+    action: Action,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    match action {
+        Action::AssumeRoleWithWebIdentity => {
+            web_identity::assume_role_with_web_identity(state, params).await
+        }
+        _ => Err(AwsError::missing_authentication_token()),
     }
 }
 
@@ -71,6 +96,7 @@ pub async fn dispatch(
         Action::GetFederationToken => {
             federation_token::get_federation_token(state, caller, params).await
         }
+        Action::AssumeRoleWithWebIdentity => dispatch_anonymous(state, action, params).await,
     }
 }
 
