@@ -71,8 +71,15 @@ class CliResult:
 class TesseraServer:
     """One `tessera serve` process over a data directory, restartable."""
 
-    def __init__(self, binary: str, aws_cli: str, workdir: Path):
+    def __init__(
+        self,
+        binary: str,
+        aws_cli: str,
+        workdir: Path,
+        extra_args: Optional[list] = None,
+    ):
         self.binary = binary
+        self.extra_args = list(extra_args or [])
         self.aws_cli = aws_cli
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -118,6 +125,7 @@ class TesseraServer:
                     str(self.data_dir),
                     "--listen",
                     f"127.0.0.1:{self.port}",
+                    *self.extra_args,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_file,
