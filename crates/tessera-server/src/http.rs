@@ -242,9 +242,7 @@ async fn process(
                 return Err(fail(service, name, AwsError::invalid_action(name, version)));
             };
             match caller {
-                _ if action.is_anonymous() => {
-                    sts::dispatch_anonymous(state, action, &params).await
-                }
+                _ if action.is_anonymous() => sts::dispatch_anonymous(state, action, &params).await,
                 Some(caller) => sts::dispatch(state, &caller, action, &params).await,
                 None => Err(AwsError::missing_authentication_token()),
             }

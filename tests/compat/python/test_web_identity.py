@@ -463,3 +463,22 @@ def test_boto3_web_identity_environment(tessera, issuer, role_arn, tmp_path):
     identity = json.loads(proc.stdout)
     role_name = role_arn.rsplit("/", 1)[1]
     assert identity["Arn"] == f"arn:aws:sts::{role_arn.split(':')[4]}:assumed-role/{role_name}/pod-session"
+
+
+def test_aws_cli_assume_role_with_web_identity(tessera, issuer, role_arn):
+    """The README's walkthrough command, with the real aws CLI."""
+    result = tessera.cli(
+        "sts",
+        "assume-role-with-web-identity",
+        "--no-sign-request",
+        "--role-arn",
+        role_arn,
+        "--role-session-name",
+        "cli-session",
+        "--web-identity-token",
+        issuer.token(),
+        profile=None,
+    ).json()
+    assert ASIA_RE.match(result["Credentials"]["AccessKeyId"])
+    role_name = role_arn.rsplit("/", 1)[1]
+    assert result["AssumedRoleUser"]["Arn"].endswith(f":assumed-role/{role_name}/cli-session")

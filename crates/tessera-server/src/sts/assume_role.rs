@@ -26,7 +26,10 @@ const CHAINED_MAX: i64 = 3_600;
 pub(super) const DEFAULT_DURATION: i64 = 3_600;
 
 /// The account, path and name of a role ARN `arn:P:iam::ACCT:role/PATH/NAME`.
-pub(super) fn parse_role_arn<'a>(partition: &str, arn: &'a str) -> Option<(&'a str, String, &'a str)> {
+pub(super) fn parse_role_arn<'a>(
+    partition: &str,
+    arn: &'a str,
+) -> Option<(&'a str, String, &'a str)> {
     let rest = arn.strip_prefix(&format!("arn:{partition}:iam::"))?;
     let (account, resource) = rest.split_once(':')?;
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {

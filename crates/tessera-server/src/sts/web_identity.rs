@@ -50,7 +50,9 @@ fn check_token_length(token: &str) -> Result<(), AwsError> {
 /// The token's session tags, checked as AWS checks requested tags.
 fn session_tags(token: &VerifiedToken) -> Result<(Vec<SessionTag>, Vec<String>), AwsError> {
     if token.session_tags.len() > 50 {
-        return Err(rejected_claim("The token carries more than 50 session tags"));
+        return Err(rejected_claim(
+            "The token carries more than 50 session tags",
+        ));
     }
     let mut tags: Vec<SessionTag> = Vec::with_capacity(token.session_tags.len());
     for (key, value) in &token.session_tags {
@@ -97,7 +99,9 @@ fn source_identity(token: &VerifiedToken) -> Result<Option<String>, AwsError> {
     if valid {
         Ok(Some(id.clone()))
     } else {
-        Err(rejected_claim("The source identity in the token is not valid"))
+        Err(rejected_claim(
+            "The source identity in the token is not valid",
+        ))
     }
 }
 
@@ -190,7 +194,10 @@ pub(super) async fn assume_role_with_web_identity(
     if !tags.is_empty() {
         keys.push((
             "aws:TagKeys".into(),
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>().into(),
+            tags.iter()
+                .map(|t| t.key.clone())
+                .collect::<Vec<_>>()
+                .into(),
         ));
     }
     if !transitive.is_empty() {
@@ -215,8 +222,7 @@ pub(super) async fn assume_role_with_web_identity(
             trust_policy: Some((&trust_id, &role.trust_policy)),
             keys: keys.clone(),
         };
-        authorize_federated(state, Principal::web_identity(provider.arn.clone()), &check)
-            .await?;
+        authorize_federated(state, Principal::web_identity(provider.arn.clone()), &check).await?;
     }
 
     let duration = match requested {
