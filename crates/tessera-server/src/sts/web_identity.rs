@@ -277,3 +277,70 @@ pub(super) async fn assume_role_with_web_identity(
     }
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(tags: &[(&str, &str)], transitive: &[&str], source: Option<&str>) -> VerifiedToken {
+        VerifiedToken {
+            issuer: "https://idp.example.com".into(),
+            subject: "alice".into(),
+            audience: "app".into(),
+            other_audiences: Vec::new(),
+            amr: Vec::new(),
+            expires_at: 0,
+            session_tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            transitive_tag_keys: transitive.iter().map(|k| k.to_string()).collect(),
+            source_identity: source.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn token_length_errors_do_not_echo_the_token() {
+        assert!(check_token_length("abcd").is_ok());
+        for bad in ["abc".to_string(), "x".repeat(20_001)] {
+            let error = check_token_length(&bad).expect_err("too short or long");
+            assert_eq!(error.code, "ValidationError");
+            assert!(!error.message.contains("abc") && !error.message.contains("xxxx"));
+        }
+    }
+
+    #[test]
+    fn session_tags_follow_aws_rules() {
+        let (tags, transitive) =
+            session_tags(&token(&[("team", "blue")], &["TEAM"], None)).expect("valid");
+        assert_eq!(tags.len(), 1);
+        assert_eq!(transitive, vec!["TEAM".to_string()]);
+        for bad in [
+            token(&[("team", "a"), ("Team", "b")], &[], None),
+            token(&[("", "a")], &[], None),
+            token(&[("bad*key", "a")], &[], None),
+            token(&[("team", "a")], &["other"], None),
+        ] {
+            let error = session_tags(&bad).expect_err("invalid");
+            assert_eq!(
+                (error.code.as_ref(), error.status),
+                ("IDPRejectedClaim", StatusCode::FORBIDDEN)
+            );
+        }
+    }
+
+    #[test]
+    fn source_identity_follows_aws_rules() {
+        assert_eq!(
+            source_identity(&token(&[], &[], Some("alice@example.com"))).expect("valid"),
+            Some("alice@example.com".to_string())
+        );
+        assert_eq!(source_identity(&token(&[], &[], None)).expect("none"), None);
+        for bad in ["a", "aws:me", "no spaces"] {
+            assert!(
+                source_identity(&token(&[], &[], Some(bad))).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
