@@ -199,7 +199,7 @@ fn context(
         .with_key("aws:MultiFactorAuthPresent", false);
     if let Caller::Session(claims) = caller {
         context = context
-            .with_key("aws:TokenIssueTime", iso8601(claims.issued_at))
+            .with_key("aws:TokenIssueTime", crate::xml::iso8601(claims.issued_at))
             .with_key(
                 "aws:MultiFactorAuthPresent",
                 claims.mfa_authenticated_at.is_some(),
@@ -215,16 +215,6 @@ fn context(
         }
     }
     context
-}
-
-fn iso8601(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// One authorization question: may the caller perform `action` on

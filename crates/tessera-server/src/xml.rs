@@ -87,6 +87,17 @@ pub fn response(action: &str, namespace: &str, result: Vec<Xml>, request_id: &st
     )
 }
 
+/// A Unix time as AWS writes dates: ISO 8601 in UTC with a `Z`.
+pub fn iso8601(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// `<name><member>…</member>…</name>`, the Query protocol's list shape.
 pub fn members(name: &'static str, items: Vec<Vec<Xml>>) -> Xml {
     Xml::node(

@@ -5,7 +5,6 @@
 
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// Checks `iam:<action>` on `resource` (an ARN in the caller's account).
 pub async fn authorize(
@@ -33,13 +32,7 @@ pub fn arn(state: &AppState, account_id: &str, kind: &str, path: &str, name: &st
     )
 }
 
-/// ISO 8601 in UTC with a `Z`, as IAM writes dates.
-pub fn iso8601(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use crate::xml::iso8601;
 
 /// A policy document as IAM returns it: URL-encoded (RFC 3986).
 pub fn encode_policy_document(document: &str) -> String {

@@ -12,7 +12,7 @@ use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 use tessera_token::{
     AccessKeyKind, SessionClaims, new_access_key_id, new_secret_access_key, seal_session_token,
 };
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use time::OffsetDateTime;
 
 /// The STS API version.
 pub const VERSION: &str = "2011-06-15";
@@ -128,25 +128,18 @@ pub(super) fn new_claims(
 /// The `<Credentials>` element for a new session.
 pub(super) fn credentials(state: &AppState, claims: &SessionClaims) -> Result<Xml, AwsError> {
     let token = seal_session_token(&state.keys().current(), claims).map_err(internal)?;
-    let expiration = OffsetDateTime::from_unix_timestamp(claims.expires_at).map_err(internal)?;
+    let expiration = OffsetDateTime::from_unix_timestamp(claims.expires_at)
+        .map_err(internal)?
+        .unix_timestamp();
     Ok(Xml::node(
         "Credentials",
         vec![
             Xml::text("AccessKeyId", claims.access_key_id.clone()),
             Xml::text("SecretAccessKey", claims.secret_access_key.clone()),
             Xml::text("SessionToken", token),
-            Xml::text("Expiration", iso8601(expiration)),
+            Xml::text("Expiration", crate::xml::iso8601(expiration)),
         ],
     ))
-}
-
-/// ISO 8601 in UTC with a `Z`, as AWS writes timestamps.
-pub fn iso8601(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 pub(super) fn internal(error: impl std::fmt::Display) -> AwsError {
