@@ -12,10 +12,10 @@ use crate::{
 };
 use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::STANDARD};
-use quick_xml::{Reader, events::Event};
+use tessera_federation::saml::IdpMetadata;
 use tessera_store::{MfaDevice, MfaFilter, OidcProvider, SamlProvider, User};
 use tessera_token::SessionPrincipal;
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use time::OffsetDateTime;
 use totp_rs::{Algorithm, Secret, Totp};
 
 /// Runs `name` if this area serves it.
@@ -307,99 +307,16 @@ async fn update_thumbprints(
 
 // ---------------------------------------------------------------- SAML
 
-/// What IAM needs from SAML metadata: that it is an IdP's metadata with a
-/// signing certificate, and its `validUntil`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SamlMetadata {
-    valid_until: Option<i64>,
-}
-
-/// Reads SAML 2.0 metadata: an `EntityDescriptor` holding an
-/// `IDPSSODescriptor` with a signing `KeyDescriptor` (no `use`, or
-/// `use="signing"`) carrying a base64 `X509Certificate`. Any other input is
-/// AWS's `InvalidInput`.
-fn parse_saml_metadata(document: &str) -> Result<SamlMetadata, AwsError> {
-    let invalid = || AwsError::invalid_input("Could not parse metadata");
-    let mut reader = Reader::from_str(document);
-    reader.config_mut().trim_text(true);
-    // Local names of the open elements.
-    let mut stack: Vec<Vec<u8>> = Vec::new();
-    let mut valid_until = None;
-    let mut root_seen = false;
-    let mut signing_key = false;
-    let mut certificate = String::new();
-    let mut has_certificate = false;
-    loop {
-        let event = reader.read_event().map_err(|_| invalid())?;
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let name = e.local_name().as_ref().to_vec();
-                if stack.is_empty() {
-                    if root_seen || name != b"EntityDescriptor" {
-                        return Err(invalid());
-                    }
-                    root_seen = true;
-                    for attr in e.attributes() {
-                        let attr = attr.map_err(|_| invalid())?;
-                        if attr.key.local_name().as_ref() == b"validUntil" {
-                            let value = attr.unescape_value().map_err(|_| invalid())?;
-                            let at = OffsetDateTime::parse(value.trim(), &Rfc3339)
-                                .map_err(|_| invalid())?;
-                            valid_until = Some(at.unix_timestamp());
-                        }
-                    }
-                }
-                if name == b"KeyDescriptor"
-                    && stack.last().is_some_and(|p| p == b"IDPSSODescriptor")
-                {
-                    signing_key = true;
-                    for attr in e.attributes() {
-                        let attr = attr.map_err(|_| invalid())?;
-                        if attr.key.local_name().as_ref() == b"use" {
-                            let value = attr.unescape_value().map_err(|_| invalid())?;
-                            signing_key = value.trim() == "signing";
-                        }
-                    }
-                }
-                if name == b"X509Certificate" {
-                    certificate.clear();
-                }
-                if matches!(event, Event::Start(_)) {
-                    stack.push(name);
-                }
-            }
-            Event::End(_) => {
-                let closed = stack.pop().ok_or_else(invalid)?;
-                let in_signing_key = signing_key
-                    && stack.iter().any(|n| n == b"KeyDescriptor")
-                    && stack.iter().any(|n| n == b"IDPSSODescriptor");
-                if closed == b"X509Certificate" && in_signing_key {
-                    let cleaned: String =
-                        certificate.chars().filter(|c| !c.is_whitespace()).collect();
-                    if !cleaned.is_empty() && STANDARD.decode(cleaned.as_bytes()).is_ok() {
-                        has_certificate = true;
-                    }
-                }
-                if closed == b"KeyDescriptor" {
-                    signing_key = false;
-                }
-            }
-            Event::Text(ref t) if stack.last().is_some_and(|n| n == b"X509Certificate") => {
-                certificate.push_str(&t.decode().map_err(|_| invalid())?);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !root_seen || !stack.is_empty() || !has_certificate {
-        return Err(invalid());
-    }
-    Ok(SamlMetadata { valid_until })
+/// Reads SAML 2.0 IdP metadata (an `EntityDescriptor` with an `entityID`
+/// and an `IDPSSODescriptor` holding a signing certificate); any other
+/// input is AWS's `InvalidInput`.
+fn parse_saml_metadata(document: &str) -> Result<IdpMetadata, AwsError> {
+    IdpMetadata::parse(document).map_err(|_| AwsError::invalid_input("Could not parse metadata"))
 }
 
 /// `SAMLMetadataDocument` (1000 to 10,000,000 characters), parsed. The
 /// length error does not echo the document back.
-fn metadata_param(params: &Params) -> Result<(&str, SamlMetadata), AwsError> {
+fn metadata_param(params: &Params) -> Result<(&str, IdpMetadata), AwsError> {
     const MEMBER: &str = "sAMLMetadataDocument";
     let document = params.required("SAMLMetadataDocument", MEMBER)?;
     let n = document.chars().count();
@@ -1352,7 +1269,7 @@ mod tests {
         let cert = STANDARD.encode([1u8; 32]);
         let doc = |key_use: &str| {
             format!(
-                r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="2030-01-01T00:00:00Z"><IDPSSODescriptor><KeyDescriptor{key_use}><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>"#
+                r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml" validUntil="2030-01-01T00:00:00Z"><IDPSSODescriptor><KeyDescriptor{key_use}><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>"#
             )
         };
         let parsed = parse_saml_metadata(&doc("")).expect("no use = signing");

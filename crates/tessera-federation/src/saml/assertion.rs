@@ -1,0 +1,281 @@
+//! Step 4: the assertion's values, read from the signed bytes alone.
+
+use super::{
+    ASSERTION, IdpMetadata, PROTOCOL, SamlError, metadata::children, parse_xml, profile::Shape,
+};
+use roxmltree::{Document, Node};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// The clock skew tolerated on `NotBefore` and `NotOnOrAfter`, in seconds.
+pub const LEEWAY: i64 = 60;
+const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+
+/// What a verified assertion must match.
+#[derive(Debug, Clone, Copy)]
+pub struct Expectations<'a> {
+    /// The service provider's audience, which must also be the bearer
+    /// confirmation's `Recipient` and the Response's `Destination` (if any).
+    pub audience: &'a str,
+    /// The time now (Unix seconds).
+    pub now: i64,
+}
+
+/// An `Attribute` of the assertion's `AttributeStatement`s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlAttribute {
+    /// Its `Name`.
+    pub name: String,
+    /// Its `AttributeValue`s, in order.
+    pub values: Vec<String>,
+}
+
+/// A verified assertion's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlAssertion {
+    /// The assertion's `Issuer` (the IdP's entity id).
+    pub issuer: String,
+    /// The `NameID` of the `Subject`.
+    pub subject: String,
+    /// The `NameID`'s `Format`.
+    pub subject_format: String,
+    /// The bearer confirmation's `Recipient`.
+    pub recipient: String,
+    /// The `Audience` values of the conditions.
+    pub audiences: Vec<String>,
+    /// The earliest `NotOnOrAfter` of the conditions and the confirmation.
+    pub not_on_or_after: i64,
+    /// The `AuthnStatement`'s `SessionNotOnOrAfter`, if any.
+    pub session_not_on_or_after: Option<i64>,
+    /// The attributes, merged by name in document order.
+    pub attributes: Vec<SamlAttribute>,
+}
+
+impl SamlAssertion {
+    /// The values of the attribute named `name`, if the assertion has it.
+    pub fn attribute(&self, name: &str) -> Option<&[String]> {
+        self.attributes
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.values.as_slice())
+    }
+
+    /// The subject type AWS reports: `persistent` or `transient` for those
+    /// name-id formats, the format itself otherwise.
+    pub fn subject_type(&self) -> &str {
+        match self.subject_format.as_str() {
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" => "persistent",
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" => "transient",
+            other => other,
+        }
+    }
+}
+
+fn invalid(reason: impl std::fmt::Display) -> SamlError {
+    SamlError::invalid(format!("Invalid SAML response: {reason}"))
+}
+
+/// The text content of an element that must hold text only, trimmed.
+fn text(node: Node<'_, '_>) -> Result<String, SamlError> {
+    let mut out = String::new();
+    for child in node.children() {
+        if child.is_element() {
+            return Err(invalid(format!(
+                "{} must hold text only",
+                node.tag_name().name()
+            )));
+        }
+        if let Some(t) = child.text() {
+            out.push_str(t);
+        }
+    }
+    Ok(out.trim().to_string())
+}
+
+fn one<'a, 'input>(
+    node: Node<'a, 'input>,
+    ns: &'a str,
+    name: &'a str,
+) -> Result<Node<'a, 'input>, SamlError> {
+    let mut found = children(node, ns, name);
+    match (found.next(), found.next()) {
+        (Some(n), None) => Ok(n),
+        _ => Err(invalid(format!(
+            "{} must hold exactly one {name}",
+            node.tag_name().name()
+        ))),
+    }
+}
+
+fn instant(node: Node<'_, '_>, attribute: &str) -> Result<Option<i64>, SamlError> {
+    node.attribute(attribute)
+        .map(|v| {
+            OffsetDateTime::parse(v.trim(), &Rfc3339)
+                .map(OffsetDateTime::unix_timestamp)
+                .map_err(|_| invalid(format!("{attribute} is not an xs:dateTime")))
+        })
+        .transpose()
+}
+
+/// Checks a validity window against the clock.
+fn check_window(
+    not_before: Option<i64>,
+    not_on_or_after: Option<i64>,
+    now: i64,
+) -> Result<(), SamlError> {
+    if not_before.is_some_and(|t| now + LEEWAY < t) {
+        return Err(invalid("the assertion is not yet valid"));
+    }
+    if not_on_or_after.is_some_and(|t| now - LEEWAY >= t) {
+        return Err(SamlError::Expired(
+            "Token is expired: the SAML assertion is past its NotOnOrAfter".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads and checks the assertion. `document` is the whole Response as
+/// received, consulted only for what can reject it (the status and
+/// destination of an unsigned Response); everything else comes from
+/// `signed`, the canonical XML of the signed element.
+pub(crate) fn read(
+    document: &Document<'_>,
+    shape: &Shape,
+    signed: &str,
+    idp: &IdpMetadata,
+    expect: &Expectations<'_>,
+) -> Result<SamlAssertion, SamlError> {
+    let signed_doc =
+        parse_xml(signed).map_err(|_| SamlError::invalid("Response signature invalid"))?;
+    let signed_root = signed_doc.root_element();
+    let is = |node: Node<'_, '_>, ns: &str, name: &str, id: &str| {
+        node.has_tag_name((ns, name)) && node.attribute("ID") == Some(id)
+    };
+    let (response, assertion) = if shape.response_signed {
+        if !is(signed_root, PROTOCOL, "Response", &shape.response_id) {
+            return Err(invalid("the signed element is not the response"));
+        }
+        let assertion = one(signed_root, ASSERTION, "Assertion")?;
+        if !is(assertion, ASSERTION, "Assertion", &shape.assertion_id) {
+            return Err(invalid("the signed response holds another assertion"));
+        }
+        (signed_root, assertion)
+    } else {
+        if !is(signed_root, ASSERTION, "Assertion", &shape.assertion_id) {
+            return Err(invalid("the signed element is not the assertion"));
+        }
+        (document.root_element(), signed_root)
+    };
+
+    // The Response: successful, and for this service provider.
+    let status = one(one(response, PROTOCOL, "Status")?, PROTOCOL, "StatusCode")?;
+    if status.attribute("Value") != Some(SUCCESS) {
+        return Err(invalid("the identity provider did not report success"));
+    }
+    if response
+        .attribute("Destination")
+        .is_some_and(|d| d != expect.audience)
+    {
+        return Err(invalid("the response's Destination is not this service"));
+    }
+
+    // The Assertion: from the provider's IdP ...
+    let issuer = text(one(assertion, ASSERTION, "Issuer")?)?;
+    if issuer != idp.entity_id {
+        return Err(invalid(
+            "the assertion's Issuer is not the provider's entity ID",
+        ));
+    }
+    // ... about a subject confirmed for this recipient ...
+    let subject = one(assertion, ASSERTION, "Subject")?;
+    let name_id = one(subject, ASSERTION, "NameID")?;
+    let subject_name = text(name_id)?;
+    if subject_name.is_empty() {
+        return Err(invalid("the NameID is empty"));
+    }
+    let subject_format = name_id
+        .attribute("Format")
+        .unwrap_or(UNSPECIFIED)
+        .to_string();
+    let confirmation = one(subject, ASSERTION, "SubjectConfirmation")?;
+    if confirmation.attribute("Method") != Some(BEARER) {
+        return Err(invalid("the subject confirmation method is not bearer"));
+    }
+    let confirmation = one(confirmation, ASSERTION, "SubjectConfirmationData")?;
+    let recipient = confirmation
+        .attribute("Recipient")
+        .unwrap_or_default()
+        .to_string();
+    if recipient != expect.audience {
+        return Err(invalid("the Recipient is not this service"));
+    }
+    let confirmation_end = instant(confirmation, "NotOnOrAfter")?
+        .ok_or_else(|| invalid("the SubjectConfirmationData has no NotOnOrAfter"))?;
+    check_window(
+        instant(confirmation, "NotBefore")?,
+        Some(confirmation_end),
+        expect.now,
+    )?;
+    // ... within its conditions, for this audience.
+    let conditions = one(assertion, ASSERTION, "Conditions")?;
+    let conditions_end = instant(conditions, "NotOnOrAfter")?;
+    check_window(
+        instant(conditions, "NotBefore")?,
+        conditions_end,
+        expect.now,
+    )?;
+    let mut audiences = Vec::new();
+    let mut restrictions = 0;
+    for restriction in children(conditions, ASSERTION, "AudienceRestriction") {
+        restrictions += 1;
+        let mut listed = false;
+        for audience in children(restriction, ASSERTION, "Audience") {
+            let audience = text(audience)?;
+            listed |= audience == expect.audience;
+            audiences.push(audience);
+        }
+        if !listed {
+            return Err(invalid("the assertion is for another audience"));
+        }
+    }
+    if restrictions == 0 {
+        return Err(invalid("the assertion has no AudienceRestriction"));
+    }
+
+    let mut session_not_on_or_after = None;
+    for statement in children(assertion, ASSERTION, "AuthnStatement") {
+        if let Some(end) = instant(statement, "SessionNotOnOrAfter")? {
+            session_not_on_or_after =
+                Some(session_not_on_or_after.map_or(end, |s: i64| s.min(end)));
+        }
+    }
+    let mut attributes: Vec<SamlAttribute> = Vec::new();
+    for statement in children(assertion, ASSERTION, "AttributeStatement") {
+        for attribute in children(statement, ASSERTION, "Attribute") {
+            let name = attribute
+                .attribute("Name")
+                .ok_or_else(|| invalid("an Attribute has no Name"))?;
+            let values = children(attribute, ASSERTION, "AttributeValue")
+                .map(text)
+                .collect::<Result<Vec<_>, _>>()?;
+            match attributes.iter_mut().find(|a| a.name == name) {
+                Some(existing) => existing.values.extend(values),
+                None => attributes.push(SamlAttribute {
+                    name: name.to_string(),
+                    values,
+                }),
+            }
+        }
+    }
+    Ok(SamlAssertion {
+        issuer,
+        subject: subject_name,
+        subject_format,
+        recipient,
+        audiences,
+        not_on_or_after: conditions_end.map_or(confirmation_end, |c| c.min(confirmation_end)),
+        session_not_on_or_after,
+        attributes,
+    })
+}
