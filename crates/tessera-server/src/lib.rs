@@ -45,6 +45,7 @@ struct Inner {
     partition: String,
     policies: policy_cache::PolicyCache,
     oidc: OidcVerifier,
+    saml_audience: String,
 }
 
 impl AppState {
@@ -61,6 +62,24 @@ impl AppState {
         clock: Arc<dyn Clock>,
         oidc: OidcVerifier,
     ) -> Self {
+        Self::with_federation(
+            store,
+            keys,
+            clock,
+            oidc,
+            tessera_federation::saml::DEFAULT_AUDIENCE.to_string(),
+        )
+    }
+
+    /// State as [`AppState::with_oidc`], accepting SAML assertions for
+    /// `saml_audience` (their `Audience`, `Recipient` and `Destination`).
+    pub fn with_federation(
+        store: Arc<dyn Store>,
+        keys: Arc<KeyRingHandle>,
+        clock: Arc<dyn Clock>,
+        oidc: OidcVerifier,
+        saml_audience: String,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -69,6 +88,7 @@ impl AppState {
                 partition: "aws".to_string(),
                 policies: policy_cache::PolicyCache::default(),
                 oidc,
+                saml_audience,
             }),
         }
     }
@@ -76,6 +96,11 @@ impl AppState {
     /// The web identity token verifier.
     pub(crate) fn oidc(&self) -> &OidcVerifier {
         &self.inner.oidc
+    }
+
+    /// The audience SAML assertions must be for.
+    pub(crate) fn saml_audience(&self) -> &str {
+        &self.inner.saml_audience
     }
 
     /// The store.

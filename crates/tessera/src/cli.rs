@@ -65,6 +65,11 @@ enum Command {
         /// roots, when fetching an OIDC identity provider's keys.
         #[arg(long, env = "TESSERA_IDP_CA_FILE", value_name = "FILE")]
         idp_ca_file: Option<PathBuf>,
+        /// The audience SAML assertions must be for: their `Audience`,
+        /// bearer `Recipient` and `Destination`
+        /// [default: https://signin.aws.amazon.com/saml].
+        #[arg(long, env = "TESSERA_SAML_AUDIENCE", value_name = "URL")]
+        saml_audience: Option<String>,
     },
     /// Create a new data directory without serving; refuses to overwrite one.
     Init {
@@ -166,6 +171,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             listen,
             log_format,
             idp_ca_file,
+            saml_audience,
         } => {
             let (file, dir) = common.resolve()?;
             let format = match (log_format, file.log_format.as_deref()) {
@@ -183,7 +189,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .parse()
                 .map_err(|e| format!("--listen {listen}: {e}"))?;
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
-            serve(dir, addr, clock, oidc).await
+            let saml_audience = saml_audience
+                .or(file.saml_audience)
+                .unwrap_or_else(|| tessera_federation::saml::DEFAULT_AUDIENCE.to_string());
+            if saml_audience.trim().is_empty() {
+                return Err("--saml-audience must not be empty".to_string());
+            }
+            serve(dir, addr, clock, oidc, saml_audience).await
         }
         Command::Init { common } => {
             let (_, dir) = common.resolve()?;
@@ -281,6 +293,7 @@ async fn serve(
     addr: SocketAddr,
     clock: SystemClock,
     oidc: OidcVerifier,
+    saml_audience: String,
 ) -> Result<(), String> {
     let (store, keys, created) = dir
         .open_or_bootstrap(clock.now())
@@ -299,7 +312,13 @@ async fn serve(
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
-    let state = AppState::with_oidc(Arc::new(store), Arc::new(keys), Arc::new(clock), oidc);
+    let state = AppState::with_federation(
+        Arc::new(store),
+        Arc::new(keys),
+        Arc::new(clock),
+        oidc,
+        saml_audience,
+    );
     tessera_server::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -2,9 +2,11 @@
 
 mod assume_role;
 mod decode;
+mod federated;
 mod federation_token;
 mod identity;
 mod inputs;
+mod saml;
 mod session_token;
 mod web_identity;
 
@@ -34,6 +36,8 @@ pub enum Action {
     GetFederationToken,
     /// `AssumeRoleWithWebIdentity` (unsigned).
     AssumeRoleWithWebIdentity,
+    /// `AssumeRoleWithSAML` (unsigned).
+    AssumeRoleWithSaml,
 }
 
 impl Action {
@@ -47,6 +51,7 @@ impl Action {
             "AssumeRole" => Some(Self::AssumeRole),
             "GetFederationToken" => Some(Self::GetFederationToken),
             "AssumeRoleWithWebIdentity" => Some(Self::AssumeRoleWithWebIdentity),
+            "AssumeRoleWithSAML" => Some(Self::AssumeRoleWithSaml),
             _ => None,
         }
     }
@@ -59,7 +64,10 @@ impl Action {
     /// Whether the action ignores who signed the request: the credentials
     /// it hands out come from a token in the parameters.
     pub fn is_anonymous(self) -> bool {
-        matches!(self, Self::AssumeRoleWithWebIdentity)
+        matches!(
+            self,
+            Self::AssumeRoleWithWebIdentity | Self::AssumeRoleWithSaml
+        )
     }
 }
 
@@ -74,6 +82,7 @@ pub async fn dispatch_anonymous(
         Action::AssumeRoleWithWebIdentity => {
             web_identity::assume_role_with_web_identity(state, params).await
         }
+        Action::AssumeRoleWithSaml => saml::assume_role_with_saml(state, params).await,
         _ => Err(AwsError::missing_authentication_token()),
     }
 }
@@ -96,7 +105,9 @@ pub async fn dispatch(
         Action::GetFederationToken => {
             federation_token::get_federation_token(state, caller, params).await
         }
-        Action::AssumeRoleWithWebIdentity => dispatch_anonymous(state, action, params).await,
+        Action::AssumeRoleWithWebIdentity | Action::AssumeRoleWithSaml => {
+            dispatch_anonymous(state, action, params).await
+        }
     }
 }
 

@@ -1,0 +1,283 @@
+//! What `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML` share once the
+//! identity provider's token has been verified: the IdP's session tags and
+//! source identity checked as AWS checks them, the role's trust policy
+//! deciding alone with the provider as `Federated` principal, and the
+//! session issued.
+
+use super::{assume_role::DEFAULT_DURATION, credentials, new_claims};
+use crate::{
+    AppState, AwsError,
+    authz::{Check, authorize_federated},
+    xml::Xml,
+};
+use axum::http::StatusCode;
+use tessera_policy::{ContextValue, Principal};
+use tessera_token::{SessionPrincipal, SessionTag};
+
+/// `IDPRejectedClaim`: the IdP asserted something that cannot be honoured.
+pub(super) fn rejected_claim(message: impl Into<String>) -> AwsError {
+    AwsError::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
+}
+
+/// The IdP's session tags, checked as AWS checks requested tags: at most
+/// 50, valid keys and values, no key twice (case-insensitively), and every
+/// transitive key among them.
+pub(super) fn session_tags(
+    requested: &[(String, String)],
+    transitive: &[String],
+) -> Result<(Vec<SessionTag>, Vec<String>), AwsError> {
+    if requested.len() > 50 {
+        return Err(rejected_claim(
+            "The token carries more than 50 session tags",
+        ));
+    }
+    let mut tags: Vec<SessionTag> = Vec::with_capacity(requested.len());
+    for (key, value) in requested {
+        let key_ok = (1..=128).contains(&key.chars().count())
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
+        if !key_ok || value.chars().count() > 256 {
+            return Err(rejected_claim(format!(
+                "The session tag {key} in the token is not a valid tag"
+            )));
+        }
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(rejected_claim(format!(
+                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
+            )));
+        }
+        tags.push(SessionTag {
+            key: key.clone(),
+            value: value.clone(),
+        });
+    }
+    if let Some(key) = transitive
+        .iter()
+        .find(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+    {
+        return Err(rejected_claim(format!(
+            "The transitive tag key {key} is not among the token's session tags"
+        )));
+    }
+    Ok((tags, transitive.to_vec()))
+}
+
+/// The IdP's source identity, checked as AWS checks `SourceIdentity`.
+pub(super) fn source_identity(id: Option<&str>) -> Result<Option<String>, AwsError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let valid = (2..=64).contains(&id.chars().count())
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_+=,.@-".contains(c))
+        && !id.to_ascii_lowercase().starts_with("aws:");
+    if valid {
+        Ok(Some(id.to_string()))
+    } else {
+        Err(rejected_claim(
+            "The source identity in the token is not valid",
+        ))
+    }
+}
+
+/// A federated request for a role, its IdP token verified.
+pub(super) struct FederatedRequest<'a> {
+    /// `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML`.
+    pub action: &'static str,
+    /// The provider, as the trust policy's `Federated` principal.
+    pub principal: Principal,
+    /// The provider's ARN (`aws:FederatedProvider`).
+    pub provider_arn: &'a str,
+    /// The role, and its ARN's parts.
+    pub role_arn: &'a str,
+    pub account: &'a str,
+    pub role_path: &'a str,
+    pub role_name: &'a str,
+    /// The session's name.
+    pub session_name: &'a str,
+    /// The provider's condition keys.
+    pub keys: Vec<(String, ContextValue)>,
+    /// The IdP's session tags, transitive keys and source identity.
+    pub tags: Vec<SessionTag>,
+    pub transitive: Vec<String>,
+    pub source: Option<String>,
+    /// The duration asked for (`DurationSeconds`, or what the IdP set).
+    pub duration: Option<i64>,
+    /// A time the session may not outlive (SAML `SessionNotOnOrAfter`).
+    pub not_after: Option<i64>,
+    /// The session policies.
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
+/// The session issued: `<Credentials>` and `<AssumedRoleUser>`.
+pub(super) struct Issued {
+    pub credentials: Xml,
+    pub assumed_role_user: Xml,
+}
+
+/// Lets the role's trust policy decide, then issues the session.
+pub(super) async fn assume(
+    state: &AppState,
+    request: FederatedRequest<'_>,
+) -> Result<Issued, AwsError> {
+    let FederatedRequest {
+        action,
+        principal,
+        provider_arn,
+        role_arn,
+        account,
+        role_path,
+        role_name,
+        session_name,
+        mut keys,
+        tags,
+        transitive,
+        source,
+        duration,
+        not_after,
+        policy,
+        policy_arns,
+    } = request;
+    let denied = || AwsError::access_denied(format!("Not authorized to perform {action}"));
+    let role = state
+        .store()
+        .assumable_role(account, role_name)
+        .await?
+        .filter(|r| r.path == role_path)
+        .ok_or_else(denied)?;
+
+    keys.push(("aws:FederatedProvider".into(), provider_arn.into()));
+    keys.push(("sts:RoleSessionName".into(), session_name.into()));
+    for tag in &tags {
+        keys.push((
+            format!("aws:RequestTag/{}", tag.key),
+            tag.value.clone().into(),
+        ));
+    }
+    if !tags.is_empty() {
+        let names: Vec<String> = tags.iter().map(|t| t.key.clone()).collect();
+        keys.push(("aws:TagKeys".into(), names.into()));
+    }
+    if !transitive.is_empty() {
+        keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
+    }
+    if let Some(id) = &source {
+        keys.push(("sts:SourceIdentity".into(), id.clone().into()));
+    }
+    let trust_id = format!("{role_arn}/trust-policy");
+    let mut actions = vec![action];
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if source.is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    for action in actions {
+        let check = Check {
+            action,
+            resource: role_arn,
+            resource_account: account,
+            trust_policy: Some((&trust_id, &role.trust_policy)),
+            keys: keys.clone(),
+        };
+        authorize_federated(state, principal.clone(), &check).await?;
+    }
+
+    let mut duration = match duration {
+        Some(d) if d > role.max_session_duration => {
+            return Err(AwsError::validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
+        Some(d) => d,
+        None => DEFAULT_DURATION,
+    };
+    if let Some(end) = not_after {
+        duration = duration.min(end - state.now().unix_timestamp());
+        if duration <= 0 {
+            return Err(AwsError::new(
+                StatusCode::BAD_REQUEST,
+                "ExpiredTokenException",
+                "Token is expired: the identity provider's session has ended",
+            ));
+        }
+    }
+    let session = SessionPrincipal::AssumedRole {
+        account_id: role.account_id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.name.clone(),
+        role_path: role.path.clone(),
+        session_name: session_name.to_string(),
+    };
+    let mut claims = new_claims(state, session, duration)?;
+    claims.session_policies = policy.into_iter().collect();
+    claims.policy_arns = policy_arns;
+    claims.tags = tags;
+    claims.transitive_tag_keys = transitive;
+    claims.source_identity = source;
+    Ok(Issued {
+        credentials: credentials(state, &claims)?,
+        assumed_role_user: Xml::node(
+            "AssumedRoleUser",
+            vec![
+                Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
+                Xml::text(
+                    "Arn",
+                    format!(
+                        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+                        state.partition(),
+                        role.account_id,
+                        role.name
+                    ),
+                ),
+            ],
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn session_tags_follow_aws_rules() {
+        let (tags_ok, transitive) =
+            session_tags(&tags(&[("team", "blue")]), &["TEAM".to_string()]).expect("valid");
+        assert_eq!(tags_ok.len(), 1);
+        assert_eq!(transitive, vec!["TEAM".to_string()]);
+        for (bad, transitive) in [
+            (tags(&[("team", "a"), ("Team", "b")]), vec![]),
+            (tags(&[("", "a")]), vec![]),
+            (tags(&[("bad*key", "a")]), vec![]),
+            (tags(&[("team", "a")]), vec!["other".to_string()]),
+        ] {
+            let error = session_tags(&bad, &transitive).expect_err("invalid");
+            assert_eq!(
+                (error.code.as_ref(), error.status),
+                ("IDPRejectedClaim", StatusCode::FORBIDDEN)
+            );
+        }
+    }
+
+    #[test]
+    fn source_identity_follows_aws_rules() {
+        assert_eq!(
+            source_identity(Some("alice@example.com")).expect("valid"),
+            Some("alice@example.com".to_string())
+        );
+        assert_eq!(source_identity(None).expect("none"), None);
+        for bad in ["a", "aws:me", "no spaces"] {
+            assert!(source_identity(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
