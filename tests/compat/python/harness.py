@@ -42,6 +42,15 @@ def token_key_id(session_token: str) -> int:
     return int.from_bytes(raw[1:5], "big")
 
 
+def _client_config(validate_params: bool) -> Config:
+    return Config(
+        retries={"max_attempts": 1, "mode": "standard"},
+        parameter_validation=validate_params,
+        connect_timeout=5,
+        read_timeout=30,
+    )
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -273,7 +282,9 @@ class TesseraServer:
         creds: Optional[Creds] = None,
         region: str = "us-east-1",
         validate_params: bool = True,
+        service: str = "sts",
     ):
+        """A boto3 client of `service` signing with `creds` (root by default)."""
         creds = creds or self.root
         session = boto3.session.Session(
             aws_access_key_id=creds.access_key_id,
@@ -282,14 +293,13 @@ class TesseraServer:
             region_name=region,
         )
         return session.client(
-            "sts",
-            endpoint_url=self.endpoint,
-            config=Config(
-                retries={"max_attempts": 1, "mode": "standard"},
-                parameter_validation=validate_params,
-                connect_timeout=5,
-                read_timeout=15,
-            ),
+            service, endpoint_url=self.endpoint, config=_client_config(validate_params)
+        )
+
+    def anonymous_sts(self, validate_params: bool = True):
+        """An STS client with no credentials at all: its calls go out unsigned."""
+        return boto3.session.Session(region_name="us-east-1").client(
+            "sts", endpoint_url=self.endpoint, config=_client_config(validate_params)
         )
 
     def session_creds(self, creds: Optional[Creds] = None, **kwargs) -> Creds:

@@ -16,9 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from lxml import etree
 
@@ -56,32 +54,6 @@ OTHER_URL = "https://elsewhere.example.com/saml"
 # ---------------------------------------------------------------------------
 
 
-def _config() -> Config:
-    return Config(
-        retries={"max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=30,
-    )
-
-
-def _client(server: TesseraServer, service: str, creds: Optional[Creds] = None):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client(service, endpoint_url=server.endpoint, config=_config())
-
-
-def _anonymous_sts(server: TesseraServer):
-    """An STS client with no credentials at all: the call goes out unsigned."""
-    return boto3.session.Session(region_name="us-east-1").client(
-        "sts", endpoint_url=server.endpoint, config=_config()
-    )
-
-
 def _trust(provider_arn: str, condition: Optional[dict], actions) -> str:
     statement = {
         "Effect": "Allow",
@@ -108,7 +80,7 @@ class Federation:
 
     def make_role(self, condition: Optional[dict] = None, actions=None) -> str:
         name = f"saml-{uuid.uuid4().hex[:10]}"
-        return _client(self.server, "iam").create_role(
+        return self.server.client(service="iam").create_role(
             RoleName=name,
             AssumeRolePolicyDocument=_trust(
                 self.provider_arn, condition, actions or "sts:AssumeRoleWithSAML"
@@ -132,7 +104,7 @@ class Federation:
         return encode(self.response(part, role_arn, **claims))
 
     def assume(self, assertion: str, role_arn: Optional[str] = None, **kwargs) -> dict:
-        return _anonymous_sts(self.server).assume_role_with_saml(
+        return self.server.anonymous_sts().assume_role_with_saml(
             RoleArn=role_arn or self.role_arn,
             PrincipalArn=self.provider_arn,
             SAMLAssertion=assertion,
@@ -163,7 +135,7 @@ def idp() -> IdentityProvider:
 
 @pytest.fixture(scope="module")
 def fed(shared_server, idp) -> Federation:
-    iam = _client(shared_server, "iam")
+    iam = shared_server.client(service="iam")
     provider_arn = iam.create_saml_provider(
         Name=PROVIDER_NAME, SAMLMetadataDocument=idp.metadata()
     )["SAMLProviderArn"]
@@ -206,7 +178,7 @@ def test_signed_assertion_gets_role_credentials(fed):
     assert resp["NameQualifier"] == expected_name_qualifier(ENTITY_ID, fed.account, PROVIDER_NAME)
     assert "PackedPolicySize" not in resp
     assert "SourceIdentity" not in resp
-    identity = _client(fed.server, "sts", Creds.from_sts(creds)).get_caller_identity()
+    identity = fed.server.client(Creds.from_sts(creds)).get_caller_identity()
     assert identity["Arn"] == expected_arn
     assert identity["Account"] == fed.account
 

@@ -24,10 +24,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import boto3
 import jwt
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -226,36 +224,9 @@ def tessera(tessera_bin, aws_cli, issuer, tmp_path_factory, request) -> TesseraS
     return server
 
 
-def _config(validate: bool = True) -> Config:
-    return Config(
-        retries={"max_attempts": 1, "mode": "standard"},
-        parameter_validation=validate,
-        connect_timeout=5,
-        read_timeout=30,
-    )
-
-
-def _client(server: TesseraServer, service: str, creds: Creds | None = None):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client(service, endpoint_url=server.endpoint, config=_config())
-
-
-def _anonymous_sts(server: TesseraServer, validate: bool = True):
-    """An STS client with no credentials at all: the call goes out unsigned."""
-    return boto3.session.Session(region_name="us-east-1").client(
-        "sts", endpoint_url=server.endpoint, config=_config(validate)
-    )
-
-
 @pytest.fixture(scope="module")
 def provider_arn(tessera, issuer) -> str:
-    iam = _client(tessera, "iam")
+    iam = tessera.client(service="iam")
     resp = iam.create_open_id_connect_provider(
         Url=issuer.url, ClientIDList=[CLIENT_ID], ThumbprintList=["a" * 40]
     )
@@ -271,7 +242,7 @@ def _role(tessera, provider_arn: str, condition: dict | None = None, actions=Non
     if condition:
         statement["Condition"] = condition
     name = f"web-{uuid.uuid4().hex[:10]}"
-    iam = _client(tessera, "iam")
+    iam = tessera.client(service="iam")
     return iam.create_role(
         RoleName=name,
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
@@ -284,7 +255,7 @@ def role_arn(tessera, issuer, provider_arn) -> str:
 
 
 def _assume(tessera, role_arn: str, token: str, **kwargs) -> dict:
-    return _anonymous_sts(tessera).assume_role_with_web_identity(
+    return tessera.anonymous_sts().assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="web-session", WebIdentityToken=token, **kwargs
     )
 
@@ -312,7 +283,7 @@ def test_valid_token_gets_role_credentials(tessera, issuer, provider_arn, role_a
     expected_arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/web-session"
     assert resp["AssumedRoleUser"]["Arn"] == expected_arn
     assert "PackedPolicySize" not in resp
-    identity = _client(tessera, "sts", Creds.from_sts(creds)).get_caller_identity()
+    identity = tessera.client(Creds.from_sts(creds)).get_caller_identity()
     assert identity["Arn"] == expected_arn
     assert identity["Account"] == account
 
@@ -394,7 +365,7 @@ def test_session_tags_from_the_token(tessera, issuer, provider_arn):
 
 
 def test_parameter_errors(tessera, issuer, role_arn):
-    sts = _anonymous_sts(tessera, validate=False)
+    sts = tessera.anonymous_sts(validate_params=False)
     with pytest.raises(ClientError) as raised:
         sts.assume_role_with_web_identity(
             RoleArn=role_arn, RoleSessionName="s", WebIdentityToken=issuer.token()
