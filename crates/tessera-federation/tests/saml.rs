@@ -144,3 +144,26 @@ fn a_comment_cannot_truncate_the_subject() {
     let assertion = verify(&fixture("comment-in-nameid.xml")).expect("validly signed");
     assert_eq!(assertion.subject, "alice@example.com.evil.com");
 }
+
+#[test]
+fn verification_is_safe_from_many_threads_at_once() {
+    // libxml2 and libxmlsec1 keep global state; the server verifies on
+    // several blocking threads at once.
+    let good = STANDARD.encode(fixture("assertion-signed.xml"));
+    let bad = STANDARD.encode(fixture("other-key-signed.xml"));
+    let idp = idp();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                let expect = Expectations {
+                    audience: DEFAULT_AUDIENCE,
+                    now: NOW,
+                };
+                for _ in 0..50 {
+                    assert!(verify_response(&good, &idp, &expect).is_ok());
+                    assert!(verify_response(&bad, &idp, &expect).is_err());
+                }
+            });
+        }
+    });
+}
