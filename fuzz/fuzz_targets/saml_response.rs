@@ -31,8 +31,9 @@ struct Fixed {
 fn fixed() -> &'static Fixed {
     static FIXED: OnceLock<Fixed> = OnceLock::new();
     FIXED.get_or_init(|| {
+        let audiences = [DEFAULT_AUDIENCE.to_string()];
         let idp = IdpMetadata::parse(METADATA).expect("fixture metadata");
-        let expect = Expectations { audience: DEFAULT_AUDIENCE, now: NOW };
+        let expect = Expectations { audiences: &audiences, now: NOW };
         let signed_values = SIGNED
             .iter()
             .map(|xml| verify_response(&STANDARD.encode(xml), &idp, &expect).expect("signed fixture"))
@@ -43,7 +44,8 @@ fn fixed() -> &'static Fixed {
 
 fuzz_target!(|data: &[u8]| {
     let fixed = fixed();
-    let expect = Expectations { audience: DEFAULT_AUDIENCE, now: NOW };
+    let audiences = [DEFAULT_AUDIENCE.to_string()];
+    let expect = Expectations { audiences: &audiences, now: NOW };
     let encoded = STANDARD.encode(data);
     // The reader, reached as if the input were signed content.
     let _ = read_without_signature(&encoded, &fixed.idp, &expect);

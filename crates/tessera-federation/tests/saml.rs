@@ -29,7 +29,10 @@ fn verify_at(
     verify_response(
         &STANDARD.encode(xml),
         &idp(),
-        &Expectations { audience, now },
+        &Expectations {
+            audiences: &[audience.to_string()],
+            now,
+        },
     )
 }
 
@@ -131,7 +134,7 @@ fn wrong_keys_tampering_and_missing_signatures_are_refused() {
             "not base64!",
             &idp(),
             &Expectations {
-                audience: DEFAULT_AUDIENCE,
+                audiences: &[DEFAULT_AUDIENCE.to_string()],
                 now: NOW,
             },
         ),
@@ -156,7 +159,7 @@ fn verification_is_safe_from_many_threads_at_once() {
         for _ in 0..8 {
             scope.spawn(|| {
                 let expect = Expectations {
-                    audience: DEFAULT_AUDIENCE,
+                    audiences: &[DEFAULT_AUDIENCE.to_string()],
                     now: NOW,
                 };
                 for _ in 0..50 {

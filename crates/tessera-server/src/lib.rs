@@ -45,7 +45,7 @@ struct Inner {
     partition: String,
     policies: policy_cache::PolicyCache,
     oidc: OidcVerifier,
-    saml_audience: String,
+    saml_audiences: Vec<String>,
 }
 
 impl AppState {
@@ -67,18 +67,18 @@ impl AppState {
             keys,
             clock,
             oidc,
-            tessera_federation::saml::DEFAULT_AUDIENCE.to_string(),
+            vec![tessera_federation::saml::DEFAULT_AUDIENCE.to_string()],
         )
     }
 
     /// State as [`AppState::with_oidc`], accepting SAML assertions for
-    /// `saml_audience` (their `Audience`, `Recipient` and `Destination`).
+    /// `saml_audiences` (their `Audience`, `Recipient` and `Destination`).
     pub fn with_federation(
         store: Arc<dyn Store>,
         keys: Arc<KeyRingHandle>,
         clock: Arc<dyn Clock>,
         oidc: OidcVerifier,
-        saml_audience: String,
+        saml_audiences: Vec<String>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -88,7 +88,7 @@ impl AppState {
                 partition: "aws".to_string(),
                 policies: policy_cache::PolicyCache::default(),
                 oidc,
-                saml_audience,
+                saml_audiences,
             }),
         }
     }
@@ -98,9 +98,9 @@ impl AppState {
         &self.inner.oidc
     }
 
-    /// The audience SAML assertions must be for.
-    pub(crate) fn saml_audience(&self) -> &str {
-        &self.inner.saml_audience
+    /// The audiences SAML assertions may be for.
+    pub(crate) fn saml_audiences(&self) -> &[String] {
+        &self.inner.saml_audiences
     }
 
     /// The store.

@@ -65,11 +65,17 @@ enum Command {
         /// roots, when fetching an OIDC identity provider's keys.
         #[arg(long, env = "TESSERA_IDP_CA_FILE", value_name = "FILE")]
         idp_ca_file: Option<PathBuf>,
-        /// The audience SAML assertions must be for: their `Audience`,
-        /// bearer `Recipient` and `Destination`
+        /// An audience SAML assertions may be for (their `Audience`, bearer
+        /// `Recipient` and `Destination`); repeat it, or separate with commas
+        /// in the variable, to accept several
         /// [default: https://signin.aws.amazon.com/saml].
-        #[arg(long, env = "TESSERA_SAML_AUDIENCE", value_name = "URL")]
-        saml_audience: Option<String>,
+        #[arg(
+            long,
+            env = "TESSERA_SAML_AUDIENCE",
+            value_name = "URL",
+            value_delimiter = ','
+        )]
+        saml_audience: Vec<String>,
     },
     /// Create a new data directory without serving; refuses to overwrite one.
     Init {
@@ -189,13 +195,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .parse()
                 .map_err(|e| format!("--listen {listen}: {e}"))?;
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
-            let saml_audience = saml_audience
-                .or(file.saml_audience)
-                .unwrap_or_else(|| tessera_federation::saml::DEFAULT_AUDIENCE.to_string());
-            if saml_audience.trim().is_empty() {
-                return Err("--saml-audience must not be empty".to_string());
-            }
-            serve(dir, addr, clock, oidc, saml_audience).await
+            let saml_audiences = saml_audiences(saml_audience, file.saml_audience)?;
+            serve(dir, addr, clock, oidc, saml_audiences).await
         }
         Command::Init { common } => {
             let (_, dir) = common.resolve()?;
@@ -277,6 +278,24 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 
 /// The web identity verifier, trusting the system's roots and the CA
 /// certificates of `ca_file`, if given.
+/// The SAML audiences: from the command line or variable, else the
+/// configuration file, else AWS's sign-in URL.
+fn saml_audiences(
+    given: Vec<String>,
+    from_file: Option<Vec<String>>,
+) -> Result<Vec<String>, String> {
+    let audiences = if given.is_empty() {
+        from_file.unwrap_or_else(|| vec![tessera_federation::saml::DEFAULT_AUDIENCE.to_string()])
+    } else {
+        given
+    };
+    let audiences: Vec<String> = audiences.iter().map(|a| a.trim().to_string()).collect();
+    if audiences.is_empty() || audiences.iter().any(String::is_empty) {
+        return Err("--saml-audience must not be empty".to_string());
+    }
+    Ok(audiences)
+}
+
 fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, String> {
     let fetcher = match ca_file {
         Some(path) => {
@@ -293,7 +312,7 @@ async fn serve(
     addr: SocketAddr,
     clock: SystemClock,
     oidc: OidcVerifier,
-    saml_audience: String,
+    saml_audiences: Vec<String>,
 ) -> Result<(), String> {
     let (store, keys, created) = dir
         .open_or_bootstrap(clock.now())
@@ -317,7 +336,7 @@ async fn serve(
         Arc::new(keys),
         Arc::new(clock),
         oidc,
-        saml_audience,
+        saml_audiences,
     );
     tessera_server::serve(listener, state, shutdown_signal())
         .await
@@ -344,4 +363,42 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audiences_of(args: &[&str]) -> Vec<String> {
+        let cli = Cli::try_parse_from(["tessera", "serve"].iter().chain(args)).expect("parses");
+        let Command::Serve { saml_audience, .. } = cli.command else {
+            panic!("not serve");
+        };
+        saml_audience
+    }
+
+    #[test]
+    fn saml_audiences_come_from_the_flag_the_file_or_the_default() {
+        let flags = audiences_of(&[
+            "--saml-audience",
+            "https://a/saml",
+            "--saml-audience",
+            "https://b/saml",
+        ]);
+        assert_eq!(
+            saml_audiences(flags, None).expect("valid"),
+            ["https://a/saml", "https://b/saml"]
+        );
+        let from_file = Some(vec!["https://file/saml".to_string()]);
+        assert_eq!(
+            saml_audiences(Vec::new(), from_file).expect("valid"),
+            ["https://file/saml"]
+        );
+        assert_eq!(
+            saml_audiences(Vec::new(), None).expect("valid"),
+            [tessera_federation::saml::DEFAULT_AUDIENCE]
+        );
+        assert!(saml_audiences(vec![" ".to_string()], None).is_err());
+        assert!(saml_audiences(Vec::new(), Some(Vec::new())).is_err());
+    }
 }

@@ -17,8 +17,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// Extra CA certificates (PEM) trusted for identity providers.
     pub idp_ca_file: Option<PathBuf>,
-    /// The audience SAML assertions must be for.
-    pub saml_audience: Option<String>,
+    /// The audiences SAML assertions may be for.
+    pub saml_audience: Option<Vec<String>>,
 }
 
 impl FileConfig {

@@ -559,3 +559,51 @@ def test_aws_cli_assume_role_with_saml(fed, tmp_path):
     assert result["AssumedRoleUser"]["Arn"] == fed.assumed_role_arn("cli-session")
     assert result["Subject"] == "alice"
     assert result["Issuer"] == ENTITY_ID
+
+
+# ---------------------------------------------------------------------------
+# Configured audiences
+# ---------------------------------------------------------------------------
+
+OWN_AUDIENCE = "https://sts.tessera.test/saml"
+
+
+def test_configured_audiences_replace_the_default(tessera_bin, aws_cli, idp, tmp_path, request):
+    """`--saml-audience` (repeatable) sets the audiences, recipients and
+    destinations accepted; AWS's sign-in URL is then no longer one of them."""
+    server = TesseraServer(
+        tessera_bin,
+        aws_cli,
+        tmp_path,
+        extra_args=["--saml-audience", OWN_AUDIENCE, "--saml-audience", OTHER_URL],
+    )
+    request.addfinalizer(server.stop)
+    server.start()
+    iam = server.client(service="iam")
+    provider_arn = iam.create_saml_provider(
+        Name=PROVIDER_NAME, SAMLMetadataDocument=idp.metadata()
+    )["SAMLProviderArn"]
+    role_arn = iam.create_role(
+        RoleName="saml-own-audience",
+        AssumeRolePolicyDocument=_trust(
+            provider_arn, {"StringEquals": {"SAML:aud": OWN_AUDIENCE}}, "sts:AssumeRoleWithSAML"
+        ),
+    )["Role"]["Arn"]
+    fed = Federation(server, idp, provider_arn, role_arn)
+
+    ours = dict(audiences=[OWN_AUDIENCE], recipient=OWN_AUDIENCE, destination=OWN_AUDIENCE)
+    resp = fed.assume(fed.assertion(**ours))
+    assert ASIA_RE.match(resp["Credentials"]["AccessKeyId"])
+    assert resp["Audience"] == OWN_AUDIENCE
+    # The second configured audience is accepted too (the trust policy's
+    # SAML:aud condition then decides).
+    other = dict(audiences=[OTHER_URL], recipient=OTHER_URL, destination=OTHER_URL)
+    fed.rejected(fed.assertion(**other), "AccessDenied", 403)
+    # AWS's default is no longer accepted, in any of the three places.
+    fed.rejected(fed.assertion(), "InvalidIdentityToken")
+    for field_name, value in (
+        ("audiences", [AWS_SAML_ENDPOINT]),
+        ("recipient", AWS_SAML_ENDPOINT),
+        ("destination", AWS_SAML_ENDPOINT),
+    ):
+        fed.rejected(fed.assertion(**{**ours, field_name: value}), "InvalidIdentityToken")

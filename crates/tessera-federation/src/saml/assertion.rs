@@ -15,11 +15,18 @@ const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified
 /// What a verified assertion must match.
 #[derive(Debug, Clone, Copy)]
 pub struct Expectations<'a> {
-    /// The service provider's audience, which must also be the bearer
-    /// confirmation's `Recipient` and the Response's `Destination` (if any).
-    pub audience: &'a str,
+    /// The service provider's accepted audiences. Each `AudienceRestriction`
+    /// must name one of them, and the bearer confirmation's `Recipient` and
+    /// the Response's `Destination` (if any) must be one of them.
+    pub audiences: &'a [String],
     /// The time now (Unix seconds).
     pub now: i64,
+}
+
+impl Expectations<'_> {
+    fn accepts(&self, value: &str) -> bool {
+        self.audiences.iter().any(|a| a == value)
+    }
 }
 
 /// An `Attribute` of the assertion's `AttributeStatement`s.
@@ -175,7 +182,7 @@ pub(crate) fn read(
     }
     if response
         .attribute("Destination")
-        .is_some_and(|d| d != expect.audience)
+        .is_some_and(|d| !expect.accepts(d))
     {
         return Err(invalid("the response's Destination is not this service"));
     }
@@ -207,7 +214,7 @@ pub(crate) fn read(
         .attribute("Recipient")
         .unwrap_or_default()
         .to_string();
-    if recipient != expect.audience {
+    if !expect.accepts(&recipient) {
         return Err(invalid("the Recipient is not this service"));
     }
     let confirmation_end = instant(confirmation, "NotOnOrAfter")?
@@ -232,7 +239,7 @@ pub(crate) fn read(
         let mut listed = false;
         for audience in children(restriction, ASSERTION, "Audience") {
             let audience = text(audience)?;
-            listed |= audience == expect.audience;
+            listed |= expect.accepts(&audience);
             audiences.push(audience);
         }
         if !listed {

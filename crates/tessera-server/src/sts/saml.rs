@@ -252,14 +252,14 @@ pub(super) async fn assume_role_with_saml(
         tracing::error!(%error, provider = %provider.arn, "stored SAML metadata is unreadable");
         invalid_token("The SAML provider's metadata cannot be used")
     })?;
-    let audience = state.saml_audience().to_string();
+    let audiences = state.saml_audiences().to_vec();
     let response = response.to_string();
     let assertion = tokio::task::spawn_blocking(move || {
         verify_response(
             &response,
             &idp,
             &Expectations {
-                audience: &audience,
+                audiences: &audiences,
                 now,
             },
         )
