@@ -8,7 +8,7 @@
 //! * the root is a `samlp:Response` with an `ID`;
 //! * the document holds exactly one `saml:Assertion`, a direct child of the
 //!   root, with an `ID`; no `EncryptedAssertion`;
-//! * `ID` values are unique in the document;
+//! * `ID` values are unique in the document, and no element has an `xml:id`;
 //! * each `ds:Signature` is a direct child of the Response or of the
 //!   Assertion, at most one each, and holds exactly `SignedInfo`,
 //!   `SignatureValue` and optionally `KeyInfo` (without `RetrievalMethod`);
@@ -22,6 +22,8 @@ use super::{ASSERTION, DSIG, PROTOCOL, SamlError, metadata::children};
 use roxmltree::{Document, Node};
 use std::collections::HashSet;
 
+/// The `xml:` namespace.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// Exclusive XML canonicalisation 1.0 (without comments).
 pub(super) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// The enveloped-signature transform.
@@ -82,6 +84,10 @@ pub(crate) fn check(document: &Document<'_>) -> Result<Shape, SamlError> {
             && !ids.insert(id)
         {
             return Err(refuse("an ID appears more than once"));
+        }
+        // libxml2 resolves references to `xml:id` too: no second kind of ID.
+        if node.attribute((XML_NS, "id")).is_some() {
+            return Err(refuse("xml:id is not allowed"));
         }
         let tag = node.tag_name();
         match (tag.namespace(), tag.name()) {
@@ -279,6 +285,8 @@ mod tests {
             )),
             // a duplicate ID
             response(&format!(r#"<saml:Assertion ID="a1"><x ID="a1"/>{}</saml:Assertion>"#, signature("a1"))),
+            // an xml:id naming the signed assertion
+            response(&format!(r#"<x xml:id="a1"/>{signed_assertion}"#)),
             // a reference to another element
             response(&format!(r#"<saml:Assertion ID="a1">{}</saml:Assertion>"#, signature("r1"))),
             // a signature that is not a child of what it signs
