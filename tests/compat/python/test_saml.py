@@ -133,22 +133,28 @@ def idp() -> IdentityProvider:
     return IdentityProvider(ENTITY_ID)
 
 
-@pytest.fixture(scope="module")
-def fed(shared_server, idp) -> Federation:
-    iam = shared_server.client(service="iam")
+def register(server: TesseraServer, idp: IdentityProvider, audience: str) -> Federation:
+    """Registers `idp` with `server` and creates a role trusting it for
+    assertions addressed to `audience` (the trust policy AWS's console
+    writes for a SAML provider)."""
+    iam = server.client(service="iam")
     provider_arn = iam.create_saml_provider(
         Name=PROVIDER_NAME, SAMLMetadataDocument=idp.metadata()
     )["SAMLProviderArn"]
-    # The trust policy AWS's console writes for a SAML provider.
     role_arn = iam.create_role(
         RoleName="saml-reader",
         AssumeRolePolicyDocument=_trust(
             provider_arn,
-            {"StringEquals": {"SAML:aud": AWS_SAML_ENDPOINT}},
+            {"StringEquals": {"SAML:aud": audience}},
             "sts:AssumeRoleWithSAML",
         ),
     )["Role"]["Arn"]
-    return Federation(shared_server, idp, provider_arn, role_arn)
+    return Federation(server, idp, provider_arn, role_arn)
+
+
+@pytest.fixture(scope="module")
+def fed(shared_server, idp) -> Federation:
+    return register(shared_server, idp, AWS_SAML_ENDPOINT)
 
 
 def expected_name_qualifier(issuer: str, account: str, provider_name: str) -> str:
@@ -579,17 +585,7 @@ def test_configured_audiences_replace_the_default(tessera_bin, aws_cli, idp, tmp
     )
     request.addfinalizer(server.stop)
     server.start()
-    iam = server.client(service="iam")
-    provider_arn = iam.create_saml_provider(
-        Name=PROVIDER_NAME, SAMLMetadataDocument=idp.metadata()
-    )["SAMLProviderArn"]
-    role_arn = iam.create_role(
-        RoleName="saml-own-audience",
-        AssumeRolePolicyDocument=_trust(
-            provider_arn, {"StringEquals": {"SAML:aud": OWN_AUDIENCE}}, "sts:AssumeRoleWithSAML"
-        ),
-    )["Role"]["Arn"]
-    fed = Federation(server, idp, provider_arn, role_arn)
+    fed = register(server, idp, OWN_AUDIENCE)
 
     ours = dict(audiences=[OWN_AUDIENCE], recipient=OWN_AUDIENCE, destination=OWN_AUDIENCE)
     resp = fed.assume(fed.assertion(**ours))

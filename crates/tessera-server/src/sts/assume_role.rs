@@ -5,7 +5,7 @@
 
 use super::{
     credentials,
-    inputs::{packed_percent, pattern, request_tags, session_policies, verify_mfa},
+    inputs::{packed_percent, pattern, request_tags, session_policies, trust_actions, verify_mfa},
     new_claims,
 };
 use crate::{
@@ -197,14 +197,8 @@ pub(super) async fn assume_role(
         keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
     }
     let trust_id = format!("{role_arn}/trust-policy");
-    let mut actions = vec!["sts:AssumeRole"];
-    if !requested_tags.is_empty() || !transitive.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
-    for action in actions {
+    let tagging = !requested_tags.is_empty() || !transitive.is_empty();
+    for action in trust_actions("sts:AssumeRole", tagging, source_identity.is_some()) {
         let check = Check {
             action,
             resource: role_arn,

@@ -4,7 +4,7 @@
 //! deciding alone with the provider as `Federated` principal, and the
 //! session issued.
 
-use super::{assume_role::DEFAULT_DURATION, credentials, new_claims};
+use super::{assume_role::DEFAULT_DURATION, credentials, inputs::trust_actions, new_claims};
 use crate::{
     AppState, AwsError,
     authz::{Check, authorize_federated},
@@ -168,14 +168,7 @@ pub(super) async fn assume(
         keys.push(("sts:SourceIdentity".into(), id.clone().into()));
     }
     let trust_id = format!("{role_arn}/trust-policy");
-    let mut actions = vec![action];
-    if !tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
-    for action in actions {
+    for action in trust_actions(action, !tags.is_empty(), source.is_some()) {
         let check = Check {
             action,
             resource: role_arn,

@@ -28,6 +28,20 @@ pub(super) fn check_secret_length(
     )))
 }
 
+/// The actions a role's trust policy must allow for a session: `assume`,
+/// plus `sts:TagSession` when session tags are passed and
+/// `sts:SetSourceIdentity` when a source identity is.
+pub(super) fn trust_actions(assume: &'static str, tags: bool, source: bool) -> Vec<&'static str> {
+    let mut actions = vec![assume];
+    if tags {
+        actions.push("sts:TagSession");
+    }
+    if source {
+        actions.push("sts:SetSourceIdentity");
+    }
+    actions
+}
+
 /// The packed size (session policies, policy ARNs and tags) that counts as
 /// 100 %.
 pub(super) const PACKED_LIMIT: usize = 4_096;
