@@ -16,14 +16,15 @@ use crate::{
     xml::Xml,
 };
 use tessera_policy::ContextValue;
-use tessera_token::SessionPrincipal;
+use tessera_store::AssumableRole;
+use tessera_token::{SessionClaims, SessionPrincipal};
 
 /// The trust policy an unknown role is checked with: it trusts nobody.
 const TRUSTS_NOBODY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}"#;
 
 /// A role session assuming another role lives at most one hour.
 const CHAINED_MAX: i64 = 3_600;
-pub(super) const DEFAULT_DURATION: i64 = 3_600;
+const DEFAULT_DURATION: i64 = 3_600;
 
 /// The account, path and name of a role ARN `arn:P:iam::ACCT:role/PATH/NAME`.
 pub(super) fn parse_role_arn<'a>(
@@ -39,6 +40,58 @@ pub(super) fn parse_role_arn<'a>(
     let slash = full.rfind('/')?;
     let (path, name) = (&full[..=slash], &full[slash + 1..]);
     (!name.is_empty() && path.starts_with('/')).then(|| (account, path.to_string(), name))
+}
+
+/// The length of a session of `role`: `requested`, which may not exceed the
+/// role's `MaxSessionDuration`, or one hour.
+pub(super) fn role_session_duration(
+    role: &AssumableRole,
+    requested: Option<i64>,
+) -> Result<i64, AwsError> {
+    match requested {
+        Some(d) if d > role.max_session_duration => Err(AwsError::validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        )),
+        Some(d) => Ok(d),
+        None => Ok(DEFAULT_DURATION),
+    }
+}
+
+/// New claims for a session of `role` named `session_name`, valid
+/// `duration` seconds; the caller fills in the rest.
+pub(super) fn role_session_claims(
+    state: &AppState,
+    role: &AssumableRole,
+    session_name: &str,
+    duration: i64,
+) -> Result<SessionClaims, AwsError> {
+    let principal = SessionPrincipal::AssumedRole {
+        account_id: role.account_id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.name.clone(),
+        role_path: role.path.clone(),
+        session_name: session_name.to_string(),
+    };
+    new_claims(state, principal, duration)
+}
+
+/// `<AssumedRoleUser>` for a session of `role` named `session_name`.
+pub(super) fn assumed_role_user(state: &AppState, role: &AssumableRole, session_name: &str) -> Xml {
+    Xml::node(
+        "AssumedRoleUser",
+        vec![
+            Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
+            Xml::text(
+                "Arn",
+                format!(
+                    "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+                    state.partition(),
+                    role.account_id,
+                    role.name
+                ),
+            ),
+        ],
+    )
 }
 
 /// `AssumeRole`.
@@ -216,23 +269,8 @@ pub(super) async fn assume_role(
         )));
     };
 
-    let duration = match requested {
-        Some(d) if d > role.max_session_duration => {
-            return Err(AwsError::validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
-        }
-        Some(d) => d,
-        None => DEFAULT_DURATION,
-    };
-    let principal = SessionPrincipal::AssumedRole {
-        account_id: role.account_id.clone(),
-        role_id: role.role_id.clone(),
-        role_name: role.name.clone(),
-        role_path: role.path.clone(),
-        session_name: session_name.to_string(),
-    };
-    let mut claims = new_claims(state, principal, duration)?;
+    let duration = role_session_duration(&role, requested)?;
+    let mut claims = role_session_claims(state, &role, session_name, duration)?;
     claims.session_policies = policy.into_iter().collect();
     claims.policy_arns = policy_arns;
     claims.tags = tags;
@@ -243,21 +281,7 @@ pub(super) async fn assume_role(
 
     let mut result = vec![
         credentials(state, &claims)?,
-        Xml::node(
-            "AssumedRoleUser",
-            vec![
-                Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
-                Xml::text(
-                    "Arn",
-                    format!(
-                        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
-                        state.partition(),
-                        role.account_id,
-                        role.name
-                    ),
-                ),
-            ],
-        ),
+        assumed_role_user(state, &role, session_name),
     ];
     if packed > 0 {
         result.push(Xml::text("PackedPolicySize", packed_percent.to_string()));

@@ -4,7 +4,11 @@
 //! deciding alone with the provider as `Federated` principal, and the
 //! session issued.
 
-use super::{assume_role::DEFAULT_DURATION, credentials, inputs::trust_actions, new_claims};
+use super::{
+    assume_role::{assumed_role_user, role_session_claims, role_session_duration},
+    credentials,
+    inputs::trust_actions,
+};
 use crate::{
     AppState, AwsError,
     authz::{Check, authorize_federated},
@@ -12,7 +16,7 @@ use crate::{
 };
 use axum::http::StatusCode;
 use tessera_policy::{ContextValue, Principal};
-use tessera_token::{SessionPrincipal, SessionTag};
+use tessera_token::SessionTag;
 
 /// `IDPRejectedClaim`: the IdP asserted something that cannot be honoured.
 pub(super) fn rejected_claim(message: impl Into<String>) -> AwsError {
@@ -179,15 +183,7 @@ pub(super) async fn assume(
         authorize_federated(state, principal.clone(), &check).await?;
     }
 
-    let mut duration = match duration {
-        Some(d) if d > role.max_session_duration => {
-            return Err(AwsError::validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
-        }
-        Some(d) => d,
-        None => DEFAULT_DURATION,
-    };
+    let mut duration = role_session_duration(&role, duration)?;
     if let Some(end) = not_after {
         duration = duration.min(end - state.now().unix_timestamp());
         if duration <= 0 {
@@ -198,14 +194,7 @@ pub(super) async fn assume(
             ));
         }
     }
-    let session = SessionPrincipal::AssumedRole {
-        account_id: role.account_id.clone(),
-        role_id: role.role_id.clone(),
-        role_name: role.name.clone(),
-        role_path: role.path.clone(),
-        session_name: session_name.to_string(),
-    };
-    let mut claims = new_claims(state, session, duration)?;
+    let mut claims = role_session_claims(state, &role, session_name, duration)?;
     claims.session_policies = policy.into_iter().collect();
     claims.policy_arns = policy_arns;
     claims.tags = tags;
@@ -213,21 +202,7 @@ pub(super) async fn assume(
     claims.source_identity = source;
     Ok(Issued {
         credentials: credentials(state, &claims)?,
-        assumed_role_user: Xml::node(
-            "AssumedRoleUser",
-            vec![
-                Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
-                Xml::text(
-                    "Arn",
-                    format!(
-                        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
-                        state.partition(),
-                        role.account_id,
-                        role.name
-                    ),
-                ),
-            ],
-        ),
+        assumed_role_user: assumed_role_user(state, &role, session_name),
     })
 }
 
