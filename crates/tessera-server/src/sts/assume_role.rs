@@ -5,7 +5,10 @@
 
 use super::{
     credentials,
-    inputs::{packed_percent, pattern, request_tags, session_policies, trust_actions, verify_mfa},
+    inputs::{
+        packed_percent, pattern, request_tags, role_arn_param, session_name_param,
+        session_policies, trust_actions, verify_mfa,
+    },
     new_claims,
 };
 use crate::{
@@ -94,17 +97,24 @@ pub(super) fn assumed_role_user(state: &AppState, role: &AssumableRole, session_
     )
 }
 
+/// [`parse_role_arn`] in the server's partition, or the `ValidationError`
+/// for an ARN that names no role.
+pub(super) fn role_arn_parts<'a>(
+    state: &AppState,
+    role_arn: &'a str,
+) -> Result<(&'a str, String, &'a str), AwsError> {
+    parse_role_arn(state.partition(), role_arn)
+        .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))
+}
+
 /// `AssumeRole`.
 pub(super) async fn assume_role(
     state: &AppState,
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = params.required("RoleArn", "roleArn")?;
-    check_length("roleArn", role_arn, 20, 2048)?;
-    let session_name = params.required("RoleSessionName", "roleSessionName")?;
-    check_length("roleSessionName", session_name, 2, 64)?;
-    pattern("roleSessionName", session_name, "+=,.@-", "[\\w+=,.@-]*")?;
+    let role_arn = role_arn_param(params)?;
+    let session_name = session_name_param(params)?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let external_id = params.get("ExternalId");
     if let Some(id) = external_id {
@@ -203,8 +213,7 @@ pub(super) async fn assume_role(
     // The role. An unknown role goes through the same checks with a trust
     // policy that trusts nobody, so that it is denied exactly like a
     // forbidden one and role names do not leak.
-    let (account, path, name) = parse_role_arn(state.partition(), role_arn)
-        .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
+    let (account, path, name) = role_arn_parts(state, role_arn)?;
     let role = state
         .store()
         .assumable_role(account, name)

@@ -7,6 +7,21 @@ use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
 use tessera_token::SessionTag;
 
+/// `RoleArn`, present and 20 to 2048 characters.
+pub(super) fn role_arn_param(params: &Params) -> Result<&str, AwsError> {
+    let role_arn = params.required("RoleArn", "roleArn")?;
+    check_length("roleArn", role_arn, 20, 2048)?;
+    Ok(role_arn)
+}
+
+/// `RoleSessionName`, present, 2 to 64 characters of `[\w+=,.@-]`.
+pub(super) fn session_name_param(params: &Params) -> Result<&str, AwsError> {
+    let session_name = params.required("RoleSessionName", "roleSessionName")?;
+    check_length("roleSessionName", session_name, 2, 64)?;
+    pattern("roleSessionName", session_name, "+=,.@-", "[\\w+=,.@-]*")?;
+    Ok(session_name)
+}
+
 /// A credential-bearing member's length (a web identity token, a SAML
 /// assertion), checked as AWS checks lengths, without echoing the value.
 pub(super) fn check_secret_length(

@@ -7,9 +7,9 @@
 //! `saml:*` condition keys.
 
 use super::{
-    assume_role::parse_role_arn,
+    assume_role::role_arn_parts,
     federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{check_secret_length, packed_percent, session_policies},
+    inputs::{check_secret_length, packed_percent, role_arn_param, session_policies},
 };
 use crate::{
     AppState, AwsError,
@@ -223,16 +223,14 @@ pub(super) async fn assume_role_with_saml(
     state: &AppState,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = params.required("RoleArn", "roleArn")?;
-    check_length("roleArn", role_arn, 20, 2048)?;
+    let role_arn = role_arn_param(params)?;
     let provider_arn = params.required("PrincipalArn", "principalArn")?;
     check_length("principalArn", provider_arn, 20, 2048)?;
     let response = params.required("SAMLAssertion", "sAMLAssertion")?;
     check_secret_length("sAMLAssertion", response, 4, MAX_ASSERTION_LEN)?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
-    let (account, path, name) = parse_role_arn(state.partition(), role_arn)
-        .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
+    let (account, path, name) = role_arn_parts(state, role_arn)?;
 
     // The provider, in the role's account, chooses the keys.
     let provider = state

@@ -6,9 +6,11 @@
 //! condition keys (`HOST/PATH:aud`, `:sub`, `:amr`, `:oaud`).
 
 use super::{
-    assume_role::parse_role_arn,
+    assume_role::role_arn_parts,
     federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{check_secret_length, packed_percent, pattern, session_policies},
+    inputs::{
+        check_secret_length, packed_percent, role_arn_param, session_name_param, session_policies,
+    },
 };
 use crate::{
     AppState, AwsError,
@@ -30,11 +32,8 @@ pub(super) async fn assume_role_with_web_identity(
     state: &AppState,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = params.required("RoleArn", "roleArn")?;
-    check_length("roleArn", role_arn, 20, 2048)?;
-    let session_name = params.required("RoleSessionName", "roleSessionName")?;
-    check_length("roleSessionName", session_name, 2, 64)?;
-    pattern("roleSessionName", session_name, "+=,.@-", "[\\w+=,.@-]*")?;
+    let role_arn = role_arn_param(params)?;
+    let session_name = session_name_param(params)?;
     let token = params.required("WebIdentityToken", "webIdentityToken")?;
     check_secret_length("webIdentityToken", token, 4, 20_000)?;
     if let Some(provider_id) = params.get("ProviderId") {
@@ -42,8 +41,7 @@ pub(super) async fn assume_role_with_web_identity(
     }
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
-    let (account, path, name) = parse_role_arn(state.partition(), role_arn)
-        .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))?;
+    let (account, path, name) = role_arn_parts(state, role_arn)?;
 
     // The issuer chooses the provider, in the role's account.
     let issuer = unverified_issuer(token)?;
