@@ -51,6 +51,11 @@ def _client_config(validate_params: bool) -> Config:
     )
 
 
+def iam_client(server: "TesseraServer", creds: Optional[Creds] = None, validate_params: bool = True):
+    """A boto3 IAM client of `server`, signing with `creds` (root by default)."""
+    return server.client(creds, validate_params=validate_params, service="iam")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from compat_helpers import Creds, assert_client_error, read_profiles
+from harness import iam_client
 
 ENCODED = ". Encoded authorization failure message: "
 
@@ -29,25 +28,6 @@ def allow(actions, resource="*") -> dict:
 
 def deny(actions, resource="*") -> dict:
     return {"Effect": "Deny", "Action": actions, "Resource": resource}
-
-
-def iam_client(server, creds: Creds | None = None):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client(
-        "iam",
-        endpoint_url=server.endpoint,
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            connect_timeout=5,
-            read_timeout=15,
-        ),
-    )
 
 
 def unique(prefix: str) -> str:

@@ -8,37 +8,16 @@ import threading
 import time
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from compat_helpers import AKIA_RE, Creds, assert_client_error
+from harness import iam_client
 
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
 }
-
-
-def iam_client(server, creds: Creds | None = None, validate_params: bool = True):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client(
-        "iam",
-        endpoint_url=server.endpoint,
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            parameter_validation=validate_params,
-            connect_timeout=5,
-            read_timeout=15,
-        ),
-    )
 
 
 def unique(prefix: str) -> str:

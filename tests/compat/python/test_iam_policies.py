@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from compat_helpers import assert_client_error
+from harness import iam_client
 
 TRUST = {
     "Version": "2012-10-17",
@@ -36,20 +35,6 @@ DENY_DELETE = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}],
 }
-
-
-def iam_client(server):
-    creds = server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        region_name="us-east-1",
-    )
-    return session.client(
-        "iam",
-        endpoint_url=server.endpoint,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=15),
-    )
 
 
 def unique(prefix: str) -> str:
@@ -125,7 +110,7 @@ def test_role_lifecycle(iam, account):
     assert response["Error"]["Message"] == f"The role with name {name} cannot be found."
 
 
-def test_role_errors(iam, account):
+def test_role_errors(iam, account, shared_server):
     name = unique("dup")
     make_role(iam, name)
     with pytest.raises(ClientError) as excinfo:
@@ -146,7 +131,7 @@ def test_role_errors(iam, account):
         )
     assert_client_error(excinfo, "NoSuchEntity", 404)
 
-    unchecked = iam_client_unvalidated(iam)
+    unchecked = iam_client(shared_server, validate_params=False)
     with pytest.raises(ClientError) as excinfo:
         unchecked.create_role(
             RoleName=unique("x"), AssumeRolePolicyDocument=json.dumps(TRUST), MaxSessionDuration=60
@@ -164,18 +149,6 @@ def test_role_errors(iam, account):
         with pytest.raises(ClientError) as excinfo:
             call()
         assert_client_error(excinfo, "NoSuchEntity", 404)
-
-
-def iam_client_unvalidated(iam):
-    return boto3.session.Session(
-        aws_access_key_id=iam._request_signer._credentials.access_key,
-        aws_secret_access_key=iam._request_signer._credentials.secret_key,
-        region_name="us-east-1",
-    ).client(
-        "iam",
-        endpoint_url=iam.meta.endpoint_url,
-        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
-    )
 
 
 def test_list_roles_paginates(iam):

@@ -10,36 +10,15 @@ import struct
 import threading
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from compat_helpers import Creds, assert_client_error
+from compat_helpers import assert_client_error
+from harness import iam_client
 
 THUMB_A = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 THUMB_B = "0000000000000000000000000000000000000001"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def iam_client(server, creds: Creds | None = None, validate_params: bool = True):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client(
-        "iam",
-        endpoint_url=server.endpoint,
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            parameter_validation=validate_params,
-            connect_timeout=5,
-            read_timeout=15,
-        ),
-    )
 
 
 @pytest.fixture

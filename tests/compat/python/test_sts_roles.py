@@ -19,12 +19,10 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
-import boto3
 import botocore.auth
 import pytest
 import requests
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -36,6 +34,7 @@ from compat_helpers import (
     flip_char,
     xml_text,
 )
+from harness import iam_client
 
 ENCODED_MARKER = ". Encoded authorization failure message: "
 
@@ -47,26 +46,6 @@ ENCODED_MARKER = ". Encoded authorization failure message: "
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def _config(validate_params: bool) -> Config:
-    return Config(
-        retries={"max_attempts": 1, "mode": "standard"},
-        parameter_validation=validate_params,
-        connect_timeout=5,
-        read_timeout=15,
-    )
-
-
-def iam_client(server, creds: Creds | None = None, validate_params: bool = True):
-    creds = creds or server.root
-    session = boto3.session.Session(
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        region_name="us-east-1",
-    )
-    return session.client("iam", endpoint_url=server.endpoint, config=_config(validate_params))
 
 
 def sts_client(server, creds: Creds | None = None, validate_params: bool = True):
