@@ -170,17 +170,6 @@ fn boundary_param(params: &Params) -> Result<Option<String>, AwsError> {
     Ok(Some(value.to_string()))
 }
 
-/// Authorizes `iam:<action>` on `resource` for the caller: the one place
-/// this area asks.
-async fn allow(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    resource: &str,
-) -> Result<(), AwsError> {
-    authorize(state, caller, action, resource).await
-}
-
 fn token_error(error: TokenError) -> AwsError {
     tracing::error!(%error, "identifier or secret generation failed");
     AwsError::internal()
@@ -276,7 +265,7 @@ async fn find_user(
         Some(user) => user_arn(state, user),
         None => arn(state, account, "user", "/", name),
     };
-    allow(state, caller, action, &resource).await?;
+    authorize(state, caller, action, &resource).await?;
     user.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
 }
 
@@ -293,7 +282,7 @@ async fn find_group(
         Some(group) => group_arn(state, group),
         None => arn(state, account, "group", "/", name),
     };
-    allow(state, caller, action, &resource).await?;
+    authorize(state, caller, action, &resource).await?;
     group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
 }
 
@@ -311,7 +300,7 @@ async fn find_owner(
         Some(owner) => (owner.path.as_str(), owner.name.as_str()),
         None => ("/", name),
     };
-    allow(
+    authorize(
         state,
         caller,
         action,
@@ -361,11 +350,11 @@ async fn key_owner(
     }
     let account = caller.account_id();
     if caller.is_root_of(account) {
-        allow(state, caller, action, &root_arn(state, account)).await?;
+        authorize(state, caller, action, &root_arn(state, account)).await?;
         return Ok(KeyOwner::Root);
     }
     let user = calling_user(state, caller).await?;
-    allow(state, caller, action, &user_arn(state, &user)).await?;
+    authorize(state, caller, action, &user_arn(state, &user)).await?;
     Ok(KeyOwner::User(user))
 }
 
@@ -412,7 +401,7 @@ async fn create_user(
         permissions_boundary: boundary,
         created_at: now(state),
     };
-    allow(state, caller, "CreateUser", &user_arn(state, &user)).await?;
+    authorize(state, caller, "CreateUser", &user_arn(state, &user)).await?;
     state.store().create_user(&user, &tags).await?;
     Ok(vec![Xml::node(
         "User",
@@ -433,7 +422,7 @@ async fn get_user(
             let account = caller.account_id();
             if caller.is_root_of(account) {
                 let root = root_arn(state, account);
-                allow(state, caller, "GetUser", &root).await?;
+                authorize(state, caller, "GetUser", &root).await?;
                 let created = state
                     .store()
                     .account(account)
@@ -450,7 +439,7 @@ async fn get_user(
                 )]);
             }
             let user = calling_user(state, caller).await?;
-            allow(state, caller, "GetUser", &user_arn(state, &user)).await?;
+            authorize(state, caller, "GetUser", &user_arn(state, &user)).await?;
             user
         }
     };
@@ -473,7 +462,7 @@ async fn list_users(
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let account = caller.account_id();
-    allow(
+    authorize(
         state,
         caller,
         "ListUsers",
@@ -720,7 +709,7 @@ async fn get_access_key_last_used(
         (Some(_), None) => root_arn(state, account),
         (None, _) => arn(state, account, "user", "/", ""),
     };
-    allow(state, caller, "GetAccessKeyLastUsed", &resource).await?;
+    authorize(state, caller, "GetAccessKeyLastUsed", &resource).await?;
     let key = key.ok_or_else(|| AwsError::from(no_such_access_key(access_key_id)))?;
     let last_used = match &key.last_used {
         Some((at, service, region)) => vec![
@@ -757,7 +746,7 @@ async fn create_group(
         path,
         created_at: now(state),
     };
-    allow(state, caller, "CreateGroup", &group_arn(state, &group)).await?;
+    authorize(state, caller, "CreateGroup", &group_arn(state, &group)).await?;
     state.store().create_group(&group).await?;
     Ok(vec![Xml::node("Group", group_xml(state, &group))])
 }
@@ -794,7 +783,7 @@ async fn list_groups(
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
     let account = caller.account_id();
-    allow(
+    authorize(
         state,
         caller,
         "ListGroups",
