@@ -130,22 +130,42 @@ impl Params {
 
 /// AWS's length constraint for a member of `min..=max` characters.
 pub fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), AwsError> {
+    match length_constraint(value, min, max) {
+        Some(constraint) => Err(AwsError::constraint(member, Some(value), &constraint)),
+        None => Ok(()),
+    }
+}
+
+/// [`check_length`] for a member that carries a credential (a web identity
+/// token, a SAML assertion): the error does not echo the value.
+pub fn check_sensitive_length(
+    member: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), AwsError> {
+    match length_constraint(value, min, max) {
+        Some(constraint) => Err(AwsError::validation(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: {constraint}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The length constraint `value` breaks, if any.
+fn length_constraint(value: &str, min: usize, max: usize) -> Option<String> {
     let n = value.chars().count();
     if n < min {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+        Some(format!(
+            "Member must have length greater than or equal to {min}"
+        ))
+    } else if n > max {
+        Some(format!(
+            "Member must have length less than or equal to {max}"
+        ))
+    } else {
+        None
     }
-    if n > max {
-        return Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -196,5 +216,17 @@ mod tests {
             err.message,
             "1 validation error detected: Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
         );
+    }
+
+    #[test]
+    fn sensitive_length_errors_do_not_echo_the_value() {
+        assert!(check_sensitive_length("webIdentityToken", "abcd", 4, 20_000).is_ok());
+        for bad in ["abc".to_string(), "x".repeat(20_001)] {
+            let error = check_sensitive_length("webIdentityToken", &bad, 4, 20_000)
+                .expect_err("too short or long");
+            assert_eq!(error.code, "ValidationError");
+            assert!(error.message.contains("'webIdentityToken'"));
+            assert!(!error.message.contains("abc") && !error.message.contains("xxxx"));
+        }
     }
 }

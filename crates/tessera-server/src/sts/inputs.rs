@@ -22,27 +22,6 @@ pub(super) fn session_name_param(params: &Params) -> Result<&str, AwsError> {
     Ok(session_name)
 }
 
-/// A credential-bearing member's length (a web identity token, a SAML
-/// assertion), checked as AWS checks lengths, without echoing the value.
-pub(super) fn check_secret_length(
-    member: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<(), AwsError> {
-    let n = value.chars().count();
-    let constraint = if n < min {
-        format!("Member must have length greater than or equal to {min}")
-    } else if n > max {
-        format!("Member must have length less than or equal to {max}")
-    } else {
-        return Ok(());
-    };
-    Err(AwsError::validation(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: {constraint}"
-    )))
-}
-
 /// The actions a role's trust policy must allow for a session: `assume`,
 /// plus `sts:TagSession` when session tags are passed and
 /// `sts:SetSourceIdentity` when a source identity is.
@@ -231,22 +210,5 @@ pub(super) async fn verify_mfa(
         Err(AwsError::access_denied(
             "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
         ))
-    }
-}
-
-#[cfg(test)]
-mod secret_length_tests {
-    use super::check_secret_length;
-
-    #[test]
-    fn length_errors_do_not_echo_the_value() {
-        assert!(check_secret_length("webIdentityToken", "abcd", 4, 20_000).is_ok());
-        for bad in ["abc".to_string(), "x".repeat(20_001)] {
-            let error = check_secret_length("webIdentityToken", &bad, 4, 20_000)
-                .expect_err("too short or long");
-            assert_eq!(error.code, "ValidationError");
-            assert!(error.message.contains("'webIdentityToken'"));
-            assert!(!error.message.contains("abc") && !error.message.contains("xxxx"));
-        }
     }
 }

@@ -9,11 +9,11 @@
 use super::{
     assume_role::role_arn_parts,
     federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{check_secret_length, packed_percent, role_arn_param, session_policies},
+    inputs::{packed_percent, role_arn_param, session_policies},
 };
 use crate::{
     AppState, AwsError,
-    params::{Params, check_length},
+    params::{Params, check_length, check_sensitive_length},
     xml::Xml,
 };
 use axum::http::StatusCode;
@@ -227,7 +227,7 @@ pub(super) async fn assume_role_with_saml(
     let provider_arn = params.required("PrincipalArn", "principalArn")?;
     check_length("principalArn", provider_arn, 20, 2048)?;
     let response = params.required("SAMLAssertion", "sAMLAssertion")?;
-    check_secret_length("sAMLAssertion", response, 4, MAX_ASSERTION_LEN)?;
+    check_sensitive_length("sAMLAssertion", response, 4, MAX_ASSERTION_LEN)?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
     let (account, path, name) = role_arn_parts(state, role_arn)?;

@@ -8,13 +8,11 @@
 use super::{
     assume_role::role_arn_parts,
     federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{
-        check_secret_length, packed_percent, role_arn_param, session_name_param, session_policies,
-    },
+    inputs::{packed_percent, role_arn_param, session_name_param, session_policies},
 };
 use crate::{
     AppState, AwsError,
-    params::{Params, check_length},
+    params::{Params, check_length, check_sensitive_length},
     xml::Xml,
 };
 use axum::http::StatusCode;
@@ -35,7 +33,7 @@ pub(super) async fn assume_role_with_web_identity(
     let role_arn = role_arn_param(params)?;
     let session_name = session_name_param(params)?;
     let token = params.required("WebIdentityToken", "webIdentityToken")?;
-    check_secret_length("webIdentityToken", token, 4, 20_000)?;
+    check_sensitive_length("webIdentityToken", token, 4, 20_000)?;
     if let Some(provider_id) = params.get("ProviderId") {
         check_length("providerId", provider_id, 4, 2048)?;
     }
