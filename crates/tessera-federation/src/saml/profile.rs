@@ -18,18 +18,18 @@
 //!   `ID`, with only the enveloped-signature and exclusive-canonicalisation
 //!   transforms and an allowed digest.
 
-use super::{ASSERTION, DSIG, PROTOCOL, SamlError, metadata::children};
+use super::{ASSERTION, DSIG, PROTOCOL, SamlError};
 use roxmltree::{Document, Node};
 use std::collections::HashSet;
 
 /// The `xml:` namespace.
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// Exclusive XML canonicalisation 1.0 (without comments).
-pub(super) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// The enveloped-signature transform.
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 /// The signature methods accepted (RSA PKCS#1 v1.5 and ECDSA, SHA-2).
-pub(super) const SIGNATURE_METHODS: [&str; 6] = [
+const SIGNATURE_METHODS: [&str; 6] = [
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
@@ -220,9 +220,6 @@ fn check_signature(signature: Node<'_, '_>, parent_id: &str) -> Result<(), SamlE
     if !DIGEST_METHODS.contains(&algorithm(digest)?) {
         return Err(refuse("the digest method is not allowed"));
     }
-    if children(signed_info, DSIG, "Reference").count() != 1 {
-        return Err(refuse("the signature must have exactly one reference"));
-    }
     Ok(())
 }
 
@@ -289,6 +286,14 @@ mod tests {
             response(&format!(r#"<x xml:id="a1"/>{signed_assertion}"#)),
             // a reference to another element
             response(&format!(r#"<saml:Assertion ID="a1">{}</saml:Assertion>"#, signature("r1"))),
+            // a second reference in SignedInfo
+            response(&format!(
+                r#"<saml:Assertion ID="a1">{}</saml:Assertion>"#,
+                signature("a1").replace(
+                    "</ds:SignedInfo>",
+                    "<ds:Reference URI=\"#r1\"><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+                )
+            )),
             // a signature that is not a child of what it signs
             response(&format!(r#"<saml:Assertion ID="a1"><x>{}</x></saml:Assertion>"#, signature("a1"))),
             // a ds:Object hiding a copy
