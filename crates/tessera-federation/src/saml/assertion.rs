@@ -1,8 +1,6 @@
 //! Step 4: the assertion's values, read from the signed bytes alone.
 
-use super::{
-    ASSERTION, IdpMetadata, PROTOCOL, SamlError, metadata::children, parse_xml, profile::Shape,
-};
+use super::{ASSERTION, IdpMetadata, PROTOCOL, SamlError, children, parse_xml, profile::Shape};
 use roxmltree::{Document, Node};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 

@@ -1,9 +1,8 @@
 //! SAML 2.0 identity-provider metadata: what a SAML provider's metadata
 //! document (IAM `CreateSAMLProvider`) tells Tessera about the IdP.
 
-use super::{DSIG, METADATA, parse_xml};
+use super::{DSIG, METADATA, children, parse_xml};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use roxmltree::Node;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// An identity provider, as its metadata describes it.
@@ -84,15 +83,6 @@ impl IdpMetadata {
             valid_until,
         })
     }
-}
-
-/// The element children of `node` named `{ns}name`.
-pub(super) fn children<'a, 'input: 'a>(
-    node: Node<'a, 'input>,
-    ns: &'a str,
-    name: &'a str,
-) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
-    node.children().filter(move |n| n.has_tag_name((ns, name)))
 }
 
 #[cfg(test)]

@@ -54,6 +54,15 @@ pub(crate) fn parse_xml(text: &str) -> Result<roxmltree::Document<'_>, roxmltree
     )
 }
 
+/// The element children of `node` named `{ns}name`.
+pub(crate) fn children<'a, 'input: 'a>(
+    node: roxmltree::Node<'a, 'input>,
+    ns: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'input>> + 'a {
+    node.children().filter(move |n| n.has_tag_name((ns, name)))
+}
+
 /// Verifies a base64 SAML Response (the `SAMLAssertion` parameter) signed by
 /// the IdP that `idp` describes, and returns its assertion's values, read
 /// only from what the signature covers.
