@@ -309,6 +309,25 @@ pub enum AwsPrincipal {
     Account(String),
     /// A user, role, assumed-role session or federated-user ARN.
     Arn(String),
+    /// A user or role as bound when the policy was saved: its unique id
+    /// (`AIDA…`, `AROA…`). It matches that entity alone, under whatever name
+    /// it has now, and nobody once the entity is deleted.
+    UniqueId(String),
+}
+
+impl AwsPrincipal {
+    /// Whether this is the ARN of an IAM user or role (not a session).
+    pub fn names_entity(&self) -> Option<&str> {
+        match self {
+            AwsPrincipal::Arn(arn) => {
+                let resource = arn.splitn(6, ':').nth(5)?;
+                let iam = arn.split(':').nth(2) == Some("iam");
+                (iam && (resource.starts_with("user/") || resource.starts_with("role/")))
+                    .then_some(arn.as_str())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// `Principal` / `NotPrincipal`, normalised.
@@ -628,6 +647,39 @@ impl Policy {
     /// The compiled statements, in document order.
     pub fn statements(&self) -> &[Statement] {
         &self.statements
+    }
+
+    /// The user and role ARNs that `Principal` / `NotPrincipal` elements
+    /// name, each once, in order of appearance.
+    pub fn named_entities(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for set in self.statements.iter().filter_map(|s| s.principals.as_ref()) {
+            for arn in set.aws.iter().filter_map(AwsPrincipal::names_entity) {
+                if !out.contains(&arn) {
+                    out.push(arn);
+                }
+            }
+        }
+        out
+    }
+
+    /// This policy with every user or role ARN principal replaced by the
+    /// unique id `bound` gives it ([`AwsPrincipal::UniqueId`]); an ARN it
+    /// gives none for matches nobody (bound to no entity).
+    pub fn bind_principals<'a>(&self, bound: impl Fn(&str) -> Option<&'a str>) -> Policy {
+        let mut policy = self.clone();
+        for set in policy
+            .statements
+            .iter_mut()
+            .filter_map(|s| s.principals.as_mut())
+        {
+            for principal in &mut set.aws {
+                if let Some(arn) = principal.names_entity() {
+                    *principal = AwsPrincipal::UniqueId(bound(arn).unwrap_or_default().to_string());
+                }
+            }
+        }
+        policy
     }
 
     /// The language version.

@@ -97,6 +97,11 @@ pub struct Principal {
     pub kind: PrincipalKind,
     /// An S3 canonical user id, if the principal has one.
     pub canonical_user: Option<String>,
+    /// The unique id of the IAM entity behind the principal: the user
+    /// (`AIDA…`) of a user or of the user that created a federated-user
+    /// session, the role (`AROA…`) of a role session. Principals bound to a
+    /// unique id ([`AwsPrincipal::UniqueId`]) match on it.
+    pub unique_id: Option<String>,
 }
 
 struct ArnParts<'a> {
@@ -135,6 +140,7 @@ impl Principal {
             account: Some(account),
             kind: PrincipalKind::Root,
             canonical_user: None,
+            unique_id: None,
         }
     }
 
@@ -151,6 +157,7 @@ impl Principal {
             account: Some(account),
             kind: PrincipalKind::User,
             canonical_user: None,
+            unique_id: None,
         })
     }
 
@@ -172,6 +179,7 @@ impl Principal {
                 role_arn: role_arn.into(),
             },
             canonical_user: None,
+            unique_id: None,
         })
     }
 
@@ -191,6 +199,7 @@ impl Principal {
             account: Some(account),
             kind: PrincipalKind::FederatedUser { user_arn },
             canonical_user: None,
+            unique_id: None,
         })
     }
 
@@ -203,6 +212,7 @@ impl Principal {
                 provider: provider.into(),
             },
             canonical_user: None,
+            unique_id: None,
         }
     }
 
@@ -215,6 +225,7 @@ impl Principal {
                 provider: provider_arn.into(),
             },
             canonical_user: None,
+            unique_id: None,
         }
     }
 
@@ -227,7 +238,14 @@ impl Principal {
                 name: name.into().to_ascii_lowercase(),
             },
             canonical_user: None,
+            unique_id: None,
         }
+    }
+
+    /// The principal with the unique id of its user or role.
+    pub fn with_unique_id(mut self, unique_id: impl Into<String>) -> Principal {
+        self.unique_id = Some(unique_id.into());
+        self
     }
 
     /// An anonymous caller.
@@ -237,6 +255,7 @@ impl Principal {
             account: None,
             kind: PrincipalKind::Anonymous,
             canonical_user: None,
+            unique_id: None,
         }
     }
 
@@ -632,6 +651,18 @@ pub fn match_principal(set: &PrincipalSet, p: &Principal) -> Option<PrincipalMat
                 };
                 best = better(best, m);
             }
+            AwsPrincipal::UniqueId(id) if p.is_aws() && p.unique_id.as_ref() == Some(id) => {
+                match &p.kind {
+                    PrincipalKind::User => best = better(best, PrincipalMatch::Direct),
+                    PrincipalKind::AssumedRole { .. } => {
+                        best = better(best, PrincipalMatch::ViaRole)
+                    }
+                    PrincipalKind::FederatedUser { .. } => {
+                        best = better(best, PrincipalMatch::ViaUser)
+                    }
+                    _ => {}
+                }
+            }
             AwsPrincipal::Arn(arn) if p.is_aws() => {
                 if *arn == p.arn {
                     best = better(best, PrincipalMatch::Direct);
@@ -697,6 +728,13 @@ fn not_principal_applies(
                 .iter()
                 .any(|a| matches!(a, AwsPrincipal::Arn(x) if x == arn))
     };
+    let entity_listed = || {
+        p.unique_id.as_ref().is_some_and(|id| {
+            set.aws
+                .iter()
+                .any(|a| matches!(a, AwsPrincipal::UniqueId(x) if x == id))
+        })
+    };
     let account_listed = || {
         aws_any
             || p.account.as_ref().is_some_and(|acct| {
@@ -707,11 +745,10 @@ fn not_principal_applies(
     };
     let all_listed = match &p.kind {
         PrincipalKind::Root => account_listed(),
-        PrincipalKind::User | PrincipalKind::FederatedUser { .. } => {
-            arn_listed(&p.arn) && account_listed()
-        }
+        PrincipalKind::User => (arn_listed(&p.arn) || entity_listed()) && account_listed(),
+        PrincipalKind::FederatedUser { .. } => arn_listed(&p.arn) && account_listed(),
         PrincipalKind::AssumedRole { role_arn } => {
-            arn_listed(&p.arn) && arn_listed(role_arn) && account_listed()
+            arn_listed(&p.arn) && (arn_listed(role_arn) || entity_listed()) && account_listed()
         }
         PrincipalKind::Service { name } => set.services.iter().any(|s| s == name),
         PrincipalKind::WebIdentity { provider } | PrincipalKind::Saml { provider } => {
