@@ -7,7 +7,7 @@
 
 use crate::{AppState, AwsError, Caller};
 use tessera_sigv4::{Authentication, HttpRequest};
-use tessera_store::AccessKeyStatus;
+use tessera_store::{AccessKeyStatus, SessionOwner, Standing};
 use tessera_token::{AccessKeyKind, SessionPrincipal, open_session_token, token_key_id};
 
 /// How stale a long-term key's "last used" record may get before it is
@@ -49,7 +49,7 @@ async fn long_term(
         .open_secret(&record.access_key_id, &record.sealed_secret)
         .map_err(|error| {
             tracing::error!(%error, access_key_id = %record.access_key_id, "stored secret undecryptable");
-            AwsError::internal()
+            AwsError::invalid_client_token_id()
         })?;
     tessera_sigv4::verify(request, auth, &secret)?;
     if record.status != AccessKeyStatus::Active {
@@ -113,41 +113,44 @@ fn temporary(
     Ok(Caller::Session(Box::new(claims)))
 }
 
-/// Refuses a session issued at or before a revocation mark of the role or
-/// user it belongs to. Read from the store on every use, so a revocation
-/// takes effect on every node at once.
+/// Refuses a session whose user, role or account no longer exists (its
+/// credentials authenticate nothing, so a deleted principal's sessions can
+/// neither act nor be trusted), and a session issued at or before a
+/// revocation mark of its principal. One indexed read of the store on every
+/// use, keyed by unique ids, so a deletion or revocation takes effect on
+/// every node at once and a rename changes nothing.
 pub async fn check_revocation(state: &AppState, caller: &Caller) -> Result<(), AwsError> {
     let Caller::Session(claims) = caller else {
         return Ok(());
     };
-    let owner = session_owner_arn(state.partition(), &claims.principal);
-    match state.store().sessions_revoked_before(&owner).await? {
-        Some(before) if claims.issued_at <= before => Err(AwsError::invalid_client_token_id()),
-        _ => Ok(()),
+    let federated_id;
+    let owner = match &claims.principal {
+        SessionPrincipal::Root { account_id } => SessionOwner::Root { account_id },
+        SessionPrincipal::User { user_id, .. } => SessionOwner::User { user_id },
+        SessionPrincipal::AssumedRole { role_id, .. } => SessionOwner::Role { role_id },
+        SessionPrincipal::FederatedUser {
+            account_id,
+            name,
+            caller_id,
+        } => {
+            federated_id = federated_user_id(account_id, name);
+            SessionOwner::FederatedUser {
+                federated_id: &federated_id,
+                creator_id: caller_id,
+            }
+        }
+    };
+    match state.store().session_standing(owner).await? {
+        Standing::Gone => Err(AwsError::invalid_client_token_id()),
+        Standing::Present {
+            revoked_before: Some(before),
+        } if claims.issued_at <= before => Err(AwsError::invalid_client_token_id()),
+        Standing::Present { .. } => Ok(()),
     }
 }
 
-/// The ARN whose revocation mark governs a session: the role of a role
-/// session, the user (or root) of a user session, the federated user.
-pub fn session_owner_arn(partition: &str, principal: &SessionPrincipal) -> String {
-    match principal {
-        SessionPrincipal::Root { account_id } => format!("arn:{partition}:iam::{account_id}:root"),
-        SessionPrincipal::User {
-            account_id,
-            user_name,
-            path,
-            ..
-        } => format!("arn:{partition}:iam::{account_id}:user{path}{user_name}"),
-        SessionPrincipal::AssumedRole {
-            account_id,
-            role_name,
-            role_path,
-            ..
-        } => format!("arn:{partition}:iam::{account_id}:role{role_path}{role_name}"),
-        SessionPrincipal::FederatedUser {
-            account_id, name, ..
-        } => {
-            format!("arn:{partition}:sts::{account_id}:federated-user/{name}")
-        }
-    }
+/// The unique id of a federated user, `ACCOUNT:NAME`, as `aws:userid`
+/// gives it; its revocation marks are kept under it.
+pub fn federated_user_id(account_id: &str, name: &str) -> String {
+    format!("{account_id}:{name}")
 }

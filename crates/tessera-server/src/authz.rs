@@ -3,10 +3,10 @@
 //! session policies are loaded from the store and evaluated with AWS's
 //! logic. Deny by default; a policy that cannot be read fails closed.
 
-use crate::{AppState, AwsError, Caller};
+use crate::{AppState, AwsError, Caller, actions, request_env};
 use std::sync::Arc;
 use tessera_policy::{AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, decide};
-use tessera_store::{NamedPolicy, PrincipalPolicies};
+use tessera_store::{NamedPolicy, PrincipalBinding, PrincipalPolicies};
 use tessera_token::{SessionClaims, SessionPrincipal};
 
 /// What an account's root user may do, as a policy.
@@ -19,6 +19,8 @@ struct CallerPolicies {
     identity: Vec<(String, Arc<Policy>)>,
     boundary: Option<(String, Option<Arc<Policy>>)>,
     session: Vec<(String, Option<Arc<Policy>>)>,
+    /// The principal's own tags (a user's or role's), before session tags.
+    tags: Vec<(String, String)>,
 }
 
 fn parse_named(state: &AppState, policy: &NamedPolicy, kind: PolicyKind) -> Option<Arc<Policy>> {
@@ -50,6 +52,7 @@ impl CallerPolicies {
             identity,
             boundary,
             session: Vec::new(),
+            tags: stored.tags,
         }
     }
 }
@@ -61,12 +64,17 @@ fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
     let invalid = |_| AwsError::internal();
     match caller {
         Caller::Root { account_id, .. } => Ok(Principal::root(account_id.clone())),
-        Caller::User { .. } => Principal::user(arn).map_err(invalid),
+        Caller::User { user, .. } => Principal::user(arn)
+            .map(|p| p.with_unique_id(user.user_id.clone()))
+            .map_err(invalid),
         Caller::Session(claims) => match &claims.principal {
             SessionPrincipal::Root { account_id } => Ok(Principal::root(account_id.clone())),
-            SessionPrincipal::User { .. } => Principal::user(arn).map_err(invalid),
+            SessionPrincipal::User { user_id, .. } => Principal::user(arn)
+                .map(|p| p.with_unique_id(user_id.clone()))
+                .map_err(invalid),
             SessionPrincipal::AssumedRole {
                 account_id,
+                role_id,
                 role_name,
                 role_path,
                 ..
@@ -77,6 +85,7 @@ fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
                     state.partition()
                 ),
             )
+            .map(|p| p.with_unique_id(role_id.clone()))
             .map_err(invalid),
             SessionPrincipal::FederatedUser { .. } => {
                 Principal::federated_user(arn, None).map_err(invalid)
@@ -115,7 +124,7 @@ async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolici
                         state,
                         PrincipalPolicies {
                             identity: vec![root],
-                            boundary: None,
+                            ..PrincipalPolicies::default()
                         },
                     )
                 }
@@ -123,6 +132,10 @@ async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolici
         },
     };
     if let Caller::Session(claims) = caller {
+        // A federated user's principal tags are its session's tags alone.
+        if matches!(claims.principal, SessionPrincipal::FederatedUser { .. }) {
+            policies.tags.clear();
+        }
         policies.session = session_policies(state, claims).await?;
         // A federated user without session policies has no permissions.
         if matches!(claims.principal, SessionPrincipal::FederatedUser { .. })
@@ -180,8 +193,32 @@ fn is_session_token_without_mfa(claims: &SessionClaims) -> bool {
     ) && claims.mfa_authenticated_at.is_none()
 }
 
+/// Whether AWS refuses `action` to a `GetFederationToken` session whatever
+/// its policies say: such sessions may call no IAM action and no STS action
+/// but `GetCallerIdentity`.
+fn is_refused_to_federated_users(action: &str) -> bool {
+    let lower = action.to_ascii_lowercase();
+    lower.starts_with("iam:") || (lower.starts_with("sts:") && lower != "sts:getcalleridentity")
+}
+
+/// The keys the request's environment sets: `aws:SourceIp`,
+/// `aws:UserAgent`, `aws:SecureTransport`.
+fn with_environment(mut context: RequestContext) -> RequestContext {
+    context = context.with_key("aws:SecureTransport", false);
+    if let Some(env) = request_env::current() {
+        if let Some(ip) = env.source_ip {
+            context = context.with_key("aws:SourceIp", ip.to_string());
+        }
+        if let Some(agent) = env.user_agent {
+            context = context.with_key("aws:UserAgent", agent);
+        }
+    }
+    context
+}
+
 /// The request context of a call: principal, action, resource and the
-/// global keys the caller's credentials establish.
+/// global keys the caller's credentials establish. `own_tags` are the
+/// tags of the caller's user or role; a session's tags take precedence.
 fn context(
     state: &AppState,
     caller: &Caller,
@@ -189,14 +226,19 @@ fn context(
     action: &str,
     resource: &str,
     resource_account: &str,
+    own_tags: &[(String, String)],
 ) -> RequestContext {
     let (user_id, _) = caller.identity(state.partition());
-    let mut context = RequestContext::new(principal, action, resource)
-        .with_resource_account(resource_account)
-        .with_current_time(state.now())
-        .with_key("aws:userid", user_id)
-        .with_key("aws:SecureTransport", false)
-        .with_key("aws:MultiFactorAuthPresent", false);
+    let mut context = with_environment(
+        RequestContext::new(principal, action, resource)
+            .with_resource_account(resource_account)
+            .with_current_time(state.now())
+            .with_key("aws:userid", user_id)
+            .with_key("aws:MultiFactorAuthPresent", false),
+    );
+    for (key, value) in own_tags {
+        context = context.with_key(&format!("aws:PrincipalTag/{key}"), value.clone());
+    }
     if let Caller::Session(claims) = caller {
         context = context
             .with_key("aws:TokenIssueTime", crate::xml::iso8601(claims.issued_at))
@@ -230,7 +272,18 @@ pub struct Check<'a> {
     pub resource_account: &'a str,
     /// The resource-based policy (id, document) — a role's trust policy.
     pub trust_policy: Option<(&'a str, &'a str)>,
-    /// Condition keys the request adds (`sts:ExternalId`, `aws:RequestTag/…`).
+    /// The users and roles the trust policy was bound to when saved; `None`
+    /// binds none of the users and roles it names (they then match nobody).
+    pub trust_bindings: Option<&'a [PrincipalBinding]>,
+    /// The resource's tags, for `aws:ResourceTag/…` and `iam:ResourceTag/…`
+    /// where the action's resource type carries them.
+    pub resource_tags: &'a [(String, String)],
+    /// The permissions boundary of the user or role acted on, for
+    /// `iam:PermissionsBoundary` where the action declares it (a key in
+    /// `keys` takes precedence: the boundary an action sets).
+    pub resource_boundary: Option<&'a str>,
+    /// Condition keys the request adds (`sts:ExternalId`, `aws:RequestTag/…`);
+    /// each must be one the action declares ([`crate::actions`]).
     pub keys: Vec<(String, tessera_policy::ContextValue)>,
 }
 
@@ -242,9 +295,81 @@ impl<'a> Check<'a> {
             resource,
             resource_account,
             trust_policy: None,
+            trust_bindings: None,
+            resource_tags: &[],
+            resource_boundary: None,
             keys: Vec::new(),
         }
     }
+
+    /// The check with condition key `key` set to `value`.
+    pub fn with_key(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<tessera_policy::ContextValue>,
+    ) -> Self {
+        self.keys.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the keys of the action's declaration (`spec`) that come from the
+    /// resource and the request: the resource's tags, and the keys the
+    /// request adds, after checking that the action declares each of them.
+    fn apply(&self, spec: &actions::ActionSpec, context: &mut RequestContext) {
+        let tag_keys = spec.resource_type.condition_keys();
+        for (key, value) in self.resource_tags {
+            for family in tag_keys {
+                if let Some(prefix) = family.strip_suffix("${TagKey}") {
+                    context.set_key(&format!("{prefix}{key}"), value.clone());
+                }
+            }
+        }
+        if let Some(boundary) = self.resource_boundary
+            && spec.condition_keys.contains(&actions::PERMISSIONS_BOUNDARY)
+        {
+            context.set_key(actions::PERMISSIONS_BOUNDARY, boundary.to_string());
+        }
+        for (key, value) in &self.keys {
+            if !spec.carries(key) {
+                tracing::error!(action = spec.action, key = %key, "condition key not declared for the action");
+                debug_assert!(false, "{key} is not declared for {}", spec.action);
+            }
+            context.set_key(key, value.clone());
+        }
+    }
+}
+
+/// Parses a trust policy and binds it to its principals' unique ids;
+/// `None` if it cannot be parsed.
+fn bound_trust_policy(
+    state: &AppState,
+    id: &str,
+    document: &str,
+    bindings: Option<&[PrincipalBinding]>,
+) -> Option<Arc<Policy>> {
+    let named = NamedPolicy {
+        id: id.to_string(),
+        document: document.to_string(),
+    };
+    let parsed = parse_named(state, &named, PolicyKind::trust())?;
+    if parsed.named_entities().is_empty() {
+        return Some(parsed);
+    }
+    let bindings = bindings.unwrap_or_default();
+    Some(Arc::new(parsed.bind_principals(|arn| {
+        bindings
+            .iter()
+            .find(|b| b.arn == arn)
+            .map(|b| b.unique_id.as_str())
+    })))
+}
+
+/// The declaration of `action`; an undeclared action fails closed.
+fn declared(action: &str) -> Result<&'static actions::ActionSpec, AwsError> {
+    actions::spec_of(action).ok_or_else(|| {
+        tracing::error!(action, "action missing from the action table; denied");
+        AwsError::internal()
+    })
 }
 
 /// Decides whether `caller` may perform `action` on `resource` (an ARN in
@@ -272,15 +397,27 @@ pub async fn authorize_check(
     check: &Check<'_>,
 ) -> Result<(), AwsError> {
     let (action, resource) = (check.action, check.resource);
-    if let Caller::Session(claims) = caller
-        && is_session_token_without_mfa(claims)
-        && action.to_ascii_lowercase().starts_with("iam:")
-    {
-        let (_, arn) = caller.identity(state.partition());
-        return Err(AwsError::access_denied(format!(
-            "User: {arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny: \
-             sessions from GetSessionToken without MFA cannot call the IAM API"
-        )));
+    let spec = declared(action)?;
+    if let Caller::Session(claims) = caller {
+        let refusal = if is_session_token_without_mfa(claims)
+            && action.to_ascii_lowercase().starts_with("iam:")
+        {
+            Some("sessions from GetSessionToken without MFA cannot call the IAM API")
+        } else if matches!(claims.principal, SessionPrincipal::FederatedUser { .. })
+            && is_refused_to_federated_users(action)
+        {
+            Some(
+                "sessions from GetFederationToken cannot call the IAM API or STS actions other than GetCallerIdentity",
+            )
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            let (_, arn) = caller.identity(state.partition());
+            return Err(AwsError::access_denied(format!(
+                "User: {arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny: {reason}"
+            )));
+        }
     }
     let principal = principal(state, caller)?;
     let policies = load_policies(state, caller).await?;
@@ -291,20 +428,15 @@ pub async fn authorize_check(
         action,
         resource,
         check.resource_account,
+        &policies.tags,
     );
-    for (key, value) in &check.keys {
-        context.set_key(key, value.clone());
-    }
-    let trust = match check.trust_policy {
-        Some((id, document)) => {
-            let named = NamedPolicy {
-                id: id.to_string(),
-                document: document.to_string(),
-            };
-            Some((id, parse_named(state, &named, PolicyKind::trust())))
-        }
-        None => None,
-    };
+    check.apply(spec, &mut context);
+    let trust = check.trust_policy.map(|(id, document)| {
+        (
+            id,
+            bound_trust_policy(state, id, document, check.trust_bindings),
+        )
+    });
     // Unreadable boundary, session or trust policies make the request fail closed.
     let unreadable = policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
         || policies.session.iter().any(|(_, p)| p.is_none())
@@ -434,23 +566,19 @@ pub async fn authorize_federated(
     check: &Check<'_>,
 ) -> Result<(), AwsError> {
     let denied = || AwsError::access_denied(format!("Not authorized to perform {}", check.action));
+    let spec = declared(check.action)?;
     let Some((id, document)) = check.trust_policy else {
         return Err(denied());
     };
-    let named = NamedPolicy {
-        id: id.to_string(),
-        document: document.to_string(),
-    };
-    let Some(trust) = parse_named(state, &named, PolicyKind::trust()) else {
+    let Some(trust) = bound_trust_policy(state, id, document, check.trust_bindings) else {
         return Err(denied());
     };
-    let mut context = RequestContext::new(principal, check.action, check.resource)
-        .with_resource_account(check.resource_account)
-        .with_current_time(state.now())
-        .with_key("aws:SecureTransport", false);
-    for (key, value) in &check.keys {
-        context.set_key(key, value.clone());
-    }
+    let mut context = with_environment(
+        RequestContext::new(principal, check.action, check.resource)
+            .with_resource_account(check.resource_account)
+            .with_current_time(state.now()),
+    );
+    check.apply(spec, &mut context);
     let request = AuthorizationRequest::new(&context).trust(id, &trust);
     if decide(&request).is_allowed() {
         Ok(())

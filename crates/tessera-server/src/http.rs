@@ -87,7 +87,8 @@ async fn handle(
             );
         }
     };
-    let outcome = process(&state, &parts, &body).await;
+    let env = request_env_of(&state, peer, &parts.headers);
+    let outcome = crate::request_env::scope(env, process(&state, &parts, &body)).await;
     let (status, text, action) = match outcome {
         Ok(Success {
             service,
@@ -117,6 +118,30 @@ async fn handle(
         "request"
     );
     xml_response(status, text, &request_id)
+}
+
+/// The environment of a request from `peer` with `headers`.
+fn request_env_of(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> crate::request_env::RequestEnv {
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    crate::request_env::RequestEnv {
+        source_ip: Some(crate::request_env::source_ip(
+            peer.ip(),
+            &forwarded,
+            state.trusted_proxies(),
+        )),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
 }
 
 /// The two APIs one listener serves.

@@ -2,6 +2,7 @@
 //! authentication of every request, authorization of every call, and the STS
 //! actions as plain functions over a [`Caller`] and the [`AppState`].
 
+pub mod actions;
 mod auth;
 mod authz;
 mod caller;
@@ -12,6 +13,7 @@ mod iam;
 mod keys;
 mod params;
 mod policy_cache;
+mod request_env;
 mod sts;
 mod xml;
 
@@ -19,7 +21,7 @@ pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, SetupError};
 pub use error::AwsError;
 pub use http::{router, serve};
-pub use iam::is_revocable_principal;
+pub use iam::{bind_unbound_trust_policies, is_revocable_principal, revoke_sessions_of};
 pub use keys::KeyRingHandle;
 
 use std::sync::Arc;
@@ -46,6 +48,7 @@ struct Inner {
     policies: policy_cache::PolicyCache,
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
@@ -89,8 +92,23 @@ impl AppState {
                 policies: policy_cache::PolicyCache::default(),
                 oidc,
                 saml_audiences,
+                trusted_proxies: Vec::new(),
             }),
         }
+    }
+
+    /// The state, trusting `X-Forwarded-For` from peers in `proxies` for
+    /// `aws:SourceIp`. Call before the state is shared.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.trusted_proxies = proxies;
+        }
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub(crate) fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.inner.trusted_proxies
     }
 
     /// The web identity token verifier.

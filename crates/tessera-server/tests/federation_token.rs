@@ -73,8 +73,17 @@ async fn broker_user_hands_out_narrowed_credentials() {
         )
         .await;
     assert_eq!(tag(&who, "Arn"), arn);
-    // Allowed by both: the broker's policy and the session policy.
-    assert_eq!(server.iam(&carol, &[("Action", "ListRoles")]).await.0, 200);
+    // Even allowed by both the broker's policy and the session policy, a
+    // federated user may call no IAM action: AWS refuses them all.
+    let (status, body) = server.iam(&carol, &[("Action", "ListRoles")]).await;
+    assert_eq!(
+        (status, tag(&body, "Code")),
+        (403, "AccessDenied".to_string())
+    );
+    assert!(
+        tag(&body, "Message").contains("GetFederationToken"),
+        "{body}"
+    );
     // Allowed to the broker but not by the session policy.
     assert_eq!(server.iam(&carol, &[("Action", "ListUsers")]).await.0, 403);
     // Allowed by the session policy but not to the broker.

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestServer, tag};
-use tessera_store::RevocationStore;
+use tessera_store::{RevocationStore, SessionOwner, Standing};
 use tessera_token::Clock;
 use time::Duration;
 
@@ -61,9 +61,10 @@ async fn revocation_written_by_another_process_applies_at_once() {
     let server = TestServer::start().await;
     let session = server.session_token(&server.root, None).await;
     let (store, _) = common::open_store(&server.data).await;
-    let root_arn = format!("arn:aws:iam::{}:root", server.account_id);
+    // Marks are kept by unique id: the account id for its root user.
+    let root_id = server.account_id.clone();
     store
-        .revoke_sessions(&root_arn, server.clock.now().unix_timestamp())
+        .revoke_sessions(&root_id, server.clock.now().unix_timestamp())
         .await
         .expect("revoke");
     let (status, body) = server.call(&session, IDENTITY).await;
@@ -73,13 +74,17 @@ async fn revocation_written_by_another_process_applies_at_once() {
         "{body}"
     );
     // An older mark never shortens a newer one.
-    store.revoke_sessions(&root_arn, 0).await.expect("revoke");
+    store.revoke_sessions(&root_id, 0).await.expect("revoke");
     assert_eq!(
         store
-            .sessions_revoked_before(&root_arn)
+            .session_standing(SessionOwner::Root {
+                account_id: &root_id
+            })
             .await
             .expect("read"),
-        Some(server.clock.now().unix_timestamp())
+        Standing::Present {
+            revoked_before: Some(server.clock.now().unix_timestamp())
+        }
     );
 }
 

@@ -27,6 +27,34 @@ pub struct Role {
     pub created_at: i64,
     /// When and in which region the role was last used.
     pub last_used: Option<(i64, String)>,
+    /// The users and roles the trust policy names, bound to their unique
+    /// ids when it was saved; `None` for a role saved before binding existed.
+    pub trust_bindings: Option<Vec<PrincipalBinding>>,
+}
+
+/// A user or role a resource-based policy names as a principal, bound to
+/// the entity's unique id when the policy was saved: the policy then means
+/// that entity alone, whatever it is renamed to, and nobody once it is
+/// deleted, even if an entity of the same name is created later.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PrincipalBinding {
+    /// The ARN as the policy names it.
+    pub arn: String,
+    /// The entity's unique id (`AIDA…` or `AROA…`).
+    pub unique_id: String,
+}
+
+/// The kind, account, path and name an entity has now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityName {
+    /// User, group or role.
+    pub kind: OwnerKind,
+    /// The owning account.
+    pub account_id: String,
+    /// The path.
+    pub path: String,
+    /// The name, as stored.
+    pub name: String,
 }
 
 /// The kind of entity a policy is attached to.
@@ -195,6 +223,7 @@ pub trait PolicyStore: Send + Sync {
         account_id: &str,
         name: &str,
         document: &str,
+        bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError>;
     /// Deletes a role that has no inline and no attached policies, with its tags.
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError>;
@@ -331,6 +360,16 @@ pub trait PolicyStore: Send + Sync {
     ) -> Result<Vec<PolicyEntity>, StoreError>;
     /// The unique id and path of the user, group or role with this name,
     /// if it exists.
+    /// The user, group or role with this unique id, as it is named now.
+    async fn entity_by_id(&self, unique_id: &str) -> Result<Option<EntityName>, StoreError>;
+    /// Roles whose trust policy has not been bound yet.
+    async fn roles_without_bindings(&self) -> Result<Vec<Role>, StoreError>;
+    /// Records the bindings of a role's trust policy.
+    async fn set_trust_bindings(
+        &self,
+        role_id: &str,
+        bindings: &[PrincipalBinding],
+    ) -> Result<(), StoreError>;
     async fn entity_ref(
         &self,
         account_id: &str,

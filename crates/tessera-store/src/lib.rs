@@ -18,7 +18,7 @@ pub use iam_policies::*;
 pub use iam_providers::*;
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
-pub use revocations::RevocationStore;
+pub use revocations::{RevocationStore, SessionOwner, Standing};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;

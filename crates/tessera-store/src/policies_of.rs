@@ -21,6 +21,8 @@ pub struct PrincipalPolicies {
     pub identity: Vec<NamedPolicy>,
     /// The permissions boundary, if one is set (its default version).
     pub boundary: Option<NamedPolicy>,
+    /// The principal's own tags (`aws:PrincipalTag/…`); a group has none.
+    pub tags: Vec<(String, String)>,
 }
 
 /// What role assumption reads of a role.
@@ -38,6 +40,10 @@ pub struct AssumableRole {
     pub trust_policy: String,
     /// The longest session, in seconds.
     pub max_session_duration: i64,
+    /// The role's tags (`iam:ResourceTag/…`, `aws:ResourceTag/…`).
+    pub tags: Vec<(String, String)>,
+    /// The trust policy's principal bindings; `None` if not bound yet.
+    pub trust_bindings: Option<Vec<crate::PrincipalBinding>>,
 }
 
 /// Reads of the policies that apply to a principal.

@@ -9,7 +9,6 @@ use std::{
 };
 use tessera_federation::oidc::{CachePolicy, HttpFetcher};
 use tessera_server::{AppState, DataDir, OidcVerifier};
-use tessera_store::{AccountStore, RevocationStore};
 use tessera_token::{Clock, SystemClock};
 
 const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -76,7 +75,20 @@ enum Command {
             value_delimiter = ','
         )]
         saml_audience: Vec<String>,
+        /// A proxy (an address or CIDR block) whose `X-Forwarded-For` header
+        /// is believed for `aws:SourceIp`; repeat it, or separate with commas
+        /// in the variable. Without one, `aws:SourceIp` is the peer address.
+        #[arg(
+            long,
+            env = "TESSERA_TRUSTED_PROXIES",
+            value_name = "CIDR",
+            value_delimiter = ','
+        )]
+        trusted_proxy: Vec<String>,
     },
+    /// Print the table of authorized actions, their resource types and the
+    /// condition keys their requests carry, as JSON.
+    Actions,
     /// Create a new data directory without serving; refuses to overwrite one.
     Init {
         #[command(flatten)]
@@ -101,20 +113,21 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SessionsCommand {
-    /// Invalidate every session of a role or user issued up to now, on every
+    /// Invalidate every session of a role, a user (with the federated-user
+    /// sessions it created) or a federated user issued up to now, on every
     /// server sharing the store; sessions issued later keep working.
     Revoke {
-        /// The role whose sessions to revoke (arn:aws:iam::ACCOUNT:role/NAME).
-        #[arg(
-            long,
-            value_name = "ARN",
-            conflicts_with = "user",
-            required_unless_present = "user"
-        )]
+        /// The role whose sessions to revoke (arn:aws:iam::ACCOUNT:role/PATH/NAME).
+        #[arg(long, value_name = "ARN", group = "principal")]
         role: Option<String>,
-        /// The user whose sessions to revoke (arn:aws:iam::ACCOUNT:user/NAME).
-        #[arg(long, value_name = "ARN")]
+        /// The user whose sessions to revoke (arn:aws:iam::ACCOUNT:user/PATH/NAME,
+        /// or arn:aws:iam::ACCOUNT:root for the root user).
+        #[arg(long, value_name = "ARN", group = "principal")]
         user: Option<String>,
+        /// The federated user whose sessions to revoke
+        /// (arn:aws:sts::ACCOUNT:federated-user/NAME).
+        #[arg(long, value_name = "ARN", group = "principal")]
+        federated_user: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -178,6 +191,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             log_format,
             idp_ca_file,
             saml_audience,
+            trusted_proxy,
         } => {
             let (file, dir) = common.resolve()?;
             let format = match (log_format, file.log_format.as_deref()) {
@@ -196,7 +210,22 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("--listen {listen}: {e}"))?;
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
             let saml_audiences = saml_audiences(saml_audience, file.saml_audience)?;
-            serve(dir, addr, clock, oidc, saml_audiences).await
+            let proxies = trusted_proxies(trusted_proxy, file.trusted_proxies)?;
+            serve(dir, addr, clock, oidc, saml_audiences, proxies).await
+        }
+        Command::Actions => {
+            let table = serde_json::json!({
+                "globalConditionKeys": tessera_server::actions::GLOBAL_KEYS,
+                "actions": tessera_server::actions::ACTIONS.iter().map(|spec| serde_json::json!({
+                    "action": spec.action,
+                    "resourceType": spec.resource_type,
+                    "conditionKeys": spec.condition_keys,
+                    "resourceConditionKeys": spec.resource_type.condition_keys(),
+                    "checkedWith": spec.accompanies,
+                })).collect::<Vec<_>>(),
+            });
+            println!("{table:#}");
+            Ok(())
         }
         Command::Init { common } => {
             let (_, dir) = common.resolve()?;
@@ -229,40 +258,39 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Sessions {
-            command: SessionsCommand::Revoke { role, user, common },
+            command:
+                SessionsCommand::Revoke {
+                    role,
+                    user,
+                    federated_user,
+                    common,
+                },
         } => {
             let (_, dir) = common.resolve()?;
-            let (arn, kind) = match (role, user) {
-                (Some(arn), _) => (arn, "role/"),
-                (None, Some(arn)) => (arn, "user/"),
-                (None, None) => return Err("give --role ARN or --user ARN".to_string()),
+            let (arn, kind) = match (role, user, federated_user) {
+                (Some(arn), _, _) => (arn, ":role/"),
+                (_, Some(arn), _) => (arn, ":user/"),
+                (_, _, Some(arn)) => (arn, ":federated-user/"),
+                _ => {
+                    return Err("give --role ARN, --user ARN or --federated-user ARN".to_string());
+                }
             };
-            let account = arn.split(':').nth(4).unwrap_or_default().to_string();
-            let resource = arn.split(':').nth(5).unwrap_or_default();
-            if !resource.starts_with(kind)
-                || !tessera_server::is_revocable_principal("aws", &account, &arn)
-            {
+            let is_root = kind == ":user/" && arn.ends_with(":root");
+            if !arn.contains(kind) && !is_root {
                 return Err(format!(
                     "{arn} is not the ARN of a {}",
-                    kind.trim_end_matches('/')
+                    kind.trim_matches(|c| c == ':' || c == '/')
                 ));
             }
-            let (store, _) = dir.open().await.map_err(|e| e.to_string())?;
-            if store
-                .account(&account)
+            let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+            let store = Arc::new(store);
+            let state = AppState::new(store.clone(), Arc::new(keys), Arc::new(clock));
+            let revoked = tessera_server::revoke_sessions_of(&state, &arn)
                 .await
-                .map_err(|e| e.to_string())?
-                .is_none()
-            {
-                return Err(format!("no account {account} in {}", dir.root().display()));
-            }
-            let now = clock.now().unix_timestamp();
-            store
-                .revoke_sessions(&arn, now)
-                .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("{}: {}", e.code, e.message));
             store.close().await;
-            println!("sessions of {arn} issued up to now are revoked");
+            let revoked = revoked?;
+            println!("sessions of {revoked} issued up to now are revoked");
             Ok(())
         }
         Command::Keys {
@@ -296,6 +324,27 @@ fn saml_audiences(
     Ok(audiences)
 }
 
+/// The trusted proxies: from the command line or variable, else the
+/// configuration file; a bare address is a one-address block.
+fn trusted_proxies(
+    given: Vec<String>,
+    from_file: Option<Vec<String>>,
+) -> Result<Vec<ipnet::IpNet>, String> {
+    let list = if given.is_empty() {
+        from_file.unwrap_or_default()
+    } else {
+        given
+    };
+    list.iter()
+        .map(|text| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("--trusted-proxy {text}: not an address or CIDR block"))
+        })
+        .collect()
+}
+
 fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, String> {
     let fetcher = match ca_file {
         Some(path) => {
@@ -313,11 +362,21 @@ async fn serve(
     clock: SystemClock,
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 ) -> Result<(), String> {
     let (store, keys, created) = dir
         .open_or_bootstrap(clock.now())
         .await
         .map_err(|e| e.to_string())?;
+    let bound = tessera_server::bind_unbound_trust_policies(&store, "aws")
+        .await
+        .map_err(|e| format!("binding trust policies: {}", e.message))?;
+    if bound > 0 {
+        tracing::info!(
+            roles = bound,
+            "bound trust policies saved before principal binding"
+        );
+    }
     if let Some(account) = created {
         tracing::info!(
             account_id = %account.account_id,
@@ -337,7 +396,8 @@ async fn serve(
         Arc::new(clock),
         oidc,
         saml_audiences,
-    );
+    )
+    .with_trusted_proxies(trusted_proxies);
     tessera_server::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())

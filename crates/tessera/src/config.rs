@@ -19,6 +19,8 @@ pub struct FileConfig {
     pub idp_ca_file: Option<PathBuf>,
     /// The audiences SAML assertions may be for.
     pub saml_audience: Option<Vec<String>>,
+    /// The proxies (CIDR blocks) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl FileConfig {

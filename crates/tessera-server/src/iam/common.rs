@@ -5,6 +5,7 @@
 
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use tessera_policy::ContextValue;
 
 /// Checks `iam:<action>` on `resource` (an ARN in the caller's account).
 pub async fn authorize(
@@ -13,14 +14,124 @@ pub async fn authorize(
     action: &str,
     resource: &str,
 ) -> Result<(), AwsError> {
-    authz::authorize(
-        state,
-        caller,
-        &format!("iam:{action}"),
-        resource,
-        caller.account_id(),
-    )
-    .await
+    authorize_on(state, caller, action, &Target::named(resource), Vec::new()).await
+}
+
+/// A resource as stored, with what authorization reads of it: its ARN
+/// (from its stored name and path), its tags and its permissions boundary.
+/// A resource that does not exist is named by the ARN the request gives it,
+/// with neither tags nor boundary, so that the answer reveals nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The ARN.
+    pub arn: String,
+    /// The tags (`aws:ResourceTag/…`, `iam:ResourceTag/…`).
+    pub tags: Vec<(String, String)>,
+    /// The permissions boundary (`iam:PermissionsBoundary`).
+    pub boundary: Option<String>,
+}
+
+impl Target {
+    /// A resource known only by its ARN.
+    pub fn named(arn: impl Into<String>) -> Self {
+        Self {
+            arn: arn.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Checks `iam:<action>` on `target` with the request's condition `keys`;
+/// the target's tags and boundary give the keys the action declares for
+/// them.
+pub async fn authorize_on(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: &Target,
+    keys: Vec<(String, ContextValue)>,
+) -> Result<(), AwsError> {
+    let action = format!("iam:{action}");
+    let mut check = authz::Check::new(&action, &target.arn, caller.account_id());
+    check.resource_tags = &target.tags;
+    check.resource_boundary = target.boundary.as_deref();
+    check.keys = keys;
+    authz::authorize_check(state, caller, &check).await
+}
+
+/// `aws:RequestTag/…` and `aws:TagKeys` of a request that sets `tags`
+/// (none when it sets none).
+pub fn request_tag_keys(tags: &[(String, String)]) -> Vec<(String, ContextValue)> {
+    if tags.is_empty() {
+        return Vec::new();
+    }
+    let mut keys: Vec<(String, ContextValue)> = tags
+        .iter()
+        .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.clone().into()))
+        .collect();
+    keys.push((
+        "aws:TagKeys".to_string(),
+        tags.iter()
+            .map(|(k, _)| k.clone())
+            .collect::<Vec<_>>()
+            .into(),
+    ));
+    keys
+}
+
+/// The user, group or role (`noun`) `name` of `account_id` as stored: its
+/// unique id and [`Target`].
+pub async fn entity_target(
+    state: &AppState,
+    account_id: &str,
+    noun: &str,
+    name: &str,
+) -> Result<Option<(String, Target)>, AwsError> {
+    let store = state.store();
+    Ok(match noun {
+        "user" => match store.user_by_name(account_id, name).await? {
+            Some(user) => Some((user.user_id.clone(), user_target(state, &user).await?)),
+            None => None,
+        },
+        "role" => match store.role_by_name(account_id, name).await? {
+            Some(role) => Some((
+                role.role_id.clone(),
+                Target {
+                    arn: arn(state, &role.account_id, "role", &role.path, &role.name),
+                    tags: store.policy_area_tags(&role.role_id).await?,
+                    boundary: role.permissions_boundary.clone(),
+                },
+            )),
+            None => None,
+        },
+        _ => match store.group_by_name(account_id, name).await? {
+            Some(group) => Some((
+                group.group_id.clone(),
+                Target::named(arn(
+                    state,
+                    &group.account_id,
+                    "group",
+                    &group.path,
+                    &group.name,
+                )),
+            )),
+            None => None,
+        },
+    })
+}
+
+/// [`entity_target`], or the ARN the request names (at path `/`) when the
+/// entity does not exist.
+pub async fn entity_target_or_named(
+    state: &AppState,
+    account_id: &str,
+    noun: &str,
+    name: &str,
+) -> Result<(Option<String>, Target), AwsError> {
+    Ok(match entity_target(state, account_id, noun, name).await? {
+        Some((id, target)) => (Some(id), target),
+        None => (None, Target::named(arn(state, account_id, noun, "/", name))),
+    })
 }
 
 /// An IAM ARN: `arn:PARTITION:iam::ACCOUNT:KIND/PATH…NAME` (`path` begins
@@ -281,6 +392,30 @@ pub fn path_prefix_param(params: &Params) -> Result<String, AwsError> {
         ));
     }
     Ok(prefix.to_string())
+}
+
+/// The [`Target`] of a stored user.
+pub async fn user_target(state: &AppState, user: &tessera_store::User) -> Result<Target, AwsError> {
+    Ok(Target {
+        arn: user_arn(state, user),
+        tags: state
+            .store()
+            .user_tags(&user.user_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?,
+        boundary: user.permissions_boundary.clone(),
+    })
+}
+
+/// Whether `given` names the entity whose stored ARN is `stored`: the same
+/// account, kind and path exactly, and the same name without regard to
+/// case (IAM names are unique regardless of case).
+pub fn same_entity_arn(given: &str, stored: &str) -> bool {
+    match (given.rsplit_once('/'), stored.rsplit_once('/')) {
+        (Some((given_prefix, given_name)), Some((stored_prefix, stored_name))) => {
+            given_prefix == stored_prefix && given_name.eq_ignore_ascii_case(stored_name)
+        }
+        _ => false,
+    }
 }
 
 /// The ARN of a user.

@@ -7,16 +7,16 @@
 //! it), then acts.
 
 use super::common::{
-    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
-    path_prefix_param, tag_keys_param, tags_param, tags_xml, user_arn, validate_name,
-    validate_path,
+    Page, Target, arn, authorize, authorize_on, encode_policy_document, entity_target_or_named,
+    iso8601, parse_policy, path_param, path_prefix_param, request_tag_keys, tag_keys_param,
+    tags_param, tags_xml, user_arn, user_target, validate_name, validate_path,
 };
 use crate::{
     AppState, AwsError, Caller,
     params::Params,
     xml::{Xml, members},
 };
-use tessera_policy::PolicyKind;
+use tessera_policy::{ContextValue, PolicyKind};
 use tessera_store::{
     AccessKeyRecord, AccessKeyStatus, Group, PolicyOwner, PolicyOwnerKind, User,
     no_such_access_key, no_such_owner,
@@ -259,13 +259,24 @@ async fn find_user(
     action: &str,
     name: &str,
 ) -> Result<User, AwsError> {
+    find_user_with(state, caller, action, name, Vec::new()).await
+}
+
+/// [`find_user`] with the request's condition `keys`.
+async fn find_user_with(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    name: &str,
+    keys: Vec<(String, ContextValue)>,
+) -> Result<User, AwsError> {
     let account = caller.account_id();
     let user = state.store().user_by_name(account, name).await?;
-    let resource = match &user {
-        Some(user) => user_arn(state, user),
-        None => arn(state, account, "user", "/", name),
+    let target = match &user {
+        Some(user) => user_target(state, user).await?,
+        None => Target::named(arn(state, account, "user", "/", name)),
     };
-    authorize(state, caller, action, &resource).await?;
+    authorize_on(state, caller, action, &target, keys).await?;
     user.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
 }
 
@@ -286,7 +297,8 @@ async fn find_group(
     group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
 }
 
-/// The user, group or role `name`, once `action` is authorized.
+/// The user, group or role `name`, once `action` is authorized on it as
+/// stored.
 async fn find_owner(
     state: &AppState,
     caller: &Caller,
@@ -296,17 +308,8 @@ async fn find_owner(
 ) -> Result<PolicyOwner, AwsError> {
     let account = caller.account_id();
     let owner = state.store().policy_owner(account, kind, name).await?;
-    let (path, name_in_arn) = match &owner {
-        Some(owner) => (owner.path.as_str(), owner.name.as_str()),
-        None => ("/", name),
-    };
-    authorize(
-        state,
-        caller,
-        action,
-        &arn(state, account, kind.noun(), path, name_in_arn),
-    )
-    .await?;
+    let (_, target) = entity_target_or_named(state, account, kind.noun(), name).await?;
+    authorize_on(state, caller, action, &target, Vec::new()).await?;
     owner.ok_or_else(|| no_such_owner(kind, name).into())
 }
 
@@ -354,7 +357,14 @@ async fn key_owner(
         return Ok(KeyOwner::Root);
     }
     let user = calling_user(state, caller).await?;
-    authorize(state, caller, action, &user_arn(state, &user)).await?;
+    authorize_on(
+        state,
+        caller,
+        action,
+        &user_target(state, &user).await?,
+        Vec::new(),
+    )
+    .await?;
     Ok(KeyOwner::User(user))
 }
 
@@ -401,7 +411,18 @@ async fn create_user(
         permissions_boundary: boundary,
         created_at: now(state),
     };
-    authorize(state, caller, "CreateUser", &user_arn(state, &user)).await?;
+    let mut keys = request_tag_keys(&tags);
+    if let Some(boundary) = &user.permissions_boundary {
+        keys.push(("iam:PermissionsBoundary".into(), boundary.clone().into()));
+    }
+    authorize_on(
+        state,
+        caller,
+        "CreateUser",
+        &Target::named(user_arn(state, &user)),
+        keys,
+    )
+    .await?;
     state.store().create_user(&user, &tags).await?;
     Ok(vec![Xml::node(
         "User",
@@ -439,7 +460,14 @@ async fn get_user(
                 )]);
             }
             let user = calling_user(state, caller).await?;
-            authorize(state, caller, "GetUser", &user_arn(state, &user)).await?;
+            authorize_on(
+                state,
+                caller,
+                "GetUser",
+                &user_target(state, &user).await?,
+                Vec::new(),
+            )
+            .await?;
             user
         }
     };
@@ -490,7 +518,16 @@ async fn update_user(
     let name = name_param(params, "UserName", "userName", 128)?;
     let new_name = optional_name(params, "NewUserName", "newUserName", 64)?;
     let new_path = new_path_param(params)?;
-    find_user(state, caller, "UpdateUser", name).await?;
+    let user = find_user(state, caller, "UpdateUser", name).await?;
+    if new_name.is_some() || new_path.is_some() {
+        // A rename or move needs the permission on the new ARN as well.
+        let renamed = User {
+            name: new_name.unwrap_or(&user.name).to_string(),
+            path: new_path.unwrap_or(&user.path).to_string(),
+            ..user.clone()
+        };
+        authorize(state, caller, "UpdateUser", &user_arn(state, &renamed)).await?;
+    }
     state
         .store()
         .update_user(caller.account_id(), name, new_name, new_path)
@@ -526,7 +563,7 @@ async fn tag_user(
             "Member must not be null",
         ));
     }
-    find_user(state, caller, "TagUser", name).await?;
+    find_user_with(state, caller, "TagUser", name, request_tag_keys(&tags)).await?;
     state
         .store()
         .tag_user(caller.account_id(), name, &tags)
@@ -542,7 +579,14 @@ async fn untag_user(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, "UserName", "userName", 128)?;
     let keys = tag_keys_param(params)?;
-    find_user(state, caller, "UntagUser", name).await?;
+    find_user_with(
+        state,
+        caller,
+        "UntagUser",
+        name,
+        vec![("aws:TagKeys".into(), keys.clone().into())],
+    )
+    .await?;
     state
         .store()
         .untag_user(caller.account_id(), name, &keys)
@@ -704,12 +748,12 @@ async fn get_access_key_last_used(
         Some(user_id) => state.store().user_by_id(user_id).await?,
         None => None,
     };
-    let resource = match (&key, &owner) {
-        (Some(_), Some(user)) => user_arn(state, user),
-        (Some(_), None) => root_arn(state, account),
-        (None, _) => arn(state, account, "user", "/", ""),
+    let target = match (&key, &owner) {
+        (Some(_), Some(user)) => user_target(state, user).await?,
+        (Some(_), None) => Target::named(root_arn(state, account)),
+        (None, _) => Target::named(arn(state, account, "user", "/", "")),
     };
-    authorize(state, caller, "GetAccessKeyLastUsed", &resource).await?;
+    authorize_on(state, caller, "GetAccessKeyLastUsed", &target, Vec::new()).await?;
     let key = key.ok_or_else(|| AwsError::from(no_such_access_key(access_key_id)))?;
     let last_used = match &key.last_used {
         Some((at, service, region)) => vec![
@@ -808,7 +852,18 @@ async fn update_group(
     let name = name_param(params, "GroupName", "groupName", 128)?;
     let new_name = optional_name(params, "NewGroupName", "newGroupName", 128)?;
     let new_path = new_path_param(params)?;
-    find_group(state, caller, "UpdateGroup", name).await?;
+    let group = find_group(state, caller, "UpdateGroup", name).await?;
+    if new_name.is_some() || new_path.is_some() {
+        // A rename or move needs the permission on the new ARN as well.
+        let moved = arn(
+            state,
+            &group.account_id,
+            "group",
+            new_path.unwrap_or(&group.path),
+            new_name.unwrap_or(&group.name),
+        );
+        authorize(state, caller, "UpdateGroup", &moved).await?;
+    }
     state
         .store()
         .update_group(caller.account_id(), name, new_name, new_path)

@@ -1,6 +1,7 @@
 //! The IAM Query API (`Version=2010-05-08`): one module per area, each a set
 //! of plain functions over the caller, the parameters and the store.
 
+mod bindings;
 mod common;
 mod entities;
 mod policies;
@@ -9,9 +10,10 @@ mod sessions;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
+pub use bindings::bind_unbound_trust_policies;
 pub use common::parse_policy;
 pub(crate) use providers::verify_mfa_code;
-pub use sessions::is_revocable_principal;
+pub use sessions::{is_revocable_principal, revoke_sessions_of};
 
 /// The IAM API version.
 pub const VERSION: &str = "2010-05-08";

@@ -1,9 +1,11 @@
 //! IAM roles, managed policies and their versions, attachments, permission
 //! boundaries and the policy simulator.
 
+use super::bindings::{bind_principals, shown_trust_policy};
 use super::common::{
-    Page, arn, authorize, encode_policy_document, iso8601, parse_policy, path_param,
-    path_prefix_param, tag_keys_param, tags_param, tags_xml, validate_name,
+    Page, Target, arn, authorize, authorize_on, encode_policy_document, entity_target,
+    entity_target_or_named, iso8601, parse_policy, path_param, path_prefix_param, request_tag_keys,
+    tag_keys_param, tags_param, tags_xml, validate_name,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -250,31 +252,21 @@ fn role_arn(state: &AppState, role: &Role) -> String {
     arn(state, &role.account_id, "role", &role.path, &role.name)
 }
 
-/// The ARN of the named entity: its real path if it exists, `/` otherwise
-/// (so that authorization names a resource before the lookup fails).
-async fn entity_arn(
+/// The `Role` shape; `trust` is the trust policy as shown
+/// ([`shown_trust_policy`]).
+fn role_xml(
     state: &AppState,
-    account_id: &str,
-    kind: OwnerKind,
-    name: &str,
-) -> Result<String, AwsError> {
-    let (_, _, _, arn_kind) = entity_param(kind);
-    let found = state.store().entity_ref(account_id, kind, name).await?;
-    let path = found.as_ref().map(|(_, path)| path.as_str()).unwrap_or("/");
-    Ok(arn(state, account_id, arn_kind, path, name))
-}
-
-fn role_xml(state: &AppState, role: &Role, tags: Option<&[(String, String)]>) -> Vec<Xml> {
+    role: &Role,
+    trust: &str,
+    tags: Option<&[(String, String)]>,
+) -> Vec<Xml> {
     let mut out = vec![
         Xml::text("Path", role.path.clone()),
         Xml::text("RoleName", role.name.clone()),
         Xml::text("RoleId", role.role_id.clone()),
         Xml::text("Arn", role_arn(state, role)),
         Xml::text("CreateDate", iso8601(role.created_at)),
-        Xml::text(
-            "AssumeRolePolicyDocument",
-            encode_policy_document(&role.assume_role_policy),
-        ),
+        Xml::text("AssumeRolePolicyDocument", encode_policy_document(trust)),
     ];
     if let Some(description) = &role.description {
         out.push(Xml::text("Description", description.clone()));
@@ -312,7 +304,9 @@ async fn find_role(state: &AppState, account_id: &str, name: &str) -> Result<Rol
         .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))
 }
 
-/// Authorizes `action` on the named user, group or role.
+/// Authorizes `action` on the named user, group or role as stored (its
+/// stored name, path, tags and boundary), or on the ARN the request names
+/// when it does not exist.
 async fn authorize_entity(
     state: &AppState,
     caller: &Caller,
@@ -320,8 +314,21 @@ async fn authorize_entity(
     name: &str,
     action: &str,
 ) -> Result<(), AwsError> {
-    let resource = entity_arn(state, caller.account_id(), kind, name).await?;
-    authorize(state, caller, action, &resource).await
+    authorize_entity_with(state, caller, kind, name, action, Vec::new()).await
+}
+
+/// [`authorize_entity`] with the request's condition `keys`.
+async fn authorize_entity_with(
+    state: &AppState,
+    caller: &Caller,
+    kind: OwnerKind,
+    name: &str,
+    action: &str,
+    keys: Vec<(String, ContextValue)>,
+) -> Result<(), AwsError> {
+    let (_, _, _, noun) = entity_param(kind);
+    let (_, target) = entity_target_or_named(state, caller.account_id(), noun, name).await?;
+    authorize_on(state, caller, action, &target, keys).await
 }
 
 async fn create_role(
@@ -349,14 +356,23 @@ async fn create_role(
     };
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    authorize(
+    let mut keys = request_tag_keys(&tags);
+    if let Some(boundary) = &boundary {
+        keys.push((
+            "iam:PermissionsBoundary".to_string(),
+            boundary.clone().into(),
+        ));
+    }
+    authorize_on(
         state,
         caller,
         "CreateRole",
-        &arn(state, account_id, "role", &path, name),
+        &Target::named(arn(state, account_id, "role", &path, name)),
+        keys,
     )
     .await?;
-    parse_policy(document, PolicyKind::trust())?;
+    let trust = parse_policy(document, PolicyKind::trust())?;
+    let trust_bindings = bind_principals(state, &trust).await?;
     let role = Role {
         role_id: new_id("AROA")?,
         account_id: account_id.to_string(),
@@ -368,9 +384,13 @@ async fn create_role(
         permissions_boundary: boundary,
         created_at: state.now().unix_timestamp(),
         last_used: None,
+        trust_bindings: Some(trust_bindings),
     };
     state.store().create_role(&role, &tags).await?;
-    Ok(vec![Xml::node("Role", role_xml(state, &role, Some(&tags)))])
+    Ok(vec![Xml::node(
+        "Role",
+        role_xml(state, &role, &role.assume_role_policy, Some(&tags)),
+    )])
 }
 
 async fn get_role(
@@ -382,7 +402,13 @@ async fn get_role(
     authorize_entity(state, caller, OwnerKind::Role, name, "GetRole").await?;
     let role = find_role(state, caller.account_id(), name).await?;
     let tags = state.store().policy_area_tags(&role.role_id).await?;
-    let mut fields = role_xml(state, &role, Some(&tags));
+    let trust = shown_trust_policy(
+        state,
+        &role.assume_role_policy,
+        role.trust_bindings.as_deref(),
+    )
+    .await?;
+    let mut fields = role_xml(state, &role, &trust, Some(&tags));
     let mut last_used = Vec::new();
     if let Some((at, region)) = &role.last_used {
         last_used.push(Xml::text("LastUsedDate", iso8601(*at)));
@@ -417,10 +443,17 @@ async fn list_roles(
         )
         .await?;
     let (rows, tail) = page.finish(rows, |r| r.name.clone());
-    let mut out = vec![members(
-        "Roles",
-        rows.iter().map(|r| role_xml(state, r, None)).collect(),
-    )];
+    let mut roles = Vec::with_capacity(rows.len());
+    for role in &rows {
+        let trust = shown_trust_policy(
+            state,
+            &role.assume_role_policy,
+            role.trust_bindings.as_deref(),
+        )
+        .await?;
+        roles.push(role_xml(state, role, &trust, None));
+    }
+    let mut out = vec![members("Roles", roles)];
     out.extend(tail);
     Ok(out)
 }
@@ -457,10 +490,11 @@ async fn update_assume_role_policy(
     )
     .await?;
     find_role(state, caller.account_id(), name).await?;
-    parse_policy(document, PolicyKind::trust())?;
+    let trust = parse_policy(document, PolicyKind::trust())?;
+    let bindings = bind_principals(state, &trust).await?;
     state
         .store()
-        .update_assume_role_policy(caller.account_id(), name, document)
+        .update_assume_role_policy(caller.account_id(), name, document, &bindings)
         .await?;
     Ok(Vec::new())
 }
@@ -490,7 +524,15 @@ async fn tag_role(
             "Member must not be null",
         ));
     }
-    authorize_entity(state, caller, OwnerKind::Role, name, "TagRole").await?;
+    authorize_entity_with(
+        state,
+        caller,
+        OwnerKind::Role,
+        name,
+        "TagRole",
+        request_tag_keys(&tags),
+    )
+    .await?;
     state
         .store()
         .tag_role(caller.account_id(), name, &tags)
@@ -505,7 +547,15 @@ async fn untag_role(
 ) -> Result<Vec<Xml>, AwsError> {
     let name = name_param(params, OwnerKind::Role)?;
     let keys = tag_keys_param(params)?;
-    authorize_entity(state, caller, OwnerKind::Role, name, "UntagRole").await?;
+    authorize_entity_with(
+        state,
+        caller,
+        OwnerKind::Role,
+        name,
+        "UntagRole",
+        vec![("aws:TagKeys".to_string(), keys.clone().into())],
+    )
+    .await?;
     state
         .store()
         .untag_role(caller.account_id(), name, &keys)
@@ -590,6 +640,25 @@ fn policy_not_found(policy_arn: &str) -> AwsError {
     AwsError::no_such_entity(format!("Policy {policy_arn} was not found."))
 }
 
+/// Authorizes `action` on the managed policy `policy_arn` of the caller's
+/// account, with its tags when it exists.
+async fn authorize_policy(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    policy_arn: &str,
+) -> Result<(), AwsError> {
+    let mut target = Target::named(policy_arn);
+    if let Some(policy) = state
+        .store()
+        .managed_policy(caller.account_id(), policy_arn)
+        .await?
+    {
+        target.tags = state.store().policy_area_tags(&policy.policy_id).await?;
+    }
+    authorize_on(state, caller, action, &target, Vec::new()).await
+}
+
 async fn find_policy(
     state: &AppState,
     account_id: &str,
@@ -615,7 +684,14 @@ async fn create_policy(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let policy_arn = arn(state, account_id, "policy", &path, name);
-    authorize(state, caller, "CreatePolicy", &policy_arn).await?;
+    authorize_on(
+        state,
+        caller,
+        "CreatePolicy",
+        &Target::named(policy_arn.clone()),
+        request_tag_keys(&tags),
+    )
+    .await?;
     parse_policy(document, PolicyKind::managed())?;
     let now = state.now().unix_timestamp();
     let policy = ManagedPolicy {
@@ -644,7 +720,7 @@ async fn get_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize(state, caller, "GetPolicy", policy_arn).await?;
+    authorize_policy(state, caller, "GetPolicy", policy_arn).await?;
     let policy = find_policy(state, caller.account_id(), policy_arn).await?;
     let tags = state.store().policy_area_tags(&policy.policy_id).await?;
     Ok(vec![Xml::node("Policy", policy_xml(&policy, true, &tags))])
@@ -709,7 +785,7 @@ async fn delete_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize(state, caller, "DeletePolicy", policy_arn).await?;
+    authorize_policy(state, caller, "DeletePolicy", policy_arn).await?;
     state
         .store()
         .delete_policy(caller.account_id(), policy_arn)
@@ -725,7 +801,7 @@ async fn create_policy_version(
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let document = document_param(params, "PolicyDocument", "policyDocument")?;
     let set_as_default = bool_param(params, "SetAsDefault")?;
-    authorize(state, caller, "CreatePolicyVersion", policy_arn).await?;
+    authorize_policy(state, caller, "CreatePolicyVersion", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     parse_policy(document, PolicyKind::managed())?;
     let now = state.now().unix_timestamp();
@@ -758,7 +834,7 @@ async fn get_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "GetPolicyVersion", policy_arn).await?;
+    authorize_policy(state, caller, "GetPolicyVersion", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     let version = state
         .store()
@@ -791,7 +867,7 @@ async fn list_policy_versions(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListPolicyVersions", policy_arn).await?;
+    authorize_policy(state, caller, "ListPolicyVersions", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     // Newest first: a page continues with the versions older than the marker.
     let after = page.after.as_deref().map(version_number);
@@ -819,7 +895,7 @@ async fn delete_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "DeletePolicyVersion", policy_arn).await?;
+    authorize_policy(state, caller, "DeletePolicyVersion", policy_arn).await?;
     state
         .store()
         .delete_policy_version(caller.account_id(), policy_arn, version_id)
@@ -834,7 +910,7 @@ async fn set_default_policy_version(
 ) -> Result<Vec<Xml>, AwsError> {
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let version_id = version_param(params)?;
-    authorize(state, caller, "SetDefaultPolicyVersion", policy_arn).await?;
+    authorize_policy(state, caller, "SetDefaultPolicyVersion", policy_arn).await?;
     let now = state.now().unix_timestamp();
     state
         .store()
@@ -860,7 +936,8 @@ async fn attach(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let action = action_name("Attach", kind, "Policy");
-    authorize_entity(state, caller, kind, name, &action).await?;
+    let keys = vec![("iam:PolicyARN".to_string(), policy_arn.into())];
+    authorize_entity_with(state, caller, kind, name, &action, keys).await?;
     state
         .store()
         .attach_policy(caller.account_id(), kind, name, policy_arn)
@@ -877,7 +954,8 @@ async fn detach(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
     let action = action_name("Detach", kind, "Policy");
-    authorize_entity(state, caller, kind, name, &action).await?;
+    let keys = vec![("iam:PolicyARN".to_string(), policy_arn.into())];
+    authorize_entity_with(state, caller, kind, name, &action, keys).await?;
     state
         .store()
         .detach_policy(caller.account_id(), kind, name, policy_arn)
@@ -946,7 +1024,7 @@ async fn list_entities_for_policy(
     let usage = usage_param(params)?.unwrap_or(PolicyUsage::Permissions);
     let prefix = path_prefix_param(params)?;
     let page = Page::from_params(params)?;
-    authorize(state, caller, "ListEntitiesForPolicy", policy_arn).await?;
+    authorize_policy(state, caller, "ListEntitiesForPolicy", policy_arn).await?;
     find_policy(state, caller.account_id(), policy_arn).await?;
     // Customer managed policies only: the AWS-managed filter lists nothing.
     let rows = if filter == Some("AWSManagedPolicy") {
@@ -995,7 +1073,8 @@ async fn put_boundary(
     let name = name_param(params, kind)?;
     let policy_arn = arn_param(params, "PermissionsBoundary", "permissionsBoundary")?;
     let action = action_name("Put", kind, "PermissionsBoundary");
-    authorize_entity(state, caller, kind, name, &action).await?;
+    let keys = vec![("iam:PermissionsBoundary".to_string(), policy_arn.into())];
+    authorize_entity_with(state, caller, kind, name, &action, keys).await?;
     state
         .store()
         .set_permissions_boundary(caller.account_id(), kind, name, Some(policy_arn))
@@ -1485,12 +1564,17 @@ async fn simulate_principal_policy(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let source = arn_param(params, "PolicySourceArn", "policySourceArn")?;
-    authorize(state, caller, "SimulatePrincipalPolicy", source).await?;
     let account_id = caller.account_id();
     let resource = source.splitn(6, ':').nth(5).unwrap_or_default();
-    let name = resource.rsplit('/').next().unwrap_or_default();
+    let (noun, kind) = if resource.starts_with("group/") {
+        ("group", OwnerKind::Group)
+    } else if resource.starts_with("user/") {
+        ("user", OwnerKind::User)
+    } else {
+        ("role", OwnerKind::Role)
+    };
     // A group is simulated as one of its members: a user of the account.
-    let principal = if resource.starts_with("group/") {
+    let principal = if kind == OwnerKind::Group {
         let account = source.split(':').nth(4).unwrap_or_default();
         let partition = source.split(':').nth(1).unwrap_or("aws");
         principal_of(&format!(
@@ -1499,28 +1583,39 @@ async fn simulate_principal_policy(
     } else {
         principal_of(source)?
     };
-    let in_account = principal.account.as_deref() == Some(account_id);
-    let policies = if resource.starts_with("group/") {
-        let group = match in_account {
-            true => state.store().group_by_name(account_id, name).await?,
-            false => None,
-        }
-        .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Group.not_found(name)))?;
-        state.store().policies_of_group(&group.group_id).await?
-    } else if resource.starts_with("user/") {
-        let user = match in_account {
-            true => state.store().user_by_name(account_id, name).await?,
-            false => None,
-        }
-        .ok_or_else(|| AwsError::no_such_entity(OwnerKind::User.not_found(name)))?;
-        state.store().policies_of_user(&user.user_id).await?
-    } else {
-        let role = match in_account {
-            true => state.store().role_by_name(account_id, name).await?,
-            false => None,
-        }
-        .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))?;
-        state.store().policies_of_role(&role.role_id).await?
+    let name = resource.rsplit('/').next().unwrap_or_default();
+    // The entity as stored, found by its name and exact path in the caller's
+    // account; authorization names it by its stored ARN, or by the ARN given
+    // when there is no such entity.
+    let found = match principal.account.as_deref() == Some(account_id) {
+        true => entity_target(state, account_id, noun, name)
+            .await?
+            .filter(|(_, target)| super::common::same_entity_arn(source, &target.arn)),
+        false => None,
+    };
+    let target = match &found {
+        Some((_, target)) => target.clone(),
+        None => Target::named(source),
+    };
+    authorize_on(
+        state,
+        caller,
+        "SimulatePrincipalPolicy",
+        &target,
+        Vec::new(),
+    )
+    .await?;
+    let Some((unique_id, target)) = found else {
+        return Err(AwsError::no_such_entity(kind.not_found(name)));
+    };
+    let principal = match kind {
+        OwnerKind::Group => principal,
+        _ => principal_of(&target.arn)?,
+    };
+    let policies = match kind {
+        OwnerKind::Group => state.store().policies_of_group(&unique_id).await?,
+        OwnerKind::User => state.store().policies_of_user(&unique_id).await?,
+        OwnerKind::Role => state.store().policies_of_role(&unique_id).await?,
     };
     let mut identity: Vec<SimPolicy> = policies
         .identity

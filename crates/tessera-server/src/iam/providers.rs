@@ -2,7 +2,8 @@
 //! the account (alias, summary).
 
 use super::common::{
-    Page, arn, authorize, iso8601, path_param, tags_param, tags_xml, user_arn, validate_name,
+    Page, Target, arn, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
+    tags_xml, user_arn, user_target, validate_name,
 };
 use crate::{
     AppState, AwsError, Caller,
@@ -149,7 +150,14 @@ async fn create_oidc_provider(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let provider_arn = arn(state, account_id, "oidc-provider", "/", &url);
-    authorize(state, caller, "CreateOpenIDConnectProvider", &provider_arn).await?;
+    authorize_on(
+        state,
+        caller,
+        "CreateOpenIDConnectProvider",
+        &Target::named(provider_arn.clone()),
+        request_tag_keys(&tags),
+    )
+    .await?;
     state
         .store()
         .create_oidc_provider(&OidcProvider {
@@ -180,7 +188,15 @@ async fn oidc_target<'a>(
         "OpenIDConnectProviderArn",
         "openIDConnectProviderArn",
     )?;
-    authorize(state, caller, action, provider_arn).await?;
+    let mut target = Target::named(provider_arn);
+    if let Some(provider) = state
+        .store()
+        .oidc_provider(caller.account_id(), provider_arn)
+        .await?
+    {
+        target.tags = provider.tags;
+    }
+    authorize_on(state, caller, action, &target, Vec::new()).await?;
     Ok(provider_arn)
 }
 
@@ -367,7 +383,14 @@ async fn create_saml_provider(
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
     let provider_arn = arn(state, account_id, "saml-provider", "/", name);
-    authorize(state, caller, "CreateSAMLProvider", &provider_arn).await?;
+    authorize_on(
+        state,
+        caller,
+        "CreateSAMLProvider",
+        &Target::named(provider_arn.clone()),
+        request_tag_keys(&tags),
+    )
+    .await?;
     state
         .store()
         .create_saml_provider(&SamlProvider {
@@ -385,13 +408,32 @@ async fn create_saml_provider(
     Ok(result)
 }
 
+/// Authorizes `action` on the SAML provider `provider_arn`, with its tags
+/// when it exists.
+async fn authorize_saml(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    provider_arn: &str,
+) -> Result<(), AwsError> {
+    let mut target = Target::named(provider_arn);
+    if let Some(provider) = state
+        .store()
+        .saml_provider(caller.account_id(), provider_arn)
+        .await?
+    {
+        target.tags = provider.tags;
+    }
+    authorize_on(state, caller, action, &target, Vec::new()).await
+}
+
 async fn get_saml_provider(
     state: &AppState,
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
-    authorize(state, caller, "GetSAMLProvider", provider_arn).await?;
+    authorize_saml(state, caller, "GetSAMLProvider", provider_arn).await?;
     let provider = state
         .store()
         .saml_provider(caller.account_id(), provider_arn)
@@ -434,7 +476,7 @@ async fn update_saml_provider(
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
     let (document, metadata) = metadata_param(params)?;
-    authorize(state, caller, "UpdateSAMLProvider", provider_arn).await?;
+    authorize_saml(state, caller, "UpdateSAMLProvider", provider_arn).await?;
     state
         .store()
         .update_saml_provider(
@@ -453,7 +495,7 @@ async fn delete_saml_provider(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let provider_arn = arn_param(params, "SAMLProviderArn", "sAMLProviderArn")?;
-    authorize(state, caller, "DeleteSAMLProvider", provider_arn).await?;
+    authorize_saml(state, caller, "DeleteSAMLProvider", provider_arn).await?;
     state
         .store()
         .delete_saml_provider(caller.account_id(), provider_arn)
@@ -664,7 +706,14 @@ async fn create_virtual_mfa_device(
             "The combined length of the path and name of the MFA device is too long.",
         ));
     }
-    authorize(state, caller, "CreateVirtualMFADevice", &serial_number).await?;
+    authorize_on(
+        state,
+        caller,
+        "CreateVirtualMFADevice",
+        &Target::named(serial_number.clone()),
+        request_tag_keys(&tags),
+    )
+    .await?;
 
     let mut seed = [0u8; 20];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
@@ -725,7 +774,14 @@ async fn enable_mfa_device(
         .user_by_name(account_id, name)
         .await?
         .ok_or_else(|| no_such_user(name))?;
-    authorize(state, caller, "EnableMFADevice", &user_arn(state, &user)).await?;
+    authorize_on(
+        state,
+        caller,
+        "EnableMFADevice",
+        &user_target(state, &user).await?,
+        Vec::new(),
+    )
+    .await?;
     let device = state
         .store()
         .mfa_device(account_id, serial_number)
@@ -768,15 +824,15 @@ async fn deactivate_mfa_device(
         ))
     };
     let user = user_param(state, caller, params).await?;
-    let resource = match &user {
-        Some(user) => user_arn(state, user),
-        None => format!(
+    let target = match &user {
+        Some(user) => user_target(state, user).await?,
+        None => Target::named(format!(
             "arn:{}:iam::{}:root",
             state.partition(),
             caller.account_id()
-        ),
+        )),
     };
-    authorize(state, caller, "DeactivateMFADevice", &resource).await?;
+    authorize_on(state, caller, "DeactivateMFADevice", &target, Vec::new()).await?;
     let user = user.ok_or_else(not_found)?;
     state
         .store()
@@ -792,15 +848,15 @@ async fn list_mfa_devices(
 ) -> Result<Vec<Xml>, AwsError> {
     let page = Page::from_params(params)?;
     let user = user_param(state, caller, params).await?;
-    let resource = match &user {
-        Some(user) => user_arn(state, user),
-        None => format!(
+    let target = match &user {
+        Some(user) => user_target(state, user).await?,
+        None => Target::named(format!(
             "arn:{}:iam::{}:root",
             state.partition(),
             caller.account_id()
-        ),
+        )),
     };
-    authorize(state, caller, "ListMFADevices", &resource).await?;
+    authorize_on(state, caller, "ListMFADevices", &target, Vec::new()).await?;
     let rows = match &user {
         Some(user) => {
             state
@@ -897,7 +953,15 @@ async fn delete_virtual_mfa_device(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let serial_number = serial_param(params)?;
-    authorize(state, caller, "DeleteVirtualMFADevice", serial_number).await?;
+    let mut target = Target::named(serial_number);
+    if let Some(device) = state
+        .store()
+        .mfa_device(caller.account_id(), serial_number)
+        .await?
+    {
+        target.tags = device.tags;
+    }
+    authorize_on(state, caller, "DeleteVirtualMFADevice", &target, Vec::new()).await?;
     state
         .store()
         .delete_mfa_device(caller.account_id(), serial_number)

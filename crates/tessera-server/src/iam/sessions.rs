@@ -1,12 +1,19 @@
 //! `RevokeSessions` (a Tessera extension of the IAM API): invalidates every
-//! session of a role or user issued up to now. Later sessions work.
+//! session of a role, a user, an account's root user or a federated user
+//! issued up to now. Later sessions work.
 //!
 //! Request: `Action=RevokeSessions&Version=2010-05-08&PrincipalArn=ARN`,
 //! signed for service `iam`, authorized as `iam:RevokeSessions` on the ARN.
 //! Response: `<RevokeSessionsResult><PrincipalArn/><RevokedBefore/>`.
+//!
+//! Marks are kept by the principal's unique id, so the principal is
+//! resolved first: a user or role by its name (without regard to case) and
+//! exact path, `NoSuchEntity` when there is none. Revoking a user (or the
+//! root user) also revokes the federated-user sessions it created.
 
-use super::common::{authorize, iso8601};
-use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
+use super::common::{Target, authorize_on, entity_target, iso8601, same_entity_arn};
+use crate::{AppState, AwsError, Caller, auth::federated_user_id, params::Params, xml::Xml};
+use tessera_store::Store;
 
 /// Runs `name` if it is `RevokeSessions`.
 pub async fn dispatch(
@@ -21,18 +28,151 @@ pub async fn dispatch(
     }
 }
 
-/// Whether `arn` names a role, a user or the root user of `account_id`.
-pub fn is_revocable_principal(partition: &str, account_id: &str, arn: &str) -> bool {
-    let prefix = format!("arn:{partition}:iam::{account_id}:");
-    match arn.strip_prefix(&prefix) {
-        Some("root") => true,
-        Some(rest) => {
-            (rest.starts_with("role/") || rest.starts_with("user/"))
-                && !rest.ends_with('/')
-                && rest.len() > 5
+/// A principal whose sessions can be revoked, as `arn` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocable<'a> {
+    /// The root user of the account.
+    Root {
+        /// The account id.
+        account_id: &'a str,
+    },
+    /// A user (`user`) or role (`role`) named `name` at `path`.
+    Entity {
+        /// The account id.
+        account_id: &'a str,
+        /// `user` or `role`.
+        noun: &'static str,
+        /// The name.
+        name: &'a str,
+    },
+    /// A federated user.
+    FederatedUser {
+        /// The account id.
+        account_id: &'a str,
+        /// The federated user's name.
+        name: &'a str,
+    },
+}
+
+impl<'a> Revocable<'a> {
+    /// Reads `arn` in `partition`: `arn:P:iam::ACCT:root`, `…:user/PATH/NAME`,
+    /// `…:role/PATH/NAME` or `arn:P:sts::ACCT:federated-user/NAME`.
+    pub fn parse(partition: &str, arn: &'a str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(p), Some(service), Some(""), Some(account_id), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        if p != partition
+            || account_id.len() != 12
+            || !account_id.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
         }
-        None => false,
+        let named = |rest: &'a str| {
+            let name = rest.rsplit('/').next().unwrap_or_default();
+            (!name.is_empty()).then_some(name)
+        };
+        match (service, resource.split_once('/')) {
+            ("iam", None) if resource == "root" => Some(Self::Root { account_id }),
+            ("iam", Some(("user", rest))) => named(rest).map(|name| Self::Entity {
+                account_id,
+                noun: "user",
+                name,
+            }),
+            ("iam", Some(("role", rest))) => named(rest).map(|name| Self::Entity {
+                account_id,
+                noun: "role",
+                name,
+            }),
+            ("sts", Some(("federated-user", name)))
+                if (2..=32).contains(&name.len())
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b)) =>
+            {
+                Some(Self::FederatedUser { account_id, name })
+            }
+            _ => None,
+        }
     }
+
+    /// The account the principal belongs to.
+    pub fn account_id(&self) -> &'a str {
+        match self {
+            Self::Root { account_id }
+            | Self::Entity { account_id, .. }
+            | Self::FederatedUser { account_id, .. } => account_id,
+        }
+    }
+}
+
+/// Whether `arn` names a role, a user, a federated user or the root user of
+/// `account_id`.
+pub fn is_revocable_principal(partition: &str, account_id: &str, arn: &str) -> bool {
+    Revocable::parse(partition, arn).is_some_and(|r| r.account_id() == account_id)
+}
+
+/// The principal `arn` names, resolved in `store`: its unique id (the key
+/// of its revocation marks) and its ARN as stored; `None` if it does not
+/// exist.
+pub async fn resolve_revocable(
+    state: &AppState,
+    store: &dyn Store,
+    revocable: &Revocable<'_>,
+    arn: &str,
+) -> Result<Option<(String, Target)>, AwsError> {
+    let account_exists = store.account(revocable.account_id()).await?.is_some();
+    Ok(match revocable {
+        _ if !account_exists => None,
+        Revocable::Root { account_id } => Some((account_id.to_string(), Target::named(arn))),
+        Revocable::FederatedUser { account_id, name } => {
+            Some((federated_user_id(account_id, name), Target::named(arn)))
+        }
+        Revocable::Entity {
+            account_id,
+            noun,
+            name,
+        } => entity_target(state, account_id, noun, name)
+            .await?
+            .filter(|(_, target)| same_entity_arn(arn, &target.arn)),
+    })
+}
+
+/// The `NoSuchEntity` answer for a principal that does not exist.
+pub fn no_such_principal(revocable: &Revocable<'_>, arn: &str) -> AwsError {
+    match revocable {
+        Revocable::Entity { noun, name, .. } => {
+            AwsError::no_such_entity(format!("The {noun} with name {name} cannot be found."))
+        }
+        _ => AwsError::no_such_entity(format!("The principal {arn} cannot be found.")),
+    }
+}
+
+/// Revokes, as the operator, every session issued up to now of the
+/// principal `arn` names (in any account of the store): what `tessera
+/// sessions revoke` does. Returns the principal's ARN as stored;
+/// `NoSuchEntity` when it does not exist.
+pub async fn revoke_sessions_of(state: &AppState, arn: &str) -> Result<String, AwsError> {
+    let revocable = Revocable::parse(state.partition(), arn).ok_or_else(|| {
+        AwsError::invalid_input(format!(
+            "{arn} is not the ARN of a role, a user, a federated user or an account's root user"
+        ))
+    })?;
+    let (principal_id, target) = resolve_revocable(state, state.store(), &revocable, arn)
+        .await?
+        .ok_or_else(|| no_such_principal(&revocable, arn))?;
+    state
+        .store()
+        .revoke_sessions(&principal_id, state.now().unix_timestamp())
+        .await?;
+    Ok(target.arn)
 }
 
 async fn revoke_sessions(
@@ -41,17 +181,24 @@ async fn revoke_sessions(
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
     let arn = params.required("PrincipalArn", "principalArn")?;
-    if !is_revocable_principal(state.partition(), caller.account_id(), arn) {
-        return Err(AwsError::invalid_input(format!(
-            "PrincipalArn must be the ARN of a role, a user or the root user of account {}: {arn}",
-            caller.account_id()
-        )));
-    }
-    authorize(state, caller, "RevokeSessions", arn).await?;
+    let revocable = Revocable::parse(state.partition(), arn)
+        .filter(|r| r.account_id() == caller.account_id())
+        .ok_or_else(|| {
+            AwsError::invalid_input(format!(
+                "PrincipalArn must be the ARN of a role, a user, a federated user or the root user of account {}: {arn}",
+                caller.account_id()
+            ))
+        })?;
+    let found = resolve_revocable(state, state.store(), &revocable, arn).await?;
+    let target = found
+        .as_ref()
+        .map_or_else(|| Target::named(arn), |(_, target)| target.clone());
+    authorize_on(state, caller, "RevokeSessions", &target, Vec::new()).await?;
+    let (principal_id, target) = found.ok_or_else(|| no_such_principal(&revocable, arn))?;
     let now = state.now().unix_timestamp();
-    state.store().revoke_sessions(arn, now).await?;
+    state.store().revoke_sessions(&principal_id, now).await?;
     Ok(vec![
-        Xml::text("PrincipalArn", arn),
+        Xml::text("PrincipalArn", target.arn),
         Xml::text("RevokedBefore", iso8601(now)),
     ])
 }
@@ -61,11 +208,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_roles_users_and_root_of_the_account() {
+    fn roles_users_federated_users_and_root_of_the_account() {
         let ok = [
             "arn:aws:iam::123456789012:role/r",
             "arn:aws:iam::123456789012:user/p/u",
             "arn:aws:iam::123456789012:root",
+            "arn:aws:sts::123456789012:federated-user/bob",
         ];
         for arn in ok {
             assert!(is_revocable_principal("aws", "123456789012", arn), "{arn}");
@@ -75,6 +223,8 @@ mod tests {
             "arn:aws:iam::123456789012:policy/p",
             "arn:aws:iam::123456789012:role/",
             "arn:aws:sts::123456789012:assumed-role/r/s",
+            "arn:aws:sts::123456789012:federated-user/b\u{0430}b",
+            "arn:aws:sts::123456789012:federated-user/x",
             "role/r",
         ];
         for arn in bad {

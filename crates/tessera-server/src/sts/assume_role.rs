@@ -78,6 +78,17 @@ pub(super) fn role_session_claims(
     new_claims(state, principal, duration)
 }
 
+/// The ARN of `role` as stored.
+pub(super) fn role_arn_of(state: &AppState, role: &AssumableRole) -> String {
+    format!(
+        "arn:{}:iam::{}:role{}{}",
+        state.partition(),
+        role.account_id,
+        role.path,
+        role.name
+    )
+}
+
 /// `<AssumedRoleUser>` for a session of `role` named `session_name`.
 pub(super) fn assumed_role_user(state: &AppState, role: &AssumableRole, session_name: &str) -> Xml {
     Xml::node(
@@ -258,14 +269,22 @@ pub(super) async fn assume_role(
     if !transitive.is_empty() {
         keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
     }
-    let trust_id = format!("{role_arn}/trust-policy");
+    // The role is decided on as stored (its stored name, path and tags); an
+    // unknown one by the ARN the request names.
+    let resource = role
+        .as_ref()
+        .map_or_else(|| role_arn.to_string(), |r| role_arn_of(state, r));
+    let trust_id = format!("{resource}/trust-policy");
     let tagging = !requested_tags.is_empty() || !transitive.is_empty();
     for action in trust_actions("sts:AssumeRole", tagging, source_identity.is_some()) {
         let check = Check {
             action,
-            resource: role_arn,
+            resource: &resource,
             resource_account: account,
             trust_policy: Some((&trust_id, trust_policy)),
+            trust_bindings: role.as_ref().and_then(|r| r.trust_bindings.as_deref()),
+            resource_tags: role.as_ref().map_or(&[][..], |r| &r.tags[..]),
+            resource_boundary: None,
             keys: keys.clone(),
         };
         authorize_check(state, caller, &check).await?;

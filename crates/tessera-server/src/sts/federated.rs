@@ -5,7 +5,7 @@
 //! session issued.
 
 use super::{
-    assume_role::{assumed_role_user, role_session_claims, role_session_duration},
+    assume_role::{assumed_role_user, role_arn_of, role_session_claims, role_session_duration},
     credentials,
     inputs::trust_actions,
 };
@@ -94,8 +94,7 @@ pub(super) struct FederatedRequest<'a> {
     pub principal: Principal,
     /// The provider's ARN (`aws:FederatedProvider`).
     pub provider_arn: &'a str,
-    /// The role, and its ARN's parts.
-    pub role_arn: &'a str,
+    /// The role's ARN's parts.
     pub account: &'a str,
     pub role_path: &'a str,
     pub role_name: &'a str,
@@ -131,7 +130,6 @@ pub(super) async fn assume(
         action,
         principal,
         provider_arn,
-        role_arn,
         account,
         role_path,
         role_name,
@@ -171,13 +169,17 @@ pub(super) async fn assume(
     if let Some(id) = &source {
         keys.push(("sts:SourceIdentity".into(), id.clone().into()));
     }
-    let trust_id = format!("{role_arn}/trust-policy");
+    let resource = role_arn_of(state, &role);
+    let trust_id = format!("{resource}/trust-policy");
     for action in trust_actions(action, !tags.is_empty(), source.is_some()) {
         let check = Check {
             action,
-            resource: role_arn,
+            resource: &resource,
             resource_account: account,
             trust_policy: Some((&trust_id, &role.trust_policy)),
+            trust_bindings: role.trust_bindings.as_deref(),
+            resource_tags: &role.tags,
+            resource_boundary: None,
             keys: keys.clone(),
         };
         authorize_federated(state, principal.clone(), &check).await?;

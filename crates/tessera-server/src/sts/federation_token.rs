@@ -59,14 +59,21 @@ pub(super) async fn get_federation_token(
         "arn:{}:sts::{account}:federated-user/{name}",
         state.partition()
     );
-    authorize_check(
-        state,
-        caller,
-        &Check::new("sts:GetFederationToken", &arn, &account),
-    )
-    .await?;
+    let mut check = Check::new("sts:GetFederationToken", &arn, &account);
+    for tag in &tags {
+        check = check.with_key(format!("aws:RequestTag/{}", tag.key), tag.value.clone());
+    }
     if !tags.is_empty() {
-        authorize_check(state, caller, &Check::new("sts:TagSession", &arn, &account)).await?;
+        let keys: Vec<String> = tags.iter().map(|t| t.key.clone()).collect();
+        check = check.with_key("aws:TagKeys", keys);
+    }
+    authorize_check(state, caller, &check).await?;
+    if !tags.is_empty() {
+        let tag_session = Check {
+            action: "sts:TagSession",
+            ..check.clone()
+        };
+        authorize_check(state, caller, &tag_session).await?;
     }
 
     let principal = SessionPrincipal::FederatedUser {

@@ -293,7 +293,6 @@ pub(super) async fn assume_role_with_saml(
             action: ACTION,
             principal: Principal::saml(provider.arn.clone()),
             provider_arn: &provider.arn,
-            role_arn,
             account,
             role_path: &path,
             role_name: name,

@@ -98,7 +98,6 @@ pub(super) async fn assume_role_with_web_identity(
             action: ACTION,
             principal: Principal::web_identity(provider.arn.clone()),
             provider_arn: &provider.arn,
-            role_arn,
             account,
             role_path: &path,
             role_name: name,

@@ -80,8 +80,25 @@ impl TestServer {
         server
     }
 
+    /// A new server whose state `configure` adjusts before it serves.
+    pub async fn start_configured(configure: impl FnOnce(AppState) -> AppState) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let mut server = Self::start_on_with(data, ManualClock::new(START), configure).await;
+        server._dir = Some(dir);
+        server
+    }
+
     /// A server over an existing (or new) data directory and clock.
     pub async fn start_on(data: DataDir, clock: ManualClock) -> Self {
+        Self::start_on_with(data, clock, |state| state).await
+    }
+
+    async fn start_on_with(
+        data: DataDir,
+        clock: ManualClock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let (store, keys, created) = data
             .open_or_bootstrap(clock.now())
             .await
@@ -99,7 +116,11 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone()));
+        let state = configure(AppState::new(
+            Arc::new(store),
+            Arc::new(keys),
+            Arc::new(clock.clone()),
+        ));
         let (tx, rx) = oneshot::channel();
         tokio::spawn(tessera_server::serve(listener, state, async {
             let _ = rx.await;

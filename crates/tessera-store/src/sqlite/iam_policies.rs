@@ -1,7 +1,8 @@
 use super::put_tags;
 use crate::{
-    MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy, OwnerKind, PolicyEntity,
-    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, Role, SqliteStore, StoreError,
+    EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy, OwnerKind, PolicyEntity,
+    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore,
+    StoreError,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -20,7 +21,38 @@ fn role_from_row(row: &SqliteRow) -> Result<Role, StoreError> {
         permissions_boundary: row.try_get("permissions_boundary")?,
         created_at: row.try_get("created_at")?,
         last_used: last_used_at.map(|at| (at, last_used_region.unwrap_or_default())),
+        trust_bindings: bindings_from_column(row.try_get("trust_bindings")?)?,
     })
+}
+
+/// The `trust_bindings` column: a JSON list, or NULL while unbound.
+pub(crate) fn bindings_from_column(
+    text: Option<String>,
+) -> Result<Option<Vec<PrincipalBinding>>, StoreError> {
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| StoreError::Database(format!("trust bindings of a role: {e}")))
+    })
+    .transpose()
+}
+
+fn bindings_to_column(bindings: &[PrincipalBinding]) -> Result<String, StoreError> {
+    serde_json::to_string(bindings)
+        .map_err(|e| StoreError::Database(format!("trust bindings of a role: {e}")))
+}
+
+/// The tags of an owner (user, role, policy, …), by key.
+pub(crate) async fn owner_tags(
+    pool: &sqlx::SqlitePool,
+    owner_id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    sqlx::query("SELECT key, value FROM tags WHERE owner_id = ? ORDER BY key")
+        .bind(owner_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
+        .collect()
 }
 
 /// The columns of a managed policy with its usage counts.
@@ -137,8 +169,9 @@ impl PolicyStore for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO roles (role_id, account_id, name, path, assume_role_policy, description,
-                                max_session_duration, permissions_boundary, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                max_session_duration, permissions_boundary, created_at,
+                                trust_bindings)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&role.role_id)
         .bind(&role.account_id)
@@ -149,6 +182,12 @@ impl PolicyStore for SqliteStore {
         .bind(role.max_session_duration)
         .bind(&role.permissions_boundary)
         .bind(role.created_at)
+        .bind(
+            role.trust_bindings
+                .as_deref()
+                .map(bindings_to_column)
+                .transpose()?,
+        )
         .execute(&mut *tx)
         .await
         .map_err(|e| role_exists_error(e.into(), &role.name))?;
@@ -222,11 +261,14 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         name: &str,
         document: &str,
+        bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE roles SET assume_role_policy = ? WHERE account_id = ? AND name = ?",
+            "UPDATE roles SET assume_role_policy = ?, trust_bindings = ?
+             WHERE account_id = ? AND name = ?",
         )
         .bind(document)
+        .bind(bindings_to_column(bindings)?)
         .bind(account_id)
         .bind(name)
         .execute(&self.pool)
@@ -275,13 +317,7 @@ impl PolicyStore for SqliteStore {
     }
 
     async fn policy_area_tags(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-        sqlx::query("SELECT key, value FROM tags WHERE owner_id = ? ORDER BY key")
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-            .collect()
+        owner_tags(&self.pool, owner_id).await
     }
 
     async fn tag_role(
@@ -820,6 +856,50 @@ impl PolicyStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn entity_by_id(&self, unique_id: &str) -> Result<Option<EntityName>, StoreError> {
+        sqlx::query(
+            "SELECT 'User' AS kind, account_id, path, name FROM users WHERE user_id = ?1
+             UNION ALL SELECT 'Group', account_id, path, name FROM groups WHERE group_id = ?1
+             UNION ALL SELECT 'Role', account_id, path, name FROM roles WHERE role_id = ?1",
+        )
+        .bind(unique_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(EntityName {
+                kind: OwnerKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Database(format!("entity kind {kind}")))?,
+                account_id: row.try_get("account_id")?,
+                path: row.try_get("path")?,
+                name: row.try_get("name")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn roles_without_bindings(&self) -> Result<Vec<Role>, StoreError> {
+        sqlx::query("SELECT * FROM roles WHERE trust_bindings IS NULL ORDER BY role_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(role_from_row)
+            .collect()
+    }
+
+    async fn set_trust_bindings(
+        &self,
+        role_id: &str,
+        bindings: &[PrincipalBinding],
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE roles SET trust_bindings = ? WHERE role_id = ?")
+            .bind(bindings_to_column(bindings)?)
+            .bind(role_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn entity_ref(

@@ -1,3 +1,4 @@
+use super::iam_policies::{bindings_from_column, owner_tags};
 use crate::{
     AssumableRole, NamedPolicy, PoliciesOfStore, PrincipalPolicies, SqliteStore, StoreError,
 };
@@ -84,6 +85,7 @@ impl PoliciesOfStore for SqliteStore {
         Ok(PrincipalPolicies {
             identity: self.identity_policies(&owners).await?,
             boundary: self.boundary(user.try_get("permissions_boundary")?).await?,
+            tags: owner_tags(&self.pool, user_id).await?,
         })
     }
 
@@ -99,6 +101,7 @@ impl PoliciesOfStore for SqliteStore {
         Ok(PrincipalPolicies {
             identity: self.identity_policies(&owners).await?,
             boundary: None,
+            tags: Vec::new(),
         })
     }
 
@@ -108,7 +111,8 @@ impl PoliciesOfStore for SqliteStore {
         name: &str,
     ) -> Result<Option<AssumableRole>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT role_id, account_id, name, path, assume_role_policy, max_session_duration
+            "SELECT role_id, account_id, name, path, assume_role_policy, max_session_duration,
+                    trust_bindings
              FROM roles WHERE account_id = ? AND name = ?",
         )
         .bind(account_id)
@@ -118,8 +122,11 @@ impl PoliciesOfStore for SqliteStore {
         else {
             return Ok(None);
         };
+        let role_id: String = row.try_get("role_id")?;
         Ok(Some(AssumableRole {
-            role_id: row.try_get("role_id")?,
+            tags: owner_tags(&self.pool, &role_id).await?,
+            trust_bindings: bindings_from_column(row.try_get("trust_bindings")?)?,
+            role_id,
             account_id: row.try_get("account_id")?,
             name: row.try_get("name")?,
             path: row.try_get("path")?,
@@ -155,6 +162,7 @@ impl PoliciesOfStore for SqliteStore {
         Ok(PrincipalPolicies {
             identity: self.identity_policies(&owners).await?,
             boundary: self.boundary(role.try_get("permissions_boundary")?).await?,
+            tags: owner_tags(&self.pool, role_id).await?,
         })
     }
 }

@@ -1,32 +1,61 @@
-use crate::{RevocationStore, SqliteStore, StoreError};
+use crate::{RevocationStore, SessionOwner, SqliteStore, Standing, StoreError};
 use async_trait::async_trait;
 use sqlx::Row;
 
 #[async_trait]
 impl RevocationStore for SqliteStore {
-    async fn revoke_sessions(&self, principal_arn: &str, before: i64) -> Result<(), StoreError> {
+    async fn revoke_sessions(&self, principal_id: &str, before: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO session_revocations (principal_arn, revoked_before) VALUES (?, ?)
-             ON CONFLICT (principal_arn) DO UPDATE
+            "INSERT INTO session_revocations_by_id (principal_id, revoked_before) VALUES (?1, ?2)
+             ON CONFLICT (principal_id) DO UPDATE
              SET revoked_before = max(revoked_before, excluded.revoked_before)",
         )
-        .bind(principal_arn)
+        .bind(principal_id)
         .bind(before)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    async fn sessions_revoked_before(
-        &self,
-        principal_arn: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        sqlx::query("SELECT revoked_before FROM session_revocations WHERE principal_arn = ?")
-            .bind(principal_arn)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| row.try_get("revoked_before"))
-            .transpose()
-            .map_err(StoreError::from)
+    async fn session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError> {
+        // One read: whether the owner exists, and its latest mark.
+        let (exists, own, other) = match owner {
+            SessionOwner::Root { account_id } => (
+                "SELECT 1 FROM accounts WHERE id = ?1",
+                account_id,
+                account_id,
+            ),
+            SessionOwner::User { user_id } => {
+                ("SELECT 1 FROM users WHERE user_id = ?1", user_id, user_id)
+            }
+            SessionOwner::Role { role_id } => {
+                ("SELECT 1 FROM roles WHERE role_id = ?1", role_id, role_id)
+            }
+            SessionOwner::FederatedUser {
+                federated_id,
+                creator_id,
+            } => (
+                "SELECT 1 FROM users WHERE user_id = ?1 UNION ALL SELECT 1 FROM accounts WHERE id = ?1",
+                creator_id,
+                federated_id,
+            ),
+        };
+        let row = sqlx::query(&format!(
+            "SELECT EXISTS ({exists}) AS present,
+                    (SELECT max(revoked_before) FROM session_revocations_by_id
+                     WHERE principal_id IN (?1, ?2)) AS revoked_before"
+        ))
+        .bind(own)
+        .bind(other)
+        .fetch_one(&self.pool)
+        .await?;
+        let present: bool = row.try_get("present")?;
+        Ok(if present {
+            Standing::Present {
+                revoked_before: row.try_get("revoked_before")?,
+            }
+        } else {
+            Standing::Gone
+        })
     }
 }

@@ -1,0 +1,120 @@
+//! Principals bound to unique ids: when a trust policy is saved, each user
+//! or role it names is bound to that entity's unique id, as IAM does. The
+//! policy then matches that entity alone, under whatever name it has now,
+//! and nobody once it is deleted (a user or role re-created with the same
+//! name is another entity). Reading the policy back shows each bound
+//! principal by its current ARN, or by its unique id once it is gone.
+
+use crate::{AppState, AwsError};
+use tessera_policy::{Policy, PolicyKind};
+use tessera_store::{OwnerKind, PrincipalBinding, Store};
+
+/// The unique id of the user or role `arn` names (name without regard to
+/// case, path exactly), if it exists.
+async fn resolve(
+    store: &dyn Store,
+    partition: &str,
+    arn: &str,
+) -> Result<Option<String>, AwsError> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(p), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Ok(None);
+    };
+    if p != partition {
+        return Ok(None);
+    }
+    let (kind, rest) = match resource.split_once('/') {
+        Some(("user", rest)) => (OwnerKind::User, rest),
+        Some(("role", rest)) => (OwnerKind::Role, rest),
+        _ => return Ok(None),
+    };
+    let (path, name) = match rest.rfind('/') {
+        Some(i) => (format!("/{}", &rest[..=i]), &rest[i + 1..]),
+        None => ("/".to_string(), rest),
+    };
+    Ok(match store.entity_ref(account, kind, name).await? {
+        Some((id, stored_path)) if stored_path == path => Some(id),
+        _ => None,
+    })
+}
+
+/// Binds every user and role `policy` names to its unique id; a principal
+/// that names no existing user or role is refused with IAM's
+/// `MalformedPolicyDocument` (`Invalid principal in policy`).
+pub async fn bind_principals(
+    state: &AppState,
+    policy: &Policy,
+) -> Result<Vec<PrincipalBinding>, AwsError> {
+    let mut bindings = Vec::new();
+    for arn in policy.named_entities() {
+        let Some(unique_id) = resolve(state.store(), state.partition(), arn).await? else {
+            return Err(AwsError::malformed_policy_document(format!(
+                "Invalid principal in policy: \"AWS\":\"{arn}\""
+            )));
+        };
+        bindings.push(PrincipalBinding {
+            arn: arn.to_string(),
+            unique_id,
+        });
+    }
+    Ok(bindings)
+}
+
+/// Binds the trust policies of roles saved before binding existed, to the
+/// entities that exist now; a principal that names none is bound to
+/// nothing and matches nobody. Returns how many roles it bound.
+pub async fn bind_unbound_trust_policies(
+    store: &dyn Store,
+    partition: &str,
+) -> Result<usize, AwsError> {
+    let roles = store.roles_without_bindings().await?;
+    for role in &roles {
+        let mut bindings = Vec::new();
+        if let Ok(policy) = Policy::parse(&role.assume_role_policy, PolicyKind::trust()) {
+            for arn in policy.named_entities() {
+                if let Some(unique_id) = resolve(store, partition, arn).await? {
+                    bindings.push(PrincipalBinding {
+                        arn: arn.to_string(),
+                        unique_id,
+                    });
+                }
+            }
+        }
+        store.set_trust_bindings(&role.role_id, &bindings).await?;
+    }
+    Ok(roles.len())
+}
+
+/// A trust policy as IAM shows it: each bound principal by the ARN its
+/// entity has now, or by its unique id once the entity is deleted.
+pub async fn shown_trust_policy(
+    state: &AppState,
+    document: &str,
+    bindings: Option<&[PrincipalBinding]>,
+) -> Result<String, AwsError> {
+    let mut shown = document.to_string();
+    for binding in bindings.unwrap_or_default() {
+        let now = match state.store().entity_by_id(&binding.unique_id).await? {
+            Some(entity) => super::common::arn(
+                state,
+                &entity.account_id,
+                &entity.kind.as_str().to_ascii_lowercase(),
+                &entity.path,
+                &entity.name,
+            ),
+            None => binding.unique_id.clone(),
+        };
+        if now != binding.arn {
+            let quoted = |text: &str| serde_json::Value::from(text).to_string();
+            shown = shown.replace(&quoted(&binding.arn), &quoted(&now));
+        }
+    }
+    Ok(shown)
+}
