@@ -713,7 +713,10 @@ fn compile_statement(
             ));
         }
         (Some(p), None) => Some(compile_principal(p, false)?),
-        (None, Some(p)) => Some(compile_principal(p, true)?),
+        (None, Some(p)) => {
+            check_not_principal(kind, effect, p.pos)?;
+            Some(compile_principal(p, true)?)
+        }
         (None, None) if kind.has_principal() => {
             return Err(PolicyError::malformed(
                 "Missing required field Principal",
@@ -786,6 +789,21 @@ fn compile_statement(
         principals,
         conditions,
     })
+}
+
+/// `NotPrincipal` is refused in role trust policies, and with `Allow` in
+/// any policy: AWS supports it only with `Deny` in resource-based policies
+/// (an `Allow` with `NotPrincipal` would grant everyone not listed,
+/// anonymous callers included).
+fn check_not_principal(kind: PolicyKind, effect: Effect, pos: Position) -> Result<(), PolicyError> {
+    let why = if matches!(kind, PolicyKind::Trust { .. }) {
+        "role trust policies do not support NotPrincipal"
+    } else if effect == Effect::Allow {
+        "NotPrincipal must be used with \"Effect\": \"Deny\""
+    } else {
+        return Ok(());
+    };
+    Err(PolicyError::malformed("Has prohibited field NotPrincipal", Some(pos)).with_detail(why))
 }
 
 const VENDOR_MESSAGE: &str =

@@ -671,13 +671,15 @@ pub fn match_principal(set: &PrincipalSet, p: &Principal) -> Option<PrincipalMat
 
 /// Whether a `NotPrincipal` statement applies to `p`: it does unless every
 /// identity of the principal (its ARN, its role's ARN, its account) is listed.
+/// An `Allow` with `NotPrincipal` never applies: validation refuses it, and a
+/// statement built some other way must not grant everyone not listed.
 fn not_principal_applies(
     set: &PrincipalSet,
     p: &Principal,
     effect: Effect,
     opts: EvalOptions,
 ) -> bool {
-    if set.any {
+    if set.any || effect == Effect::Allow {
         return false;
     }
     if effect == Effect::Deny
@@ -842,5 +844,30 @@ fn matches_any(c: &Condition, v: &str, ctx: &RequestContext) -> bool {
             .iter()
             .any(|pv| matches!(pv, ValueMatcher::Binary(b) if b == v)),
         Null => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Policy, PolicyKind};
+
+    #[test]
+    fn not_principal_never_allows() {
+        // Validation refuses Allow with NotPrincipal; a statement made
+        // otherwise (here: a valid Deny turned into an Allow) still grants
+        // nothing.
+        let policy = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}}"#,
+            PolicyKind::resource(),
+        )
+        .expect("a Deny with NotPrincipal is valid");
+        let mut statement = policy.statements()[0].clone();
+        let bob = Principal::user("arn:aws:iam::444455556666:user/bob").expect("principal");
+        let ctx = RequestContext::new(bob, "s3:GetObject", "arn:aws:s3:::b/k");
+        let opts = EvalOptions::default();
+        assert!(evaluate_statement(&statement, &ctx, opts).is_some());
+        statement.effect = Effect::Allow;
+        assert_eq!(evaluate_statement(&statement, &ctx, opts), None);
     }
 }
