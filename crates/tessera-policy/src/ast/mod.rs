@@ -522,8 +522,8 @@ pub(crate) enum ValueMatcher {
     Number(Option<Number>),
     /// Date operators; `None` if the value is not a date.
     Date(Option<i128>),
-    /// IP operators; `None` if the value is not an address or CIDR.
-    Ip(Option<Cidr>),
+    /// IP operators: a network (a value that is not one fails validation).
+    Ip(Cidr),
     /// `BinaryEquals`: base64 text compared exactly.
     Binary(String),
     /// `Null`: `true` (key absent) / `false` (key present).
@@ -1029,8 +1029,8 @@ fn compile_conditions(
                 .values
                 .as_slice()
                 .iter()
-                .map(|v| compile_value(operator.base, &v.value.as_text(), vars))
-                .collect();
+                .map(|v| compile_value(operator.base, &v.value.as_text(), vars, v.pos))
+                .collect::<Result<Vec<_>, _>>()?;
             out.push(Condition {
                 operator,
                 key: key.to_string(),
@@ -1042,14 +1042,22 @@ fn compile_conditions(
     Ok(out)
 }
 
-fn compile_value(op: BaseOperator, text: &str, variables: bool) -> ValueMatcher {
+/// Compiles one condition value for its operator. IP ranges are checked
+/// here, as AWS checks them when a policy is written: a value that is not an
+/// IPv4 or IPv6 address or CIDR block fails legacy parsing.
+fn compile_value(
+    op: BaseOperator,
+    text: &str,
+    variables: bool,
+    pos: Position,
+) -> Result<ValueMatcher, PolicyError> {
     use BaseOperator::*;
     let opts = |wildcards, lowercase| PatternOptions {
         wildcards,
         variables,
         lowercase,
     };
-    match op {
+    Ok(match op {
         StringEquals | StringNotEquals => {
             ValueMatcher::Text(Pattern::compile(text, opts(false, false)))
         }
@@ -1073,14 +1081,22 @@ fn compile_value(op: BaseOperator, text: &str, variables: bool) -> ValueMatcher 
         | DateLessThanEquals
         | DateGreaterThan
         | DateGreaterThanEquals => ValueMatcher::Date(crate::value::parse_date(text)),
-        IpAddress | NotIpAddress => ValueMatcher::Ip(Cidr::parse(text)),
+        IpAddress | NotIpAddress => match Cidr::parse(text) {
+            Some(cidr) => ValueMatcher::Ip(cidr),
+            None => {
+                return Err(legacy(
+                    pos,
+                    format!("\"{text}\" is not an IP address or CIDR block"),
+                ));
+            }
+        },
         BinaryEquals => ValueMatcher::Binary(text.to_string()),
         Null => ValueMatcher::Null(match text.to_ascii_lowercase().as_str() {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
         }),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -835,7 +835,7 @@ fn matches_any(c: &Condition, v: &str, ctx: &RequestContext) -> bool {
                 return false;
             };
             c.values.iter().any(|pv| match pv {
-                ValueMatcher::Ip(Some(cidr)) => cidr.contains(&ip),
+                ValueMatcher::Ip(cidr) => cidr.contains(&ip),
                 _ => false,
             })
         }
