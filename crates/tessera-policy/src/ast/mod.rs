@@ -530,6 +530,16 @@ pub(crate) enum ValueMatcher {
     Null(Option<bool>),
 }
 
+impl ValueMatcher {
+    /// A typed value that did not read as its type.
+    fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            ValueMatcher::Number(None) | ValueMatcher::Date(None) | ValueMatcher::Null(None)
+        )
+    }
+}
+
 /// One condition: operator, key and values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
@@ -539,6 +549,9 @@ pub struct Condition {
     pub key: String,
     pub(crate) key_lc: String,
     pub(crate) values: Vec<ValueMatcher>,
+    /// Some value does not read as its operator's type (a number, date or
+    /// `Null` value that does not parse); see [`crate::evaluate_condition`].
+    pub(crate) unreadable: bool,
 }
 
 /// A compiled statement.
@@ -1035,6 +1048,7 @@ fn compile_conditions(
                 operator,
                 key: key.to_string(),
                 key_lc: key.to_ascii_lowercase(),
+                unreadable: values.iter().any(ValueMatcher::is_unreadable),
                 values,
             });
         }

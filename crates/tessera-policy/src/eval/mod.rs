@@ -599,7 +599,11 @@ pub fn evaluate_statement(
             }
         }
     };
-    if !st.conditions.iter().all(|c| evaluate_condition(c, ctx)) {
+    if !st
+        .conditions
+        .iter()
+        .all(|c| condition_holds(c, ctx, st.effect))
+    {
         return None;
     }
     Some(StatementMatch {
@@ -724,9 +728,23 @@ fn not_principal_applies(
     !all_listed
 }
 
-/// Evaluates one condition (one operator, one key, its values ORed).
+/// Evaluates one condition (one operator, one key, its values ORed) as it
+/// applies to an `Allow` statement.
+///
+/// A value the operator cannot read (a number, date or `Null` value that
+/// does not parse) never makes a condition of an `Allow` hold; in a `Deny`
+/// statement it never keeps the condition from holding. Either way such a
+/// value can only narrow access, never widen it.
 pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
+    condition_holds(c, ctx, Effect::Allow)
+}
+
+fn condition_holds(c: &Condition, ctx: &RequestContext, effect: Effect) -> bool {
     let op = c.operator;
+    // Counting an unreadable value as matching makes a positive operator
+    // more likely to hold and a negated one less likely: choose whichever
+    // is restrictive for this statement.
+    let unreadable_matches = c.unreadable && ((effect == Effect::Allow) == op.base.is_negated());
     // For the set operators a key that resolves to an empty data set (no
     // values, or only empty strings) counts as absent.
     let values = ctx
@@ -735,10 +753,10 @@ pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
         .filter(|v| !v.is_empty() && (op.set.is_none() || v.iter().any(|s| !s.is_empty())));
     if op.base == BaseOperator::Null {
         let absent = values.is_none();
-        return c
-            .values
-            .iter()
-            .any(|v| matches!(v, ValueMatcher::Null(Some(b)) if *b == absent));
+        return unreadable_matches
+            || c.values
+                .iter()
+                .any(|v| matches!(v, ValueMatcher::Null(Some(b)) if *b == absent));
     }
     let negated = op.base.is_negated();
     let Some(values) = values else {
@@ -751,10 +769,11 @@ pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
             None => negated,
         };
     };
+    let matches = |v: &String| unreadable_matches || matches_any(c, v, ctx);
     match op.set {
-        None => values.iter().any(|v| matches_any(c, v, ctx)) != negated,
-        Some(SetOperator::ForAllValues) => values.iter().all(|v| matches_any(c, v, ctx) != negated),
-        Some(SetOperator::ForAnyValue) => values.iter().any(|v| matches_any(c, v, ctx) != negated),
+        None => values.iter().any(matches) != negated,
+        Some(SetOperator::ForAllValues) => values.iter().all(|v| matches(v) != negated),
+        Some(SetOperator::ForAnyValue) => values.iter().any(|v| matches(v) != negated),
     }
 }
 
