@@ -18,7 +18,7 @@ mod xml;
 pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, SetupError};
 pub use error::AwsError;
-pub use http::{router, serve};
+pub use http::{Limits, router, serve, serve_with_limits};
 pub use iam::is_revocable_principal;
 pub use keys::KeyRingHandle;
 
