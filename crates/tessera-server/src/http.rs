@@ -15,9 +15,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use std::{future::Future, net::SocketAddr, time::Duration};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tessera_sigv4::HttpRequest;
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::Semaphore};
+use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
 
 /// The largest request body accepted (session policies and SAML assertions
@@ -37,18 +42,113 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` completes.
+/// What the listener bounds, so that idle or slow clients cannot hold
+/// connections (and file descriptors) without end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client has to send a whole request head, counted from when
+    /// the server starts waiting for one: when the connection opens, and on
+    /// a keep-alive connection when the previous response is done (hyper,
+    /// as of 1.12, arms its header timer as soon as a connection is idle).
+    /// It is thus also the idle keep-alive timeout. On expiry the connection
+    /// is closed without a response.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen
+    /// backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Limits {
+    /// Default [`Limits::header_read_timeout`]: 10 seconds.
+    pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default [`Limits::max_connections`]: 10,000.
+    pub const MAX_CONNECTIONS: usize = 10_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Self::HEADER_READ_TIMEOUT,
+            max_connections: Self::MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Serves `router(state)` on `listener` with the default [`Limits`] until
+/// `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with_limits(listener, state, Limits::default(), shutdown).await
+}
+
+/// Serves `router(state)` on `listener` over HTTP/1.1 within `limits`
+/// until `shutdown` completes; then it stops accepting, lets requests in
+/// progress finish, closes idle connections and returns once all are closed.
+/// Handlers see the peer address as `ConnectInfo<SocketAddr>`.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // A slot first, then a connection: at the limit, clients queue in
+        // the backlog instead of being accepted and held.
+        let permit = tokio::select! {
+            permit = Arc::clone(&slots).acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(peer = %peer, %error, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// After a failed `accept`: a connection reset before it was accepted is
+/// nothing; anything else (out of file descriptors, say) is logged and
+/// accepting pauses a moment rather than spinning.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accept failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 async fn healthz() -> &'static str {

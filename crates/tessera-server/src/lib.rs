@@ -20,7 +20,7 @@ mod xml;
 pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, SetupError};
 pub use error::AwsError;
-pub use http::{router, serve};
+pub use http::{Limits, router, serve, serve_with_limits};
 pub use iam::{bind_unbound_trust_policies, is_revocable_principal, revoke_sessions_of};
 pub use keys::KeyRingHandle;
 

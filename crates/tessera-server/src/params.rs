@@ -136,6 +136,25 @@ pub fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result
     }
 }
 
+/// Checks that a policy document holds only the characters AWS's models allow
+/// (`policyDocumentType`, `sessionPolicyDocumentType`): tab, line feed,
+/// carriage return and U+0020 to U+00FF. Anything else, such as a byte order
+/// mark or a typographic quote, is a `ValidationError` before the document
+/// is read as a policy.
+pub fn check_policy_characters(member: &str, value: &str) -> Result<(), AwsError> {
+    if value
+        .chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+    {
+        return Ok(());
+    }
+    Err(AwsError::constraint(
+        member,
+        Some(value),
+        "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+    ))
+}
+
 /// [`check_length`] for a member that carries a credential (a web identity
 /// token, a SAML assertion): the error does not echo the value.
 pub fn check_sensitive_length(

@@ -202,6 +202,29 @@ async fn parameters_are_validated_as_aws_does() {
             ],
             "MalformedPolicyDocument",
         ),
+        // A byte order mark is outside the policy character set.
+        (
+            vec![
+                ("RoleArn", arn.as_str()),
+                ("RoleSessionName", "ok"),
+                (
+                    "Policy",
+                    "\u{feff}{\"Version\":\"2012-10-17\",\"Statement\":[]}",
+                ),
+            ],
+            "ValidationError",
+        ),
+        (
+            vec![
+                ("RoleArn", arn.as_str()),
+                ("RoleSessionName", "ok"),
+                (
+                    "Policy",
+                    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/200"}}}}"#,
+                ),
+            ],
+            "MalformedPolicyDocument",
+        ),
     ] {
         let (status, body) = assume(&server, &bob, &params).await;
         assert_eq!(

@@ -285,6 +285,154 @@ async fn role_errors() {
 }
 
 #[tokio::test]
+async fn trust_policies_refuse_not_principal() {
+    let server = TestServer::start().await;
+    // With Allow, NotPrincipal would let every principal not listed assume
+    // the role; IAM refuses NotPrincipal in trust policies altogether.
+    let allow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/nobody"},"Action":"sts:AssumeRole"}]}"#;
+    let deny = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{0}"}},"Action":"sts:AssumeRole"}},{{"Effect":"Deny","NotPrincipal":{{"AWS":"{0}"}},"Action":"sts:AssumeRole"}}]}}"#,
+        server.account_id
+    );
+    for document in [allow, deny.as_str()] {
+        let message = fails(
+            &server,
+            &[
+                ("Action", "CreateRole"),
+                ("RoleName", "open"),
+                ("AssumeRolePolicyDocument", document),
+            ],
+            400,
+            "MalformedPolicyDocument",
+        )
+        .await;
+        assert_eq!(message, "Has prohibited field NotPrincipal");
+    }
+    fails(
+        &server,
+        &[("Action", "GetRole"), ("RoleName", "open")],
+        404,
+        "NoSuchEntity",
+    )
+    .await;
+
+    create_role(&server, "app").await;
+    let message = fails(
+        &server,
+        &[
+            ("Action", "UpdateAssumeRolePolicy"),
+            ("RoleName", "app"),
+            ("PolicyDocument", allow),
+        ],
+        400,
+        "MalformedPolicyDocument",
+    )
+    .await;
+    assert_eq!(message, "Has prohibited field NotPrincipal");
+    let body = ok(&server, &[("Action", "GetRole"), ("RoleName", "app")]).await;
+    assert!(
+        body.contains("ec2.amazonaws.com") && !body.contains("NotPrincipal"),
+        "the trust policy is unchanged: {body}"
+    );
+}
+
+#[tokio::test]
+async fn policy_documents_are_checked_before_they_are_stored() {
+    let server = TestServer::start().await;
+    create_role(&server, "app").await;
+    let pattern =
+        "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+";
+    let bom_trust = format!("\u{feff}{TRUST}");
+    let bom_policy = format!("\u{feff}{ALLOW_S3}");
+    // A leading byte order mark, or any character past U+00FF, is outside
+    // the policy character set of IAM's API.
+    let quoted = ALLOW_S3.replace("\"S3\"", "\"\u{201c}S3\u{201d}\"");
+    for (params, member) in [
+        (
+            vec![
+                ("Action", "CreateRole"),
+                ("RoleName", "other"),
+                ("AssumeRolePolicyDocument", bom_trust.as_str()),
+            ],
+            "assumeRolePolicyDocument",
+        ),
+        (
+            vec![
+                ("Action", "UpdateAssumeRolePolicy"),
+                ("RoleName", "app"),
+                ("PolicyDocument", bom_trust.as_str()),
+            ],
+            "policyDocument",
+        ),
+        (
+            vec![
+                ("Action", "CreatePolicy"),
+                ("PolicyName", "p"),
+                ("PolicyDocument", bom_policy.as_str()),
+            ],
+            "policyDocument",
+        ),
+        (
+            vec![
+                ("Action", "PutRolePolicy"),
+                ("RoleName", "app"),
+                ("PolicyName", "p"),
+                ("PolicyDocument", quoted.as_str()),
+            ],
+            "policyDocument",
+        ),
+    ] {
+        let message = fails(&server, &params, 400, "ValidationError").await;
+        assert!(
+            message.starts_with("1 validation error detected: Value '")
+                && message.contains(&format!("' at '{member}' failed to satisfy constraint: "))
+                && message.ends_with(pattern),
+            "{params:?}: {message}"
+        );
+    }
+
+    // An IP range that is no range fails IAM's legacy parsing, in every
+    // kind of policy.
+    let bad_range = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/200"}}}}"#;
+    let bad_trust = TRUST.replace(
+        r#""Action":"sts:AssumeRole""#,
+        r#""Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"2001:db8::/129"}}"#,
+    );
+    for params in [
+        vec![
+            ("Action", "CreatePolicy"),
+            ("PolicyName", "p"),
+            ("PolicyDocument", bad_range),
+        ],
+        vec![
+            ("Action", "PutRolePolicy"),
+            ("RoleName", "app"),
+            ("PolicyName", "p"),
+            ("PolicyDocument", bad_range),
+        ],
+        vec![
+            ("Action", "UpdateAssumeRolePolicy"),
+            ("RoleName", "app"),
+            ("PolicyDocument", bad_trust.as_str()),
+        ],
+    ] {
+        let message = fails(&server, &params, 400, "MalformedPolicyDocument").await;
+        assert_eq!(message, "The policy failed legacy parsing", "{params:?}");
+    }
+    fails(
+        &server,
+        &[
+            ("Action", "GetRolePolicy"),
+            ("RoleName", "app"),
+            ("PolicyName", "p"),
+        ],
+        404,
+        "NoSuchEntity",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn role_pagination_is_stable_under_inserts() {
     let server = TestServer::start().await;
     for name in ["b", "d", "f", "h"] {

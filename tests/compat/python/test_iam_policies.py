@@ -110,6 +110,66 @@ def test_role_lifecycle(iam, account):
     assert response["Error"]["Message"] == f"The role with name {name} cannot be found."
 
 
+def test_trust_policies_refuse_not_principal(iam, account):
+    # With Allow, NotPrincipal would let everyone not listed assume the role.
+    open_trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": f"arn:aws:iam::{account}:user/nobody"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    name = unique("open")
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(open_trust))
+    response = assert_client_error(excinfo, "MalformedPolicyDocument", 400)
+    assert response["Error"]["Message"] == "Has prohibited field NotPrincipal"
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_role(RoleName=name)
+    assert_client_error(excinfo, "NoSuchEntity", 404)
+
+    role = make_role(iam)
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_assume_role_policy(
+            RoleName=role["RoleName"], PolicyDocument=json.dumps(open_trust)
+        )
+    response = assert_client_error(excinfo, "MalformedPolicyDocument", 400)
+    assert response["Error"]["Message"] == "Has prohibited field NotPrincipal"
+    trust = iam.get_role(RoleName=role["RoleName"])["Role"]["AssumeRolePolicyDocument"]
+    assert trust == TRUST
+
+
+def test_odd_policy_documents(iam):
+    # A byte order mark is outside IAM's policy character set.
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_policy(PolicyName=unique("bom"), PolicyDocument="\ufeff" + json.dumps(ALLOW_S3))
+    response = assert_client_error(excinfo, "ValidationError", 400)
+    assert response["Error"]["Message"].endswith(
+        "at 'policyDocument' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+    )
+    # An IP range that is no range fails legacy parsing.
+    for cidr in ["10.0.0.0/200", "2001:db8::/129", "10.0.0.256"]:
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"NotIpAddress": {"aws:SourceIp": cidr}},
+                }
+            ],
+        }
+        with pytest.raises(ClientError) as excinfo:
+            iam.create_policy(PolicyName=unique("cidr"), PolicyDocument=json.dumps(document))
+        response = assert_client_error(excinfo, "MalformedPolicyDocument", 400)
+        assert response["Error"]["Message"] == "The policy failed legacy parsing", cidr
+
+
 def test_role_errors(iam, account, shared_server):
     name = unique("dup")
     make_role(iam, name)

@@ -10,6 +10,16 @@ use serde_json::{Map, Value};
 
 /// The clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY: i64 = 60;
+/// The longest lifetime a token may claim, in seconds: `exp` at most 24 hours
+/// after `iat` (or after the time of verification when the token has no
+/// `iat`). ID tokens usually live minutes to an hour and Kubernetes
+/// service-account tokens for AWS at most a day; a longer-lived token is
+/// nearly a standing credential, so it is refused.
+pub const MAX_TOKEN_LIFETIME: i64 = 24 * 60 * 60;
+/// The latest NumericDate accepted, 9999-12-31T23:59:59Z, in Unix seconds.
+/// With 1970-01-01 as the earliest it bounds `exp`, `nbf` and `iat` to the
+/// dates an RFC 3339 timestamp can show.
+pub const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 /// The claim that carries session tags.
 pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
 /// The claim that carries a source identity.
@@ -169,14 +179,32 @@ pub fn verified_claims(
         })
 }
 
+/// A NumericDate claim (RFC 7519, section 2: seconds since the epoch, which
+/// need not be an integer) in whole seconds, rounded down. A value that is
+/// not a number, or lies outside 1970-01-01 to [`MAX_NUMERIC_DATE`], is
+/// refused rather than clamped, so that no `exp` can mean "never".
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, OidcError> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => value
-            .as_i64()
-            .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-            .map(Some)
-            .ok_or_else(|| OidcError::invalid(format!("The token's {name} is not a number"))),
+    let Some(value) = claims.get(name) else {
+        return Ok(None);
+    };
+    let seconds = match (value.as_i64(), value.as_f64()) {
+        (Some(whole), _) => Some(whole),
+        // `as` is exact here: the range check leaves integers below 2^53.
+        (None, Some(real)) if (0.0..=MAX_NUMERIC_DATE as f64).contains(&real) => {
+            Some(real.floor() as i64)
+        }
+        (None, Some(_)) => None,
+        (None, None) => {
+            return Err(OidcError::invalid(format!(
+                "The token's {name} is not a number"
+            )));
+        }
+    };
+    match seconds {
+        Some(s) if (0..=MAX_NUMERIC_DATE).contains(&s) => Ok(Some(s)),
+        _ => Err(OidcError::invalid(format!(
+            "The token's {name} is not a valid date"
+        ))),
     }
 }
 
@@ -202,7 +230,8 @@ fn utc(unix: i64) -> String {
 }
 
 /// Checks verified claims against the provider at time `now` (Unix
-/// seconds): `iss`, `exp`, `nbf`, `iat` (each within [`LEEWAY`]), `aud` or
+/// seconds): `iss`, `exp`, `nbf`, `iat` (each a valid date, checked within
+/// [`LEEWAY`]), the lifetime (at most [`MAX_TOKEN_LIFETIME`]), `aud` or
 /// `azp`, `sub`, and the shape of the AWS session claims.
 pub fn check_claims(
     claims: &Map<String, Value>,
@@ -231,10 +260,17 @@ pub fn check_claims(
             utc(nbf)
         )));
     }
-    if let Some(iat) = numeric_date(claims, "iat")?
+    let issued_at = numeric_date(claims, "iat")?;
+    if let Some(iat) = issued_at
         && iat > now.saturating_add(LEEWAY)
     {
         return Err(OidcError::invalid("Token issued in the future"));
+    }
+    if expires_at.saturating_sub(issued_at.unwrap_or(now)) > MAX_TOKEN_LIFETIME {
+        return Err(OidcError::invalid(format!(
+            "The token's lifetime exceeds {} hours",
+            MAX_TOKEN_LIFETIME / 3600
+        )));
     }
 
     let aud = match claims.get("aud") {
@@ -540,6 +576,73 @@ mod tests {
             invalid(check(&token, NOW)),
             "The token's exp is not a number"
         );
+    }
+
+    #[test]
+    fn numeric_dates_out_of_range_are_refused() {
+        // 1e300 once read as i64::MAX: a token that never expires.
+        for (claim, value) in [
+            ("exp", json!(1e300)),
+            ("exp", json!(u64::MAX)),
+            ("exp", json!(MAX_NUMERIC_DATE + 1)),
+            ("exp", json!(-1)),
+            ("nbf", json!(-1e300)),
+            ("nbf", json!(1e300)),
+            ("iat", json!(-5)),
+            ("iat", json!(1e19)),
+        ] {
+            let mut bad = claims();
+            bad[claim] = value.clone();
+            let token = sign(Algorithm::RS256, Some("rsa-a"), RSA_A, &bad);
+            assert_eq!(
+                invalid(check(&token, NOW)),
+                format!("The token's {claim} is not a valid date"),
+                "{claim}: {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn fractional_and_zero_numeric_dates_are_read() {
+        let mut fractional = claims();
+        fractional["exp"] = json!(NOW as f64 + 600.75);
+        fractional["iat"] = json!(NOW as f64 - 10.5);
+        // Some IdPs (Keycloak) write "nbf": 0.
+        fractional["nbf"] = json!(0);
+        let token = sign(Algorithm::RS256, Some("rsa-a"), RSA_A, &fractional);
+        let verified = check(&token, NOW).expect("fractional dates");
+        assert_eq!(verified.expires_at, NOW + 600);
+    }
+
+    #[test]
+    fn lifetimes_over_a_day_are_refused() {
+        let lifetime = |exp: i64, iat: Option<i64>| {
+            let mut c = claims();
+            c["exp"] = json!(exp);
+            match iat {
+                Some(iat) => c["iat"] = json!(iat),
+                None => {
+                    c.as_object_mut().expect("object").remove("iat");
+                }
+            }
+            check(&sign(Algorithm::RS256, Some("rsa-a"), RSA_A, &c), NOW)
+        };
+        let too_long = "The token's lifetime exceeds 24 hours";
+        // exp − iat decides when iat is present …
+        assert!(lifetime(NOW - 10 + MAX_TOKEN_LIFETIME, Some(NOW - 10)).is_ok());
+        assert_eq!(
+            invalid(lifetime(NOW - 9 + MAX_TOKEN_LIFETIME, Some(NOW - 10))),
+            too_long
+        );
+        // … even when the token is still young by the clock;
+        assert_eq!(invalid(lifetime(NOW + 600, Some(0))), too_long);
+        // exp − now otherwise.
+        assert!(lifetime(NOW + MAX_TOKEN_LIFETIME, None).is_ok());
+        assert_eq!(
+            invalid(lifetime(NOW + MAX_TOKEN_LIFETIME + 1, None)),
+            too_long
+        );
+        assert_eq!(invalid(lifetime(MAX_NUMERIC_DATE, None)), too_long);
     }
 
     #[test]

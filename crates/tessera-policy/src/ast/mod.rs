@@ -541,12 +541,22 @@ pub(crate) enum ValueMatcher {
     Number(Option<Number>),
     /// Date operators; `None` if the value is not a date.
     Date(Option<i128>),
-    /// IP operators; `None` if the value is not an address or CIDR.
-    Ip(Option<Cidr>),
+    /// IP operators: a network (a value that is not one fails validation).
+    Ip(Cidr),
     /// `BinaryEquals`: base64 text compared exactly.
     Binary(String),
     /// `Null`: `true` (key absent) / `false` (key present).
     Null(Option<bool>),
+}
+
+impl ValueMatcher {
+    /// A typed value that did not read as its type.
+    fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            ValueMatcher::Number(None) | ValueMatcher::Date(None) | ValueMatcher::Null(None)
+        )
+    }
 }
 
 /// One condition: operator, key and values.
@@ -558,6 +568,9 @@ pub struct Condition {
     pub key: String,
     pub(crate) key_lc: String,
     pub(crate) values: Vec<ValueMatcher>,
+    /// Some value does not read as its operator's type (a number, date or
+    /// `Null` value that does not parse); see [`crate::evaluate_condition`].
+    pub(crate) unreadable: bool,
 }
 
 /// A compiled statement.
@@ -765,7 +778,10 @@ fn compile_statement(
             ));
         }
         (Some(p), None) => Some(compile_principal(p, false)?),
-        (None, Some(p)) => Some(compile_principal(p, true)?),
+        (None, Some(p)) => {
+            check_not_principal(kind, effect, p.pos)?;
+            Some(compile_principal(p, true)?)
+        }
         (None, None) if kind.has_principal() => {
             return Err(PolicyError::malformed(
                 "Missing required field Principal",
@@ -838,6 +854,21 @@ fn compile_statement(
         principals,
         conditions,
     })
+}
+
+/// `NotPrincipal` is refused in role trust policies, and with `Allow` in
+/// any policy: AWS supports it only with `Deny` in resource-based policies
+/// (an `Allow` with `NotPrincipal` would grant everyone not listed,
+/// anonymous callers included).
+fn check_not_principal(kind: PolicyKind, effect: Effect, pos: Position) -> Result<(), PolicyError> {
+    let why = if matches!(kind, PolicyKind::Trust { .. }) {
+        "role trust policies do not support NotPrincipal"
+    } else if effect == Effect::Allow {
+        "NotPrincipal must be used with \"Effect\": \"Deny\""
+    } else {
+        return Ok(());
+    };
+    Err(PolicyError::malformed("Has prohibited field NotPrincipal", Some(pos)).with_detail(why))
 }
 
 const VENDOR_MESSAGE: &str =
@@ -1063,12 +1094,13 @@ fn compile_conditions(
                 .values
                 .as_slice()
                 .iter()
-                .map(|v| compile_value(operator.base, &v.value.as_text(), vars))
-                .collect();
+                .map(|v| compile_value(operator.base, &v.value.as_text(), vars, v.pos))
+                .collect::<Result<Vec<_>, _>>()?;
             out.push(Condition {
                 operator,
                 key: key.to_string(),
                 key_lc: key.to_ascii_lowercase(),
+                unreadable: values.iter().any(ValueMatcher::is_unreadable),
                 values,
             });
         }
@@ -1076,14 +1108,22 @@ fn compile_conditions(
     Ok(out)
 }
 
-fn compile_value(op: BaseOperator, text: &str, variables: bool) -> ValueMatcher {
+/// Compiles one condition value for its operator. IP ranges are checked
+/// here, as AWS checks them when a policy is written: a value that is not an
+/// IPv4 or IPv6 address or CIDR block fails legacy parsing.
+fn compile_value(
+    op: BaseOperator,
+    text: &str,
+    variables: bool,
+    pos: Position,
+) -> Result<ValueMatcher, PolicyError> {
     use BaseOperator::*;
     let opts = |wildcards, lowercase| PatternOptions {
         wildcards,
         variables,
         lowercase,
     };
-    match op {
+    Ok(match op {
         StringEquals | StringNotEquals => {
             ValueMatcher::Text(Pattern::compile(text, opts(false, false)))
         }
@@ -1107,14 +1147,22 @@ fn compile_value(op: BaseOperator, text: &str, variables: bool) -> ValueMatcher 
         | DateLessThanEquals
         | DateGreaterThan
         | DateGreaterThanEquals => ValueMatcher::Date(crate::value::parse_date(text)),
-        IpAddress | NotIpAddress => ValueMatcher::Ip(Cidr::parse(text)),
+        IpAddress | NotIpAddress => match Cidr::parse(text) {
+            Some(cidr) => ValueMatcher::Ip(cidr),
+            None => {
+                return Err(legacy(
+                    pos,
+                    format!("\"{text}\" is not an IP address or CIDR block"),
+                ));
+            }
+        },
         BinaryEquals => ValueMatcher::Binary(text.to_string()),
         Null => ValueMatcher::Null(match text.to_ascii_lowercase().as_str() {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
         }),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -618,7 +618,11 @@ pub fn evaluate_statement(
             }
         }
     };
-    if !st.conditions.iter().all(|c| evaluate_condition(c, ctx)) {
+    if !st
+        .conditions
+        .iter()
+        .all(|c| condition_holds(c, ctx, st.effect))
+    {
         return None;
     }
     Some(StatementMatch {
@@ -702,13 +706,15 @@ pub fn match_principal(set: &PrincipalSet, p: &Principal) -> Option<PrincipalMat
 
 /// Whether a `NotPrincipal` statement applies to `p`: it does unless every
 /// identity of the principal (its ARN, its role's ARN, its account) is listed.
+/// An `Allow` with `NotPrincipal` never applies: validation refuses it, and a
+/// statement built some other way must not grant everyone not listed.
 fn not_principal_applies(
     set: &PrincipalSet,
     p: &Principal,
     effect: Effect,
     opts: EvalOptions,
 ) -> bool {
-    if set.any {
+    if set.any || effect == Effect::Allow {
         return false;
     }
     if effect == Effect::Deny
@@ -759,9 +765,23 @@ fn not_principal_applies(
     !all_listed
 }
 
-/// Evaluates one condition (one operator, one key, its values ORed).
+/// Evaluates one condition (one operator, one key, its values ORed) as it
+/// applies to an `Allow` statement.
+///
+/// A value the operator cannot read (a number, date or `Null` value that
+/// does not parse) never makes a condition of an `Allow` hold; in a `Deny`
+/// statement it never keeps the condition from holding. Either way such a
+/// value can only narrow access, never widen it.
 pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
+    condition_holds(c, ctx, Effect::Allow)
+}
+
+fn condition_holds(c: &Condition, ctx: &RequestContext, effect: Effect) -> bool {
     let op = c.operator;
+    // Counting an unreadable value as matching makes a positive operator
+    // more likely to hold and a negated one less likely: choose whichever
+    // is restrictive for this statement.
+    let unreadable_matches = c.unreadable && ((effect == Effect::Allow) == op.base.is_negated());
     // For the set operators a key that resolves to an empty data set (no
     // values, or only empty strings) counts as absent.
     let values = ctx
@@ -770,10 +790,10 @@ pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
         .filter(|v| !v.is_empty() && (op.set.is_none() || v.iter().any(|s| !s.is_empty())));
     if op.base == BaseOperator::Null {
         let absent = values.is_none();
-        return c
-            .values
-            .iter()
-            .any(|v| matches!(v, ValueMatcher::Null(Some(b)) if *b == absent));
+        return unreadable_matches
+            || c.values
+                .iter()
+                .any(|v| matches!(v, ValueMatcher::Null(Some(b)) if *b == absent));
     }
     let negated = op.base.is_negated();
     let Some(values) = values else {
@@ -786,10 +806,11 @@ pub fn evaluate_condition(c: &Condition, ctx: &RequestContext) -> bool {
             None => negated,
         };
     };
+    let matches = |v: &String| unreadable_matches || matches_any(c, v, ctx);
     match op.set {
-        None => values.iter().any(|v| matches_any(c, v, ctx)) != negated,
-        Some(SetOperator::ForAllValues) => values.iter().all(|v| matches_any(c, v, ctx) != negated),
-        Some(SetOperator::ForAnyValue) => values.iter().any(|v| matches_any(c, v, ctx) != negated),
+        None => values.iter().any(matches) != negated,
+        Some(SetOperator::ForAllValues) => values.iter().all(|v| matches(v) != negated),
+        Some(SetOperator::ForAnyValue) => values.iter().any(|v| matches(v) != negated),
     }
 }
 
@@ -870,7 +891,7 @@ fn matches_any(c: &Condition, v: &str, ctx: &RequestContext) -> bool {
                 return false;
             };
             c.values.iter().any(|pv| match pv {
-                ValueMatcher::Ip(Some(cidr)) => cidr.contains(&ip),
+                ValueMatcher::Ip(cidr) => cidr.contains(&ip),
                 _ => false,
             })
         }
@@ -879,5 +900,30 @@ fn matches_any(c: &Condition, v: &str, ctx: &RequestContext) -> bool {
             .iter()
             .any(|pv| matches!(pv, ValueMatcher::Binary(b) if b == v)),
         Null => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Policy, PolicyKind};
+
+    #[test]
+    fn not_principal_never_allows() {
+        // Validation refuses Allow with NotPrincipal; a statement made
+        // otherwise (here: a valid Deny turned into an Allow) still grants
+        // nothing.
+        let policy = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}}"#,
+            PolicyKind::resource(),
+        )
+        .expect("a Deny with NotPrincipal is valid");
+        let mut statement = policy.statements()[0].clone();
+        let bob = Principal::user("arn:aws:iam::444455556666:user/bob").expect("principal");
+        let ctx = RequestContext::new(bob, "s3:GetObject", "arn:aws:s3:::b/k");
+        let opts = EvalOptions::default();
+        assert!(evaluate_statement(&statement, &ctx, opts).is_some());
+        statement.effect = Effect::Allow;
+        assert_eq!(evaluate_statement(&statement, &ctx, opts), None);
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! `serde_json::Value` forgets positions, and AWS-style validation wants to
 //! point at the offending element, so policies are read with this parser
-//! first. It accepts exactly RFC 8259 JSON, keeps object keys in order and
-//! limits nesting depth so hostile input cannot exhaust the stack.
+//! first. It accepts exactly RFC 8259 JSON (so no byte order mark), keeps
+//! object keys in order and limits nesting depth so hostile input cannot
+//! exhaust the stack.
 
 use super::err::JsonError;
 use std::cell::Cell;
@@ -80,11 +81,8 @@ pub fn parse(text: &str) -> Result<Spanned, JsonError> {
         line_start: 0,
         col_cache: Cell::new((0, 0)),
     };
-    // A UTF-8 byte order mark is tolerated, as many editors write one.
-    if text.starts_with('\u{feff}') {
-        p.i = '\u{feff}'.len_utf8();
-        p.line_start = p.i;
-    }
+    // A byte order mark is not JSON white space (RFC 8259, section 8.1); it
+    // is refused as an unexpected character like any other.
     p.skip_ws();
     let v = p.value(0)?;
     p.skip_ws();
@@ -395,6 +393,7 @@ mod tests {
             "{\"a\":1,\"a\":2}",
             "1 2",
             "\"\u{1}\"",
+            "\u{feff}{}",
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

@@ -13,7 +13,7 @@ use super::common::{
 };
 use crate::{
     AppState, AwsError, Caller,
-    params::Params,
+    params::{Params, check_policy_characters},
     xml::{Xml, members},
 };
 use tessera_policy::{ContextValue, PolicyKind};
@@ -143,10 +143,11 @@ fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(),
     Err(AwsError::constraint(member, Some(value), &constraint))
 }
 
-/// `PolicyDocument`: 1 to 131,072 characters.
+/// `PolicyDocument`: 1 to 131,072 characters of the policy character set.
 fn policy_document_param(params: &Params) -> Result<&str, AwsError> {
     let document = params.required("PolicyDocument", "policyDocument")?;
     check_length("policyDocument", document, 1, 131_072)?;
+    check_policy_characters("policyDocument", document)?;
     Ok(document)
 }
 

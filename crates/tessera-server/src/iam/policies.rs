@@ -9,7 +9,7 @@ use super::common::{
 };
 use crate::{
     AppState, AwsError, Caller,
-    params::Params,
+    params::{Params, check_policy_characters},
     xml::{Xml, members},
 };
 use tessera_policy::{
@@ -170,7 +170,8 @@ fn policy_path_param(params: &Params) -> Result<String, AwsError> {
     Ok(path)
 }
 
-/// A required policy document (1 to 131072 characters).
+/// A required policy document (1 to 131072 characters of the policy
+/// character set).
 fn document_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a str, AwsError> {
     let value = params.required(name, member)?;
     if value.is_empty() {
@@ -187,6 +188,7 @@ fn document_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'
             "Member must have length less than or equal to 131072",
         ));
     }
+    check_policy_characters(member, value)?;
     Ok(value)
 }
 

@@ -1,7 +1,7 @@
 //! Request members shared by the actions that mint sessions: length and
 //! pattern constraints, session tags, session policies and their packed size.
 
-use crate::params::check_length;
+use crate::params::{check_length, check_policy_characters};
 use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
@@ -121,6 +121,7 @@ pub(super) async fn session_policies(
     let policy = match params.get("Policy") {
         Some(document) => {
             check_length("policy", document, 1, 2048)?;
+            check_policy_characters("policy", document)?;
             crate::iam::parse_policy(document, PolicyKind::session())?;
             packed += document.chars().filter(|c| !c.is_whitespace()).count();
             Some(document.to_string())
