@@ -3,6 +3,7 @@ mod iam_policies;
 mod iam_providers;
 mod policies_of;
 mod revocations;
+mod sealed;
 
 use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
 use async_trait::async_trait;
