@@ -45,8 +45,7 @@ async fn long_term(
         .ok_or_else(AwsError::invalid_client_token_id)?;
     let secret = state
         .keys()
-        .current()
-        .open_secret(&record.access_key_id, &record.sealed_secret)
+        .open_stored_secret(&record.access_key_id, &record.sealed_secret)
         .map_err(|error| {
             tracing::error!(%error, access_key_id = %record.access_key_id, "stored secret undecryptable");
             AwsError::internal()

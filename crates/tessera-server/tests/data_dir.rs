@@ -1,8 +1,171 @@
-//! The data directory over its life: the modes of the files it holds.
+//! The data directory over its life: key rotations years apart while a
+//! server runs, and the modes of the files it holds.
 
 mod common;
 
-use common::TestServer;
+use base64::{Engine, engine::general_purpose::STANDARD};
+use common::{Creds, TestServer, code, tag};
+use tessera_token::{Clock, KeyRing};
+use time::Duration;
+
+const IDENTITY: &[(&str, &str)] = &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")];
+const ALLOW_STS: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#;
+
+/// The TOTP code of a Base32 seed at the server's clock time.
+fn code_now(server: &TestServer, base32_seed: &str) -> String {
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(base32_seed).expect("base32"))
+        .build()
+        .expect("totp")
+        .generate(server.clock.now().unix_timestamp() as u64)
+        .to_string()
+}
+
+/// A virtual MFA device.
+struct Device {
+    serial: String,
+    seed: String,
+}
+
+/// Creates a virtual MFA device as root; enabled for `user` if given.
+async fn device(server: &TestServer, name: &str, user: Option<&str>) -> Device {
+    let body = server
+        .iam_ok(
+            &server.root,
+            &[
+                ("Action", "CreateVirtualMFADevice"),
+                ("VirtualMFADeviceName", name),
+            ],
+        )
+        .await;
+    let seed = STANDARD
+        .decode(tag(&body, "Base32StringSeed"))
+        .expect("base64 seed");
+    let device = Device {
+        serial: tag(&body, "SerialNumber"),
+        seed: String::from_utf8(seed).expect("base32 text"),
+    };
+    if let Some(user) = user {
+        let now = server.clock.now().unix_timestamp() as u64;
+        let totp = totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(&device.seed).expect("base32"))
+            .build()
+            .expect("totp");
+        server
+            .iam_ok(
+                &server.root,
+                &[
+                    ("Action", "EnableMFADevice"),
+                    ("UserName", user),
+                    ("SerialNumber", &device.serial),
+                    ("AuthenticationCode1", &totp.generate(now - 30).to_string()),
+                    ("AuthenticationCode2", &totp.generate(now).to_string()),
+                ],
+            )
+            .await;
+    }
+    device
+}
+
+/// GetSessionToken as `creds` with a code of `device`.
+async fn session_with_mfa(
+    server: &TestServer,
+    creds: &Creds,
+    device: &Device,
+    token_code: &str,
+) -> (u16, String) {
+    server
+        .call(
+            creds,
+            &[
+                ("Action", "GetSessionToken"),
+                ("Version", "2011-06-15"),
+                ("SerialNumber", &device.serial),
+                ("TokenCode", token_code),
+            ],
+        )
+        .await
+}
+
+/// The root key, an IAM user's key and the user's MFA device all work, and
+/// a wrong MFA code is still refused.
+async fn assert_every_credential_works(server: &TestServer, bob: &Creds, phone: &Device) {
+    for creds in [&server.root, bob] {
+        let (status, body) = server.call(creds, IDENTITY).await;
+        assert_eq!(status, 200, "{}: {body}", creds.access_key_id);
+    }
+    let (status, body) = session_with_mfa(server, bob, phone, &code_now(server, &phone.seed)).await;
+    assert_eq!(status, 200, "MFA: {body}");
+    let session = common::session_creds(&body);
+    let (status, body) = server.call(&session, IDENTITY).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = session_with_mfa(server, bob, phone, "000000").await;
+    assert_eq!((status, code(&body)), (403, "AccessDenied".to_string()));
+}
+
+#[tokio::test]
+async fn every_credential_survives_rotations_years_apart() {
+    let server = TestServer::start().await;
+    let bob = server
+        .user_with_key(&server.root, "bob", Some(ALLOW_STS))
+        .await;
+    let phone = device(&server, "bob-phone", Some("bob")).await;
+    // Past the step whose code enabled the device.
+    server.clock.advance(Duration::seconds(30));
+    assert_every_credential_works(&server, &bob, &phone).await;
+
+    for year in 1..=4u32 {
+        server.clock.advance(Duration::days(365));
+        let rotation = server
+            .data
+            .rotate_keys(server.clock.now())
+            .await
+            .expect("rotate");
+        assert_eq!(rotation.active, year + 1);
+        assert_eq!(rotation.resealed, 3, "root key, bob's key, bob's device");
+        assert_eq!(rotation.unopenable, 0);
+        // The key retired a year ago seals nothing any more: dropped. The
+        // one retired just now stays for the tokens it minted.
+        let expected: Vec<u32> = (year >= 2).then_some(year - 1).into_iter().collect();
+        assert_eq!(rotation.dropped, expected, "year {year}");
+        let ring = KeyRing::load(&server.data.key_ring_path()).expect("ring");
+        assert_eq!(ring.keys().len(), 2);
+        // At once, on the server that was running all along.
+        assert_every_credential_works(&server, &bob, &phone).await;
+    }
+    // And on a process started afresh.
+    let fresh = server.sibling().await;
+    server.clock.advance(Duration::seconds(30));
+    assert_every_credential_works(&fresh, &bob, &phone).await;
+}
+
+#[tokio::test]
+async fn a_rotation_cut_short_after_saving_the_ring_loses_nothing() {
+    let server = TestServer::start().await;
+    let bob = server
+        .user_with_key(&server.root, "bob", Some(ALLOW_STS))
+        .await;
+    let phone = device(&server, "bob-phone", Some("bob")).await;
+    // Step 1 of a rotation only: the new key saved, nothing re-sealed.
+    server.clock.advance(Duration::days(365));
+    let path = server.data.key_ring_path();
+    let mut ring = KeyRing::load(&path).expect("ring");
+    ring.add_key(server.clock.now()).expect("add");
+    ring.save(&path).expect("save");
+    assert_every_credential_works(&server, &bob, &phone).await;
+    // Later rotations complete the work; nothing was lost in between.
+    for _ in 0..2 {
+        server.clock.advance(Duration::days(365));
+        let rotation = server
+            .data
+            .rotate_keys(server.clock.now())
+            .await
+            .expect("rotate");
+        assert_eq!(rotation.resealed, 3);
+        assert_every_credential_works(&server, &bob, &phone).await;
+    }
+}
 
 #[cfg(unix)]
 #[tokio::test]

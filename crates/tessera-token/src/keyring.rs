@@ -191,32 +191,6 @@ impl KeyRing {
         dropped
     }
 
-    /// Adds a new active key; the previous active key is retired but kept for
-    /// opening what it sealed. Keys retired longer than `keep_retired` ago
-    /// are dropped.
-    pub fn rotate(
-        &mut self,
-        now: OffsetDateTime,
-        keep_retired: time::Duration,
-    ) -> Result<u32, TokenError> {
-        let next_id = self
-            .keys
-            .iter()
-            .map(|k| k.id)
-            .max()
-            .unwrap_or(0)
-            .wrapping_add(1);
-        let mut keys = self.keys.clone();
-        for key in &mut keys {
-            key.retired_at.get_or_insert(now.unix_timestamp());
-        }
-        let horizon = (now - keep_retired).unix_timestamp();
-        keys.retain(|k| k.retired_at.is_none_or(|at| at >= horizon));
-        keys.push(Self::new_key(next_id, now)?);
-        *self = Self::from_keys(keys)?;
-        Ok(next_id)
-    }
-
     /// The keys, oldest first (without their material in `Debug`).
     pub fn keys(&self) -> &[TokenKey] {
         &self.keys

@@ -512,8 +512,7 @@ fn invalid_authentication_code() -> AwsError {
 fn open_seed(state: &AppState, device: &MfaDevice) -> Result<String, AwsError> {
     state
         .keys()
-        .current()
-        .open_secret(&device.serial_number, &device.sealed_seed)
+        .open_stored_secret(&device.serial_number, &device.sealed_seed)
         .map_err(internal)
 }
 
