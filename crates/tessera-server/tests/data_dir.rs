@@ -205,6 +205,36 @@ async fn a_rotation_cut_short_after_saving_the_ring_loses_nothing() {
     }
 }
 
+#[tokio::test]
+async fn a_denial_encoded_after_a_rotation_decodes_on_a_process_that_has_not_reloaded() {
+    let a = TestServer::start().await;
+    let bob = a.user_with_key(&a.root, "bob", None).await;
+    // Minted before the rotation: using it makes `a` reload nothing.
+    let session = a.session_token(&a.root, None).await;
+    a.data.rotate_keys(a.clock.now()).await.expect("rotate");
+    let b = a.sibling().await;
+    let (status, body) = b.iam(&bob, &[("Action", "ListUsers")]).await;
+    assert_eq!(status, 403, "{body}");
+    let encoded = tag(&body, "Message")
+        .split("Encoded authorization failure message: ")
+        .nth(1)
+        .expect("an encoded message")
+        .to_string();
+    assert_eq!(tessera_token::sealed_message_key_id(&encoded), Some(2));
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await; // past the reload rate limit
+    let (status, body) = a
+        .call(
+            &session,
+            &[
+                ("Action", "DecodeAuthorizationMessage"),
+                ("Version", "2011-06-15"),
+                ("EncodedMessage", &encoded),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Overwrites a sealed column of the store, as damage or a foreign key
 /// ring would leave it.
 async fn overwrite(server: &TestServer, sql: &str, sealed: &str, owner: &str) {
