@@ -218,7 +218,7 @@ impl DataDir {
         };
         let access_key_id = new_access_key_id(AccessKeyKind::LongTerm, &account_id)?;
         let secret = new_secret_access_key()?;
-        let sealed_secret = keys.current().seal_secret(&access_key_id, &secret)?;
+        let sealed_secret = keys.seal_stored_secret(&access_key_id, &secret)?;
         let account = Account {
             id: account_id.clone(),
             name: name.to_string(),

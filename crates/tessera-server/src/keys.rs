@@ -110,6 +110,14 @@ impl KeyRingHandle {
         ring.open_secret(owner, sealed)
     }
 
+    /// Seals a secret to be kept in the store for `owner`, under the newest
+    /// active key: the ring file is looked at first, so that a secret is not
+    /// sealed with a key a rotation has just retired.
+    pub fn seal_stored_secret(&self, owner: &str, secret: &str) -> Result<String, TokenError> {
+        self.refresh(Recheck::Now);
+        self.loaded().seal_secret(owner, secret)
+    }
+
     fn refresh(&self, recheck: Recheck) {
         let Some(path) = &self.path else { return };
         let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
@@ -177,5 +185,14 @@ mod tests {
             "s3cr3t"
         );
         assert!(handle.open_stored_secret("AKIAY", &sealed).is_err());
+    }
+
+    #[test]
+    fn stored_secrets_are_sealed_under_the_newest_key() {
+        let (_dir, path, handle) = handle_and_file();
+        let _ = handle.current();
+        rotate_file(&path);
+        let sealed = handle.seal_stored_secret("AKIAX", "s3cr3t").expect("seal");
+        assert_eq!(sealed_secret_key_id(&sealed), Some(2));
     }
 }

@@ -692,8 +692,7 @@ async fn create_virtual_mfa_device(
     let base32_seed = Secret::from(seed).to_base32();
     let sealed_seed = state
         .keys()
-        .current()
-        .seal_secret(&serial_number, &base32_seed)
+        .seal_stored_secret(&serial_number, &base32_seed)
         .map_err(internal)?;
     let account_name = state
         .store()
