@@ -43,12 +43,19 @@ async fn long_term(
         .access_key(&auth.access_key_id)
         .await?
         .ok_or_else(AwsError::invalid_client_token_id)?;
+    // A secret the key ring cannot open is the operator's problem (a lost
+    // or foreign key ring, a damaged store), logged as such; to the client
+    // the key is simply not valid.
     let secret = state
         .keys()
-        .current()
-        .open_secret(&record.access_key_id, &record.sealed_secret)
+        .open_stored_secret(&record.access_key_id, &record.sealed_secret)
         .map_err(|error| {
-            tracing::error!(%error, access_key_id = %record.access_key_id, "stored secret undecryptable");
+            tracing::error!(
+                %error,
+                access_key_id = %record.access_key_id,
+                key_id = ?tessera_token::sealed_secret_key_id(&record.sealed_secret),
+                "the stored secret of an access key cannot be opened with the key ring"
+            );
             AwsError::invalid_client_token_id()
         })?;
     tessera_sigv4::verify(request, auth, &secret)?;

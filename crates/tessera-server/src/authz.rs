@@ -548,7 +548,12 @@ pub fn decode_authorization_message(
     account_id: &str,
     encoded: &str,
 ) -> Option<String> {
-    let plain = state.keys().current().open_message(encoded.trim()).ok()?;
+    let encoded = encoded.trim();
+    // Sealed by another process after a rotation: reload the ring first.
+    let ring = state
+        .keys()
+        .with_key(tessera_token::sealed_message_key_id(encoded)?);
+    let plain = ring.open_message(encoded).ok()?;
     let wrapper: serde_json::Value = serde_json::from_slice(&plain).ok()?;
     if wrapper.get("account")?.as_str()? != account_id {
         return None;

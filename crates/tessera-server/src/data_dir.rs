@@ -3,14 +3,17 @@
 
 use crate::{KeyRingHandle, MAX_SESSION_LIFETIME};
 use std::{
+    collections::BTreeSet,
     io::Write,
     path::{Path, PathBuf},
 };
 use tessera_store::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SqliteStore, Store, StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SealedStore, SqliteStore, Store,
+    StoreError,
 };
 use tessera_token::{
     AccessKeyKind, KeyRing, TokenError, new_access_key_id, new_account_id, new_secret_access_key,
+    sealed_secret_key_id,
 };
 use thiserror::Error;
 use time::OffsetDateTime;
@@ -215,7 +218,7 @@ impl DataDir {
         };
         let access_key_id = new_access_key_id(AccessKeyKind::LongTerm, &account_id)?;
         let secret = new_secret_access_key()?;
-        let sealed_secret = keys.current().seal_secret(&access_key_id, &secret)?;
+        let sealed_secret = keys.seal_stored_secret(&access_key_id, &secret)?;
         let account = Account {
             id: account_id.clone(),
             name: name.to_string(),
@@ -254,19 +257,118 @@ impl DataDir {
         })
     }
 
-    /// Adds a new active token key; older keys keep verifying what they
-    /// minted until it has expired.
-    pub fn rotate_keys(&self, now: OffsetDateTime) -> Result<u32, SetupError> {
-        let path = self.key_ring_path();
-        if !path.exists() {
+    /// Rotates the key ring: a new active key mints tokens and seals
+    /// secrets from now on, and every secret the store keeps sealed (access
+    /// keys' secrets, MFA seeds) is sealed anew under it. Safe while servers
+    /// run on the directory: they reload the ring file when a token or a
+    /// stored secret names a key they do not hold.
+    ///
+    /// A retired key stays in the ring until every token it minted has
+    /// expired ([`MAX_SESSION_LIFETIME`] and an hour) and no stored value
+    /// names it any more; so a store written by a server that had not yet
+    /// seen the new key, or a value that could not be re-sealed, never loses
+    /// the key that opens it.
+    ///
+    /// Crash safety comes from the order of the steps, each under the
+    /// store's write lock (which also keeps two rotations from
+    /// interleaving):
+    /// 1. the ring with the new key added, and no key dropped, is saved
+    ///    (atomically renamed over the old file) before any stored value is
+    ///    sealed under the new key;
+    /// 2. every stored value is re-sealed in one store transaction: a crash
+    ///    before its commit leaves them all as they were, sealed by keys the
+    ///    ring still holds;
+    /// 3. only then, reading afresh which keys stored values name (no writer
+    ///    can add one meanwhile), the keys no longer needed are dropped and
+    ///    the ring saved again; a crash before that save only leaves them a
+    ///    rotation longer.
+    ///
+    /// When the ring moves into the store (sealed by a master key), the
+    /// three steps become one transaction writing the ring row and the
+    /// re-sealed values together.
+    pub async fn rotate_keys(&self, now: OffsetDateTime) -> Result<Rotation, SetupError> {
+        let ring_path = self.key_ring_path();
+        if !ring_path.exists() || !self.database_path().exists() {
             return Err(SetupError::NotInitialized(self.root.display().to_string()));
         }
-        let mut ring = KeyRing::load(&path)?;
-        // Keep retired keys a little longer than the longest session.
-        let id = ring.rotate(now, MAX_SESSION_LIFETIME + time::Duration::hours(1))?;
-        ring.save(&path)?;
-        Ok(id)
+        let store = SqliteStore::open(&self.database_path()).await?;
+        let rotation = rotate_sealed(&store, &ring_path, now).await;
+        store.close().await;
+        rotation
     }
+}
+
+/// What [`DataDir::rotate_keys`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The id of the new active key.
+    pub active: u32,
+    /// How many stored secrets were sealed anew under it.
+    pub resealed: usize,
+    /// How many stored secrets the ring could not open (each logged): they
+    /// are left as they were, and the keys they name are not dropped.
+    pub unopenable: usize,
+    /// The retired keys dropped from the ring.
+    pub dropped: Vec<u32>,
+}
+
+/// How long a retired key is kept at least: a little longer than the
+/// longest session it can have minted.
+const KEEP_RETIRED: time::Duration = MAX_SESSION_LIFETIME.saturating_add(time::Duration::HOUR);
+
+/// The steps of [`DataDir::rotate_keys`] over a store and a ring file.
+async fn rotate_sealed(
+    store: &dyn SealedStore,
+    ring_path: &Path,
+    now: OffsetDateTime,
+) -> Result<Rotation, SetupError> {
+    // 1 and 2: the new key saved, then everything re-sealed under it.
+    let mut tx = store.begin_sealed().await?;
+    let mut ring = KeyRing::load(ring_path)?;
+    let active = ring.add_key(now)?;
+    ring.save(ring_path)?;
+    let (mut resealed, mut unopenable) = (0, 0);
+    for value in tx.sealed_values().await? {
+        match ring.reseal_secret(&value.owner, &value.sealed) {
+            Ok(Some(sealed)) => {
+                tx.replace_sealed(value.kind, &value.owner, &sealed).await?;
+                resealed += 1;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                unopenable += 1;
+                tracing::error!(
+                    %error,
+                    kind = ?value.kind,
+                    owner = %value.owner,
+                    key_id = ?sealed_secret_key_id(&value.sealed),
+                    "a stored secret cannot be opened with the key ring; left as it is"
+                );
+            }
+        }
+    }
+    tx.commit().await?;
+
+    // 3: the keys nothing needs any more dropped.
+    let mut tx = store.begin_sealed().await?;
+    let mut ring = KeyRing::load(ring_path)?;
+    let in_use: BTreeSet<u32> = tx
+        .sealed_values()
+        .await?
+        .iter()
+        .filter_map(|value| sealed_secret_key_id(&value.sealed))
+        .collect();
+    let dropped = ring.prune(now - KEEP_RETIRED, &in_use);
+    if !dropped.is_empty() {
+        ring.save(ring_path)?;
+    }
+    tx.commit().await?;
+    Ok(Rotation {
+        active,
+        resealed,
+        unopenable,
+        dropped,
+    })
 }
 
 fn validate_account_name(name: &str) -> Result<(), SetupError> {

@@ -18,7 +18,7 @@ mod sts;
 mod xml;
 
 pub use caller::Caller;
-pub use data_dir::{DataDir, NewAccount, SetupError};
+pub use data_dir::{DataDir, NewAccount, Rotation, SetupError};
 pub use error::AwsError;
 pub use http::{Limits, router, serve, serve_with_limits};
 pub use iam::{bind_unbound_trust_policies, is_revocable_principal, revoke_sessions_of};
@@ -30,7 +30,7 @@ use tessera_store::Store;
 use tessera_token::Clock;
 
 /// The longest any session lives (GetSessionToken / GetFederationToken:
-/// 36 hours); retired token keys are kept at least this long.
+/// 36 hours); retired keys are kept at least this long.
 pub const MAX_SESSION_LIFETIME: time::Duration = time::Duration::hours(36);
 
 /// What every request handler shares.

@@ -362,7 +362,7 @@ async fn tokens_verify_on_any_process_with_the_key_ring_across_rotation() {
     let before = a.session_token(&a.root, None).await;
 
     // Rotate as `tessera keys rotate` does, then start a second process.
-    a.data.rotate_keys(a.clock.now()).expect("rotate");
+    a.data.rotate_keys(a.clock.now()).await.expect("rotate");
     let b = a.sibling().await;
     let after = b.session_token(&b.root, None).await;
     assert_ne!(

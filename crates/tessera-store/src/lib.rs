@@ -10,6 +10,7 @@ mod iam_providers;
 mod model;
 mod policies_of;
 mod revocations;
+mod sealed;
 mod sqlite;
 
 pub use error::StoreError;
@@ -19,6 +20,7 @@ pub use iam_providers::*;
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
 pub use revocations::{RevocationStore, SessionOwner, Standing};
+pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -32,6 +34,7 @@ pub trait Store:
     + ProviderStore
     + PoliciesOfStore
     + RevocationStore
+    + SealedStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -45,6 +48,7 @@ impl<T> Store for T where
         + ProviderStore
         + PoliciesOfStore
         + RevocationStore
+        + SealedStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -1,5 +1,6 @@
 use tessera_store::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SqliteStore, StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, MfaDevice, ProviderStore, SealedKind,
+    SealedStore, SqliteStore, StoreError,
 };
 
 fn account(id: &str, name: &str) -> Account {
@@ -90,4 +91,163 @@ async fn duplicate_account_name_writes_nothing() {
     // The transaction rolled back: the second key was not written.
     assert_eq!(store.access_key("AKIATWO").await.expect("read"), None);
     assert_eq!(store.accounts().await.expect("list").len(), 1);
+}
+
+fn mfa_device(serial: &str, account_id: &str) -> MfaDevice {
+    MfaDevice {
+        serial_number: serial.into(),
+        account_id: account_id.into(),
+        sealed_seed: "v1:seed".into(),
+        user: None,
+        enabled_at: None,
+        created_at: 1_700_000_000,
+        last_used_step: None,
+        tags: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn sealed_values_are_replaced_together_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("t.db"))
+        .await
+        .expect("open");
+    store
+        .create_account(
+            &account("111111111111", "a"),
+            &root_key("AKIAONE", "111111111111"),
+        )
+        .await
+        .expect("create");
+    let serial = "arn:aws:iam::111111111111:mfa/phone";
+    store
+        .create_mfa_device(&mfa_device(serial, "111111111111"))
+        .await
+        .expect("device");
+
+    let mut tx = store.begin_sealed().await.expect("begin");
+    let values = tx.sealed_values().await.expect("values");
+    let found: Vec<_> = values
+        .iter()
+        .map(|v| (v.kind, v.owner.as_str(), v.sealed.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (SealedKind::AccessKeySecret, "AKIAONE", "v1:sealed"),
+            (SealedKind::MfaSeed, serial, "v1:seed"),
+        ]
+    );
+    tx.replace_sealed(SealedKind::AccessKeySecret, "AKIAONE", "v1:new")
+        .await
+        .expect("replace");
+    assert!(
+        tx.replace_sealed(
+            SealedKind::MfaSeed,
+            "arn:aws:iam::111111111111:mfa/none",
+            "x"
+        )
+        .await
+        .is_err()
+    );
+    // Dropped without a commit: nothing changed.
+    drop(tx);
+    let key = store
+        .access_key("AKIAONE")
+        .await
+        .expect("read")
+        .expect("key");
+    assert_eq!(key.sealed_secret, "v1:sealed");
+
+    let mut tx = store.begin_sealed().await.expect("begin");
+    tx.replace_sealed(SealedKind::AccessKeySecret, "AKIAONE", "v1:new")
+        .await
+        .expect("replace");
+    tx.replace_sealed(SealedKind::MfaSeed, serial, "v1:new-seed")
+        .await
+        .expect("replace");
+    tx.commit().await.expect("commit");
+    let key = store
+        .access_key("AKIAONE")
+        .await
+        .expect("read")
+        .expect("key");
+    assert_eq!(key.sealed_secret, "v1:new");
+    let device = store
+        .mfa_device("111111111111", serial)
+        .await
+        .expect("read")
+        .expect("device");
+    assert_eq!(device.sealed_seed, "v1:new-seed");
+}
+
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// The database file and its `-wal` and `-shm` companions.
+#[cfg(unix)]
+fn database_files(db: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    [db.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_are_private() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("tessera.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    store
+        .create_account(
+            &account("111111111111", "a"),
+            &root_key("AKIAONE", "111111111111"),
+        )
+        .await
+        .expect("create");
+    // While the store is open and has written, all three files exist.
+    for file in database_files(&path) {
+        assert_eq!(mode_of(&file), 0o600, "{}", file.display());
+    }
+    store.close().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_existing_database_is_made_private_when_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("tessera.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    store
+        .create_account(
+            &account("111111111111", "a"),
+            &root_key("AKIAONE", "111111111111"),
+        )
+        .await
+        .expect("create");
+    // As an older release left them: readable by everyone.
+    for file in database_files(&path) {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    let again = SqliteStore::open(&path).await.expect("reopen");
+    store.close().await;
+    again
+        .record_access_key_use("AKIAONE", 1_700_000_100, "sts", "us-east-1")
+        .await
+        .expect("write");
+    for file in database_files(&path) {
+        assert_eq!(mode_of(&file), 0o600, "{}", file.display());
+    }
+    again.close().await;
 }

@@ -1,5 +1,6 @@
 //! The key ring: one active key mints tokens and seals stored secrets; older
-//! keys stay to open what they sealed until it has expired.
+//! keys stay to open what they sealed: until every token they minted has
+//! expired, and for as long as anything stored is still sealed with them.
 
 use crate::TokenError;
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -9,7 +10,7 @@ use ring::{
     rand::{SecureRandom, SystemRandom},
 };
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::{collections::BTreeSet, path::Path};
 use time::OffsetDateTime;
 
 const KEY_LEN: usize = 32;
@@ -151,14 +152,10 @@ impl KeyRing {
         Self::from_keys(vec![Self::new_key(1, now)?])
     }
 
-    /// Adds a new active key; the previous active key is retired but kept for
-    /// opening what it sealed. Keys retired longer than `keep_retired` ago
-    /// are dropped.
-    pub fn rotate(
-        &mut self,
-        now: OffsetDateTime,
-        keep_retired: time::Duration,
-    ) -> Result<u32, TokenError> {
+    /// Adds a new active key and retires the previous one, which is kept for
+    /// opening what it sealed; nothing is dropped (see [`KeyRing::prune`]).
+    /// Returns the new key's id.
+    pub fn add_key(&mut self, now: OffsetDateTime) -> Result<u32, TokenError> {
         let next_id = self
             .keys
             .iter()
@@ -170,11 +167,28 @@ impl KeyRing {
         for key in &mut keys {
             key.retired_at.get_or_insert(now.unix_timestamp());
         }
-        let horizon = (now - keep_retired).unix_timestamp();
-        keys.retain(|k| k.retired_at.is_none_or(|at| at >= horizon));
         keys.push(Self::new_key(next_id, now)?);
         *self = Self::from_keys(keys)?;
         Ok(next_id)
+    }
+
+    /// Drops the retired keys that were retired before `retired_before` (so
+    /// every token they minted has expired) and whose ids are not in
+    /// `in_use` (the keys stored sealed values still name). The active key
+    /// is never dropped. Returns the ids dropped.
+    pub fn prune(&mut self, retired_before: OffsetDateTime, in_use: &BTreeSet<u32>) -> Vec<u32> {
+        let horizon = retired_before.unix_timestamp();
+        let droppable =
+            |k: &TokenKey| k.retired_at.is_some_and(|at| at < horizon) && !in_use.contains(&k.id);
+        let dropped: Vec<u32> = self
+            .keys
+            .iter()
+            .filter(|k| droppable(k))
+            .map(|k| k.id)
+            .collect();
+        self.keys.retain(|k| !droppable(k));
+        self.derived.retain(|d| !dropped.contains(&d.id));
+        dropped
     }
 
     /// The keys, oldest first (without their material in `Debug`).
@@ -228,6 +242,17 @@ impl KeyRing {
             .ok_or(TokenError::SecretUndecryptable)?;
         let plain = self.open(Purpose::Secret(access_key_id), body)?;
         String::from_utf8(plain).map_err(|_| TokenError::SecretUndecryptable)
+    }
+
+    /// The secret sealed by [`KeyRing::seal_secret`] for `owner`, sealed anew
+    /// under the active key; `None` when it is sealed under the active key
+    /// already. Fails when the ring cannot open it.
+    pub fn reseal_secret(&self, owner: &str, sealed: &str) -> Result<Option<String>, TokenError> {
+        if sealed_secret_key_id(sealed) == Some(self.active_id()?) {
+            return Ok(None);
+        }
+        let secret = self.open_secret(owner, sealed)?;
+        self.seal_secret(owner, &secret).map(Some)
     }
 
     /// Encrypts an authorization failure message: only a holder of the key
@@ -314,6 +339,26 @@ impl KeyRing {
     }
 }
 
+/// The key id a sealed blob (`base64( key id ‖ … )`) names, if it is shaped
+/// like one.
+fn sealed_key_id(sealed: &str) -> Option<u32> {
+    let bytes = STANDARD.decode(sealed).ok()?;
+    (bytes.len() >= 4 + NONCE_LEN)
+        .then(|| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+}
+
+/// The key id a secret sealed by [`KeyRing::seal_secret`] names: lets a
+/// holder reload its ring when a stored secret was sealed by a key it has
+/// not seen yet, and tells which keys stored secrets still need.
+pub fn sealed_secret_key_id(sealed: &str) -> Option<u32> {
+    sealed_key_id(sealed.strip_prefix(SEALED_SECRET_PREFIX)?)
+}
+
+/// The key id a message sealed by [`KeyRing::seal_message`] names.
+pub fn sealed_message_key_id(sealed: &str) -> Option<u32> {
+    sealed_key_id(sealed)
+}
+
 /// Writes a file that only its owner may read (mode 0600 on Unix).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -378,20 +423,87 @@ mod tests {
     fn rotation_keeps_old_keys_for_opening() {
         let mut ring = KeyRing::generate(NOW).expect("ring");
         let sealed = ring.seal_secret("AKIAEXAMPLE", "old").expect("seal");
-        let keep = time::Duration::hours(37);
         let id = ring
-            .rotate(NOW + time::Duration::hours(1), keep)
+            .add_key(NOW + time::Duration::hours(1))
             .expect("rotate");
         assert_eq!(ring.active_id().expect("active"), id);
+        assert_eq!(sealed_secret_key_id(&sealed), Some(1));
         assert_eq!(
             ring.open_secret("AKIAEXAMPLE", &sealed).expect("open"),
             "old"
         );
-        // Long after, the retired key is pruned on the next rotation.
-        ring.rotate(NOW + time::Duration::hours(100), keep)
+        // A key retired within the horizon stays, needed or not.
+        let horizon = NOW;
+        assert!(ring.prune(horizon, &BTreeSet::new()).is_empty());
+        assert!(ring.contains(1));
+    }
+
+    #[test]
+    fn prune_keeps_keys_stored_values_name_and_the_active_key() {
+        let mut ring = KeyRing::generate(NOW).expect("ring");
+        let sealed = ring.seal_secret("AKIAEXAMPLE", "old").expect("seal");
+        ring.add_key(NOW + time::Duration::hours(1))
             .expect("rotate");
-        assert!(!ring.contains(1));
-        assert_eq!(ring.keys().len(), 2);
+        ring.add_key(NOW + time::Duration::hours(2))
+            .expect("rotate");
+        let years_later = NOW + time::Duration::days(3 * 365);
+        // Key 1 still seals a stored secret: kept, and it still opens.
+        assert_eq!(ring.prune(years_later, &BTreeSet::from([1])), vec![2]);
+        assert_eq!(
+            ring.open_secret("AKIAEXAMPLE", &sealed).expect("open"),
+            "old"
+        );
+        // Once nothing names it, it goes; the active key never does.
+        assert_eq!(ring.prune(years_later, &BTreeSet::new()), vec![1]);
+        assert!(ring.open_secret("AKIAEXAMPLE", &sealed).is_err());
+        assert!(ring.prune(years_later, &BTreeSet::new()).is_empty());
+        assert_eq!(ring.active_id().expect("active"), 3);
+        assert!(ring.seal_secret("AKIAEXAMPLE", "new").is_ok());
+    }
+
+    #[test]
+    fn reseal_moves_a_secret_to_the_active_key_bound_to_its_owner() {
+        let mut ring = KeyRing::generate(NOW).expect("ring");
+        let sealed = ring.seal_secret("AKIAEXAMPLE", "s3cr3t").expect("seal");
+        let active = ring.add_key(NOW).expect("rotate");
+        let resealed = ring
+            .reseal_secret("AKIAEXAMPLE", &sealed)
+            .expect("reseal")
+            .expect("moved");
+        assert_eq!(sealed_secret_key_id(&resealed), Some(active));
+        assert_eq!(
+            ring.open_secret("AKIAEXAMPLE", &resealed).expect("open"),
+            "s3cr3t"
+        );
+        assert!(ring.open_secret("AKIAOTHER", &resealed).is_err());
+        // Already under the active key: nothing to do.
+        assert!(
+            ring.reseal_secret("AKIAEXAMPLE", &resealed)
+                .expect("reseal")
+                .is_none()
+        );
+        // What the ring cannot open, it cannot reseal.
+        assert!(ring.reseal_secret("AKIAOTHER", &sealed).is_err());
+        let foreign = KeyRing::generate(NOW)
+            .expect("ring")
+            .seal_secret("AKIAEXAMPLE", "x")
+            .expect("seal");
+        assert!(ring.reseal_secret("AKIAEXAMPLE", &foreign).is_err());
+    }
+
+    #[test]
+    fn sealed_blobs_name_their_key() {
+        let mut ring = KeyRing::generate(NOW).expect("ring");
+        ring.add_key(NOW).expect("rotate");
+        let secret = ring.seal_secret("AKIAX", "s").expect("seal");
+        let message = ring.seal_message(b"m").expect("seal");
+        assert_eq!(sealed_secret_key_id(&secret), Some(2));
+        assert_eq!(sealed_message_key_id(&message), Some(2));
+        assert_eq!(sealed_secret_key_id(&message), None);
+        for junk in ["", "v1:", "v1:!!", "v1:AAAA", "AAAA"] {
+            assert_eq!(sealed_secret_key_id(junk), None, "{junk}");
+            assert_eq!(sealed_message_key_id(junk), None, "{junk}");
+        }
     }
 
     #[test]

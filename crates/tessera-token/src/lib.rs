@@ -22,4 +22,4 @@ pub use ids::{
     AccessKeyKind, account_of_access_key_id, new_access_key_id, new_account_id,
     new_secret_access_key, new_unique_id,
 };
-pub use keyring::{KeyRing, TokenKey, write_private};
+pub use keyring::{KeyRing, TokenKey, sealed_message_key_id, sealed_secret_key_id, write_private};

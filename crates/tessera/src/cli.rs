@@ -148,8 +148,9 @@ enum AccountCommand {
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
-    /// Add a new active token key. Tokens minted under older keys keep
-    /// verifying until they expire; running servers pick the new key up.
+    /// Add a new active key and seal every stored secret (access keys, MFA
+    /// seeds) anew under it. Tokens minted under older keys keep verifying
+    /// until they expire; running servers pick the new key up.
     Rotate {
         #[command(flatten)]
         common: Common,
@@ -297,8 +298,25 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             command: KeysCommand::Rotate { common },
         } => {
             let (_, dir) = common.resolve()?;
-            let id = dir.rotate_keys(clock.now()).map_err(|e| e.to_string())?;
-            println!("new active token key {id}");
+            init_logging(LogFormat::Text);
+            let rotation = dir
+                .rotate_keys(clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "new active key {}; {} stored secrets sealed anew under it",
+                rotation.active, rotation.resealed
+            );
+            if !rotation.dropped.is_empty() {
+                let ids: Vec<String> = rotation.dropped.iter().map(u32::to_string).collect();
+                println!("retired keys no longer needed, dropped: {}", ids.join(", "));
+            }
+            if rotation.unopenable > 0 {
+                eprintln!(
+                    "warning: {} stored secrets cannot be opened with the key ring and were left as they were (see the log above)",
+                    rotation.unopenable
+                );
+            }
             Ok(())
         }
     }

@@ -628,8 +628,7 @@ async fn create_access_key(
     let secret = new_secret_access_key().map_err(token_error)?;
     let sealed_secret = state
         .keys()
-        .current()
-        .seal_secret(&access_key_id, &secret)
+        .seal_stored_secret(&access_key_id, &secret)
         .map_err(token_error)?;
     let record = AccessKeyRecord {
         access_key_id,

@@ -508,9 +508,10 @@ async fn delete_saml_provider(
 /// Seconds per TOTP time step (RFC 6238's default, as authenticator apps use).
 const TOTP_STEP: i64 = 30;
 
-/// The TOTP generator for a Base32 seed: SHA-1, 6 digits, 30-second steps.
-fn totp(base32_seed: &str) -> Result<Totp, AwsError> {
-    let secret = Secret::try_from_base32(base32_seed).map_err(internal)?;
+/// The TOTP generator for a Base32 seed: SHA-1, 6 digits, 30-second steps;
+/// `None` if the seed is not Base32 or too short.
+fn totp(base32_seed: &str) -> Option<Totp> {
+    let secret = Secret::try_from_base32(base32_seed).ok()?;
     totp_rs::Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -518,7 +519,7 @@ fn totp(base32_seed: &str) -> Result<Totp, AwsError> {
         .with_step_duration(TOTP_STEP as u64)
         .with_secret(secret)
         .build()
-        .map_err(internal)
+        .ok()
 }
 
 /// Whether `code` is the code of time step `step`.
@@ -550,13 +551,30 @@ fn invalid_authentication_code() -> AwsError {
     )
 }
 
-/// The device's Base32 seed, unsealed.
-fn open_seed(state: &AppState, device: &MfaDevice) -> Result<String, AwsError> {
-    state
+/// The device's TOTP generator, from its unsealed seed; `None` (logged for
+/// the operator) when the key ring cannot open the seed or it is not a
+/// seed: such a device accepts no code, as if every code were wrong.
+fn device_totp(state: &AppState, device: &MfaDevice) -> Option<Totp> {
+    let seed = state
         .keys()
-        .current()
-        .open_secret(&device.serial_number, &device.sealed_seed)
-        .map_err(internal)
+        .open_stored_secret(&device.serial_number, &device.sealed_seed)
+        .map_err(|error| {
+            tracing::error!(
+                %error,
+                serial_number = %device.serial_number,
+                key_id = ?tessera_token::sealed_secret_key_id(&device.sealed_seed),
+                "the stored seed of an MFA device cannot be opened with the key ring"
+            );
+        })
+        .ok()?;
+    let totp = totp(&seed);
+    if totp.is_none() {
+        tracing::error!(
+            serial_number = %device.serial_number,
+            "the stored seed of an MFA device is not a TOTP seed"
+        );
+    }
+    totp
 }
 
 /// Verifies a TOTP `code` of the MFA device `serial_number` enabled for
@@ -581,7 +599,9 @@ pub(crate) async fn verify_mfa_code(
     if device.user.as_ref().map(|u| u.user_id.as_str()) != Some(user_id) {
         return Ok(false);
     }
-    let totp = totp(&open_seed(state, &device)?)?;
+    let Some(totp) = device_totp(state, &device) else {
+        return Ok(false);
+    };
     let Some(step) = matching_step(&totp, code, at.unix_timestamp()) else {
         return Ok(false);
     };
@@ -721,8 +741,7 @@ async fn create_virtual_mfa_device(
     let base32_seed = Secret::from(seed).to_base32();
     let sealed_seed = state
         .keys()
-        .current()
-        .seal_secret(&serial_number, &base32_seed)
+        .seal_stored_secret(&serial_number, &base32_seed)
         .map_err(internal)?;
     let account_name = state
         .store()
@@ -796,8 +815,8 @@ async fn enable_mfa_device(
             "MFA Device is already in use.",
         ));
     }
-    let totp = totp(&open_seed(state, &device)?)?;
-    let step = consecutive_codes(&totp, code1, code2, state.now().unix_timestamp())
+    let step = device_totp(state, &device)
+        .and_then(|totp| consecutive_codes(&totp, code1, code2, state.now().unix_timestamp()))
         .ok_or_else(invalid_authentication_code)?;
     state
         .store()
@@ -1193,7 +1212,7 @@ mod tests {
             .await
             .expect("read")
             .expect("device");
-        let totp = totp(&open_seed(&f.state, &device).expect("seed")).expect("totp");
+        let totp = device_totp(&f.state, &device).expect("totp");
         let now = NOW.unix_timestamp() as u64;
         let (c1, c2) = (
             totp.generate(now - 30).to_string(),

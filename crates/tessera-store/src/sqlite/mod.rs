@@ -3,6 +3,7 @@ mod iam_policies;
 mod iam_providers;
 mod policies_of;
 mod revocations;
+mod sealed;
 
 use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
 use async_trait::async_trait;
@@ -25,7 +26,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies migrations.
+    /// The file and its `-wal` and `-shm` companions are readable by their
+    /// owner only (they hold sealed secrets and every entity).
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        make_private(path).map_err(|e| StoreError::Database(format!("{}: {e}", path.display())))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(StoreError::from)?
             .filename(path)
@@ -54,6 +58,46 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Creates the database file empty with mode 0600 when it is missing, so
+/// that SQLite neither creates it with the process's default mode nor gives
+/// that mode to the `-wal` and `-shm` files (it creates those with the main
+/// file's mode); an existing file and its companions lose any group and
+/// other permissions.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let companion = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        for file in [path.to_path_buf(), companion("-wal"), companion("-shm")] {
+            let mode = match std::fs::metadata(&file) {
+                Ok(meta) => meta.permissions().mode(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && file != path => continue,
+                Err(e) => return Err(e),
+            };
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn account_from_row(row: &SqliteRow) -> Result<Account, StoreError> {
