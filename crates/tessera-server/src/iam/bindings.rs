@@ -16,15 +16,14 @@ async fn resolve(
     partition: &str,
     arn: &str,
 ) -> Result<Option<String>, AwsError> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(p), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(super::common::ArnParts {
+        partition: p,
+        service: "iam",
+        region: "",
+        account,
+        resource,
+    }) = super::common::split_arn(arn)
+    else {
         return Ok(None);
     };
     if p != partition {

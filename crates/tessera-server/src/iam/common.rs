@@ -406,6 +406,43 @@ pub async fn user_target(state: &AppState, user: &tessera_store::User) -> Result
     })
 }
 
+/// The parts of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    /// The partition (`aws`).
+    pub partition: &'a str,
+    /// The service (`iam`, `sts`).
+    pub service: &'a str,
+    /// The region (empty for IAM and STS principals).
+    pub region: &'a str,
+    /// The account id.
+    pub account: &'a str,
+    /// The resource (`user/PATH/NAME`, `root`, …).
+    pub resource: &'a str,
+}
+
+/// Splits `arn` into its six parts, or `None` if it is not one.
+pub fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    Some(ArnParts {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
 /// Whether `given` names the entity whose stored ARN is `stored`: the same
 /// account, kind and path exactly, and the same name without regard to
 /// case (IAM names are unique regardless of case).

@@ -1284,15 +1284,13 @@ fn actions_and_resources(params: &Params) -> Result<(Vec<String>, Vec<String>), 
 /// A principal from a user or role ARN (roles act as a session of the role).
 fn principal_of(arn_text: &str) -> Result<Principal, AwsError> {
     let invalid = || AwsError::invalid_input(format!("Invalid ARN: {arn_text}"));
-    let mut parts = arn_text.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(super::common::ArnParts {
+        service: "iam",
+        account,
+        resource,
+        ..
+    }) = super::common::split_arn(arn_text)
+    else {
         return Err(invalid());
     };
     if resource.starts_with("user/") {

@@ -11,7 +11,9 @@
 //! exact path, `NoSuchEntity` when there is none. Revoking a user (or the
 //! root user) also revokes the federated-user sessions it created.
 
-use super::common::{Target, authorize_on, entity_target, iso8601, same_entity_arn};
+use super::common::{
+    ArnParts, Target, authorize_on, entity_target, iso8601, same_entity_arn, split_arn,
+};
 use crate::{AppState, AwsError, Caller, auth::federated_user_id, params::Params, xml::Xml};
 use tessera_store::Store;
 
@@ -58,15 +60,14 @@ impl<'a> Revocable<'a> {
     /// Reads `arn` in `partition`: `arn:P:iam::ACCT:root`, `…:user/PATH/NAME`,
     /// `…:role/PATH/NAME` or `arn:P:sts::ACCT:federated-user/NAME`.
     pub fn parse(partition: &str, arn: &'a str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(p), Some(service), Some(""), Some(account_id), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let ArnParts {
+            partition: p,
+            service,
+            region: "",
+            account: account_id,
+            resource,
+        } = split_arn(arn)?
+        else {
             return None;
         };
         if p != partition
