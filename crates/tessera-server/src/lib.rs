@@ -11,6 +11,7 @@ mod http;
 mod iam;
 mod keys;
 mod params;
+mod pattern;
 mod policy_cache;
 mod sts;
 mod xml;

@@ -463,3 +463,69 @@ async fn cross_account_denials_reveal_nothing_of_the_other_account() {
         "an unknown role must read like a forbidden one"
     );
 }
+
+/// Session tags are checked as AWS checks them: the `aws:` prefix is
+/// reserved in any case, and keys and values follow the tag pattern.
+#[tokio::test]
+async fn session_tags_follow_awss_rules() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let arn = role(
+        &server,
+        &a_root,
+        "tagged",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+    for (key, value, code) in [
+        ("aws:team", "blue", "InvalidParameterValue"),
+        ("AWS:Team", "blue", "InvalidParameterValue"),
+        ("team*", "blue", "ValidationError"),
+        ("team", "a,b", "ValidationError"),
+        ("team", "a\tb", "ValidationError"),
+    ] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &arn),
+                ("RoleSessionName", "tags"),
+                ("Tags.member.1.Key", key),
+                ("Tags.member.1.Value", value),
+            ],
+        )
+        .await;
+        let got = body.contains("<Code>").then(|| tag(&body, "Code"));
+        assert_eq!(
+            (status, got.as_deref()),
+            (400, Some(code)),
+            "{key}={value}: {body}"
+        );
+    }
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "tags"),
+            ("Tags.member.1.Key", "équipe"),
+            ("Tags.member.1.Value", "bleu clair"),
+            ("Tags.member.2.Key", "éQUIPE"),
+            ("Tags.member.2.Value", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string()
+        ),
+        "{body}"
+    );
+}

@@ -12,6 +12,7 @@ use super::{
 use crate::{
     AppState, AwsError,
     authz::{Check, authorize_federated},
+    pattern::{has_reserved_prefix, is_tag_text},
     xml::Xml,
 };
 use axum::http::StatusCode;
@@ -23,8 +24,10 @@ pub(super) fn rejected_claim(message: impl Into<String>) -> AwsError {
     AwsError::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
 }
 
-/// The IdP's session tags, checked as AWS checks requested tags: at most
-/// 50, valid keys and values, no key twice (case-insensitively), and every
+/// The IdP's session tags (SAML `PrincipalTag:*` attributes, the OIDC
+/// `https://aws.amazon.com/tags` claim), checked as AWS checks requested
+/// tags: at most 50, keys and values of the tag pattern, no key with the
+/// reserved `aws:` prefix, no key twice (case-insensitively), and every
 /// transitive key among them.
 pub(super) fn session_tags(
     requested: &[(String, String)],
@@ -37,13 +40,18 @@ pub(super) fn session_tags(
     }
     let mut tags: Vec<SessionTag> = Vec::with_capacity(requested.len());
     for (key, value) in requested {
-        let key_ok = (1..=128).contains(&key.chars().count())
-            && key
-                .chars()
-                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
-        if !key_ok || value.chars().count() > 256 {
+        let valid = (1..=128).contains(&key.chars().count())
+            && value.chars().count() <= 256
+            && is_tag_text(key)
+            && is_tag_text(value);
+        if !valid {
             return Err(rejected_claim(format!(
                 "The session tag {key} in the token is not a valid tag"
+            )));
+        }
+        if has_reserved_prefix(key) {
+            return Err(rejected_claim(format!(
+                "The session tag {key} in the token uses the prefix 'aws:', which is reserved for AWS use"
             )));
         }
         if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
@@ -228,6 +236,11 @@ mod tests {
             (tags(&[("", "a")]), vec![]),
             (tags(&[("bad*key", "a")]), vec![]),
             (tags(&[("team", "a")]), vec!["other".to_string()]),
+            (tags(&[("aws:team", "a")]), vec![]),
+            (tags(&[("AWS:Team", "a")]), vec![]),
+            (tags(&[("te\tam", "a")]), vec![]),
+            (tags(&[("team", "a*b")]), vec![]),
+            (tags(&[("Ⓐ", "a")]), vec![]),
         ] {
             let error = session_tags(&bad, &transitive).expect_err("invalid");
             assert_eq!(
@@ -235,6 +248,13 @@ mod tests {
                 ("IDPRejectedClaim", StatusCode::FORBIDDEN)
             );
         }
+    }
+
+    #[test]
+    fn session_tags_take_unicode_letters() {
+        let (ok, _) =
+            session_tags(&tags(&[("équipe", "bleu clair"), ("チーム", "青")]), &[]).expect("valid");
+        assert_eq!(ok.len(), 2);
     }
 
     #[test]

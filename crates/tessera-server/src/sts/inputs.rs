@@ -2,6 +2,7 @@
 //! pattern constraints, session tags, session policies and their packed size.
 
 use crate::params::check_length;
+use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
@@ -63,16 +64,21 @@ pub(super) fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Re
     {
         Ok(())
     } else {
-        Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must satisfy regular expression pattern: {shown}"),
-        ))
+        Err(pattern_error(member, value, shown))
     }
 }
 
+fn pattern_error(member: &str, value: &str, shown: &str) -> AwsError {
+    AwsError::constraint(
+        member,
+        Some(value),
+        &format!("Member must satisfy regular expression pattern: {shown}"),
+    )
+}
+
 /// Session tags of the request: at most 50, keys 1–128 and values 0–256
-/// characters, no key twice (regardless of case).
+/// characters of botocore's tag pattern, no key with AWS's reserved `aws:`
+/// prefix, no key twice (regardless of case).
 pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError> {
     let items = params.structures("Tags");
     if items.len() > 50 {
@@ -92,16 +98,21 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
         })?;
         check_length("tags.member.key", key, 1, 128)?;
         check_length("tags.member.value", value, 0, 256)?;
-        pattern(
-            "tags.member.key",
-            key,
-            " .:/=+-@",
-            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        )?;
-        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
-            return Err(AwsError::validation(format!(
-                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
+        if !is_tag_text(key) {
+            return Err(pattern_error("tags.member.key", key, TAG_KEY));
+        }
+        if !is_tag_text(value) {
+            return Err(pattern_error("tags.member.value", value, TAG_VALUE));
+        }
+        if has_reserved_prefix(key) {
+            return Err(invalid_tag(format!(
+                "The tag key {key} uses the prefix 'aws:', which is reserved for AWS use."
             )));
+        }
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(invalid_tag(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
         }
         tags.push(SessionTag {
             key: key.clone(),
@@ -109,6 +120,15 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
         });
     }
     Ok(tags)
+}
+
+/// STS's answer to session tags it cannot take: `InvalidParameterValue`.
+fn invalid_tag(message: impl Into<String>) -> AwsError {
+    AwsError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "InvalidParameterValue",
+        message,
+    )
 }
 
 /// Reads and validates the session policy and managed session policies;
