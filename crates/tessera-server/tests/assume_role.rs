@@ -529,3 +529,67 @@ async fn session_tags_follow_awss_rules() {
         "{body}"
     );
 }
+
+/// `\w` is ASCII: names with a look-alike letter (Cyrillic а) are refused.
+#[tokio::test]
+async fn names_are_ascii_words() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let arn = role(
+        &server,
+        &a_root,
+        "plain",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+    for (name, value, member, pattern) in [
+        (
+            "RoleSessionName",
+            "\u{0430}dmin",
+            "roleSessionName",
+            "[\\w+=,.@-]*",
+        ),
+        (
+            "ExternalId",
+            "ext-\u{0430}",
+            "externalId",
+            "[\\w+=,.@:\\/-]*",
+        ),
+        (
+            "SourceIdentity",
+            "\u{0430}lice",
+            "sourceIdentity",
+            "[\\w+=,.@-]*",
+        ),
+        (
+            "SerialNumber",
+            "arn:aws:iam::1:mfa/\u{0430}",
+            "serialNumber",
+            "[\\w+=/:,.@-]*",
+        ),
+    ] {
+        let mut params = vec![("RoleArn", arn.as_str()), (name, value)];
+        if name != "RoleSessionName" {
+            params.push(("RoleSessionName", "plain"));
+        }
+        if name == "SerialNumber" {
+            params.push(("TokenCode", "123456"));
+        }
+        let (status, body) = assume(&server, &alice, &params).await;
+        assert_eq!(
+            (status, tag(&body, "Code"), tag(&body, "Message")),
+            (
+                400,
+                "ValidationError".to_string(),
+                format!(
+                    "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                )
+            ),
+            "{name}"
+        );
+    }
+}

@@ -109,3 +109,22 @@ async fn broker_user_hands_out_narrowed_credentials() {
         (400, "ValidationError".to_string())
     );
 }
+
+/// The federated user's name is ASCII `[\w+=,.@-]`: a look-alike letter
+/// (Cyrillic а) is refused.
+#[tokio::test]
+async fn names_are_ascii_words() {
+    let server = TestServer::start().await;
+    let broker_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetFederationToken","Resource":"*"}]}"#;
+    let broker = server
+        .user_with_key(&server.root.clone(), "broker", Some(broker_policy))
+        .await;
+    let (status, body) = federation_token(&server, &broker, &[("Name", "c\u{0430}rol")]).await;
+    assert_eq!(
+        (status, tag(&body, "Message")),
+        (
+            400,
+            "1 validation error detected: Value 'c\u{0430}rol' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*".to_string()
+        )
+    );
+}

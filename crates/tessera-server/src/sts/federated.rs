@@ -12,7 +12,7 @@ use super::{
 use crate::{
     AppState, AwsError,
     authz::{Check, authorize_federated},
-    pattern::{has_reserved_prefix, is_tag_text},
+    pattern::{has_reserved_prefix, is_tag_text, is_words},
     xml::Xml,
 };
 use axum::http::StatusCode;
@@ -81,10 +81,8 @@ pub(super) fn source_identity(id: Option<&str>) -> Result<Option<String>, AwsErr
         return Ok(None);
     };
     let valid = (2..=64).contains(&id.chars().count())
-        && id
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_+=,.@-".contains(c))
-        && !id.to_ascii_lowercase().starts_with("aws:");
+        && is_words(id, "+=,.@-")
+        && !has_reserved_prefix(id);
     if valid {
         Ok(Some(id.to_string()))
     } else {
@@ -264,7 +262,14 @@ mod tests {
             Some("alice@example.com".to_string())
         );
         assert_eq!(source_identity(None).expect("none"), None);
-        for bad in ["a", "aws:me", "no spaces"] {
+        for bad in [
+            "a",
+            "aws:me",
+            "AWS:me",
+            "no spaces",
+            "\u{0430}lice",
+            "bob\u{FF21}",
+        ] {
             assert!(source_identity(Some(bad)).is_err(), "{bad}");
         }
     }

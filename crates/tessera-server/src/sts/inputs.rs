@@ -2,7 +2,7 @@
 //! pattern constraints, session tags, session policies and their packed size.
 
 use crate::params::check_length;
-use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
+use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text, is_words};
 use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
@@ -57,11 +57,10 @@ pub(super) fn packed_percent(packed: usize) -> Result<usize, AwsError> {
     Ok(percent)
 }
 
+/// botocore's `[\w<extra>]*` (`shown`): ASCII word characters and `extra`,
+/// as AWS matches `\w`; a Unicode look-alike letter does not pass.
 pub(super) fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
-    if value
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
-    {
+    if is_words(value, extra) {
         Ok(())
     } else {
         Err(pattern_error(member, value, shown))
@@ -200,6 +199,7 @@ pub(super) async fn verify_mfa(
         }
     };
     check_length("serialNumber", serial, 9, 256)?;
+    pattern("serialNumber", serial, "+=/:,.@-", "[\\w+=/:,.@-]*")?;
     check_length("tokenCode", code, 6, 6)?;
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AwsError::constraint(
