@@ -464,6 +464,86 @@ async fn cross_account_denials_reveal_nothing_of_the_other_account() {
     );
 }
 
+/// Managed session policies must be the role's account's: another account's
+/// policy is answered exactly like one that does not exist, so the answer
+/// tells nothing of the other account.
+#[tokio::test]
+async fn policy_arns_of_another_account_read_like_missing_ones() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    for creds in [&a_root, &b_root] {
+        server
+            .iam_ok(
+                creds,
+                &[
+                    ("Action", "CreatePolicy"),
+                    ("PolicyName", "narrow"),
+                    ("PolicyDocument", document),
+                ],
+            )
+            .await;
+    }
+    let own = format!("arn:aws:iam::{}:policy/narrow", server.account_id);
+    let foreign = format!("arn:aws:iam::{}:policy/narrow", b.account_id);
+    let missing = format!("arn:aws:iam::{}:policy/no-such-policy", b.account_id);
+    let arn = role(
+        &server,
+        &a_root,
+        "scoped",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+
+    let mut answers = Vec::new();
+    for policy in [&foreign, &missing] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &arn),
+                ("RoleSessionName", "probe"),
+                ("PolicyArns.member.1.arn", policy),
+            ],
+        )
+        .await;
+        assert_eq!(
+            tag(&body, "Message"),
+            format!("Policy {policy} does not exist or is not attachable.")
+        );
+        answers.push((
+            status,
+            tag(&body, "Code"),
+            tag(&body, "Message").replace(policy, "ARN"),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!((answers[0].0, answers[0].1.as_str()), (404, "NoSuchEntity"));
+
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "scoped"),
+            ("PolicyArns.member.1.arn", &own),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Session tags are checked as AWS checks them: the `aws:` prefix is
 /// reserved in any case, and keys and values follow the tag pattern.
 #[tokio::test]
@@ -592,4 +672,85 @@ async fn names_are_ascii_words() {
             "{name}"
         );
     }
+}
+
+/// Whether a managed session policy exists is told only to a caller allowed
+/// the session: one the role does not trust, or an unsigned call whose web
+/// identity token does not verify, gets the same answer for an existing
+/// policy and a missing one.
+#[tokio::test]
+async fn policy_arns_are_no_oracle_for_callers_without_the_session() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    server
+        .iam_ok(
+            &b_root,
+            &[
+                ("Action", "CreatePolicy"),
+                ("PolicyName", "secret"),
+                ("PolicyDocument", document),
+            ],
+        )
+        .await;
+    let existing = format!("arn:aws:iam::{}:policy/secret", b.account_id);
+    let missing = format!("arn:aws:iam::{}:policy/none", b.account_id);
+    let guarded = role(
+        &server,
+        &b_root,
+        "guarded",
+        &trust_account(&b.account_id),
+        None,
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+
+    let mut signed = Vec::new();
+    let mut unsigned = Vec::new();
+    for policy in [&existing, &missing] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &guarded),
+                ("RoleSessionName", "probe"),
+                ("PolicyArns.member.1.arn", policy),
+            ],
+        )
+        .await;
+        signed.push((status, tag(&body, "Code")));
+
+        let form = common::form(&[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", &guarded),
+            ("RoleSessionName", "probe"),
+            ("WebIdentityToken", "not-a-token"),
+            ("PolicyArns.member.1.arn", policy),
+        ]);
+        let response = server
+            .client
+            .post(server.url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        unsigned.push((status, tag(&body, "Code"), tag(&body, "Message")));
+    }
+    assert_eq!(signed[0], signed[1]);
+    assert_eq!(signed[0], (403, "AccessDenied".to_string()));
+    assert_eq!(unsigned[0], unsigned[1]);
+    assert_eq!(unsigned[0].1, "InvalidIdentityToken");
 }

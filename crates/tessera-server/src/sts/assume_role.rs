@@ -6,8 +6,8 @@
 use super::{
     credentials,
     inputs::{
-        packed_percent, pattern, request_tags, role_arn_param, session_name_param,
-        session_policies, trust_actions, verify_mfa,
+        check_policy_arns, packed_percent, pattern, request_tags, role_arn_param,
+        session_name_param, session_policies, trust_actions, verify_mfa,
     },
     new_claims,
 };
@@ -146,7 +146,7 @@ pub(super) async fn assume_role(
             "The specified transitive tag key must be included in the requested tags: {key}"
         )));
     }
-    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+    let (policy, policy_arns, mut packed) = session_policies(params)?;
 
     // Who may assume roles, and what a chain carries over.
     let (caller_session, chained) = match caller {
@@ -270,6 +270,7 @@ pub(super) async fn assume_role(
         };
         authorize_check(state, caller, &check).await?;
     }
+    check_policy_arns(state, account, &policy_arns).await?;
     let Some(role) = role else {
         // Unreachable: nobody is trusted by an unknown role.
         return Err(AwsError::access_denied(format!(

@@ -7,7 +7,7 @@
 use super::{
     assume_role::{assumed_role_user, role_session_claims, role_session_duration},
     credentials,
-    inputs::trust_actions,
+    inputs::{check_policy_arns, trust_actions},
 };
 use crate::{
     AppState, AwsError,
@@ -188,6 +188,7 @@ pub(super) async fn assume(
         };
         authorize_federated(state, principal.clone(), &check).await?;
     }
+    check_policy_arns(state, account, &policy_arns).await?;
 
     let mut duration = role_session_duration(&role, duration)?;
     if let Some(end) = not_after {

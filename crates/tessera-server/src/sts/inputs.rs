@@ -131,9 +131,9 @@ fn invalid_tag(message: impl Into<String>) -> AwsError {
 }
 
 /// Reads and validates the session policy and managed session policies;
-/// returns them with their packed size.
-pub(super) async fn session_policies(
-    state: &AppState,
+/// returns them with their packed size. Whether the managed policies exist
+/// is [`check_policy_arns`]'s to say, once the caller may have the session.
+pub(super) fn session_policies(
     params: &Params,
 ) -> Result<(Option<String>, Vec<String>, usize), AwsError> {
     let mut packed = 0;
@@ -160,16 +160,32 @@ pub(super) async fn session_policies(
     }
     for arn in &arns {
         check_length("policyArns.member.arn", arn, 20, 2048)?;
-        if state.store().managed_policy_document(arn).await?.is_none() {
+        packed += arn.len();
+    }
+    Ok((policy, arns, packed))
+}
+
+/// Checks that each managed session policy is one of `account`'s, the
+/// account the session belongs to (the role's; the caller's for
+/// `GetFederationToken`). Another account's policy is looked up nowhere and
+/// answered exactly as a missing one; and the check runs only after the
+/// caller has been allowed the session, so that it tells nobody else what
+/// policies an account has.
+pub(super) async fn check_policy_arns(
+    state: &AppState,
+    account: &str,
+    arns: &[String],
+) -> Result<(), AwsError> {
+    for arn in arns {
+        if state.store().managed_policy(account, arn).await?.is_none() {
             return Err(AwsError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "NoSuchEntity",
                 format!("Policy {arn} does not exist or is not attachable."),
             ));
         }
-        packed += arn.len();
     }
-    Ok((policy, arns, packed))
+    Ok(())
 }
 
 /// Checks `SerialNumber` + `TokenCode` when given: the code must be a fresh
