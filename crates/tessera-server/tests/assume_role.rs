@@ -364,7 +364,15 @@ async fn chaining_tags_and_revocation() {
         ],
     )
     .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.".to_string()
+        ),
+        "{body}"
+    );
     let (status, body) = assume(
         &server,
         &blue,
@@ -605,6 +613,27 @@ async fn session_tags_follow_awss_rules() {
             400,
             "InvalidParameterValue".to_string(),
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string()
+        ),
+        "{body}"
+    );
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "tags"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "blue"),
+            ("TransitiveTagKeys.member.1", "project"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "The specified transitive tag key must be included in the requested tags.".to_string()
         ),
         "{body}"
     );

@@ -6,7 +6,7 @@
 use super::{
     credentials,
     inputs::{
-        check_policy_arns, packed_percent, pattern, request_tags, role_arn_param,
+        check_policy_arns, invalid_tag, packed_percent, pattern, request_tags, role_arn_param,
         session_name_param, session_policies, trust_actions, verify_mfa,
     },
     new_claims,
@@ -138,13 +138,13 @@ pub(super) async fn assume_role(
         .into_iter()
         .map(str::to_string)
         .collect();
-    if let Some(key) = transitive
+    if transitive
         .iter()
-        .find(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+        .any(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
     {
-        return Err(AwsError::invalid_input(format!(
-            "The specified transitive tag key must be included in the requested tags: {key}"
-        )));
+        return Err(invalid_tag(
+            "The specified transitive tag key must be included in the requested tags.",
+        ));
     }
     let (policy, policy_arns, mut packed) = session_policies(params)?;
 
@@ -182,10 +182,9 @@ pub(super) async fn assume_role(
                 .any(|k| k.eq_ignore_ascii_case(&t.key))
         }) {
             if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
-                return Err(AwsError::invalid_input(format!(
-                    "The transitive session tag {} set earlier in the role chain cannot be overridden.",
-                    tag.key
-                )));
+                return Err(invalid_tag(
+                    "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
+                ));
             }
             tags.push(tag.clone());
             transitive_keys.push(tag.key.clone());

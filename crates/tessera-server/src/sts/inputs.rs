@@ -122,7 +122,7 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
 }
 
 /// STS's answer to session tags it cannot take: `InvalidParameterValue`.
-fn invalid_tag(message: impl Into<String>) -> AwsError {
+pub(super) fn invalid_tag(message: impl Into<String>) -> AwsError {
     AwsError::new(
         axum::http::StatusCode::BAD_REQUEST,
         "InvalidParameterValue",
