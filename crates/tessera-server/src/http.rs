@@ -3,7 +3,7 @@
 
 use crate::{
     AppState, AwsError, Caller, auth, iam,
-    params::Params,
+    params::{BodyRule, Params},
     sts,
     xml::{self, IAM_NAMESPACE, STS_NAMESPACE},
 };
@@ -303,13 +303,6 @@ async fn process(
         action: action.to_string(),
         error,
     };
-    let params =
-        Params::from_request(query, content_type, body).map_err(|e| fail(service, "-", e))?;
-    let action = params.get("Action").unwrap_or("-").to_string();
-    // Unsigned requests are routed by their API version.
-    if params.get("Version") == Some(iam::VERSION) {
-        service = Service::Iam;
-    }
     let http_request = HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -317,8 +310,22 @@ async fn process(
         headers: &parts.headers,
         body,
     };
-    let authentication =
-        tessera_sigv4::parse(&http_request).map_err(|e| fail(service, &action, e.into()))?;
+    // How the request is signed decides which of its bytes are parameters.
+    let authentication = tessera_sigv4::parse(&http_request);
+    let rule = BodyRule::of(authentication.as_ref().ok().and_then(Option::as_ref));
+    let params =
+        Params::from_request(query, content_type, body, rule).map_err(|e| fail(service, "-", e))?;
+    let action = params.get("Action").unwrap_or("-").to_string();
+    // Unsigned requests are routed by their API version.
+    if params.get("Version") == Some(iam::VERSION) {
+        service = Service::Iam;
+    }
+    let authentication = authentication.map_err(|e| fail(service, &action, e.into()))?;
+    // A presigned request's body is not signed, and no parameter comes from it.
+    if let Some(auth) = &authentication {
+        tessera_sigv4::check_presigned_body(&http_request, auth)
+            .map_err(|e| fail(service, &action, e.into()))?;
+    }
 
     let caller: Option<Caller> = match &authentication {
         Some(auth) => {

@@ -12,6 +12,7 @@ mod http;
 mod iam;
 mod keys;
 mod params;
+mod pattern;
 mod policy_cache;
 mod request_env;
 mod sts;

@@ -1,7 +1,44 @@
 //! Query-protocol input: the parameters of the query string and of a
-//! form-encoded body, in one list.
+//! form-encoded body, in one list — taken only from bytes the request's
+//! signature covers.
 
 use crate::AwsError;
+use tessera_sigv4::{Authentication, AuthenticationForm};
+
+/// Whether a request's body carries parameters. Only bytes the signature
+/// covers may, and no unsigned header may decide which of them do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRule {
+    /// A form body, as its `Content-Type` says: an unsigned request (its
+    /// credential is a parameter) or a header signature that covers both
+    /// the body and `Content-Type`.
+    ByContentType,
+    /// A header signature covers the body but not `Content-Type`: a
+    /// non-empty body is form data whatever that header says, so that
+    /// stripping or changing it cannot drop signed parameters.
+    AlwaysForm,
+    /// A presigned URL signs the query alone: the body is never read (and
+    /// a presigned request with a body fails verification).
+    Never,
+}
+
+impl BodyRule {
+    /// The rule for a request authenticated by `auth` (`None`: unsigned).
+    pub fn of(auth: Option<&Authentication>) -> Self {
+        match auth {
+            None => Self::ByContentType,
+            Some(auth) => match auth.form {
+                AuthenticationForm::Presigned { .. } => Self::Never,
+                AuthenticationForm::Header
+                    if auth.signed_headers.iter().any(|h| h == "content-type") =>
+                {
+                    Self::ByContentType
+                }
+                AuthenticationForm::Header => Self::AlwaysForm,
+            },
+        }
+    }
+}
 
 /// A request's parameters, in the order received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -10,25 +47,33 @@ pub struct Params {
 }
 
 impl Params {
-    /// Collects the query string's parameters and, for a form-encoded body,
-    /// the body's.
+    /// Collects the query string's parameters and, as `rule` allows, the
+    /// body's. A parameter given twice (in either place) is refused: which
+    /// of two values counts would be a guess another reader may make
+    /// differently.
     pub fn from_request(
         query: &str,
         content_type: Option<&str>,
         body: &[u8],
+        rule: BodyRule,
     ) -> Result<Self, AwsError> {
         let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
-        let is_form = content_type
-            .map(|ct| {
+        let is_form = || {
+            content_type.is_some_and(|ct| {
                 ct.split(';').next().is_some_and(|mime| {
                     mime.trim()
                         .eq_ignore_ascii_case("application/x-www-form-urlencoded")
                 })
             })
-            .unwrap_or(false);
-        if is_form {
+        };
+        let read_body = match rule {
+            BodyRule::ByContentType => is_form(),
+            BodyRule::AlwaysForm => !body.is_empty(),
+            BodyRule::Never => false,
+        };
+        if read_body {
             if std::str::from_utf8(body).is_err() {
                 return Err(AwsError::new(
                     axum::http::StatusCode::BAD_REQUEST,
@@ -37,6 +82,18 @@ impl Params {
                 ));
             }
             pairs.extend(form_urlencoded::parse(body).into_owned());
+        }
+        let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(AwsError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "InvalidQueryParameter",
+                format!(
+                    "The request must contain the parameter {} only once.",
+                    pair[0]
+                ),
+            ));
         }
         Ok(Self { pairs })
     }
@@ -197,6 +254,7 @@ mod tests {
             "Action=GetCallerIdentity",
             Some("application/x-www-form-urlencoded; charset=utf-8"),
             b"Version=2011-06-15&Name=a+b%2Bc",
+            BodyRule::ByContentType,
         )
         .expect("params");
         assert_eq!(p.get("Action"), Some("GetCallerIdentity"));
@@ -206,8 +264,99 @@ mod tests {
 
     #[test]
     fn other_bodies_are_not_parameters() {
-        let p = Params::from_request("", Some("application/json"), b"Action=X").expect("params");
+        let p = Params::from_request(
+            "",
+            Some("application/json"),
+            b"Action=X",
+            BodyRule::ByContentType,
+        )
+        .expect("params");
         assert_eq!(p.get("Action"), None);
+    }
+
+    const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+    #[test]
+    fn a_presigned_request_reads_only_its_query() {
+        let p = Params::from_request(
+            "Action=GetSessionToken&Version=2011-06-15",
+            FORM,
+            b"DurationSeconds=129600",
+            BodyRule::Never,
+        )
+        .expect("params");
+        assert_eq!(p.get("Action"), Some("GetSessionToken"));
+        assert_eq!(p.get("DurationSeconds"), None);
+    }
+
+    #[test]
+    fn an_unsigned_content_type_does_not_decide_what_the_body_is() {
+        for content_type in [None, Some("text/plain"), FORM] {
+            let p = Params::from_request(
+                "",
+                content_type,
+                b"Action=AssumeRole&Policy=x",
+                BodyRule::AlwaysForm,
+            )
+            .expect("params");
+            assert_eq!(p.get("Policy"), Some("x"), "{content_type:?}");
+        }
+        let empty =
+            Params::from_request("Action=X", None, b"", BodyRule::AlwaysForm).expect("params");
+        assert_eq!(empty.get("Action"), Some("X"));
+    }
+
+    #[test]
+    fn the_rule_follows_what_the_signature_covers() {
+        let auth = |form, headers: &[&str]| Authentication {
+            form,
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            scope: tessera_sigv4::CredentialScope {
+                date: "20240101".into(),
+                region: "us-east-1".into(),
+                service: "sts".into(),
+            },
+            timestamp: time::OffsetDateTime::UNIX_EPOCH,
+            amz_date: "20240101T000000Z".into(),
+            signed_headers: headers.iter().map(|h| h.to_string()).collect(),
+            signature: "0".repeat(64),
+            security_token: None,
+        };
+        let header = AuthenticationForm::Header;
+        let presigned = AuthenticationForm::Presigned { expires: 60 };
+        assert_eq!(BodyRule::of(None), BodyRule::ByContentType);
+        assert_eq!(
+            BodyRule::of(Some(&auth(header, &["content-type", "host"]))),
+            BodyRule::ByContentType
+        );
+        assert_eq!(
+            BodyRule::of(Some(&auth(header, &["host", "x-amz-date"]))),
+            BodyRule::AlwaysForm
+        );
+        assert_eq!(
+            BodyRule::of(Some(&auth(presigned, &["content-type", "host"]))),
+            BodyRule::Never
+        );
+    }
+
+    #[test]
+    fn a_parameter_given_twice_is_refused() {
+        for (query, body) in [
+            (
+                "DurationSeconds=900",
+                &b"Action=GetSessionToken&DurationSeconds=129600"[..],
+            ),
+            ("Action=A&Action=B", &b""[..]),
+            ("", &b"Tags.member.1.Key=a&Tags.member.1.Key=b"[..]),
+        ] {
+            let error = Params::from_request(query, FORM, body, BodyRule::ByContentType)
+                .expect_err("duplicate");
+            assert_eq!(
+                (error.code.as_ref(), error.status.as_u16()),
+                ("InvalidQueryParameter", 400),
+                "{query} {body:?}"
+            );
+        }
     }
 
     #[test]
@@ -216,6 +365,7 @@ mod tests {
             "L.member.2=b&L.member.1=a&Tags.member.1.Key=k1&Tags.member.1.Value=v1&Tags.member.2.Key=k2",
             None,
             b"",
+            BodyRule::ByContentType,
         )
         .expect("params");
         assert_eq!(p.list("L"), vec!["a", "b"]);
@@ -227,7 +377,8 @@ mod tests {
 
     #[test]
     fn integers_are_range_checked() {
-        let p = Params::from_request("DurationSeconds=100", None, b"").expect("params");
+        let p = Params::from_request("DurationSeconds=100", None, b"", BodyRule::ByContentType)
+            .expect("params");
         let err = p
             .integer("DurationSeconds", "durationSeconds", 900, 129_600)
             .expect_err("too small");

@@ -387,7 +387,15 @@ async fn chaining_tags_and_revocation() {
         ],
     )
     .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.".to_string()
+        ),
+        "{body}"
+    );
     let (status, body) = assume(
         &server,
         &blue,
@@ -485,4 +493,316 @@ async fn cross_account_denials_reveal_nothing_of_the_other_account() {
         decoded[0], decoded[1],
         "an unknown role must read like a forbidden one"
     );
+}
+
+/// Managed session policies must be the role's account's: another account's
+/// policy is answered exactly like one that does not exist, so the answer
+/// tells nothing of the other account.
+#[tokio::test]
+async fn policy_arns_of_another_account_read_like_missing_ones() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    for creds in [&a_root, &b_root] {
+        server
+            .iam_ok(
+                creds,
+                &[
+                    ("Action", "CreatePolicy"),
+                    ("PolicyName", "narrow"),
+                    ("PolicyDocument", document),
+                ],
+            )
+            .await;
+    }
+    let own = format!("arn:aws:iam::{}:policy/narrow", server.account_id);
+    let foreign = format!("arn:aws:iam::{}:policy/narrow", b.account_id);
+    let missing = format!("arn:aws:iam::{}:policy/no-such-policy", b.account_id);
+    let arn = role(
+        &server,
+        &a_root,
+        "scoped",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+
+    let mut answers = Vec::new();
+    for policy in [&foreign, &missing] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &arn),
+                ("RoleSessionName", "probe"),
+                ("PolicyArns.member.1.arn", policy),
+            ],
+        )
+        .await;
+        assert_eq!(
+            tag(&body, "Message"),
+            format!("Policy {policy} does not exist or is not attachable.")
+        );
+        answers.push((
+            status,
+            tag(&body, "Code"),
+            tag(&body, "Message").replace(policy, "ARN"),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!((answers[0].0, answers[0].1.as_str()), (404, "NoSuchEntity"));
+
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "scoped"),
+            ("PolicyArns.member.1.arn", &own),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Session tags are checked as AWS checks them: the `aws:` prefix is
+/// reserved in any case, and keys and values follow the tag pattern.
+#[tokio::test]
+async fn session_tags_follow_awss_rules() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let arn = role(
+        &server,
+        &a_root,
+        "tagged",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+    for (key, value, code) in [
+        ("aws:team", "blue", "InvalidParameterValue"),
+        ("AWS:Team", "blue", "InvalidParameterValue"),
+        ("team*", "blue", "ValidationError"),
+        ("team", "a,b", "ValidationError"),
+        ("team", "a\tb", "ValidationError"),
+    ] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &arn),
+                ("RoleSessionName", "tags"),
+                ("Tags.member.1.Key", key),
+                ("Tags.member.1.Value", value),
+            ],
+        )
+        .await;
+        let got = body.contains("<Code>").then(|| tag(&body, "Code"));
+        assert_eq!(
+            (status, got.as_deref()),
+            (400, Some(code)),
+            "{key}={value}: {body}"
+        );
+    }
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "tags"),
+            ("Tags.member.1.Key", "équipe"),
+            ("Tags.member.1.Value", "bleu clair"),
+            ("Tags.member.2.Key", "éQUIPE"),
+            ("Tags.member.2.Value", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string()
+        ),
+        "{body}"
+    );
+    let (status, body) = assume(
+        &server,
+        &alice,
+        &[
+            ("RoleArn", &arn),
+            ("RoleSessionName", "tags"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "blue"),
+            ("TransitiveTagKeys.member.1", "project"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, tag(&body, "Code"), tag(&body, "Message")),
+        (
+            400,
+            "InvalidParameterValue".to_string(),
+            "The specified transitive tag key must be included in the requested tags.".to_string()
+        ),
+        "{body}"
+    );
+}
+
+/// `\w` is ASCII: names with a look-alike letter (Cyrillic а) are refused.
+#[tokio::test]
+async fn names_are_ascii_words() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let arn = role(
+        &server,
+        &a_root,
+        "plain",
+        &trust_account(&server.account_id),
+        Some(LIST_USERS_ONLY),
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+    for (name, value, member, pattern) in [
+        (
+            "RoleSessionName",
+            "\u{0430}dmin",
+            "roleSessionName",
+            "[\\w+=,.@-]*",
+        ),
+        (
+            "ExternalId",
+            "ext-\u{0430}",
+            "externalId",
+            "[\\w+=,.@:\\/-]*",
+        ),
+        (
+            "SourceIdentity",
+            "\u{0430}lice",
+            "sourceIdentity",
+            "[\\w+=,.@-]*",
+        ),
+        (
+            "SerialNumber",
+            "arn:aws:iam::1:mfa/\u{0430}",
+            "serialNumber",
+            "[\\w+=/:,.@-]*",
+        ),
+    ] {
+        let mut params = vec![("RoleArn", arn.as_str()), (name, value)];
+        if name != "RoleSessionName" {
+            params.push(("RoleSessionName", "plain"));
+        }
+        if name == "SerialNumber" {
+            params.push(("TokenCode", "123456"));
+        }
+        let (status, body) = assume(&server, &alice, &params).await;
+        assert_eq!(
+            (status, tag(&body, "Code"), tag(&body, "Message")),
+            (
+                400,
+                "ValidationError".to_string(),
+                format!(
+                    "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                )
+            ),
+            "{name}"
+        );
+    }
+}
+
+/// Whether a managed session policy exists is told only to a caller allowed
+/// the session: one the role does not trust, or an unsigned call whose web
+/// identity token does not verify, gets the same answer for an existing
+/// policy and a missing one.
+#[tokio::test]
+async fn policy_arns_are_no_oracle_for_callers_without_the_session() {
+    let server = TestServer::start().await;
+    let a_root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    server
+        .iam_ok(
+            &b_root,
+            &[
+                ("Action", "CreatePolicy"),
+                ("PolicyName", "secret"),
+                ("PolicyDocument", document),
+            ],
+        )
+        .await;
+    let existing = format!("arn:aws:iam::{}:policy/secret", b.account_id);
+    let missing = format!("arn:aws:iam::{}:policy/none", b.account_id);
+    let guarded = role(
+        &server,
+        &b_root,
+        "guarded",
+        &trust_account(&b.account_id),
+        None,
+    )
+    .await;
+    let alice = server
+        .user_with_key(&a_root, "alice", Some(ALLOW_ASSUME))
+        .await;
+
+    let mut signed = Vec::new();
+    let mut unsigned = Vec::new();
+    for policy in [&existing, &missing] {
+        let (status, body) = assume(
+            &server,
+            &alice,
+            &[
+                ("RoleArn", &guarded),
+                ("RoleSessionName", "probe"),
+                ("PolicyArns.member.1.arn", policy),
+            ],
+        )
+        .await;
+        signed.push((status, tag(&body, "Code")));
+
+        let form = common::form(&[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", &guarded),
+            ("RoleSessionName", "probe"),
+            ("WebIdentityToken", "not-a-token"),
+            ("PolicyArns.member.1.arn", policy),
+        ]);
+        let response = server
+            .client
+            .post(server.url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        unsigned.push((status, tag(&body, "Code"), tag(&body, "Message")));
+    }
+    assert_eq!(signed[0], signed[1]);
+    assert_eq!(signed[0], (403, "AccessDenied".to_string()));
+    assert_eq!(unsigned[0], unsigned[1]);
+    assert_eq!(unsigned[0].1, "InvalidIdentityToken");
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{Creds, TestServer, session_creds as session, tag};
+use tessera_token::Clock;
 
 async fn federation_token(
     server: &TestServer,
@@ -116,5 +117,91 @@ async fn broker_user_hands_out_narrowed_credentials() {
     assert_eq!(
         (status, tag(&body, "Code")),
         (400, "ValidationError".to_string())
+    );
+}
+
+/// The managed session policies of a federation token must be the caller's
+/// account's; another account's read exactly like missing ones.
+#[tokio::test]
+async fn policy_arns_are_the_callers_own() {
+    let server = TestServer::start().await;
+    let root = server.root.clone();
+    let (store, keys) = common::open_store(&server.data).await;
+    let b = server
+        .data
+        .create_account(&store, &keys, "b", server.clock.now())
+        .await
+        .expect("account b");
+    let b_root = common::profile(&server.data, "b-root");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    for creds in [&root, &b_root] {
+        server
+            .iam_ok(
+                creds,
+                &[
+                    ("Action", "CreatePolicy"),
+                    ("PolicyName", "narrow"),
+                    ("PolicyDocument", document),
+                ],
+            )
+            .await;
+    }
+    let broker_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetFederationToken","iam:ListUsers"],"Resource":"*"}]}"#;
+    let broker = server
+        .user_with_key(&root, "broker", Some(broker_policy))
+        .await;
+    let foreign = format!("arn:aws:iam::{}:policy/narrow", b.account_id);
+    let missing = format!("arn:aws:iam::{}:policy/none", b.account_id);
+    let mut answers = Vec::new();
+    for policy in [&foreign, &missing] {
+        let (status, body) = federation_token(
+            &server,
+            &broker,
+            &[("Name", "carol"), ("PolicyArns.member.1.arn", policy)],
+        )
+        .await;
+        answers.push((
+            status,
+            tag(&body, "Code"),
+            tag(&body, "Message").replace(policy, "ARN"),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(
+        answers[0],
+        (
+            404,
+            "NoSuchEntity".to_string(),
+            "Policy ARN does not exist or is not attachable.".to_string()
+        )
+    );
+    let own = format!("arn:aws:iam::{}:policy/narrow", server.account_id);
+    let (status, body) = federation_token(
+        &server,
+        &broker,
+        &[("Name", "carol"), ("PolicyArns.member.1.arn", &own)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let carol = session(&body);
+    server.iam_ok(&carol, &[("Action", "ListUsers")]).await;
+}
+
+/// The federated user's name is ASCII `[\w+=,.@-]`: a look-alike letter
+/// (Cyrillic а) is refused.
+#[tokio::test]
+async fn names_are_ascii_words() {
+    let server = TestServer::start().await;
+    let broker_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetFederationToken","Resource":"*"}]}"#;
+    let broker = server
+        .user_with_key(&server.root.clone(), "broker", Some(broker_policy))
+        .await;
+    let (status, body) = federation_token(&server, &broker, &[("Name", "c\u{0430}rol")]).await;
+    assert_eq!(
+        (status, tag(&body, "Message")),
+        (
+            400,
+            "1 validation error detected: Value 'c\u{0430}rol' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*".to_string()
+        )
     );
 }

@@ -357,6 +357,48 @@ async fn bad_input_gets_aws_errors_and_writes_nothing() {
         "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
     )
     .await;
+    // The `aws:` prefix is AWS's own, in any case; keys and values follow
+    // the tag pattern, on creation and on TagUser alike.
+    for action in ["CreateUser", "TagUser"] {
+        if action == "TagUser" {
+            server
+                .iam_ok(
+                    &server.root,
+                    &[("Action", "CreateUser"), ("UserName", "tagged")],
+                )
+                .await;
+        }
+        let name = if action == "TagUser" { "tagged" } else { "u" };
+        fails(
+            &server,
+            &[
+                ("Action", action),
+                ("UserName", name),
+                ("Tags.member.1.Key", "AWS:team"),
+                ("Tags.member.1.Value", "blue"),
+            ],
+            400,
+            "InvalidInput",
+            "The tag key AWS:team uses the prefix 'aws:', which is reserved for AWS use.",
+        )
+        .await;
+        fails(
+            &server,
+            &[
+                ("Action", action),
+                ("UserName", name),
+                ("Tags.member.1.Key", "team"),
+                ("Tags.member.1.Value", "blue"),
+                ("Tags.member.2.Key", "cost*center"),
+                ("Tags.member.2.Value", "1"),
+            ],
+            400,
+            "ValidationError",
+            "1 validation error detected: Value 'cost*center' at 'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        )
+        .await;
+    }
+    ok(&server, &[("Action", "DeleteUser"), ("UserName", "tagged")]).await;
     fails(
         &server,
         &[("Action", "ListUsers"), ("MaxItems", "0")],

@@ -473,3 +473,130 @@ async fn foreign_or_garbage_authorization_messages_are_refused() {
         );
     }
 }
+
+/// A POST presigned for `query` with `UNSIGNED-PAYLOAD` as its payload
+/// hash, sent with `body`.
+async fn send_presigned(server: &TestServer, query: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("{}?{}", server.url(), common::form(query)))
+        .header("host", server.addr.to_string())
+        .body(Vec::new())
+        .expect("request");
+    common::sign_request_with(
+        &mut request,
+        &server.root,
+        server.clock.now(),
+        "sts",
+        true,
+        true,
+    );
+    let mut request = request.map(|_| body.as_bytes().to_vec());
+    request.headers_mut().insert(
+        "content-type",
+        http::HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8"),
+    );
+    server.send(request).await
+}
+
+/// Only the signed query string of a presigned request counts: a body it
+/// does not sign can neither lengthen a session nor choose the action.
+#[tokio::test]
+async fn a_presigned_request_takes_nothing_from_its_body() {
+    let server = TestServer::start().await;
+    let get_session_token = [("Action", "GetSessionToken"), ("Version", "2011-06-15")];
+    for (query, body) in [
+        (&get_session_token[..], "DurationSeconds=129600"),
+        (
+            &[][..],
+            "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=129600",
+        ),
+    ] {
+        let (status, body) = send_presigned(&server, query, body).await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "SignatureDoesNotMatch".to_string()),
+            "{query:?}: {body}"
+        );
+    }
+    // The same URLs with the empty body they were signed for.
+    let (status, body) = send_presigned(&server, &get_session_token, "").await;
+    assert_eq!(status, 200, "{body}");
+    let expiration = time::OffsetDateTime::parse(
+        &tag(&body, "Expiration"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("expiration");
+    assert_eq!(expiration, server.clock.now() + Duration::hours(1));
+    let (status, body) = send_presigned(&server, &[], "").await;
+    assert_eq!((status, code(&body)), (400, "MissingAction".to_string()));
+}
+
+/// A header signature that leaves `Content-Type` out still covers the body:
+/// the body is parameters whatever that unsigned header says, so stripping
+/// or changing it cannot drop signed parameters (here, a short duration).
+#[tokio::test]
+async fn an_unsigned_content_type_cannot_drop_signed_parameters() {
+    let server = TestServer::start().await;
+    let body = common::form(&[
+        ("Action", "GetSessionToken"),
+        ("Version", "2011-06-15"),
+        ("DurationSeconds", "900"),
+    ]);
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(server.url())
+            .header("host", server.addr.to_string())
+            .body(body.clone().into_bytes())
+            .expect("request");
+        common::sign_request(&mut request, &server.root, server.clock.now(), "sts", false);
+        if let Some(content_type) = content_type {
+            request.headers_mut().insert(
+                "content-type",
+                http::HeaderValue::from_str(content_type).expect("header"),
+            );
+        }
+        let (status, response) = server.send(request).await;
+        assert_eq!(status, 200, "{content_type:?}: {response}");
+        let expiration = time::OffsetDateTime::parse(
+            &tag(&response, "Expiration"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("expiration");
+        assert_eq!(
+            expiration,
+            server.clock.now() + Duration::seconds(900),
+            "{content_type:?}"
+        );
+    }
+}
+
+/// A parameter both in the query and in the body (or twice in either) is
+/// refused rather than resolved by a guess.
+#[tokio::test]
+async fn a_parameter_given_twice_is_refused() {
+    let server = TestServer::start().await;
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("{}?DurationSeconds=900", server.url()))
+        .header("host", server.addr.to_string())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"Action=GetSessionToken&Version=2011-06-15&DurationSeconds=129600".to_vec())
+        .expect("request");
+    common::sign_request(&mut request, &server.root, server.clock.now(), "sts", false);
+    let (status, body) = server.send(request).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "InvalidQueryParameter".to_string()),
+        "{body}"
+    );
+    assert_eq!(
+        tag(&body, "Message"),
+        "The request must contain the parameter DurationSeconds only once."
+    );
+}

@@ -24,7 +24,7 @@ pub use amz_date::{format_amz_date, parse_amz_date};
 pub use canonical::{canonical_request, string_to_sign, uri_encode};
 pub use error::SigV4Error;
 pub use request::{Authentication, AuthenticationForm, CredentialScope, HttpRequest, parse};
-pub use signing::{signature, signing_key, verify};
+pub use signing::{check_presigned_body, signature, signing_key, verify};
 
 /// The only algorithm SigV4 defines.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -31,7 +31,10 @@ pub fn signature(key: &hmac::Key, string_to_sign: &str) -> String {
 ///
 /// The comparison is constant-time. A presigned URL may hash its payload as
 /// the (empty) body or as `UNSIGNED-PAYLOAD`; both are accepted because
-/// clients differ and both bind every other part of the request.
+/// clients differ. `UNSIGNED-PAYLOAD` leaves the body uncovered: a caller
+/// that takes anything from the body must first refuse a presigned request
+/// that has one ([`check_presigned_body`]). The header form always hashes
+/// the body as received.
 pub fn verify(
     request: &HttpRequest<'_>,
     auth: &Authentication,
@@ -58,5 +61,26 @@ pub fn verify(
         Ok(())
     } else {
         Err(SigV4Error::SignatureMismatch)
+    }
+}
+
+/// Refuses a presigned request that carries a body, for an API that reads
+/// parameters from bodies (the Query protocol; not S3's presigned uploads).
+///
+/// A presigned URL signs the query string; its payload hash may be
+/// `UNSIGNED-PAYLOAD`, so body bytes would be read without being signed.
+/// Presigners of Query-protocol calls (botocore's `SigV4QueryAuth`) move
+/// every parameter into the query and send no body, so a body means the
+/// request is not the one that was signed: `SignatureDoesNotMatch`, as for
+/// any other change.
+pub fn check_presigned_body(
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+) -> Result<(), SigV4Error> {
+    match auth.form {
+        AuthenticationForm::Presigned { .. } if !request.body.is_empty() => {
+            Err(SigV4Error::SignatureMismatch)
+        }
+        _ => Ok(()),
     }
 }

@@ -8,8 +8,11 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tessera_sigv4::{AuthenticationForm, HttpRequest, SigV4Error, parse, verify};
+use tessera_sigv4::{
+    AuthenticationForm, HttpRequest, SigV4Error, check_presigned_body, parse, verify,
+};
 
+#[derive(Clone)]
 struct Signed {
     method: String,
     path: String,
@@ -23,6 +26,54 @@ fn sign_with_aws_sigv4(
     method: &str,
     path_and_query: &str,
     body: &[u8],
+    extra_headers: &[(String, String)],
+    secret: &str,
+    token: Option<&str>,
+    region: &str,
+    service: &str,
+    at: SystemTime,
+    presigned: bool,
+) -> Signed {
+    sign_payload(
+        method,
+        path_and_query,
+        body,
+        SignableBody::Bytes(body),
+        extra_headers,
+        secret,
+        token,
+        region,
+        service,
+        at,
+        presigned,
+    )
+}
+
+/// Signs with `UNSIGNED-PAYLOAD` as the payload hash (botocore's presigner
+/// does), sending `body` nonetheless.
+fn sign_unsigned_payload(method: &str, path_and_query: &str, presigned: bool) -> Signed {
+    let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    sign_payload(
+        method,
+        path_and_query,
+        b"",
+        SignableBody::UnsignedPayload,
+        &[],
+        "s3cr3t",
+        None,
+        "us-east-1",
+        "sts",
+        at,
+        presigned,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sign_payload(
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+    payload: SignableBody<'_>,
     extra_headers: &[(String, String)],
     secret: &str,
     token: Option<&str>,
@@ -76,7 +127,7 @@ fn sign_with_aws_sigv4(
         method,
         &uri,
         header_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
+        payload,
     )
     .expect("signable");
     let (instructions, _) = sign(signable, &params).expect("signs").into_parts();
@@ -105,6 +156,20 @@ fn verify_signed(
     let auth = parse(&request)?.ok_or(SigV4Error::SignatureMismatch)?;
     verify(&request, &auth, secret)?;
     Ok(auth)
+}
+
+/// [`verify_signed`] as the Query protocol verifies: a presigned request's
+/// body must be empty as well.
+fn verify_query_api(signed: &Signed, secret: &str) -> Result<(), SigV4Error> {
+    let auth = verify_signed(signed, secret)?;
+    let request = HttpRequest {
+        method: &signed.method,
+        path: &signed.path,
+        query: &signed.query,
+        headers: &signed.headers,
+        body: &signed.body,
+    };
+    check_presigned_body(&request, &auth)
 }
 
 fn form_body() -> impl Strategy<Value = Vec<(String, String)>> {
@@ -144,6 +209,7 @@ proptest! {
         secret in "[A-Za-z0-9/+]{40}",
         token in proptest::option::of("[A-Za-z0-9/+=]{20,80}"),
         secs in 1_400_000_000u64..2_000_000_000u64,
+        body in "[ -~]{1,64}",
     ) {
         let query = serde_urlencoded_like(&params);
         let path_and_query = if query.is_empty() { "/".to_string() } else { format!("/?{query}") };
@@ -154,10 +220,42 @@ proptest! {
         prop_assert_eq!(auth.security_token, token);
         prop_assert_eq!(verify_signed(&signed, "another-secret").err(), Some(SigV4Error::SignatureMismatch));
 
+        // A body is not covered by a presigned signature: refused, whatever it holds.
+        let mut with_body = Signed { body: body.into_bytes(), ..signed.clone() };
+        prop_assert_eq!(verify_query_api(&with_body, &secret).err(), Some(SigV4Error::SignatureMismatch));
+        with_body.body.clear();
+        prop_assert!(verify_query_api(&with_body, &secret).is_ok());
+
         let mut tampered = signed;
         tampered.query.push_str("&Extra=1");
         prop_assert_eq!(verify_signed(&tampered, &secret).err(), Some(SigV4Error::SignatureMismatch));
     }
+}
+
+#[test]
+fn presigned_unsigned_payload_verifies_only_without_a_body() {
+    let mut signed =
+        sign_unsigned_payload("POST", "/?Action=GetSessionToken&Version=2011-06-15", true);
+    verify_query_api(&signed, "s3cr3t").expect("an empty body verifies");
+    signed.body = b"DurationSeconds=129600".to_vec();
+    // The signature holds (UNSIGNED-PAYLOAD covers no body, as S3 uploads
+    // need), but an API reading parameters from bodies must refuse it.
+    verify_signed(&signed, "s3cr3t").expect("the signature itself verifies");
+    assert_eq!(
+        verify_query_api(&signed, "s3cr3t").err(),
+        Some(SigV4Error::SignatureMismatch),
+        "a body beside UNSIGNED-PAYLOAD is bytes no signature covers"
+    );
+}
+
+#[test]
+fn header_form_never_takes_unsigned_payload() {
+    let mut signed = sign_unsigned_payload("POST", "/", false);
+    signed.body = b"Action=GetSessionToken&Version=2011-06-15".to_vec();
+    assert_eq!(
+        verify_signed(&signed, "s3cr3t").err(),
+        Some(SigV4Error::SignatureMismatch)
+    );
 }
 
 /// Form-encodes pairs the way SDKs build query bodies (RFC 3986 escaping).

@@ -12,16 +12,22 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import botocore.auth
 import pytest
 import requests
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from compat_helpers import (
     HEX_CHARS,
+    assert_expires_in,
     assert_root_identity,
     assert_xml_error,
     flip_char,
     local,
+    parse_iso8601_utc,
     request_id_header,
+    signed_form_post,
     xml_text,
 )
 
@@ -107,3 +113,81 @@ def test_presigned_url_with_changed_parameter(shared_server):
     assert tampered != url, url
     assert_xml_error(requests.get(tampered, timeout=15), "SignatureDoesNotMatch", 403)
 
+
+
+def _unsigned_payload_url(server, creds, params=None) -> str:
+    """A URL presigned with `UNSIGNED-PAYLOAD` as its payload hash (botocore's
+    S3 query signer; other presigners do the same), for `params` or for no
+    parameters at all: then its query holds only the X-Amz-* fields."""
+    request = AWSRequest(method="POST", url=server.endpoint + "/", params=params or {})
+    credentials = Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
+    botocore.auth.S3SigV4QueryAuth(credentials, "sts", "us-east-1", expires=60).add_auth(request)
+    url = request.prepare().url
+    assert "X-Amz-Signature=" in url, url
+    return url
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+@pytest.mark.parametrize("unsigned_payload", [False, True])
+def test_presigned_url_refuses_a_body(shared_server, unsigned_payload):
+    """Only the signed query counts: a body cannot lengthen the session, even
+    where the signature says `UNSIGNED-PAYLOAD` and so does not cover it."""
+    if unsigned_payload:
+        url = _unsigned_payload_url(
+            shared_server,
+            shared_server.root,
+            {"Action": "GetSessionToken", "Version": "2011-06-15"},
+        )
+    else:
+        url = shared_server.client(shared_server.root).generate_presigned_url(
+            "get_session_token", ExpiresIn=60
+        )
+    resp = requests.post(url, data="DurationSeconds=129600", headers=FORM, timeout=15)
+    assert_xml_error(resp, "SignatureDoesNotMatch", 403)
+
+    resp = requests.post(url, timeout=15)
+    assert resp.status_code == 200, resp.text
+    root = ET.fromstring(resp.content)
+    assert local(root.tag) == "GetSessionTokenResponse", resp.text
+
+
+def test_bare_presigned_url_cannot_be_given_an_action(shared_server):
+    """A URL carrying only X-Amz-* fields does not let its holder choose the call."""
+    url = _unsigned_payload_url(shared_server, shared_server.root)
+    assert "Action=" not in url, url
+    body = "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=129600"
+    resp = requests.post(url, data=body, headers=FORM, timeout=15)
+    assert_xml_error(resp, "SignatureDoesNotMatch", 403)
+    assert_xml_error(requests.post(url, timeout=15), "MissingAction", 400)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", FORM["Content-Type"]])
+def test_unsigned_content_type_cannot_drop_signed_parameters(shared_server, content_type):
+    """A header signature without Content-Type still covers the body, so the
+    body's parameters count whatever that unsigned header says."""
+    body = "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900"
+    creds = shared_server.root
+    request = AWSRequest(method="POST", url=shared_server.endpoint + "/", data=body)
+    credentials = Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
+    botocore.auth.SigV4Auth(credentials, "sts", "us-east-1").add_auth(request)
+    assert "content-type" not in request.headers["Authorization"].lower()
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    resp = requests.post(shared_server.endpoint + "/", data=body, headers=headers, timeout=15)
+    assert resp.status_code == 200, resp.text
+    expiration = parse_iso8601_utc(
+        xml_text(ET.fromstring(resp.content), "GetSessionTokenResult", "Credentials", "Expiration")
+    )
+    assert_expires_in(expiration, 900)
+
+
+def test_a_parameter_given_twice_is_refused(shared_server):
+    body = "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900&DurationSeconds=3600"
+    resp = signed_form_post(shared_server.endpoint, shared_server.root, body)
+    root = assert_xml_error(resp, "InvalidQueryParameter", 400)
+    assert xml_text(root, "Error", "Message") == (
+        "The request must contain the parameter DurationSeconds only once."
+    )

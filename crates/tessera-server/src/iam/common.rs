@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // shared helpers; each area uses a part
 
+use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use tessera_policy::ContextValue;
@@ -270,7 +271,8 @@ impl Page {
 }
 
 /// `Tags.member.N.Key/Value`, validated as IAM does (at most 50; key 1–128,
-/// value 0–256 characters).
+/// value 0–256 characters of botocore's tag pattern; no key with AWS's
+/// reserved `aws:` prefix; no key twice, regardless of case).
 pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, AwsError> {
     let items = params.structures("Tags");
     if items.len() > 50 {
@@ -279,26 +281,48 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, AwsError> {
         ));
     }
     let mut tags: Vec<(String, String)> = Vec::with_capacity(items.len());
-    for item in items {
-        let key = item.get("Key").ok_or_else(|| {
-            AwsError::constraint("tags.member.key", None, "Member must not be null")
-        })?;
-        let value = item.get("Value").ok_or_else(|| {
-            AwsError::constraint("tags.member.value", None, "Member must not be null")
-        })?;
+    for (index, item) in items.into_iter().enumerate() {
+        let key_member = format!("tags.{}.member.key", index + 1);
+        let value_member = format!("tags.{}.member.value", index + 1);
+        let key = item
+            .get("Key")
+            .ok_or_else(|| AwsError::constraint(&key_member, None, "Member must not be null"))?;
+        let value = item
+            .get("Value")
+            .ok_or_else(|| AwsError::constraint(&value_member, None, "Member must not be null"))?;
         if key.is_empty() || key.chars().count() > 128 {
             return Err(AwsError::constraint(
-                "tags.member.key",
+                &key_member,
                 Some(key),
                 "Member must have length less than or equal to 128",
-            ));
+            )
+            .with_length_range(&key_member, key, 1, 128));
         }
         if value.chars().count() > 256 {
             return Err(AwsError::constraint(
-                "tags.member.value",
+                &value_member,
                 Some(value),
                 "Member must have length less than or equal to 256",
             ));
+        }
+        if !is_tag_text(key) {
+            return Err(AwsError::constraint(
+                &key_member,
+                Some(key),
+                &format!("Member must satisfy regular expression pattern: {TAG_KEY}"),
+            ));
+        }
+        if !is_tag_text(value) {
+            return Err(AwsError::constraint(
+                &value_member,
+                Some(value),
+                &format!("Member must satisfy regular expression pattern: {TAG_VALUE}"),
+            ));
+        }
+        if has_reserved_prefix(key) {
+            return Err(AwsError::invalid_input(format!(
+                "The tag key {key} uses the prefix 'aws:', which is reserved for AWS use."
+            )));
         }
         if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
             return Err(AwsError::invalid_input(
@@ -458,4 +482,74 @@ pub fn same_entity_arn(given: &str, stored: &str) -> bool {
 /// The ARN of a user.
 pub fn user_arn(state: &AppState, user: &tessera_store::User) -> String {
     arn(state, &user.account_id, "user", &user.path, &user.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::BodyRule;
+
+    fn tags(pairs: &[(&str, &str)]) -> Result<Vec<(String, String)>, AwsError> {
+        let query: Vec<String> = pairs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (k, v))| {
+                [
+                    format!("Tags.member.{}.Key={}", i + 1, tessera_sigv4::uri_encode(k)),
+                    format!(
+                        "Tags.member.{}.Value={}",
+                        i + 1,
+                        tessera_sigv4::uri_encode(v)
+                    ),
+                ]
+            })
+            .collect();
+        let params = Params::from_request(&query.join("&"), None, b"", BodyRule::ByContentType)
+            .expect("params");
+        tags_param(&params)
+    }
+
+    #[test]
+    fn tags_follow_the_tag_pattern() {
+        let ok = tags(&[
+            ("Équipe", "bleu clair"),
+            ("チーム", ""),
+            ("a:b/c=d+e-f@g_h.", "٣"),
+        ])
+        .expect("valid");
+        assert_eq!(ok.len(), 3);
+        let error = tags(&[("ok", "v"), ("bad*key", "v")]).expect_err("pattern");
+        assert_eq!(
+            (
+                error.code.as_ref(),
+                error.status.as_u16(),
+                error.message.as_str()
+            ),
+            (
+                "ValidationError",
+                400,
+                "1 validation error detected: Value 'bad*key' at 'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
+            )
+        );
+        let error = tags(&[("k", "tab\there")]).expect_err("pattern");
+        assert!(
+            error.message.contains("at 'tags.1.member.value'")
+                && error.message.ends_with("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn the_aws_prefix_is_reserved() {
+        for key in ["aws:team", "AWS:team", "Aws:"] {
+            let error = tags(&[(key, "v")]).expect_err("reserved");
+            assert_eq!(
+                (error.code.as_ref(), error.status.as_u16()),
+                ("InvalidInput", 400),
+                "{key}"
+            );
+        }
+        assert!(tags(&[("aws-team", "v"), ("team:aws:", "aws:v")]).is_ok());
+    }
 }

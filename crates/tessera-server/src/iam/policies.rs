@@ -1650,11 +1650,23 @@ mod tests {
     #[test]
     fn version_ids_are_checked() {
         for good in ["v1", "v12", "v3.a-b"] {
-            let p = Params::from_request(&format!("VersionId={good}"), None, b"").expect("p");
+            let p = Params::from_request(
+                &format!("VersionId={good}"),
+                None,
+                b"",
+                crate::params::BodyRule::ByContentType,
+            )
+            .expect("p");
             assert!(version_param(&p).is_ok(), "{good}");
         }
         for bad in ["1", "v0", "v", "vx", "v01"] {
-            let p = Params::from_request(&format!("VersionId={bad}"), None, b"").expect("p");
+            let p = Params::from_request(
+                &format!("VersionId={bad}"),
+                None,
+                b"",
+                crate::params::BodyRule::ByContentType,
+            )
+            .expect("p");
             assert!(version_param(&p).is_err(), "{bad}");
         }
     }

@@ -1185,7 +1185,8 @@ mod tests {
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
-        Params::from_request(&query, None, b"").expect("params")
+        Params::from_request(&query, None, b"", crate::params::BodyRule::ByContentType)
+            .expect("params")
     }
 
     /// Creates a device and enables it for alice with the codes of the

@@ -6,8 +6,8 @@
 use super::{
     credentials,
     inputs::{
-        packed_percent, pattern, request_tags, role_arn_param, session_name_param,
-        session_policies, trust_actions, verify_mfa,
+        check_policy_arns, invalid_tag, packed_percent, pattern, request_tags, role_arn_param,
+        session_name_param, session_policies, trust_actions, verify_mfa,
     },
     new_claims,
 };
@@ -149,15 +149,15 @@ pub(super) async fn assume_role(
         .into_iter()
         .map(str::to_string)
         .collect();
-    if let Some(key) = transitive
+    if transitive
         .iter()
-        .find(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+        .any(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
     {
-        return Err(AwsError::invalid_input(format!(
-            "The specified transitive tag key must be included in the requested tags: {key}"
-        )));
+        return Err(invalid_tag(
+            "The specified transitive tag key must be included in the requested tags.",
+        ));
     }
-    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+    let (policy, policy_arns, mut packed) = session_policies(params)?;
 
     // Who may assume roles, and what a chain carries over.
     let (caller_session, chained) = match caller {
@@ -193,10 +193,9 @@ pub(super) async fn assume_role(
                 .any(|k| k.eq_ignore_ascii_case(&t.key))
         }) {
             if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
-                return Err(AwsError::invalid_input(format!(
-                    "The transitive session tag {} set earlier in the role chain cannot be overridden.",
-                    tag.key
-                )));
+                return Err(invalid_tag(
+                    "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
+                ));
             }
             tags.push(tag.clone());
             transitive_keys.push(tag.key.clone());
@@ -289,6 +288,7 @@ pub(super) async fn assume_role(
         };
         authorize_check(state, caller, &check).await?;
     }
+    check_policy_arns(state, account, &policy_arns).await?;
     let Some(role) = role else {
         // Unreachable: nobody is trusted by an unknown role.
         return Err(AwsError::access_denied(format!(

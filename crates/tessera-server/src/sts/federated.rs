@@ -7,11 +7,12 @@
 use super::{
     assume_role::{assumed_role_user, role_arn_of, role_session_claims, role_session_duration},
     credentials,
-    inputs::trust_actions,
+    inputs::{check_policy_arns, trust_actions},
 };
 use crate::{
     AppState, AwsError,
     authz::{Check, authorize_federated},
+    pattern::{has_reserved_prefix, is_tag_text, is_words},
     xml::Xml,
 };
 use axum::http::StatusCode;
@@ -23,8 +24,10 @@ pub(super) fn rejected_claim(message: impl Into<String>) -> AwsError {
     AwsError::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
 }
 
-/// The IdP's session tags, checked as AWS checks requested tags: at most
-/// 50, valid keys and values, no key twice (case-insensitively), and every
+/// The IdP's session tags (SAML `PrincipalTag:*` attributes, the OIDC
+/// `https://aws.amazon.com/tags` claim), checked as AWS checks requested
+/// tags: at most 50, keys and values of the tag pattern, no key with the
+/// reserved `aws:` prefix, no key twice (case-insensitively), and every
 /// transitive key among them.
 pub(super) fn session_tags(
     requested: &[(String, String)],
@@ -37,13 +40,18 @@ pub(super) fn session_tags(
     }
     let mut tags: Vec<SessionTag> = Vec::with_capacity(requested.len());
     for (key, value) in requested {
-        let key_ok = (1..=128).contains(&key.chars().count())
-            && key
-                .chars()
-                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
-        if !key_ok || value.chars().count() > 256 {
+        let valid = (1..=128).contains(&key.chars().count())
+            && value.chars().count() <= 256
+            && is_tag_text(key)
+            && is_tag_text(value);
+        if !valid {
             return Err(rejected_claim(format!(
                 "The session tag {key} in the token is not a valid tag"
+            )));
+        }
+        if has_reserved_prefix(key) {
+            return Err(rejected_claim(format!(
+                "The session tag {key} in the token uses the prefix 'aws:', which is reserved for AWS use"
             )));
         }
         if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
@@ -73,10 +81,8 @@ pub(super) fn source_identity(id: Option<&str>) -> Result<Option<String>, AwsErr
         return Ok(None);
     };
     let valid = (2..=64).contains(&id.chars().count())
-        && id
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_+=,.@-".contains(c))
-        && !id.to_ascii_lowercase().starts_with("aws:");
+        && is_words(id, "+=,.@-")
+        && !has_reserved_prefix(id);
     if valid {
         Ok(Some(id.to_string()))
     } else {
@@ -184,6 +190,7 @@ pub(super) async fn assume(
         };
         authorize_federated(state, principal.clone(), &check).await?;
     }
+    check_policy_arns(state, account, &policy_arns).await?;
 
     let mut duration = role_session_duration(&role, duration)?;
     if let Some(end) = not_after {
@@ -230,6 +237,11 @@ mod tests {
             (tags(&[("", "a")]), vec![]),
             (tags(&[("bad*key", "a")]), vec![]),
             (tags(&[("team", "a")]), vec!["other".to_string()]),
+            (tags(&[("aws:team", "a")]), vec![]),
+            (tags(&[("AWS:Team", "a")]), vec![]),
+            (tags(&[("te\tam", "a")]), vec![]),
+            (tags(&[("team", "a*b")]), vec![]),
+            (tags(&[("Ⓐ", "a")]), vec![]),
         ] {
             let error = session_tags(&bad, &transitive).expect_err("invalid");
             assert_eq!(
@@ -240,13 +252,27 @@ mod tests {
     }
 
     #[test]
+    fn session_tags_take_unicode_letters() {
+        let (ok, _) =
+            session_tags(&tags(&[("équipe", "bleu clair"), ("チーム", "青")]), &[]).expect("valid");
+        assert_eq!(ok.len(), 2);
+    }
+
+    #[test]
     fn source_identity_follows_aws_rules() {
         assert_eq!(
             source_identity(Some("alice@example.com")).expect("valid"),
             Some("alice@example.com".to_string())
         );
         assert_eq!(source_identity(None).expect("none"), None);
-        for bad in ["a", "aws:me", "no spaces"] {
+        for bad in [
+            "a",
+            "aws:me",
+            "AWS:me",
+            "no spaces",
+            "\u{0430}lice",
+            "bob\u{FF21}",
+        ] {
             assert!(source_identity(Some(bad)).is_err(), "{bad}");
         }
     }

@@ -5,7 +5,7 @@
 
 use super::{
     credentials,
-    inputs::{packed_percent, pattern, request_tags, session_policies},
+    inputs::{check_policy_arns, packed_percent, pattern, request_tags, session_policies},
     new_claims,
 };
 use crate::{
@@ -33,7 +33,7 @@ pub(super) async fn get_federation_token(
     pattern("name", name, "+=,.@-", "[\\w+=,.@-]*")?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, MAX_DURATION)?;
     let tags = request_tags(params)?;
-    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+    let (policy, policy_arns, mut packed) = session_policies(params)?;
     packed += tags
         .iter()
         .map(|t| t.key.len() + t.value.len())
@@ -75,6 +75,7 @@ pub(super) async fn get_federation_token(
         };
         authorize_check(state, caller, &tag_session).await?;
     }
+    check_policy_arns(state, &account, &policy_arns).await?;
 
     let principal = SessionPrincipal::FederatedUser {
         account_id: account.clone(),

@@ -2,6 +2,7 @@
 //! pattern constraints, session tags, session policies and their packed size.
 
 use crate::params::{check_length, check_policy_characters};
+use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text, is_words};
 use crate::{AppState, AwsError, Caller, params::Params};
 use tessera_policy::PolicyKind;
 use tessera_token::SessionPrincipal;
@@ -56,23 +57,27 @@ pub(super) fn packed_percent(packed: usize) -> Result<usize, AwsError> {
     Ok(percent)
 }
 
+/// botocore's `[\w<extra>]*` (`shown`): ASCII word characters and `extra`,
+/// as AWS matches `\w`; a Unicode look-alike letter does not pass.
 pub(super) fn pattern(member: &str, value: &str, extra: &str, shown: &str) -> Result<(), AwsError> {
-    if value
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
-    {
+    if is_words(value, extra) {
         Ok(())
     } else {
-        Err(AwsError::constraint(
-            member,
-            Some(value),
-            &format!("Member must satisfy regular expression pattern: {shown}"),
-        ))
+        Err(pattern_error(member, value, shown))
     }
 }
 
+fn pattern_error(member: &str, value: &str, shown: &str) -> AwsError {
+    AwsError::constraint(
+        member,
+        Some(value),
+        &format!("Member must satisfy regular expression pattern: {shown}"),
+    )
+}
+
 /// Session tags of the request: at most 50, keys 1–128 and values 0–256
-/// characters, no key twice (regardless of case).
+/// characters of botocore's tag pattern, no key with AWS's reserved `aws:`
+/// prefix, no key twice (regardless of case).
 pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError> {
     let items = params.structures("Tags");
     if items.len() > 50 {
@@ -92,16 +97,21 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
         })?;
         check_length("tags.member.key", key, 1, 128)?;
         check_length("tags.member.value", value, 0, 256)?;
-        pattern(
-            "tags.member.key",
-            key,
-            " .:/=+-@",
-            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        )?;
-        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
-            return Err(AwsError::validation(format!(
-                "Duplicate tag keys found: {key}. Tag keys are case insensitive."
+        if !is_tag_text(key) {
+            return Err(pattern_error("tags.member.key", key, TAG_KEY));
+        }
+        if !is_tag_text(value) {
+            return Err(pattern_error("tags.member.value", value, TAG_VALUE));
+        }
+        if has_reserved_prefix(key) {
+            return Err(invalid_tag(format!(
+                "The tag key {key} uses the prefix 'aws:', which is reserved for AWS use."
             )));
+        }
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(invalid_tag(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
         }
         tags.push(SessionTag {
             key: key.clone(),
@@ -111,10 +121,19 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
     Ok(tags)
 }
 
+/// STS's answer to session tags it cannot take: `InvalidParameterValue`.
+pub(super) fn invalid_tag(message: impl Into<String>) -> AwsError {
+    AwsError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "InvalidParameterValue",
+        message,
+    )
+}
+
 /// Reads and validates the session policy and managed session policies;
-/// returns them with their packed size.
-pub(super) async fn session_policies(
-    state: &AppState,
+/// returns them with their packed size. Whether the managed policies exist
+/// is [`check_policy_arns`]'s to say, once the caller may have the session.
+pub(super) fn session_policies(
     params: &Params,
 ) -> Result<(Option<String>, Vec<String>, usize), AwsError> {
     let mut packed = 0;
@@ -142,16 +161,32 @@ pub(super) async fn session_policies(
     }
     for arn in &arns {
         check_length("policyArns.member.arn", arn, 20, 2048)?;
-        if state.store().managed_policy_document(arn).await?.is_none() {
+        packed += arn.len();
+    }
+    Ok((policy, arns, packed))
+}
+
+/// Checks that each managed session policy is one of `account`'s, the
+/// account the session belongs to (the role's; the caller's for
+/// `GetFederationToken`). Another account's policy is looked up nowhere and
+/// answered exactly as a missing one; and the check runs only after the
+/// caller has been allowed the session, so that it tells nobody else what
+/// policies an account has.
+pub(super) async fn check_policy_arns(
+    state: &AppState,
+    account: &str,
+    arns: &[String],
+) -> Result<(), AwsError> {
+    for arn in arns {
+        if state.store().managed_policy(account, arn).await?.is_none() {
             return Err(AwsError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "NoSuchEntity",
                 format!("Policy {arn} does not exist or is not attachable."),
             ));
         }
-        packed += arn.len();
     }
-    Ok((policy, arns, packed))
+    Ok(())
 }
 
 /// Checks `SerialNumber` + `TokenCode` when given: the code must be a fresh
@@ -181,6 +216,7 @@ pub(super) async fn verify_mfa(
         }
     };
     check_length("serialNumber", serial, 9, 256)?;
+    pattern("serialNumber", serial, "+=/:,.@-", "[\\w+=/:,.@-]*")?;
     check_length("tokenCode", code, 6, 6)?;
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AwsError::constraint(

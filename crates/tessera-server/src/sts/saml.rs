@@ -229,7 +229,7 @@ pub(super) async fn assume_role_with_saml(
     let response = params.required("SAMLAssertion", "sAMLAssertion")?;
     check_sensitive_length("sAMLAssertion", response, 4, MAX_ASSERTION_LEN)?;
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+    let (policy, policy_arns, mut packed) = session_policies(params)?;
     let (account, path, name) = role_arn_parts(state, role_arn)?;
 
     // The provider, in the role's account, chooses the keys.

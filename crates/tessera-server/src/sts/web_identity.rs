@@ -38,7 +38,7 @@ pub(super) async fn assume_role_with_web_identity(
         check_length("providerId", provider_id, 4, 2048)?;
     }
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-    let (policy, policy_arns, mut packed) = session_policies(state, params).await?;
+    let (policy, policy_arns, mut packed) = session_policies(params)?;
     let (account, path, name) = role_arn_parts(state, role_arn)?;
 
     // The issuer chooses the provider, in the role's account.

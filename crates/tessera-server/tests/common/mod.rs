@@ -278,6 +278,19 @@ pub fn sign_request(
     service: &str,
     presigned: bool,
 ) {
+    sign_request_with(request, creds, at, service, presigned, false);
+}
+
+/// [`sign_request`], with `UNSIGNED-PAYLOAD` as the payload hash when
+/// `unsigned_payload` (as S3-style presigners do).
+pub fn sign_request_with(
+    request: &mut http::Request<Vec<u8>>,
+    creds: &Creds,
+    at: OffsetDateTime,
+    service: &str,
+    presigned: bool,
+    unsigned_payload: bool,
+) {
     let identity = Credentials::new(
         &creds.access_key_id,
         &creds.secret,
@@ -312,7 +325,11 @@ pub fn sign_request(
         request.method().as_str(),
         &uri,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(&body),
+        if unsigned_payload {
+            SignableBody::UnsignedPayload
+        } else {
+            SignableBody::Bytes(&body)
+        },
     )
     .expect("signable");
     let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
