@@ -183,8 +183,16 @@ async fn policy_arns_are_the_callers_own() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // The account's own policy is accepted and packed into the session.
+    assert!(tag(&body, "PackedPolicySize").parse::<u32>().expect("size") > 0);
     let carol = session(&body);
-    server.iam_ok(&carol, &[("Action", "ListUsers")]).await;
+    let (status, body) = server
+        .call(
+            &carol,
+            &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// The federated user's name is ASCII `[\w+=,.@-]`: a look-alike letter

@@ -456,6 +456,32 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_come_from_the_flag_or_the_file_and_must_parse() {
+        let cli = Cli::try_parse_from([
+            "tessera",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "192.0.2.7",
+        ])
+        .expect("parses");
+        let Command::Serve { trusted_proxy, .. } = cli.command else {
+            panic!("not serve");
+        };
+        let nets =
+            trusted_proxies(trusted_proxy, Some(vec!["203.0.113.0/24".into()])).expect("valid");
+        assert_eq!(
+            nets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["10.0.0.0/8", "192.0.2.7/32"]
+        );
+        let from_file = trusted_proxies(Vec::new(), Some(vec!["::1".into()])).expect("valid");
+        assert_eq!(from_file[0].to_string(), "::1/128");
+        assert!(trusted_proxies(vec!["10.0.0.0/33".into()], None).is_err());
+        assert!(trusted_proxies(vec!["proxy.example".into()], None).is_err());
+    }
+
+    #[test]
     fn saml_audiences_come_from_the_flag_the_file_or_the_default() {
         let flags = audiences_of(&[
             "--saml-audience",

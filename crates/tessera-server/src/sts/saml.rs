@@ -29,7 +29,7 @@ const ACTION: &str = "sts:AssumeRoleWithSAML";
 const AWS_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/";
 
 /// Attributes AWS maps to `saml:` condition keys, by their OID names.
-const ATTRIBUTE_KEYS: [(&str, &str); 22] = [
+const ATTRIBUTE_KEYS: [(&str, &str); 21] = [
     (
         "urn:oid:1.3.6.1.4.1.5923.1.1.1.1",
         "saml:edupersonaffiliation",
@@ -84,7 +84,6 @@ const ATTRIBUTE_KEYS: [(&str, &str); 22] = [
     ("urn:oid:2.5.4.42", "saml:givenName"),
     ("urn:oid:0.9.2342.19200300.100.1.1", "saml:uid"),
     ("urn:oid:0.9.2342.19200300.100.1.3", "saml:mail"),
-    ("urn:oid:2.16.840.1.113730.3.1.241", "saml:displayName"),
 ];
 
 fn invalid_token(message: impl Into<String>) -> AwsError {
