@@ -302,16 +302,6 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// The check with condition key `key` set to `value`.
-    pub fn with_key(
-        mut self,
-        key: impl Into<String>,
-        value: impl Into<tessera_policy::ContextValue>,
-    ) -> Self {
-        self.keys.push((key.into(), value.into()));
-        self
-    }
-
     /// Sets the keys of the action's declaration (`spec`) that come from the
     /// resource and the request: the resource's tags, and the keys the
     /// request adds, after checking that the action declares each of them.
@@ -362,6 +352,52 @@ fn bound_trust_policy(
             .find(|b| b.arn == arn)
             .map(|b| b.unique_id.as_str())
     })))
+}
+
+/// A tag a request sets: an IAM tag or a session tag.
+pub trait RequestTag {
+    /// The tag's key.
+    fn key(&self) -> &str;
+    /// The tag's value.
+    fn value(&self) -> &str;
+}
+
+impl RequestTag for (String, String) {
+    fn key(&self) -> &str {
+        &self.0
+    }
+    fn value(&self) -> &str {
+        &self.1
+    }
+}
+
+impl RequestTag for tessera_token::SessionTag {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// `aws:RequestTag/…` and `aws:TagKeys` of a request that sets `tags`
+/// (none when it sets none).
+pub fn request_tag_keys<T: RequestTag>(tags: &[T]) -> Vec<(String, tessera_policy::ContextValue)> {
+    if tags.is_empty() {
+        return Vec::new();
+    }
+    let mut keys: Vec<(String, tessera_policy::ContextValue)> = tags
+        .iter()
+        .map(|t| (format!("aws:RequestTag/{}", t.key()), t.value().into()))
+        .collect();
+    keys.push((
+        "aws:TagKeys".to_string(),
+        tags.iter()
+            .map(|t| t.key().to_string())
+            .collect::<Vec<_>>()
+            .into(),
+    ));
+    keys
 }
 
 /// The declaration of `action`; an undeclared action fails closed.

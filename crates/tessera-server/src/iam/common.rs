@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // shared helpers; each area uses a part
 
+pub use crate::authz::request_tag_keys;
 use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -60,26 +61,6 @@ pub async fn authorize_on(
     authz::authorize_check(state, caller, &check).await
 }
 
-/// `aws:RequestTag/…` and `aws:TagKeys` of a request that sets `tags`
-/// (none when it sets none).
-pub fn request_tag_keys(tags: &[(String, String)]) -> Vec<(String, ContextValue)> {
-    if tags.is_empty() {
-        return Vec::new();
-    }
-    let mut keys: Vec<(String, ContextValue)> = tags
-        .iter()
-        .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.clone().into()))
-        .collect();
-    keys.push((
-        "aws:TagKeys".to_string(),
-        tags.iter()
-            .map(|(k, _)| k.clone())
-            .collect::<Vec<_>>()
-            .into(),
-    ));
-    keys
-}
-
 /// The user, group or role (`noun`) `name` of `account_id` as stored: its
 /// unique id and [`Target`].
 pub async fn entity_target(
@@ -128,10 +109,10 @@ pub async fn entity_target_or_named(
     account_id: &str,
     noun: &str,
     name: &str,
-) -> Result<(Option<String>, Target), AwsError> {
+) -> Result<Target, AwsError> {
     Ok(match entity_target(state, account_id, noun, name).await? {
-        Some((id, target)) => (Some(id), target),
-        None => (None, Target::named(arn(state, account_id, noun, "/", name))),
+        Some((_, target)) => target,
+        None => Target::named(arn(state, account_id, noun, "/", name)),
     })
 }
 

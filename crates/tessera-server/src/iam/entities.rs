@@ -309,7 +309,7 @@ async fn find_owner(
 ) -> Result<PolicyOwner, AwsError> {
     let account = caller.account_id();
     let owner = state.store().policy_owner(account, kind, name).await?;
-    let (_, target) = entity_target_or_named(state, account, kind.noun(), name).await?;
+    let target = entity_target_or_named(state, account, kind.noun(), name).await?;
     authorize_on(state, caller, action, &target, Vec::new()).await?;
     owner.ok_or_else(|| no_such_owner(kind, name).into())
 }

@@ -329,7 +329,7 @@ async fn authorize_entity_with(
     keys: Vec<(String, ContextValue)>,
 ) -> Result<(), AwsError> {
     let (_, _, _, noun) = entity_param(kind);
-    let (_, target) = entity_target_or_named(state, caller.account_id(), noun, name).await?;
+    let target = entity_target_or_named(state, caller.account_id(), noun, name).await?;
     authorize_on(state, caller, action, &target, keys).await
 }
 

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     AppState, AwsError, Caller,
-    authz::{Check, authorize_check},
+    authz::{Check, authorize_check, request_tag_keys},
     params::Params,
     params::check_length,
     xml::Xml,
@@ -249,22 +249,7 @@ pub(super) async fn assume_role(
     if let Some(id) = source_identity {
         keys.push(("sts:SourceIdentity".into(), id.into()));
     }
-    for tag in &requested_tags {
-        keys.push((
-            format!("aws:RequestTag/{}", tag.key),
-            tag.value.clone().into(),
-        ));
-    }
-    if !requested_tags.is_empty() {
-        keys.push((
-            "aws:TagKeys".into(),
-            requested_tags
-                .iter()
-                .map(|t| t.key.clone())
-                .collect::<Vec<_>>()
-                .into(),
-        ));
-    }
+    keys.extend(request_tag_keys(&requested_tags));
     if !transitive.is_empty() {
         keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
     }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     AppState, AwsError,
-    authz::{Check, authorize_federated},
+    authz::{Check, authorize_federated, request_tag_keys},
     pattern::{has_reserved_prefix, is_tag_text, is_words},
     xml::Xml,
 };
@@ -159,16 +159,7 @@ pub(super) async fn assume(
 
     keys.push(("aws:FederatedProvider".into(), provider_arn.into()));
     keys.push(("sts:RoleSessionName".into(), session_name.into()));
-    for tag in &tags {
-        keys.push((
-            format!("aws:RequestTag/{}", tag.key),
-            tag.value.clone().into(),
-        ));
-    }
-    if !tags.is_empty() {
-        let names: Vec<String> = tags.iter().map(|t| t.key.clone()).collect();
-        keys.push(("aws:TagKeys".into(), names.into()));
-    }
+    keys.extend(request_tag_keys(&tags));
     if !transitive.is_empty() {
         keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
     }

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     AppState, AwsError, Caller,
-    authz::{Check, authorize_check},
+    authz::{Check, authorize_check, request_tag_keys},
     params::Params,
     params::check_length,
     xml::Xml,
@@ -60,13 +60,7 @@ pub(super) async fn get_federation_token(
         state.partition()
     );
     let mut check = Check::new("sts:GetFederationToken", &arn, &account);
-    for tag in &tags {
-        check = check.with_key(format!("aws:RequestTag/{}", tag.key), tag.value.clone());
-    }
-    if !tags.is_empty() {
-        let keys: Vec<String> = tags.iter().map(|t| t.key.clone()).collect();
-        check = check.with_key("aws:TagKeys", keys);
-    }
+    check.keys = request_tag_keys(&tags);
     authorize_check(state, caller, &check).await?;
     if !tags.is_empty() {
         let tag_session = Check {
