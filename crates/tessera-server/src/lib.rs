@@ -50,6 +50,7 @@ struct Inner {
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    services: Arc<tessera_authz::Services>,
 }
 
 impl AppState {
@@ -94,6 +95,7 @@ impl AppState {
                 oidc,
                 saml_audiences,
                 trusted_proxies: Vec::new(),
+                services: Arc::default(),
             }),
         }
     }
@@ -105,6 +107,20 @@ impl AppState {
             inner.trusted_proxies = proxies;
         }
         self
+    }
+
+    /// The state, with the authorizer's service profiles. Call before the
+    /// state is shared.
+    pub fn with_authz_services(mut self, services: tessera_authz::Services) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.services = Arc::new(services);
+        }
+        self
+    }
+
+    /// The authorizer's service profiles (resource owners, request mapping).
+    pub fn authz_services(&self) -> &tessera_authz::Services {
+        &self.inner.services
     }
 
     /// The proxies whose `X-Forwarded-For` is believed.

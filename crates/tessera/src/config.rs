@@ -21,6 +21,21 @@ pub struct FileConfig {
     pub saml_audience: Option<Vec<String>>,
     /// The proxies (CIDR blocks) whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The listen address of the authorizer.
+    pub authz_listen: Option<String>,
+    /// The file holding the authorizer's shared secret.
+    pub authz_secret_file: Option<PathBuf>,
+    /// The authorizer's service profiles.
+    pub authz: Option<AuthzConfig>,
+}
+
+/// The `[authz]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuthzConfig {
+    /// The `[[authz.services]]` tables.
+    #[serde(default)]
+    pub services: Vec<tessera_authz::ServiceConfig>,
 }
 
 impl FileConfig {
