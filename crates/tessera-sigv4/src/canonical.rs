@@ -29,17 +29,10 @@ pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, bytes))
 }
 
-fn canonical_uri(raw_path: &str, rule: UriRule) -> String {
-    match rule {
-        UriRule::Normalised => normalised_uri(raw_path),
-        UriRule::EncodedOnce => encoded_once_uri(raw_path),
-    }
-}
-
 /// The canonical URI: the path normalised (no empty, `.` or `..` segments)
 /// and each segment encoded once more on top of its encoding on the wire,
 /// as every service but S3 does.
-fn normalised_uri(raw_path: &str) -> String {
+fn canonical_uri(raw_path: &str) -> String {
     let mut segments: Vec<&str> = Vec::new();
     for segment in raw_path.split('/') {
         match segment {
@@ -140,7 +133,10 @@ pub fn canonical_request_with(
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         request.method,
-        canonical_uri(request.path, uri),
+        match uri {
+            UriRule::Normalised => canonical_uri(request.path),
+            UriRule::EncodedOnce => encoded_once_uri(request.path),
+        },
         canonical_query(request.query, auth.form),
         canonical_headers(request.headers, &auth.signed_headers),
         auth.signed_headers.join(";"),
@@ -171,19 +167,18 @@ mod tests {
 
     #[test]
     fn uri_is_normalised_and_double_encoded() {
-        let uri = |path| canonical_uri(path, UriRule::Normalised);
-        assert_eq!(uri(""), "/");
-        assert_eq!(uri("/"), "/");
-        assert_eq!(uri("/./"), "/");
-        assert_eq!(uri("/example/.."), "/");
-        assert_eq!(uri("//example//"), "/example/");
-        assert_eq!(uri("/example/../foo"), "/foo");
-        assert_eq!(uri("/example%20space/"), "/example%2520space/");
+        assert_eq!(canonical_uri(""), "/");
+        assert_eq!(canonical_uri("/"), "/");
+        assert_eq!(canonical_uri("/./"), "/");
+        assert_eq!(canonical_uri("/example/.."), "/");
+        assert_eq!(canonical_uri("//example//"), "/example/");
+        assert_eq!(canonical_uri("/example/../foo"), "/foo");
+        assert_eq!(canonical_uri("/example%20space/"), "/example%2520space/");
     }
 
     #[test]
     fn s3_uri_is_kept_and_encoded_once() {
-        let uri = |path| canonical_uri(path, UriRule::EncodedOnce);
+        let uri = encoded_once_uri;
         assert_eq!(uri(""), "/");
         assert_eq!(uri("/"), "/");
         assert_eq!(uri("/./"), "/./");
