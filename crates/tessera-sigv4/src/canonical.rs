@@ -1,7 +1,11 @@
 //! The canonical request and the string to sign.
 
-use crate::{ALGORITHM, Authentication, AuthenticationForm, HttpRequest, request::query_pairs};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use crate::{
+    ALGORITHM, Authentication, AuthenticationForm, HttpRequest, UriRule, request::query_pairs,
+};
+use percent_encoding::{
+    AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode, utf8_percent_encode,
+};
 use ring::digest;
 
 /// Everything but the unreserved characters of RFC 3986.
@@ -53,6 +57,23 @@ fn canonical_uri(raw_path: &str) -> String {
     uri
 }
 
+/// S3's canonical URI: each segment of the path as received percent-decoded
+/// and encoded once, segments kept as they are (empty, `.` and `..` too).
+fn encoded_once_uri(raw_path: &str) -> String {
+    let mut uri = String::with_capacity(raw_path.len() + 1);
+    if !raw_path.starts_with('/') {
+        uri.push('/');
+    }
+    for (i, segment) in raw_path.split('/').enumerate() {
+        if i > 0 {
+            uri.push('/');
+        }
+        let bytes: Vec<u8> = percent_decode_str(segment).collect();
+        uri.extend(percent_encode(&bytes, SIGV4_ENCODE));
+    }
+    uri
+}
+
 fn canonical_query(raw_query: &str, form: AuthenticationForm) -> String {
     let mut pairs: Vec<(String, String)> = query_pairs(raw_query)
         .into_iter()
@@ -92,16 +113,30 @@ fn canonical_headers(headers: &http::HeaderMap, signed: &[String]) -> String {
 }
 
 /// The canonical request for `request` as authenticated by `auth`, with the
-/// given payload hash.
+/// given payload hash and the URI normalised and double-encoded (the
+/// Query-protocol APIs' rule, [`UriRule::Normalised`]).
 pub fn canonical_request(
     request: &HttpRequest<'_>,
     auth: &Authentication,
     payload_hash: &str,
 ) -> String {
+    canonical_request_with(request, auth, payload_hash, UriRule::Normalised)
+}
+
+/// [`canonical_request`] with the canonical URI built by `uri`.
+pub fn canonical_request_with(
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+    payload_hash: &str,
+    uri: UriRule,
+) -> String {
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         request.method,
-        canonical_uri(request.path),
+        match uri {
+            UriRule::Normalised => canonical_uri(request.path),
+            UriRule::EncodedOnce => encoded_once_uri(request.path),
+        },
         canonical_query(request.query, auth.form),
         canonical_headers(request.headers, &auth.signed_headers),
         auth.signed_headers.join(";"),
@@ -139,6 +174,22 @@ mod tests {
         assert_eq!(canonical_uri("//example//"), "/example/");
         assert_eq!(canonical_uri("/example/../foo"), "/foo");
         assert_eq!(canonical_uri("/example%20space/"), "/example%2520space/");
+    }
+
+    #[test]
+    fn s3_uri_is_kept_and_encoded_once() {
+        let uri = encoded_once_uri;
+        assert_eq!(uri(""), "/");
+        assert_eq!(uri("/"), "/");
+        assert_eq!(uri("/./"), "/./");
+        assert_eq!(uri("/bucket/a/../b"), "/bucket/a/../b");
+        assert_eq!(uri("//key//"), "//key//");
+        assert_eq!(uri("/my%20key+1"), "/my%20key%2B1");
+        assert_eq!(uri("/a%2fb"), "/a%2Fb");
+        assert_eq!(uri("/%7Euser/%e1%88%b4"), "/~user/%E1%88%B4");
+        assert_eq!(uri("/100%"), "/100%25");
+        // A byte sequence that is not UTF-8 is encoded as bytes.
+        assert_eq!(uri("/%FF"), "/%FF");
     }
 
     #[test]

@@ -46,4 +46,14 @@ pub enum SigV4Error {
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
     )]
     SignatureMismatch,
+    /// S3: `x-amz-content-sha256` is not a value S3 accepts (S3:
+    /// `InvalidArgument`, 400).
+    #[error(
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value."
+    )]
+    InvalidContentSha256,
+    /// S3: a header-signed request without `x-amz-content-sha256` (S3:
+    /// `InvalidRequest`, 400).
+    #[error("Missing required header for this request: x-amz-content-sha256")]
+    MissingContentSha256,
 }

@@ -11,6 +11,16 @@
 //!    presigned expiry;
 //! 3. [`verify`] recomputes the canonical request, the string to sign and the
 //!    signature, and compares in constant time.
+//!
+//! [`verify`] and [`Authentication::check_time`] apply the Query-protocol
+//! APIs' rules (STS, IAM). Requests to other services differ in the canonical
+//! URI, the payload hash and the presigned lifetime; [`SigningRules`] names
+//! them ([`SigningRules::query_api`], [`SigningRules::s3`],
+//! [`SigningRules::service`], or a payload hash given explicitly) and
+//! [`verify_with`] and [`Authentication::check_time_with`] apply them. S3's
+//! `x-amz-content-sha256` is checked against the values S3 accepts and
+//! reported by [`declared_payload_hash`]; for streaming uploads only the seed
+//! signature is verified here, the chunks are the backend's to check.
 
 mod amz_date;
 mod canonical;
@@ -18,13 +28,15 @@ mod error;
 mod header;
 mod presigned;
 mod request;
+mod rules;
 mod signing;
 
 pub use amz_date::{format_amz_date, parse_amz_date};
-pub use canonical::{canonical_request, string_to_sign, uri_encode};
+pub use canonical::{canonical_request, canonical_request_with, string_to_sign, uri_encode};
 pub use error::SigV4Error;
 pub use request::{Authentication, AuthenticationForm, CredentialScope, HttpRequest, parse};
-pub use signing::{check_presigned_body, signature, signing_key, verify};
+pub use rules::{PayloadRule, PresignedLifetime, SigningRules, UriRule, declared_payload_hash};
+pub use signing::{check_presigned_body, signature, signing_key, verify, verify_with};
 
 /// The only algorithm SigV4 defines.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -1,4 +1,7 @@
-use crate::{MAX_CLOCK_SKEW, SigV4Error, amz_date::format_amz_date, header, presigned};
+use crate::{
+    MAX_CLOCK_SKEW, PresignedLifetime, SigV4Error, SigningRules, amz_date::format_amz_date, header,
+    presigned,
+};
 use time::OffsetDateTime;
 
 /// The parts of an HTTP request that SigV4 covers.
@@ -79,6 +82,17 @@ impl Authentication {
     /// skew) until `X-Amz-Expires` later, and never more than 15 minutes
     /// after signing (STS's own limit for presigned requests).
     pub fn check_time(&self, now: OffsetDateTime) -> Result<(), SigV4Error> {
+        self.check_time_with(now, &SigningRules::query_api())
+    }
+
+    /// [`Authentication::check_time`] with the presigned lifetime of
+    /// `rules`: `X-Amz-Expires` capped ([`PresignedLifetime::Capped`]) or in
+    /// full ([`PresignedLifetime::Expires`]).
+    pub fn check_time_with(
+        &self,
+        now: OffsetDateTime,
+        rules: &SigningRules,
+    ) -> Result<(), SigV4Error> {
         let earliest = now - MAX_CLOCK_SKEW;
         let latest = now + MAX_CLOCK_SKEW;
         if self.timestamp > latest {
@@ -99,7 +113,10 @@ impl Authentication {
                 }
             }
             AuthenticationForm::Presigned { expires } => {
-                let lifetime = time::Duration::seconds(expires).min(MAX_CLOCK_SKEW);
+                let lifetime = match rules.presigned {
+                    PresignedLifetime::Capped(cap) => time::Duration::seconds(expires).min(cap),
+                    PresignedLifetime::Expires => time::Duration::seconds(expires),
+                };
                 if now > self.timestamp + lifetime {
                     return Err(SigV4Error::PresignedExpired);
                 }

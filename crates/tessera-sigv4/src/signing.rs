@@ -1,8 +1,9 @@
 //! Signing-key derivation, the signature, and constant-time verification.
 
 use crate::{
-    Authentication, AuthenticationForm, HttpRequest, SigV4Error,
-    canonical::{UNSIGNED_PAYLOAD, canonical_request, hex_sha256, string_to_sign},
+    Authentication, AuthenticationForm, HttpRequest, SigV4Error, SigningRules,
+    canonical::{canonical_request_with, string_to_sign},
+    rules::payload_candidates,
 };
 use ring::hmac;
 use subtle::ConstantTimeEq;
@@ -27,7 +28,8 @@ pub fn signature(key: &hmac::Key, string_to_sign: &str) -> String {
     hex::encode(hmac::sign(key, string_to_sign.as_bytes()))
 }
 
-/// Verifies `auth`'s signature over `request` with the signer's `secret`.
+/// Verifies `auth`'s signature over `request` with the signer's `secret`,
+/// as the Query-protocol APIs sign ([`SigningRules::query_api`]).
 ///
 /// The comparison is constant-time. A presigned URL may hash its payload as
 /// the (empty) body or as `UNSIGNED-PAYLOAD`; both are accepted because
@@ -40,20 +42,34 @@ pub fn verify(
     auth: &Authentication,
     secret: &str,
 ) -> Result<(), SigV4Error> {
+    verify_with(request, auth, secret, &SigningRules::query_api())
+}
+
+/// Verifies `auth`'s signature over `request` with the signer's `secret`
+/// under `rules` (canonical URI and payload hash; the presigned lifetime is
+/// [`Authentication::check_time_with`]'s).
+///
+/// The comparison is constant-time. Under [`SigningRules::s3`] an
+/// unacceptable or (header form) missing `x-amz-content-sha256` is refused
+/// before any signature is computed. For the `STREAMING-…` payload hashes
+/// only the seed signature is verified: chunk signatures, trailers and the
+/// body remain for the backend that receives the body to check.
+pub fn verify_with(
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+    secret: &str,
+    rules: &SigningRules,
+) -> Result<(), SigV4Error> {
+    let candidates = payload_candidates(&rules.payload, request, auth)?;
     let key = signing_key(
         secret,
         &auth.scope.date,
         &auth.scope.region,
         &auth.scope.service,
     );
-    let body_hash = hex_sha256(request.body);
-    let mut candidates = vec![body_hash];
-    if matches!(auth.form, AuthenticationForm::Presigned { .. }) {
-        candidates.push(UNSIGNED_PAYLOAD.to_string());
-    }
     let mut matched = subtle::Choice::from(0);
     for payload_hash in &candidates {
-        let creq = canonical_request(request, auth, payload_hash);
+        let creq = canonical_request_with(request, auth, payload_hash, rules.uri);
         let expected = signature(&key, &string_to_sign(auth, &creq));
         matched |= expected.as_bytes().ct_eq(auth.signature.as_bytes());
     }
