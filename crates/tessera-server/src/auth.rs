@@ -6,7 +6,7 @@
 //! the credentials claim is believed.
 
 use crate::{AppState, AwsError, Caller};
-use tessera_sigv4::{Authentication, HttpRequest};
+use tessera_sigv4::{Authentication, HttpRequest, SigningRules};
 use tessera_store::{AccessKeyStatus, SessionOwner, Standing};
 use tessera_token::{AccessKeyKind, SessionPrincipal, open_session_token, token_key_id};
 
@@ -14,18 +14,29 @@ use tessera_token::{AccessKeyKind, SessionPrincipal, open_session_token, token_k
 /// written again (bounds store writes under load).
 const LAST_USED_GRANULARITY: i64 = 60;
 
-/// Authenticates a signed request.
+/// Authenticates a signed request to the STS or IAM API.
 pub async fn authenticate(
     state: &AppState,
     request: &HttpRequest<'_>,
     auth: &Authentication,
 ) -> Result<Caller, AwsError> {
+    authenticate_with(state, request, auth, &SigningRules::query_api()).await
+}
+
+/// Authenticates a request signed as `rules` describe (S3's canonical URI
+/// and payload hash, another service's, or the Query APIs').
+pub async fn authenticate_with(
+    state: &AppState,
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+    rules: &SigningRules,
+) -> Result<Caller, AwsError> {
     let caller = match AccessKeyKind::of(&auth.access_key_id) {
-        Some(AccessKeyKind::LongTerm) => long_term(state, request, auth).await?,
-        Some(AccessKeyKind::Temporary) => temporary(state, request, auth)?,
+        Some(AccessKeyKind::LongTerm) => long_term(state, request, auth, rules).await?,
+        Some(AccessKeyKind::Temporary) => temporary(state, request, auth, rules)?,
         None => return Err(AwsError::invalid_client_token_id()),
     };
-    auth.check_time(state.now())?;
+    auth.check_time_with(state.now(), rules)?;
     check_revocation(state, &caller).await?;
     Ok(caller)
 }
@@ -34,6 +45,7 @@ async fn long_term(
     state: &AppState,
     request: &HttpRequest<'_>,
     auth: &Authentication,
+    rules: &SigningRules,
 ) -> Result<Caller, AwsError> {
     if auth.security_token.is_some() {
         return Err(AwsError::invalid_client_token_id());
@@ -58,7 +70,7 @@ async fn long_term(
             );
             AwsError::invalid_client_token_id()
         })?;
-    tessera_sigv4::verify(request, auth, &secret)?;
+    tessera_sigv4::verify_with(request, auth, &secret, rules)?;
     if record.status != AccessKeyStatus::Active {
         return Err(AwsError::invalid_client_token_id());
     }
@@ -102,6 +114,7 @@ fn temporary(
     state: &AppState,
     request: &HttpRequest<'_>,
     auth: &Authentication,
+    rules: &SigningRules,
 ) -> Result<Caller, AwsError> {
     let token = auth
         .security_token
@@ -113,7 +126,7 @@ fn temporary(
     };
     let claims = open_session_token(&ring, token, &auth.access_key_id)
         .map_err(|_| AwsError::invalid_client_token_id())?;
-    tessera_sigv4::verify(request, auth, &claims.secret_access_key)?;
+    tessera_sigv4::verify_with(request, auth, &claims.secret_access_key, rules)?;
     if state.now().unix_timestamp() >= claims.expires_at {
         return Err(AwsError::expired_token());
     }

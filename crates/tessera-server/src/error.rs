@@ -169,6 +169,12 @@ impl From<SigV4Error> for AwsError {
             | SigV4Error::SignatureMismatch => {
                 Self::new(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", message)
             }
+            SigV4Error::InvalidContentSha256 => {
+                Self::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
+            }
+            SigV4Error::MissingContentSha256 => {
+                Self::new(StatusCode::BAD_REQUEST, "InvalidRequest", message)
+            }
         }
     }
 }
