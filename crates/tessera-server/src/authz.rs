@@ -496,10 +496,26 @@ pub async fn authorize_check(
     if decision.is_allowed() && !unreadable {
         return Ok(());
     }
+    Err(AwsError::access_denied(denial_message(
+        state, caller, &context, &decision,
+    )))
+}
+
+/// AWS's message for a denial of `caller`'s request, with the encoded
+/// explanation only the caller's account can decode.
+pub(crate) fn denial_message(
+    state: &AppState,
+    caller: &Caller,
+    context: &RequestContext,
+    decision: &tessera_policy::Decision,
+) -> String {
     let (user_id, arn) = caller.identity(state.partition());
-    let mut message =
-        format!("User: {arn} is not authorized to perform: {action} on resource: {resource}");
-    let explanation = authorization_message(caller, &user_id, &arn, &context, &decision);
+    let mut message = format!(
+        "User: {arn} is not authorized to perform: {} on resource: {}",
+        context.action(),
+        context.resource()
+    );
+    let explanation = authorization_message(caller, &user_id, &arn, context, decision);
     match state
         .keys()
         .current()
@@ -511,7 +527,115 @@ pub async fn authorize_check(
         }
         Err(error) => tracing::error!(%error, "cannot encode the authorization message"),
     }
-    Err(AwsError::access_denied(message))
+    message
+}
+
+/// A caller with its principal and policies loaded, for several decisions
+/// about one request.
+#[derive(Debug)]
+pub(crate) struct LoadedCaller<'a> {
+    caller: &'a Caller,
+    principal: Principal,
+    policies: CallerPolicies,
+}
+
+impl<'a> LoadedCaller<'a> {
+    /// Loads `caller`'s principal and policies.
+    pub(crate) async fn load(state: &AppState, caller: &'a Caller) -> Result<Self, AwsError> {
+        Ok(Self {
+            caller,
+            principal: principal(state, caller)?,
+            policies: load_policies(state, caller).await?,
+        })
+    }
+
+    /// The caller.
+    pub(crate) fn caller(&self) -> &'a Caller {
+        self.caller
+    }
+}
+
+/// One access a resource server's request needs (tessera-authz's mapping),
+/// with the resource's policy as held in memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServiceAccess<'a> {
+    /// The action, e.g. `s3:GetObject`.
+    pub action: &'a str,
+    /// The resource ARN.
+    pub resource: &'a str,
+    /// The account owning the resource.
+    pub resource_account: &'a str,
+    /// The resource policy: the ARN it is attached to, and the policy, or
+    /// `None` when the stored document cannot be read (fails closed).
+    pub resource_policy: Option<(&'a str, Option<&'a Policy>)>,
+    /// Condition keys of the request and its environment.
+    pub keys: &'a [(String, tessera_policy::ContextValue)],
+}
+
+/// A decision about one [`ServiceAccess`], with the context it was made in.
+#[derive(Debug)]
+pub(crate) struct Evaluation {
+    /// Whether the access is allowed (an unreadable policy never allows).
+    pub allowed: bool,
+    /// The decision and its explanation.
+    pub decision: tessera_policy::Decision,
+    /// The request context.
+    pub context: RequestContext,
+}
+
+/// Decides a resource server's access for `caller` (`None`: an anonymous
+/// request, which only a resource policy can allow), with AWS's logic.
+pub(crate) fn evaluate_access(
+    state: &AppState,
+    caller: Option<&LoadedCaller<'_>>,
+    access: &ServiceAccess<'_>,
+) -> Evaluation {
+    let mut context = match caller {
+        Some(loaded) => context(
+            state,
+            loaded.caller,
+            loaded.principal.clone(),
+            access.action,
+            access.resource,
+            access.resource_account,
+            &loaded.policies.tags,
+        ),
+        None => RequestContext::new(Principal::anonymous(), access.action, access.resource)
+            .with_resource_account(access.resource_account)
+            .with_current_time(state.now()),
+    };
+    for (key, value) in access.keys {
+        context.set_key(key, value.clone());
+    }
+    let mut unreadable = access
+        .resource_policy
+        .is_some_and(|(_, policy)| policy.is_none());
+    let mut request = AuthorizationRequest::new(&context);
+    if let Some(loaded) = caller {
+        let policies = &loaded.policies;
+        unreadable |= policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
+            || policies.session.iter().any(|(_, p)| p.is_none());
+        for (id, policy) in &policies.identity {
+            request = request.identity(id, policy);
+        }
+        if let Some((id, Some(policy))) = &policies.boundary {
+            request = request.boundary(id, policy);
+        }
+        for (id, policy) in &policies.session {
+            if let Some(policy) = policy {
+                request = request.session(id, policy);
+            }
+        }
+    }
+    if let Some((id, Some(policy))) = access.resource_policy {
+        request = request.resource(id, policy);
+    }
+    let decision = decide(&request);
+    Evaluation {
+        allowed: decision.is_allowed() && !unreadable,
+        decision,
+        context,
+    }
 }
 
 /// The sealed explanation of a denial, in the JSON shape AWS's

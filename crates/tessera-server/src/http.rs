@@ -94,7 +94,16 @@ pub async fn serve_with_limits(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
+    serve_app(listener, router(state), limits, shutdown).await
+}
+
+/// Serves `app` on `listener` as [`serve_with_limits`] does.
+pub(crate) async fn serve_app(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);

@@ -4,6 +4,7 @@
 
 pub mod actions;
 mod auth;
+pub mod authorizer;
 mod authz;
 mod caller;
 mod data_dir;

@@ -57,7 +57,9 @@ fn document(root: &str, namespace: &str, children: &[Xml]) -> String {
     let written = (|| -> std::io::Result<()> {
         writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         let mut start = BytesStart::new(root);
-        start.push_attribute(("xmlns", namespace));
+        if !namespace.is_empty() {
+            start.push_attribute(("xmlns", namespace));
+        }
         writer.write_event(Event::Start(start))?;
         for child in children {
             write_node(&mut writer, child)?;
@@ -155,4 +157,17 @@ mod tests {
         assert!(body.contains("<Code>InvalidClientTokenId</Code>"));
         assert!(body.contains("<RequestId>r</RequestId>"));
     }
+}
+
+/// `<Error><Code/><Message/><RequestId/></Error>`, S3's error shape.
+pub fn s3_error(error: &AwsError, request_id: &str) -> String {
+    document(
+        "Error",
+        "",
+        &[
+            Xml::text("Code", error.code.to_string()),
+            Xml::text("Message", error.message.clone()),
+            Xml::text("RequestId", request_id),
+        ],
+    )
 }

@@ -85,6 +85,15 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxy: Vec<String>,
+        /// Also serve the authorizer (forward auth, Envoy ext_authz and the
+        /// JSON call for resource servers) on this address; off when unset.
+        #[arg(long, env = "TESSERA_AUTHZ_LISTEN", value_name = "ADDR")]
+        authz_listen: Option<String>,
+        /// The file holding the secret every authorizer call must present
+        /// in `X-Tessera-Authz-Secret` [default: DIR/authz-secret, created
+        /// with random content].
+        #[arg(long, env = "TESSERA_AUTHZ_SECRET_FILE", value_name = "FILE")]
+        authz_secret_file: Option<PathBuf>,
     },
     /// Print the table of authorized actions, their resource types and the
     /// condition keys their requests carry, as JSON.
@@ -193,6 +202,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             idp_ca_file,
             saml_audience,
             trusted_proxy,
+            authz_listen,
+            authz_secret_file,
         } => {
             let (file, dir) = common.resolve()?;
             let format = match (log_format, file.log_format.as_deref()) {
@@ -212,7 +223,29 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
             let saml_audiences = saml_audiences(saml_audience, file.saml_audience)?;
             let proxies = trusted_proxies(trusted_proxy, file.trusted_proxies)?;
-            serve(dir, addr, clock, oidc, saml_audiences, proxies).await
+            let services = tessera_authz::Services::new(
+                file.authz.map(|a| a.services).unwrap_or_default(),
+                "aws",
+            )
+            .map_err(|e| e.to_string())?;
+            let authorizer = match authz_listen.or(file.authz_listen) {
+                None => None,
+                Some(listen) => Some(AuthorizerOptions {
+                    addr: listen
+                        .parse()
+                        .map_err(|e| format!("--authz-listen {listen}: {e}"))?,
+                    secret_file: authz_secret_file.or(file.authz_secret_file),
+                }),
+            };
+            let options = ServeOptions {
+                addr,
+                oidc,
+                saml_audiences,
+                trusted_proxies: proxies,
+                services,
+                authorizer,
+            };
+            serve(dir, clock, options).await
         }
         Command::Actions => {
             let table = serde_json::json!({
@@ -374,14 +407,31 @@ fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, String> {
     Ok(OidcVerifier::new(fetcher, CachePolicy::default()))
 }
 
-async fn serve(
-    dir: DataDir,
+/// Where and how the authorizer listens.
+struct AuthorizerOptions {
     addr: SocketAddr,
-    clock: SystemClock,
+    secret_file: Option<PathBuf>,
+}
+
+/// What `serve` was told.
+struct ServeOptions {
+    addr: SocketAddr,
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
-) -> Result<(), String> {
+    services: tessera_authz::Services,
+    authorizer: Option<AuthorizerOptions>,
+}
+
+async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Result<(), String> {
+    let ServeOptions {
+        addr,
+        oidc,
+        saml_audiences,
+        trusted_proxies,
+        services,
+        authorizer,
+    } = options;
     let (store, keys, created) = dir
         .open_or_bootstrap(clock.now())
         .await
@@ -415,10 +465,55 @@ async fn serve(
         oidc,
         saml_audiences,
     )
-    .with_trusted_proxies(trusted_proxies);
-    tessera_server::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    .with_trusted_proxies(trusted_proxies)
+    .with_authz_services(services);
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let stopped = |stop: &tokio::sync::watch::Sender<bool>| {
+        let mut watch = stop.subscribe();
+        async move {
+            let _ = watch.wait_for(|stopped| *stopped).await;
+        }
+    };
+    let authorizer = match authorizer {
+        None => None,
+        Some(options) => {
+            use tessera_server::authorizer::AuthzSecret;
+            let (path, secret) = match options.secret_file {
+                Some(path) => {
+                    let secret = AuthzSecret::read(&path)?;
+                    (path, secret)
+                }
+                None => {
+                    let path = dir.root().join("authz-secret");
+                    let secret = AuthzSecret::read_or_create(&path)?;
+                    (path, secret)
+                }
+            };
+            let listener = tokio::net::TcpListener::bind(options.addr)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(address = %local, secret_file = %path.display(), "authorizer listening");
+            Some(tokio::spawn(tessera_server::authorizer::serve(
+                listener,
+                state.clone(),
+                secret,
+                stopped(&stop),
+            )))
+        }
+    };
+    let api = tessera_server::serve(listener, state, async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    })
+    .await
+    .map_err(|e| e.to_string());
+    if let Some(task) = authorizer {
+        task.await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
+    api
 }
 
 async fn shutdown_signal() {
