@@ -13,7 +13,11 @@
 //! request was signed ([`UriRule`]).
 
 mod config;
+mod decode;
 mod mapping;
+mod routes;
+mod s3;
+mod template;
 
 pub use config::{ConfigError, RouteConfig, RoutesConfig, S3Config, ServiceConfig, Services};
 pub use mapping::{Access, MapError, Mapping, ResourceRequest, UriRule};
