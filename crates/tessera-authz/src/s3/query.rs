@@ -95,19 +95,28 @@ impl Query {
         {
             return unmappable("not percent-encoded UTF-8".into());
         }
-        let mut params = BTreeMap::new();
+        let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
-            let name = name.into_owned();
+            all.entry(name.into_owned())
+                .or_default()
+                .push(value.into_owned());
+        }
+        // Checked by name, not in the order given: the outcome must not
+        // depend on the order of the parameters.
+        let mut params = BTreeMap::new();
+        for (name, mut values) in all {
             if !(SELECTORS.contains(&name.as_str())
                 || ORDINARY.contains(&name.as_str())
                 || ANYWHERE.contains(&name.as_str()))
             {
                 return unmappable(format!("unknown or unsupported parameter {name:?}"));
             }
-            if params.contains_key(&name) {
-                return unmappable(format!("parameter {name:?} is repeated"));
+            match (values.pop(), values.is_empty()) {
+                (Some(value), true) => {
+                    params.insert(name, value);
+                }
+                _ => return unmappable(format!("parameter {name:?} is repeated")),
             }
-            params.insert(name, value.into_owned());
         }
         let query = Query { params };
         let selectors: Vec<&str> = query.names().filter(|n| SELECTORS.contains(n)).collect();
