@@ -1,5 +1,6 @@
-//! Properties of the S3 mapping: it never depends on the case of header
-//! names or on the order of query parameters.
+//! Properties of the mapping: nothing panics, and the S3 profile never
+//! depends on the case of header names or on the order of query
+//! parameters.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -320,6 +321,63 @@ proptest! {
             prop_assert!(!mapping.accesses.is_empty());
             if op.object {
                 prop_assert!(mapping.accesses[0].resource.ends_with(&key));
+            }
+        }
+    }
+}
+
+fn routes_and_s3() -> Services {
+    let orders = tessera_authz::RoutesConfig {
+        name: "orders".into(),
+        owner_account: "123456789012".into(),
+        region: None,
+        routes: vec![tessera_authz::RouteConfig {
+            method: "*".into(),
+            path: "/orders/{id}/{item}/".into(),
+            action: "orders:Touch".into(),
+            resource: "arn:aws:orders:{region}:{account}:order/{id}/{item}".into(),
+        }],
+    };
+    let s3 = S3Config {
+        name: "s3".into(),
+        hosts: vec!["s3.example.test".into()],
+        owner_account: "123456789012".into(),
+        buckets: Default::default(),
+    };
+    Services::new(
+        vec![ServiceConfig::S3(s3), ServiceConfig::Routes(orders)],
+        "aws",
+    )
+    .expect("valid")
+}
+
+proptest! {
+    #[test]
+    fn never_panics(
+        method in "(GET|PUT|POST|DELETE|HEAD|.{0,4})",
+        host in "([a-z.]{0,8}\\.)?(s3\\.example\\.test)?(:[0-9]{0,5})?",
+        path in "/?([a-z/%.0-9A-F]|%2[eEfF]){0,24}",
+        query in "([a-zA-Z=&%.0-9-]|acl|uploadId|versionId|list-type=2){0,24}",
+        header in "(x-amz-copy-source|x-amz-acl|x-amz-tagging)",
+        value in "[ -~]{0,16}",
+        region in proptest::option::of("[a-z0-9 -]{0,12}"),
+    ) {
+        let services = routes_and_s3();
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_bytes(header.as_bytes()).expect("name"), value);
+        }
+        let request = ResourceRequest {
+            method: &method,
+            host: &host,
+            path: &path,
+            query: &query,
+            headers: &headers,
+            region: region.as_deref(),
+        };
+        for service in ["s3", "orders"] {
+            if let Ok(mapping) = services.map(service, &request) {
+                prop_assert_eq!(mapping.signing_name.as_str(), service);
             }
         }
     }
