@@ -129,7 +129,8 @@ impl Profile {
 }
 
 impl Services {
-    /// Maps a request to the service called `service`.
+    /// Maps a request to the service called `service`: every access it
+    /// needs, or why it cannot be mapped (the authorizer then denies).
     pub fn map(&self, service: &str, request: &ResourceRequest<'_>) -> Result<Mapping, MapError> {
         self.profile(service)
             .ok_or_else(|| MapError::UnknownService(service.to_string()))?
