@@ -75,22 +75,48 @@ pub struct Services {
 }
 
 impl Services {
-    /// Validates the configured profiles: unique names, 12-digit account
-    /// ids, well-formed route templates whose actions carry the service's
-    /// prefix and whose resources use only known placeholders.
-    pub fn new(configs: Vec<ServiceConfig>) -> Result<Services, ConfigError> {
+    /// Validates the configured profiles, whose ARNs are in `partition`
+    /// (`aws`, `aws-cn`, …): unique names, at most one profile per ARN
+    /// service (one `s3`), 12-digit account ids, valid host and bucket
+    /// names, well-formed route templates whose actions carry the service's
+    /// prefix and whose resources are the service's ARNs (or `*`) using
+    /// only known placeholders.
+    pub fn new(configs: Vec<ServiceConfig>, partition: &str) -> Result<Services, ConfigError> {
+        if !crate::decode::is_region_like(partition) {
+            return Err(ConfigError(format!(
+                "partition {partition:?} is not [a-z0-9-]+"
+            )));
+        }
         let mut services: Vec<crate::mapping::Profile> = Vec::new();
         for config in configs {
-            let profile = crate::mapping::Profile::new(config)?;
+            let profile = crate::mapping::Profile::new(config, partition)?;
             if services.iter().any(|s| s.name() == profile.name()) {
                 return Err(ConfigError(format!(
                     "two services are named {:?}",
                     profile.name()
                 )));
             }
+            if let Some(other) = services
+                .iter()
+                .find(|s| s.arn_service() == profile.arn_service())
+            {
+                return Err(ConfigError(format!(
+                    "services {:?} and {:?} would both name resources arn:{partition}:{}:…",
+                    other.name(),
+                    profile.name(),
+                    profile.arn_service()
+                )));
+            }
             services.push(profile);
         }
         Ok(Services { services })
+    }
+
+    /// The ARN whose resource policy governs `arn`: an S3 object's bucket,
+    /// an S3 bucket itself, a routes service's resource itself; `None` for
+    /// an ARN of no configured service.
+    pub fn policy_holder(&self, arn: &str) -> Option<String> {
+        self.services.iter().find_map(|p| p.policy_holder(arn))
     }
 
     /// Whether no service is configured.
@@ -114,6 +140,14 @@ impl Services {
     pub(crate) fn profile(&self, name: &str) -> Option<&crate::mapping::Profile> {
         self.services.iter().find(|p| p.name() == name)
     }
+}
+
+/// Whether `text` is a service name: non-empty `[A-Za-z0-9._-]`.
+pub(crate) fn is_service_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Whether `text` is a 12-digit account id.
