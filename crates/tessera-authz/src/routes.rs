@@ -36,6 +36,11 @@ impl RoutesProfile {
         if !is_service_name(&name) {
             return Err(fail("the name must be non-empty [A-Za-z0-9._-]".into()));
         }
+        // Tessera's own APIs: their actions and ARNs are not a resource
+        // server's to claim (resource policies on IAM entities, say).
+        if ["iam", "sts"].contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(fail("iam and sts are Tessera's own services".into()));
+        }
         if !is_account_id(&config.owner_account) {
             return Err(fail(format!(
                 "owner-account {:?} is not a 12-digit account id",

@@ -191,6 +191,11 @@ fn one_profile_per_arn_service() {
         routes("s3", vec![route("GET", "/", "s3:Get", "*")]),
     ]);
     assert!(message.contains("arn:aws:s3:"), "{message}");
+    for own in ["iam", "STS"] {
+        let action = format!("{own}:GetUser");
+        let message = error(vec![routes(own, vec![route("GET", "/", &action, "*")])]);
+        assert!(message.contains("Tessera's own services"), "{message}");
+    }
 }
 
 #[test]

@@ -98,10 +98,17 @@ const ROWS: &[Row] = &[
         Want("s3:CreateBucket", "arn:aws:s3:::photos", Some(O), &[]),
     ]),
     row("DeleteBucket", "DELETE", PS, "/reports", "", &[], &[Want("s3:DeleteBucket", "arn:aws:s3:::reports", Some(R), &[])]),
-    row("DeleteObjects", "POST", PS, "/photos", "delete", &[], &[Want("s3:DeleteObject", "arn:aws:s3:::photos/*", Some(O), &[])]),
-    row("DeleteObjects, delete=", "POST", VH, "/", "delete=", &[], &[Want("s3:DeleteObject", "arn:aws:s3:::photos/*", Some(O), &[])]),
+    row("DeleteObjects", "POST", PS, "/photos", "delete", &[], &[
+        Want("s3:DeleteObject", "arn:aws:s3:::photos/*", Some(O), &[]),
+        Want("s3:DeleteObjectVersion", "arn:aws:s3:::photos/*", Some(O), &[]),
+    ]),
+    row("DeleteObjects, delete=", "POST", VH, "/", "delete=", &[], &[
+        Want("s3:DeleteObject", "arn:aws:s3:::photos/*", Some(O), &[]),
+        Want("s3:DeleteObjectVersion", "arn:aws:s3:::photos/*", Some(O), &[]),
+    ]),
     row("DeleteObjects bypassing governance", "POST", PS, "/reports", "delete", &[("x-amz-bypass-governance-retention", "true")], &[
         Want("s3:DeleteObject", "arn:aws:s3:::reports/*", Some(R), &[]),
+        Want("s3:DeleteObjectVersion", "arn:aws:s3:::reports/*", Some(R), &[]),
         Want("s3:BypassGovernanceRetention", "arn:aws:s3:::reports/*", Some(R), &[]),
     ]),
     row("GetBucketAcl", "GET", PS, "/photos", "acl", &[], &[Want("s3:GetBucketAcl", "arn:aws:s3:::photos", Some(O), &[])]),

@@ -504,13 +504,17 @@ impl Plan<'_> {
         Ok(accesses)
     }
 
-    /// DeleteObjects (`POST /bucket?delete`): the keys are in the body,
-    /// which forward authorization never sees, so it needs
-    /// `s3:DeleteObject` on every object of the bucket (`bucket/*`), and
+    /// DeleteObjects (`POST /bucket?delete`): the keys and version ids are
+    /// in the body, which forward authorization never sees, so it needs
+    /// what deleting any object and any version of the bucket needs:
+    /// `s3:DeleteObject` and `s3:DeleteObjectVersion` on `bucket/*`, and
     /// `s3:BypassGovernanceRetention` there too when it asks to bypass.
     fn delete_objects(&self, bucket: &str) -> Result<Vec<Access>, MapError> {
         self.query.allow_only("DeleteObjects", &[])?;
-        let mut accesses = vec![self.access("s3:DeleteObject", bucket, Some("*"), Vec::new())];
+        let mut accesses = vec![
+            self.access("s3:DeleteObject", bucket, Some("*"), Vec::new()),
+            self.access("s3:DeleteObjectVersion", bucket, Some("*"), Vec::new()),
+        ];
         if header_set(self.headers, "x-amz-bypass-governance-retention")? {
             accesses.push(self.access(
                 "s3:BypassGovernanceRetention",
