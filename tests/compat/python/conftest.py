@@ -98,11 +98,21 @@ def server(tessera_bin, aws_cli, tmp_path, request) -> TesseraServer:
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """On a failure, attach the tail of each server's log to the report."""
+    """On a failure, attach the tail of each server's log to the report
+    (and every log of a fixture that offers `failure_logs()`, such as the
+    authorizer's stack of tessera, nginx and the upstreams)."""
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
+        funcargs = item.funcargs if hasattr(item, "funcargs") else {}
         for name in ("server", "shared_server"):
-            srv = item.funcargs.get(name) if hasattr(item, "funcargs") else None
+            srv = funcargs.get(name)
             if isinstance(srv, TesseraServer):
                 report.sections.append((f"tessera log ({name})", srv.log_tail()))
+        reported = set()
+        for name, value in funcargs.items():
+            logs = getattr(value, "failure_logs", None)
+            if callable(logs) and id(value) not in reported:
+                reported.add(id(value))
+                for title, text in logs():
+                    report.sections.append((f"{title} ({name})", text))
