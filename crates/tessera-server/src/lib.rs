@@ -9,6 +9,7 @@ mod authz;
 mod caller;
 mod data_dir;
 mod error;
+mod hot_reads;
 mod http;
 mod iam;
 mod keys;
@@ -52,6 +53,7 @@ struct Inner {
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
+    hot_reads: hot_reads::HotReads,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
                 saml_audiences,
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
+                hot_reads: hot_reads::HotReads::default(),
             }),
         }
     }
@@ -122,6 +125,11 @@ impl AppState {
     /// The authorizer's service profiles (resource owners, request mapping).
     pub fn authz_services(&self) -> &tessera_authz::Services {
         &self.inner.services
+    }
+
+    /// Reads the authorizer may reuse for a second.
+    pub(crate) fn hot_reads(&self) -> &hot_reads::HotReads {
+        &self.inner.hot_reads
     }
 
     /// The proxies whose `X-Forwarded-For` is believed.

@@ -44,8 +44,7 @@ impl AuthzSecret {
 
     /// Reads the secret from `path`.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::new(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 

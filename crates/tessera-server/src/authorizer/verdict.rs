@@ -295,7 +295,10 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
                 action: action.to_string(),
                 resource: resource.to_string(),
                 resource_account: account,
-                keys: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                keys: context
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             };
             let s3 = prefix.eq_ignore_ascii_case("s3");
             (vec![access], prefix.to_ascii_lowercase(), s3)
@@ -327,7 +330,9 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
                     AwsError::new(
                         StatusCode::FORBIDDEN,
                         "SignatureDoesNotMatch",
-                        format!("Credential should be scoped to correct service: '{signing_name}'."),
+                        format!(
+                            "Credential should be scoped to correct service: '{signing_name}'."
+                        ),
                     ),
                     Some(auth),
                 );
@@ -394,7 +399,9 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
             action: &access.action,
             resource: &access.resource,
             resource_account,
-            resource_policy: held.as_ref().map(|(id, policy)| (id.as_str(), policy.as_deref())),
+            resource_policy: held
+                .as_ref()
+                .map(|(id, policy)| (id.as_str(), policy.as_deref())),
             keys: &keys,
         };
         let evaluation = authz::evaluate_access(state, loaded.as_ref(), &service_access);

@@ -31,6 +31,8 @@ pub struct TestServer {
     pub data: DataDir,
     pub root: Creds,
     pub account_id: String,
+    /// The state the server serves (shared with it).
+    pub state: AppState,
     _dir: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
     pub client: reqwest::Client,
@@ -82,6 +84,12 @@ impl TestServer {
 
     /// A new server whose state `configure` adjusts before it serves.
     pub async fn start_configured(configure: impl FnOnce(AppState) -> AppState) -> Self {
+        Self::start_with(|state, _| configure(state)).await
+    }
+
+    /// A new server whose state `configure` adjusts, knowing the id of the
+    /// bootstrapped account, before it serves.
+    pub async fn start_with(configure: impl FnOnce(AppState, &str) -> AppState) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
         let mut server = Self::start_on_with(data, ManualClock::new(START), configure).await;
@@ -91,13 +99,13 @@ impl TestServer {
 
     /// A server over an existing (or new) data directory and clock.
     pub async fn start_on(data: DataDir, clock: ManualClock) -> Self {
-        Self::start_on_with(data, clock, |state| state).await
+        Self::start_on_with(data, clock, |state, _| state).await
     }
 
     async fn start_on_with(
         data: DataDir,
         clock: ManualClock,
-        configure: impl FnOnce(AppState) -> AppState,
+        configure: impl FnOnce(AppState, &str) -> AppState,
     ) -> Self {
         let (store, keys, created) = data
             .open_or_bootstrap(clock.now())
@@ -116,13 +124,12 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = configure(AppState::new(
-            Arc::new(store),
-            Arc::new(keys),
-            Arc::new(clock.clone()),
-        ));
+        let state = configure(
+            AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone())),
+            &account_id,
+        );
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(tessera_server::serve(listener, state, async {
+        tokio::spawn(tessera_server::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
         Self {
@@ -131,6 +138,7 @@ impl TestServer {
             data,
             root,
             account_id,
+            state,
             _dir: None,
             shutdown: Some(tx),
             client: reqwest::Client::builder()
@@ -154,7 +162,7 @@ impl TestServer {
             Arc::new(self.clock.clone()),
         );
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(tessera_server::serve(listener, state, async {
+        tokio::spawn(tessera_server::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
         Self {
@@ -163,6 +171,7 @@ impl TestServer {
             data: self.data.clone(),
             root: self.root.clone(),
             account_id: self.account_id.clone(),
+            state,
             _dir: None,
             shutdown: Some(tx),
             client: self.client.clone(),
@@ -408,4 +417,75 @@ pub fn session_creds(body: &str) -> Creds {
 /// The error code of an error response.
 pub fn code(body: &str) -> String {
     tag(body, "Code")
+}
+
+/// Signs `request` as S3 clients do (canonical URI as sent, neither
+/// normalised nor encoded again; `x-amz-content-sha256` set to
+/// `UNSIGNED-PAYLOAD`), for `region`, at `at`; or presigns it for
+/// `presign_for` when given.
+pub fn sign_s3(
+    request: &mut http::Request<Vec<u8>>,
+    creds: &Creds,
+    at: OffsetDateTime,
+    presign_for: Option<Duration>,
+) {
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, PercentEncodingMode, UriPathNormalizationMode,
+    };
+    let identity = Credentials::new(
+        &creds.access_key_id,
+        &creds.secret,
+        creds.token.clone(),
+        None,
+        "test",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    if let Some(expires) = presign_for {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(expires);
+    } else {
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    }
+    let system_time = std::time::UNIX_EPOCH + Duration::from_secs(at.unix_timestamp() as u64);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(system_time)
+        .settings(settings)
+        .build()
+        .expect("params")
+        .into();
+    let uri = request.uri().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_string()))
+        .collect();
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        &uri,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::UnsignedPayload,
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    instructions.apply_to_request_http1x(request);
+}
+
+/// The S3 profile's configuration for the authorizer: buckets of
+/// `account`, virtual-hosted under `s3.example.test`.
+pub fn s3_services(account: &str) -> tessera_authz::Services {
+    let config = format!(
+        "[[services]]\nname = \"s3\"\nkind = \"s3\"\nhosts = [\"s3.example.test\"]\nowner-account = \"{account}\"\n"
+    );
+    #[derive(serde::Deserialize)]
+    struct File {
+        services: Vec<tessera_authz::ServiceConfig>,
+    }
+    let file: File = toml::from_str(&config).expect("config");
+    tessera_authz::Services::new(file.services, "aws").expect("services")
 }
