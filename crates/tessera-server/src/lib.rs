@@ -15,6 +15,7 @@ mod params;
 mod pattern;
 mod policy_cache;
 mod request_env;
+mod resource_policies;
 mod sts;
 mod xml;
 
@@ -22,8 +23,16 @@ pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, Rotation, SetupError};
 pub use error::AwsError;
 pub use http::{Limits, router, serve, serve_with_limits};
-pub use iam::{bind_unbound_trust_policies, is_revocable_principal, revoke_sessions_of};
+pub use iam::{
+    MAX_RESOURCE_POLICY_BYTES, bind_unbound_trust_policies, delete_resource_policy_as_operator,
+    get_resource_policy_as_operator, is_revocable_principal, put_resource_policy_as_operator,
+    revoke_sessions_of,
+};
 pub use keys::KeyRingHandle;
+pub use resource_policies::{
+    LoadedResourcePolicy, REFRESH_INTERVAL as RESOURCE_POLICY_REFRESH_INTERVAL,
+    ResourcePolicyCache, ResourcePolicyLookup, spawn_resource_policy_refresh,
+};
 
 use std::sync::Arc;
 pub use tessera_federation::oidc::Verifier as OidcVerifier;
@@ -51,6 +60,7 @@ struct Inner {
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
+    resource_policies: resource_policies::ResourcePolicyCache,
 }
 
 impl AppState {
@@ -96,6 +106,7 @@ impl AppState {
                 saml_audiences,
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
+                resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
     }
@@ -121,6 +132,12 @@ impl AppState {
     /// The authorizer's service profiles (resource owners, request mapping).
     pub fn authz_services(&self) -> &tessera_authz::Services {
         &self.inner.services
+    }
+
+    /// The resource policies of the store, in memory (see
+    /// [`spawn_resource_policy_refresh`]).
+    pub fn resource_policies(&self) -> &ResourcePolicyCache {
+        &self.inner.resource_policies
     }
 
     /// The proxies whose `X-Forwarded-For` is believed.
