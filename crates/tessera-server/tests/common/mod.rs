@@ -89,15 +89,46 @@ impl TestServer {
         server
     }
 
+    /// A new server whose state `configure` adjusts before it serves,
+    /// knowing the id of the account the data directory was bootstrapped
+    /// with.
+    pub async fn start_configured_in_account(
+        configure: impl FnOnce(AppState, &str) -> AppState,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let mut server =
+            Self::start_on_with_account(data, ManualClock::new(START), configure).await;
+        server._dir = Some(dir);
+        server
+    }
+
     /// A server over an existing (or new) data directory and clock.
     pub async fn start_on(data: DataDir, clock: ManualClock) -> Self {
         Self::start_on_with(data, clock, |state| state).await
+    }
+
+    /// [`TestServer::start_on`], with the state adjusted by `configure`.
+    pub async fn start_on_configured(
+        data: DataDir,
+        clock: ManualClock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        Self::start_on_with(data, clock, configure).await
     }
 
     async fn start_on_with(
         data: DataDir,
         clock: ManualClock,
         configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        Self::start_on_with_account(data, clock, |state, _| configure(state)).await
+    }
+
+    async fn start_on_with_account(
+        data: DataDir,
+        clock: ManualClock,
+        configure: impl FnOnce(AppState, &str) -> AppState,
     ) -> Self {
         let (store, keys, created) = data
             .open_or_bootstrap(clock.now())
@@ -116,11 +147,13 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = configure(AppState::new(
-            Arc::new(store),
-            Arc::new(keys),
-            Arc::new(clock.clone()),
-        ));
+        let state = configure(
+            AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone())),
+            &account_id,
+        );
+        tessera_server::spawn_resource_policy_refresh(state.clone())
+            .await
+            .expect("resource policies");
         let (tx, rx) = oneshot::channel();
         tokio::spawn(tessera_server::serve(listener, state, async {
             let _ = rx.await;
@@ -153,6 +186,9 @@ impl TestServer {
             Arc::new(keys),
             Arc::new(self.clock.clone()),
         );
+        tessera_server::spawn_resource_policy_refresh(state.clone())
+            .await
+            .expect("resource policies");
         let (tx, rx) = oneshot::channel();
         tokio::spawn(tessera_server::serve(listener, state, async {
             let _ = rx.await;
