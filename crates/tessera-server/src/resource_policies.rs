@@ -9,7 +9,7 @@
 //! or node (`tessera resource-policy put`) is seen within a second; a write
 //! through this process refreshes at once.
 
-use crate::{AppState, AwsError};
+use crate::AppState;
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
@@ -180,7 +180,7 @@ pub(crate) fn bound(policy: Arc<Policy>, bindings: &[PrincipalBinding]) -> Arc<P
 /// longer used. Call before serving: when it returns, the cache is loaded.
 pub async fn spawn_resource_policy_refresh(
     state: AppState,
-) -> Result<tokio::task::JoinHandle<()>, AwsError> {
+) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     state.resource_policies().refresh(state.store()).await?;
     let weak = Arc::downgrade(&state.inner);
     drop(state);

@@ -516,7 +516,7 @@ async fn serve(
     .with_authz_services(services);
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
-        .map_err(|e| format!("loading resource policies: {}", e.message))?;
+        .map_err(|e| format!("loading resource policies: {e}"))?;
     tessera_server::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())

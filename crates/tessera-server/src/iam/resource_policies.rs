@@ -231,3 +231,148 @@ async fn delete_resource_policy(
     delete(state, arn).await?;
     Ok(Vec::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataDir, ResourcePolicyLookup};
+    use std::sync::Arc;
+    use tessera_store::ResourcePolicyStore;
+    use tessera_token::ManualClock;
+    use time::macros::datetime;
+
+    const BUCKET: &str = "arn:aws:s3:::logs";
+    const ALICE_ID: &str = "AIDAAAAAAAAAAAAAAAAA1";
+
+    /// A state over a new data directory whose account has user alice.
+    async fn state() -> (AppState, String, tempfile::TempDir) {
+        let now = datetime!(2026-03-01 12:00 UTC);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let (store, keys, created) = data.open_or_bootstrap(now).await.expect("bootstrap");
+        let account_id = created.expect("new account").account_id;
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", data.database_path().display()))
+                .await
+                .expect("pool");
+        sqlx::query(
+            "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, 'alice', '/', 0)",
+        )
+        .bind(ALICE_ID)
+        .bind(&account_id)
+        .execute(&pool)
+        .await
+        .expect("user");
+        pool.close().await;
+        let state = AppState::new(
+            Arc::new(store),
+            Arc::new(keys),
+            Arc::new(ManualClock::new(now)),
+        );
+        (state, account_id, dir)
+    }
+
+    fn read_logs(principal: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"{BUCKET}/*"}}]}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn a_saved_policy_is_validated_bound_and_in_the_cache_at_once() {
+        let (state, account_id, _dir) = state().await;
+        state
+            .resource_policies()
+            .refresh(state.store())
+            .await
+            .expect("load");
+
+        let no_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}"#;
+        let nobody = format!("arn:aws:iam::{account_id}:user/nobody");
+        for (document, message) in [
+            (
+                no_principal.to_string(),
+                "Missing required field Principal".to_string(),
+            ),
+            (
+                read_logs(&nobody),
+                format!("Invalid principal in policy: \"AWS\":\"{nobody}\""),
+            ),
+        ] {
+            let error = save(&state, BUCKET, &account_id, &document)
+                .await
+                .expect_err("refused");
+            assert_eq!(
+                (error.code.as_ref(), error.message.as_str()),
+                ("MalformedPolicyDocument", message.as_str())
+            );
+        }
+        assert_eq!(
+            state.store().resource_policy(BUCKET).await.expect("read"),
+            None
+        );
+
+        let alice = format!("arn:aws:iam::{account_id}:user/alice");
+        let document = read_logs(&alice);
+        save(&state, BUCKET, &account_id, &document)
+            .await
+            .expect("saved");
+        let record = state
+            .store()
+            .resource_policy(BUCKET)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(record.owner_account_id, account_id);
+        assert_eq!(record.principal_bindings.len(), 1);
+        assert_eq!(record.principal_bindings[0].arn, alice);
+        assert_eq!(record.principal_bindings[0].unique_id, ALICE_ID);
+        let ResourcePolicyLookup::Policy(loaded) = state.resource_policies().get(BUCKET) else {
+            panic!("not in the cache at once");
+        };
+        assert!(loaded.policy.named_entities().is_empty(), "bound");
+        assert_eq!(shown(&state, BUCKET).await.expect("shown"), document);
+
+        delete(&state, BUCKET).await.expect("deleted");
+        assert!(matches!(
+            state.resource_policies().get(BUCKET),
+            ResourcePolicyLookup::Absent
+        ));
+        for error in [
+            delete(&state, BUCKET).await.expect_err("gone"),
+            shown(&state, BUCKET).await.expect_err("gone"),
+        ] {
+            assert_eq!(
+                (error.code.as_ref(), error.message.as_str()),
+                (
+                    "NoSuchEntity",
+                    "The resource policy of resource arn:aws:s3:::logs cannot be found."
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn documents_are_checked_before_they_are_parsed() {
+        assert!(check_resource_policy_document(&read_logs("*")).is_ok());
+        let padded = format!(
+            "{}{}",
+            read_logs("*"),
+            " ".repeat(MAX_RESOURCE_POLICY_BYTES)
+        );
+        for bad in [String::new(), padded, "{\u{201c}}".to_string()] {
+            let error = check_resource_policy_document(&bad).expect_err("refused");
+            assert_eq!(error.code, "ValidationError");
+            assert!(
+                error.message.contains("'policyDocument'"),
+                "{}",
+                error.message
+            );
+        }
+        // Bytes, not characters: 20,480 bytes of two-byte characters is the
+        // limit too.
+        let latin = "é".repeat(MAX_RESOURCE_POLICY_BYTES / 2);
+        assert!(check_resource_policy_document(&latin).is_ok());
+        assert!(check_resource_policy_document(&format!("{latin} ")).is_err());
+    }
+}
