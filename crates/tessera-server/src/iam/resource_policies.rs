@@ -237,7 +237,6 @@ mod tests {
     use super::*;
     use crate::{DataDir, ResourcePolicyLookup};
     use std::sync::Arc;
-    use tessera_store::ResourcePolicyStore;
     use tessera_token::ManualClock;
     use time::macros::datetime;
 
