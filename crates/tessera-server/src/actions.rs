@@ -29,6 +29,10 @@ pub enum ResourceType {
     Mfa,
     /// `arn:…:sts::ACCOUNT:federated-user/NAME`.
     FederatedUser,
+    /// A resource of a service the authorizer protects (`[[authz.services]]`):
+    /// an S3 bucket (`arn:…:s3:::BUCKET`) or a routes resource, owned by the
+    /// account its service profile names.
+    ServiceResource,
     /// None: the action is authorized against `*` (or a listing's path).
     None,
 }
@@ -39,7 +43,7 @@ impl ResourceType {
         match self {
             Self::User | Self::Role => &[RESOURCE_TAG, IAM_RESOURCE_TAG],
             Self::Policy | Self::OidcProvider | Self::SamlProvider | Self::Mfa => &[RESOURCE_TAG],
-            Self::Group | Self::FederatedUser | Self::None => &[],
+            Self::Group | Self::FederatedUser | Self::ServiceResource | Self::None => &[],
         }
     }
 }
@@ -194,6 +198,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]),
     spec("iam:DeletePolicy", R::Policy, &[]),
     spec("iam:DeletePolicyVersion", R::Policy, &[]),
+    spec("iam:DeleteResourcePolicy", R::ServiceResource, &[]),
     spec("iam:DeleteRole", R::Role, BOUNDARY),
     spec("iam:DeleteRolePermissionsBoundary", R::Role, BOUNDARY),
     spec("iam:DeleteRolePolicy", R::Role, BOUNDARY),
@@ -213,6 +218,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]),
     spec("iam:GetPolicy", R::Policy, &[]),
     spec("iam:GetPolicyVersion", R::Policy, &[]),
+    spec("iam:GetResourcePolicy", R::ServiceResource, &[]),
     spec("iam:GetRole", R::Role, BOUNDARY),
     spec("iam:GetRolePolicy", R::Role, &[]),
     spec("iam:GetSAMLProvider", R::SamlProvider, &[]),
@@ -240,6 +246,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:ListUserTags", R::User, &[]),
     spec("iam:ListVirtualMFADevices", R::None, &[]),
     spec("iam:PutGroupPolicy", R::Group, &[]),
+    spec("iam:PutResourcePolicy", R::ServiceResource, &[]),
     spec("iam:PutRolePermissionsBoundary", R::Role, BOUNDARY),
     spec("iam:PutRolePolicy", R::Role, BOUNDARY),
     spec("iam:PutUserPermissionsBoundary", R::User, BOUNDARY),

@@ -388,16 +388,10 @@ fn bound_trust_policy(
         document: document.to_string(),
     };
     let parsed = parse_named(state, &named, PolicyKind::trust())?;
-    if parsed.named_entities().is_empty() {
-        return Some(parsed);
-    }
-    let bindings = bindings.unwrap_or_default();
-    Some(Arc::new(parsed.bind_principals(|arn| {
-        bindings
-            .iter()
-            .find(|b| b.arn == arn)
-            .map(|b| b.unique_id.as_str())
-    })))
+    Some(crate::resource_policies::bound(
+        parsed,
+        bindings.unwrap_or_default(),
+    ))
 }
 
 /// A tag a request sets: an IAM tag or a session tag.

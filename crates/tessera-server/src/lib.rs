@@ -17,6 +17,7 @@ mod params;
 mod pattern;
 mod policy_cache;
 mod request_env;
+mod resource_policies;
 mod sts;
 mod xml;
 
@@ -24,8 +25,16 @@ pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, Rotation, SetupError};
 pub use error::AwsError;
 pub use http::{Limits, router, serve, serve_with_limits};
-pub use iam::{bind_unbound_trust_policies, is_revocable_principal, revoke_sessions_of};
+pub use iam::{
+    MAX_RESOURCE_POLICY_BYTES, bind_unbound_trust_policies, delete_resource_policy_as_operator,
+    get_resource_policy_as_operator, is_revocable_principal, put_resource_policy_as_operator,
+    revoke_sessions_of,
+};
 pub use keys::KeyRingHandle;
+pub use resource_policies::{
+    LoadedResourcePolicy, REFRESH_INTERVAL as RESOURCE_POLICY_REFRESH_INTERVAL,
+    ResourcePolicyCache, ResourcePolicyLookup, spawn_resource_policy_refresh,
+};
 
 use std::sync::Arc;
 pub use tessera_federation::oidc::Verifier as OidcVerifier;
@@ -54,6 +63,7 @@ struct Inner {
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
     hot_reads: hot_reads::HotReads,
+    resource_policies: resource_policies::ResourcePolicyCache,
 }
 
 impl AppState {
@@ -100,6 +110,7 @@ impl AppState {
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
                 hot_reads: hot_reads::HotReads::default(),
+                resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
     }
@@ -130,6 +141,12 @@ impl AppState {
     /// Reads the authorizer may reuse for a second.
     pub(crate) fn hot_reads(&self) -> &hot_reads::HotReads {
         &self.inner.hot_reads
+    }
+
+    /// The resource policies of the store, in memory (see
+    /// [`spawn_resource_policy_refresh`]).
+    pub fn resource_policies(&self) -> &ResourcePolicyCache {
+        &self.inner.resource_policies
     }
 
     /// The proxies whose `X-Forwarded-For` is believed.

@@ -9,6 +9,7 @@ mod iam_policies;
 mod iam_providers;
 mod model;
 mod policies_of;
+mod resource_policies;
 mod revocations;
 mod sealed;
 mod sqlite;
@@ -19,6 +20,7 @@ pub use iam_policies::*;
 pub use iam_providers::*;
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
+pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
@@ -33,6 +35,7 @@ pub trait Store:
     + PolicyStore
     + ProviderStore
     + PoliciesOfStore
+    + ResourcePolicyStore
     + RevocationStore
     + SealedStore
     + Send
@@ -47,6 +50,7 @@ impl<T> Store for T where
         + PolicyStore
         + ProviderStore
         + PoliciesOfStore
+        + ResourcePolicyStore
         + RevocationStore
         + SealedStore
         + Send

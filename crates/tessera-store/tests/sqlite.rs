@@ -1,6 +1,7 @@
 use tessera_store::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, MfaDevice, ProviderStore, SealedKind,
-    SealedStore, SqliteStore, StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, MfaDevice, PrincipalBinding,
+    ProviderStore, ResourcePolicyRecord, ResourcePolicyStore, SealedKind, SealedStore, SqliteStore,
+    StoreError,
 };
 
 fn account(id: &str, name: &str) -> Account {
@@ -250,4 +251,159 @@ async fn an_existing_database_is_made_private_when_opened() {
         assert_eq!(mode_of(&file), 0o600, "{}", file.display());
     }
     again.close().await;
+}
+
+fn bucket_policy(bucket: &str, document: &str, at: i64) -> ResourcePolicyRecord {
+    ResourcePolicyRecord {
+        resource_arn: format!("arn:aws:s3:::{bucket}"),
+        owner_account_id: "111111111111".into(),
+        document: document.into(),
+        principal_bindings: vec![PrincipalBinding {
+            arn: "arn:aws:iam::222222222222:user/alice".into(),
+            unique_id: "AIDAALICE".into(),
+        }],
+        updated_at: at,
+    }
+}
+
+#[tokio::test]
+async fn resource_policies_are_put_replaced_listed_and_deleted() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("t.db"))
+        .await
+        .expect("open");
+    assert_eq!(store.resource_policies().await.expect("list"), Vec::new());
+    assert_eq!(
+        store
+            .resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("read"),
+        None
+    );
+    let logs = bucket_policy("logs", "{\"v\":1}", 10);
+    store.put_resource_policy(&logs).await.expect("put");
+    let mut data = bucket_policy("data", "{\"v\":2}", 11);
+    data.principal_bindings.clear();
+    store.put_resource_policy(&data).await.expect("put");
+    assert_eq!(
+        store
+            .resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("read"),
+        Some(logs.clone())
+    );
+    // Listed by ARN.
+    assert_eq!(
+        store.resource_policies().await.expect("list"),
+        vec![data.clone(), logs.clone()]
+    );
+
+    // A put replaces the whole row.
+    let replaced = ResourcePolicyRecord {
+        owner_account_id: "333333333333".into(),
+        document: "{\"v\":3}".into(),
+        principal_bindings: Vec::new(),
+        updated_at: 12,
+        ..logs.clone()
+    };
+    store.put_resource_policy(&replaced).await.expect("replace");
+    assert_eq!(
+        store
+            .resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("read"),
+        Some(replaced)
+    );
+    assert_eq!(store.resource_policies().await.expect("list").len(), 2);
+
+    assert!(
+        store
+            .delete_resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !store
+            .delete_resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("delete again")
+    );
+    assert_eq!(store.resource_policies().await.expect("list"), vec![data]);
+}
+
+#[tokio::test]
+async fn the_resource_policy_generation_moves_with_every_change_and_is_shared() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    // Another process on the same database.
+    let other = SqliteStore::open(&path).await.expect("open again");
+    let start = store
+        .resource_policy_generation()
+        .await
+        .expect("generation");
+
+    store
+        .put_resource_policy(&bucket_policy("logs", "{}", 1))
+        .await
+        .expect("put");
+    let after_put = other
+        .resource_policy_generation()
+        .await
+        .expect("generation");
+    assert!(after_put > start, "{after_put} > {start}");
+
+    // The same content saved again is still a write.
+    other
+        .put_resource_policy(&bucket_policy("logs", "{}", 1))
+        .await
+        .expect("put again");
+    let after_second_put = store
+        .resource_policy_generation()
+        .await
+        .expect("generation");
+    assert!(after_second_put > after_put);
+
+    // Deleting nothing changes nothing.
+    assert!(
+        !store
+            .delete_resource_policy("arn:aws:s3:::none")
+            .await
+            .expect("delete")
+    );
+    assert_eq!(
+        store
+            .resource_policy_generation()
+            .await
+            .expect("generation"),
+        after_second_put
+    );
+
+    assert!(
+        other
+            .delete_resource_policy("arn:aws:s3:::logs")
+            .await
+            .expect("delete")
+    );
+    let after_delete = store
+        .resource_policy_generation()
+        .await
+        .expect("generation");
+    assert!(after_delete > after_second_put);
+
+    // It never goes back, even when the policies are as they were.
+    store.close().await;
+    other.close().await;
+    let reopened = SqliteStore::open(&path).await.expect("reopen");
+    assert_eq!(
+        reopened
+            .resource_policy_generation()
+            .await
+            .expect("generation"),
+        after_delete
+    );
+    assert_eq!(
+        reopened.resource_policies().await.expect("list"),
+        Vec::new()
+    );
 }

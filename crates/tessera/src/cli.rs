@@ -1,4 +1,5 @@
-//! The command line: `serve`, `init`, `account create`, `keys rotate`.
+//! The command line: `serve`, `init`, `account create`, `keys rotate`,
+//! `sessions revoke`, `resource-policy put|get|delete`.
 
 use crate::config::FileConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -118,6 +119,42 @@ enum Command {
         #[command(subcommand)]
         command: SessionsCommand,
     },
+    /// Manage the resource policies (bucket policies, policies on routes
+    /// resources) of the services configured in `[[authz.services]]`.
+    ResourcePolicy {
+        #[command(subcommand)]
+        command: ResourcePolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ResourcePolicyCommand {
+    /// Set the policy of a resource of a configured service, replacing any
+    /// it has. The document is checked and its users and roles bound as
+    /// `PutResourcePolicy` does. Servers sharing the store apply it within
+    /// a second.
+    Put {
+        /// The resource (arn:aws:s3:::BUCKET, or a routes resource).
+        arn: String,
+        /// The policy document (JSON); standard input when absent or `-`.
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the policy of a resource (JSON).
+    Get {
+        /// The resource.
+        arn: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Delete the policy of a resource.
+    Delete {
+        /// The resource.
+        arn: String,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +203,63 @@ enum KeysCommand {
     },
 }
 
+/// The authorizer's service profiles of the configuration file.
+fn authz_services(file: &mut FileConfig) -> Result<tessera_authz::Services, String> {
+    let configs = file.authz.take().map(|a| a.services).unwrap_or_default();
+    tessera_authz::Services::new(configs, "aws").map_err(|e| e.to_string())
+}
+
+/// Runs a resource-policy command as the operator, over the store of the
+/// data directory and the services of the configuration file.
+async fn resource_policy(command: ResourcePolicyCommand, clock: SystemClock) -> Result<(), String> {
+    let common = match &command {
+        ResourcePolicyCommand::Put { common, .. }
+        | ResourcePolicyCommand::Get { common, .. }
+        | ResourcePolicyCommand::Delete { common, .. } => common,
+    };
+    let (mut file, dir) = common.resolve()?;
+    let services = authz_services(&mut file)?;
+    // Read before the store is opened: standard input may take a while.
+    let document = match &command {
+        ResourcePolicyCommand::Put { file, .. } => read_document(file.as_deref())?,
+        _ => String::new(),
+    };
+    let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+    let store = Arc::new(store);
+    let state =
+        AppState::new(store.clone(), Arc::new(keys), Arc::new(clock)).with_authz_services(services);
+    let result = match &command {
+        ResourcePolicyCommand::Put { arn, .. } => {
+            tessera_server::put_resource_policy_as_operator(&state, arn, &document)
+                .await
+                .map(|()| format!("resource policy of {arn} saved"))
+        }
+        ResourcePolicyCommand::Get { arn, .. } => {
+            tessera_server::get_resource_policy_as_operator(&state, arn).await
+        }
+        ResourcePolicyCommand::Delete { arn, .. } => {
+            tessera_server::delete_resource_policy_as_operator(&state, arn)
+                .await
+                .map(|()| format!("resource policy of {arn} deleted"))
+        }
+    }
+    .map_err(|e| format!("{}: {}", e.code, e.message));
+    store.close().await;
+    println!("{}", result?);
+    Ok(())
+}
+
+/// A policy document from `path`, or standard input when it is absent or
+/// `-`.
+fn read_document(path: Option<&Path>) -> Result<String, String> {
+    match path.filter(|p| *p != Path::new("-")) {
+        None => {
+            std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))
+        }
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
 impl Common {
     fn resolve(&self) -> Result<(FileConfig, DataDir), String> {
         let file = FileConfig::load(self.config.as_deref())?;
@@ -205,7 +299,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             authz_listen,
             authz_secret_file,
         } => {
-            let (file, dir) = common.resolve()?;
+            let (mut file, dir) = common.resolve()?;
+            let services = authz_services(&mut file)?;
             let format = match (log_format, file.log_format.as_deref()) {
                 (Some(format), _) => format,
                 (None, Some(text)) => {
@@ -223,11 +318,6 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
             let saml_audiences = saml_audiences(saml_audience, file.saml_audience)?;
             let proxies = trusted_proxies(trusted_proxy, file.trusted_proxies)?;
-            let services = tessera_authz::Services::new(
-                file.authz.map(|a| a.services).unwrap_or_default(),
-                "aws",
-            )
-            .map_err(|e| e.to_string())?;
             let authorizer = match authz_listen.or(file.authz_listen) {
                 None => None,
                 Some(listen) => Some(AuthorizerOptions {
@@ -247,6 +337,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             };
             serve(dir, clock, options).await
         }
+        Command::ResourcePolicy { command } => resource_policy(command, clock).await,
         Command::Actions => {
             let table = serde_json::json!({
                 "globalConditionKeys": tessera_server::actions::GLOBAL_KEYS,
@@ -467,6 +558,9 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
     )
     .with_trusted_proxies(trusted_proxies)
     .with_authz_services(services);
+    tessera_server::spawn_resource_policy_refresh(state.clone())
+        .await
+        .map_err(|e| format!("loading resource policies: {e}"))?;
     let (stop, _) = tokio::sync::watch::channel(false);
     let stopped = |stop: &tokio::sync::watch::Sender<bool>| {
         let mut watch = stop.subscribe();

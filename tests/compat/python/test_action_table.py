@@ -32,7 +32,12 @@ NOT_APPLICABLE = {
 OIDC_CLAIMS = {"aud", "sub", "amr", "oaud"}
 RESERVED_PREFIXES = ("aws:", "iam:", "sts:", "saml:")
 # Tessera's own extensions of the IAM API.
-EXTENSIONS = {"iam:RevokeSessions"}
+EXTENSIONS = {
+    "iam:DeleteResourcePolicy",
+    "iam:GetResourcePolicy",
+    "iam:PutResourcePolicy",
+    "iam:RevokeSessions",
+}
 
 
 def provider_key(key: str) -> str | None:

@@ -222,8 +222,11 @@ fn governing_policy(
     resource: &str,
 ) -> Option<(String, Option<std::sync::Arc<tessera_policy::Policy>>)> {
     let holder = state.authz_services().policy_holder(resource)?;
-    let _ = &holder;
-    None
+    match state.resource_policies().get(&holder) {
+        crate::ResourcePolicyLookup::Absent => None,
+        crate::ResourcePolicyLookup::Policy(loaded) => Some((holder, Some(loaded.policy.clone()))),
+        crate::ResourcePolicyLookup::Unreadable => Some((holder, None)),
+    }
 }
 
 /// Decides `target` for `request`.

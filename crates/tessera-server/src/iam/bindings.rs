@@ -1,9 +1,10 @@
-//! Principals bound to unique ids: when a trust policy is saved, each user
-//! or role it names is bound to that entity's unique id, as IAM does. The
-//! policy then matches that entity alone, under whatever name it has now,
-//! and nobody once it is deleted (a user or role re-created with the same
-//! name is another entity). Reading the policy back shows each bound
-//! principal by its current ARN, or by its unique id once it is gone.
+//! Principals bound to unique ids: when a trust policy or a resource policy
+//! is saved, each user or role it names is bound to that entity's unique
+//! id, as IAM does. The policy then matches that entity alone, under
+//! whatever name it has now, and nobody once it is deleted (a user or role
+//! re-created with the same name is another entity). Reading the policy
+//! back shows each bound principal by its current ARN, or by its unique id
+//! once it is gone.
 
 use crate::{AppState, AwsError};
 use tessera_policy::{Policy, PolicyKind};
@@ -91,9 +92,10 @@ pub async fn bind_unbound_trust_policies(
     Ok(roles.len())
 }
 
-/// A trust policy as IAM shows it: each bound principal by the ARN its
-/// entity has now, or by its unique id once the entity is deleted.
-pub async fn shown_trust_policy(
+/// A trust policy (or a resource policy) as IAM shows it: each bound
+/// principal by the ARN its entity has now, or by its unique id once the
+/// entity is deleted.
+pub async fn shown_bound_policy(
     state: &AppState,
     document: &str,
     bindings: Option<&[PrincipalBinding]>,

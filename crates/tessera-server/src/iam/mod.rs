@@ -6,6 +6,7 @@ mod common;
 mod entities;
 mod policies;
 mod providers;
+mod resource_policies;
 mod sessions;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
@@ -13,6 +14,10 @@ use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 pub use bindings::bind_unbound_trust_policies;
 pub use common::parse_policy;
 pub(crate) use providers::verify_mfa_code;
+pub use resource_policies::{
+    MAX_RESOURCE_POLICY_BYTES, delete_resource_policy_as_operator, get_resource_policy_as_operator,
+    put_resource_policy_as_operator,
+};
 pub use sessions::{is_revocable_principal, revoke_sessions_of};
 
 /// The IAM API version.
@@ -32,6 +37,9 @@ pub async fn dispatch(
         return Some(result);
     }
     if let Some(result) = providers::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = resource_policies::dispatch(state, caller, name, params).await {
         return Some(result);
     }
     sessions::dispatch(state, caller, name, params).await

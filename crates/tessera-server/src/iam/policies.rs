@@ -1,7 +1,7 @@
 //! IAM roles, managed policies and their versions, attachments, permission
 //! boundaries and the policy simulator.
 
-use super::bindings::{bind_principals, shown_trust_policy};
+use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{
     Page, Target, arn, authorize, authorize_on, encode_policy_document, entity_target,
     entity_target_or_named, iso8601, parse_policy, path_param, path_prefix_param, request_tag_keys,
@@ -255,7 +255,7 @@ fn role_arn(state: &AppState, role: &Role) -> String {
 }
 
 /// The `Role` shape; `trust` is the trust policy as shown
-/// ([`shown_trust_policy`]).
+/// ([`shown_bound_policy`]).
 fn role_xml(
     state: &AppState,
     role: &Role,
@@ -404,7 +404,7 @@ async fn get_role(
     authorize_entity(state, caller, OwnerKind::Role, name, "GetRole").await?;
     let role = find_role(state, caller.account_id(), name).await?;
     let tags = state.store().policy_area_tags(&role.role_id).await?;
-    let trust = shown_trust_policy(
+    let trust = shown_bound_policy(
         state,
         &role.assume_role_policy,
         role.trust_bindings.as_deref(),
@@ -447,7 +447,7 @@ async fn list_roles(
     let (rows, tail) = page.finish(rows, |r| r.name.clone());
     let mut roles = Vec::with_capacity(rows.len());
     for role in &rows {
-        let trust = shown_trust_policy(
+        let trust = shown_bound_policy(
             state,
             &role.assume_role_policy,
             role.trust_bindings.as_deref(),

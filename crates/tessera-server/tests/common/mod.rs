@@ -97,9 +97,25 @@ impl TestServer {
         server
     }
 
+    /// [`TestServer::start_with`], by another name.
+    pub async fn start_configured_in_account(
+        configure: impl FnOnce(AppState, &str) -> AppState,
+    ) -> Self {
+        Self::start_with(configure).await
+    }
+
     /// A server over an existing (or new) data directory and clock.
     pub async fn start_on(data: DataDir, clock: ManualClock) -> Self {
         Self::start_on_with(data, clock, |state, _| state).await
+    }
+
+    /// [`TestServer::start_on`], with the state adjusted by `configure`.
+    pub async fn start_on_configured(
+        data: DataDir,
+        clock: ManualClock,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        Self::start_on_with(data, clock, |state, _| configure(state)).await
     }
 
     async fn start_on_with(
@@ -128,6 +144,9 @@ impl TestServer {
             AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone())),
             &account_id,
         );
+        tessera_server::spawn_resource_policy_refresh(state.clone())
+            .await
+            .expect("resource policies");
         let (tx, rx) = oneshot::channel();
         tokio::spawn(tessera_server::serve(listener, state.clone(), async {
             let _ = rx.await;
@@ -161,6 +180,9 @@ impl TestServer {
             Arc::new(keys),
             Arc::new(self.clock.clone()),
         );
+        tessera_server::spawn_resource_policy_refresh(state.clone())
+            .await
+            .expect("resource policies");
         let (tx, rx) = oneshot::channel();
         tokio::spawn(tessera_server::serve(listener, state.clone(), async {
             let _ = rx.await;

@@ -2,6 +2,7 @@ mod iam_entities;
 mod iam_policies;
 mod iam_providers;
 mod policies_of;
+mod resource_policies;
 mod revocations;
 mod sealed;
 

@@ -1,0 +1,377 @@
+//! `PutResourcePolicy`, `GetResourcePolicy` and `DeleteResourcePolicy`
+//! (Tessera extensions of the IAM API): the resource-based policy of a
+//! resource of a configured service (`[[authz.services]]`: an S3 bucket's
+//! policy, a policy on a routes resource), which the authorizer evaluates
+//! with the caller's own policies.
+//!
+//! Requests, signed for service `iam`:
+//! * `Action=PutResourcePolicy&ResourceArn=ARN&PolicyDocument=JSON`;
+//! * `Action=GetResourcePolicy&ResourceArn=ARN`, answering
+//!   `<GetResourcePolicyResult><ResourceArn/><PolicyDocument/>` with the
+//!   document URL-encoded, as IAM returns documents;
+//! * `Action=DeleteResourcePolicy&ResourceArn=ARN`.
+//!
+//! Each is authorized as `iam:<Action>` on the resource ARN, in the account
+//! that owns the resource (its service profile says which): only that
+//! account's principals may manage its policy, since another account's
+//! caller needs a resource policy to be allowed and these actions are
+//! decided without one. The policy's user and role principals are bound to
+//! their unique ids when it is saved, as in trust policies.
+
+use super::bindings::{bind_principals, shown_bound_policy};
+use super::common::{encode_policy_document, parse_policy};
+use crate::{
+    AppState, AwsError, Caller, authz,
+    params::{Params, check_length, check_policy_characters},
+    xml::Xml,
+};
+use tessera_policy::PolicyKind;
+use tessera_store::ResourcePolicyRecord;
+
+/// The largest resource policy, in bytes: S3's limit for bucket policies
+/// (20 KB).
+pub const MAX_RESOURCE_POLICY_BYTES: usize = 20_480;
+
+/// Runs `name` if it is one of the resource-policy actions.
+pub async fn dispatch(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    params: &Params,
+) -> Option<Result<Vec<Xml>, AwsError>> {
+    match name {
+        "PutResourcePolicy" => Some(put_resource_policy(state, caller, params).await),
+        "GetResourcePolicy" => Some(get_resource_policy(state, caller, params).await),
+        "DeleteResourcePolicy" => Some(delete_resource_policy(state, caller, params).await),
+        _ => None,
+    }
+}
+
+/// `ResourceArn`: 1 to 2,048 characters.
+fn resource_arn_param(params: &Params) -> Result<&str, AwsError> {
+    let arn = params.required("ResourceArn", "resourceArn")?;
+    check_length("resourceArn", arn, 1, 2048)?;
+    Ok(arn)
+}
+
+/// Checks a resource policy document before it is read as a policy: 1 to
+/// [`MAX_RESOURCE_POLICY_BYTES`] bytes of the policy character set, or
+/// AWS's `ValidationError` for the `policyDocument` member.
+pub fn check_resource_policy_document(document: &str) -> Result<(), AwsError> {
+    const MEMBER: &str = "policyDocument";
+    if document.is_empty() {
+        return Err(AwsError::constraint(
+            MEMBER,
+            Some(document),
+            "Member must have length greater than or equal to 1",
+        ));
+    }
+    if document.len() > MAX_RESOURCE_POLICY_BYTES {
+        return Err(AwsError::constraint(
+            MEMBER,
+            Some(document),
+            &format!("Member must have length less than or equal to {MAX_RESOURCE_POLICY_BYTES}"),
+        ));
+    }
+    check_policy_characters(MEMBER, document)
+}
+
+/// The account owning `arn`, a resource of a configured service.
+///
+/// An ARN no configured service owns names no resource Tessera knows. IAM
+/// answers an ARN it cannot resolve to a resource at all (a
+/// `PermissionsBoundary` or `PolicyArn` that names no policy) with
+/// `InvalidInput` "ARN … is not valid.", and keeps `NoSuchEntity` for a
+/// resource it knows that lacks what is asked; this is the former.
+fn resource_owner(state: &AppState, arn: &str) -> Result<String, AwsError> {
+    state
+        .authz_services()
+        .owner_of(arn)
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::invalid_input(format!("ARN {arn} is not valid.")))
+}
+
+/// The `NoSuchEntity` answer for a resource without a policy.
+fn no_such_policy(arn: &str) -> AwsError {
+    AwsError::no_such_entity(format!(
+        "The resource policy of resource {arn} cannot be found."
+    ))
+}
+
+/// Checks `iam:<action>` on the resource `arn` of account `owner`.
+async fn authorize(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    arn: &str,
+    owner: &str,
+) -> Result<(), AwsError> {
+    authz::authorize(state, caller, &format!("iam:{action}"), arn, owner).await
+}
+
+/// Validates `document` as a resource policy, binds its principals and
+/// saves it as the policy of `arn` (owned by `owner`); the cache sees it at
+/// once.
+async fn save(state: &AppState, arn: &str, owner: &str, document: &str) -> Result<(), AwsError> {
+    let policy = parse_policy(document, PolicyKind::resource())?;
+    let principal_bindings = bind_principals(state, &policy).await?;
+    state
+        .store()
+        .put_resource_policy(&ResourcePolicyRecord {
+            resource_arn: arn.to_string(),
+            owner_account_id: owner.to_string(),
+            document: document.to_string(),
+            principal_bindings,
+            updated_at: state.now().unix_timestamp(),
+        })
+        .await?;
+    refresh_cache(state).await;
+    Ok(())
+}
+
+/// Reloads the cache after a write; on failure the refresh task catches up.
+async fn refresh_cache(state: &AppState) {
+    if let Err(error) = state.resource_policies().refresh(state.store()).await {
+        tracing::warn!(%error, "cannot reload resource policies after a write; the next refresh will");
+    }
+}
+
+/// The policy of `arn` as IAM shows it (bound principals by their current
+/// ARNs), or `NoSuchEntity`.
+async fn shown(state: &AppState, arn: &str) -> Result<String, AwsError> {
+    let record = state
+        .store()
+        .resource_policy(arn)
+        .await?
+        .ok_or_else(|| no_such_policy(arn))?;
+    shown_bound_policy(state, &record.document, Some(&record.principal_bindings)).await
+}
+
+/// Deletes the policy of `arn`, or `NoSuchEntity`.
+async fn delete(state: &AppState, arn: &str) -> Result<(), AwsError> {
+    if !state.store().delete_resource_policy(arn).await? {
+        return Err(no_such_policy(arn));
+    }
+    refresh_cache(state).await;
+    Ok(())
+}
+
+/// Saves, as the operator, the policy of `arn` (a resource of a configured
+/// service): what `tessera resource-policy put` does. No IAM authorization;
+/// the document is checked and its principals bound as for
+/// `PutResourcePolicy`.
+pub async fn put_resource_policy_as_operator(
+    state: &AppState,
+    arn: &str,
+    document: &str,
+) -> Result<(), AwsError> {
+    let owner = resource_owner(state, arn)?;
+    check_resource_policy_document(document)?;
+    save(state, arn, &owner, document).await
+}
+
+/// The policy of `arn`, as the operator reads it (`tessera resource-policy
+/// get`): the JSON document, bound principals shown by their current ARNs;
+/// `NoSuchEntity` when the resource has none.
+pub async fn get_resource_policy_as_operator(
+    state: &AppState,
+    arn: &str,
+) -> Result<String, AwsError> {
+    resource_owner(state, arn)?;
+    shown(state, arn).await
+}
+
+/// Deletes, as the operator, the policy of `arn` (`tessera resource-policy
+/// delete`); `NoSuchEntity` when the resource has none.
+pub async fn delete_resource_policy_as_operator(
+    state: &AppState,
+    arn: &str,
+) -> Result<(), AwsError> {
+    resource_owner(state, arn)?;
+    delete(state, arn).await
+}
+
+async fn put_resource_policy(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let arn = resource_arn_param(params)?;
+    let document = params.required("PolicyDocument", "policyDocument")?;
+    check_resource_policy_document(document)?;
+    let owner = resource_owner(state, arn)?;
+    authorize(state, caller, "PutResourcePolicy", arn, &owner).await?;
+    save(state, arn, &owner, document).await?;
+    Ok(Vec::new())
+}
+
+async fn get_resource_policy(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let arn = resource_arn_param(params)?;
+    let owner = resource_owner(state, arn)?;
+    authorize(state, caller, "GetResourcePolicy", arn, &owner).await?;
+    let document = shown(state, arn).await?;
+    Ok(vec![
+        Xml::text("ResourceArn", arn),
+        Xml::text("PolicyDocument", encode_policy_document(&document)),
+    ])
+}
+
+async fn delete_resource_policy(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let arn = resource_arn_param(params)?;
+    let owner = resource_owner(state, arn)?;
+    authorize(state, caller, "DeleteResourcePolicy", arn, &owner).await?;
+    delete(state, arn).await?;
+    Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataDir, ResourcePolicyLookup};
+    use std::sync::Arc;
+    use tessera_token::ManualClock;
+    use time::macros::datetime;
+
+    const BUCKET: &str = "arn:aws:s3:::logs";
+    const ALICE_ID: &str = "AIDAAAAAAAAAAAAAAAAA1";
+
+    /// A state over a new data directory whose account has user alice.
+    async fn state() -> (AppState, String, tempfile::TempDir) {
+        let now = datetime!(2026-03-01 12:00 UTC);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path().join("data"));
+        let (store, keys, created) = data.open_or_bootstrap(now).await.expect("bootstrap");
+        let account_id = created.expect("new account").account_id;
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", data.database_path().display()))
+                .await
+                .expect("pool");
+        sqlx::query(
+            "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, 'alice', '/', 0)",
+        )
+        .bind(ALICE_ID)
+        .bind(&account_id)
+        .execute(&pool)
+        .await
+        .expect("user");
+        pool.close().await;
+        let state = AppState::new(
+            Arc::new(store),
+            Arc::new(keys),
+            Arc::new(ManualClock::new(now)),
+        );
+        (state, account_id, dir)
+    }
+
+    fn read_logs(principal: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"{BUCKET}/*"}}]}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn a_saved_policy_is_validated_bound_and_in_the_cache_at_once() {
+        let (state, account_id, _dir) = state().await;
+        state
+            .resource_policies()
+            .refresh(state.store())
+            .await
+            .expect("load");
+
+        let no_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}"#;
+        let nobody = format!("arn:aws:iam::{account_id}:user/nobody");
+        for (document, message) in [
+            (
+                no_principal.to_string(),
+                "Missing required field Principal".to_string(),
+            ),
+            (
+                read_logs(&nobody),
+                format!("Invalid principal in policy: \"AWS\":\"{nobody}\""),
+            ),
+        ] {
+            let error = save(&state, BUCKET, &account_id, &document)
+                .await
+                .expect_err("refused");
+            assert_eq!(
+                (error.code.as_ref(), error.message.as_str()),
+                ("MalformedPolicyDocument", message.as_str())
+            );
+        }
+        assert_eq!(
+            state.store().resource_policy(BUCKET).await.expect("read"),
+            None
+        );
+
+        let alice = format!("arn:aws:iam::{account_id}:user/alice");
+        let document = read_logs(&alice);
+        save(&state, BUCKET, &account_id, &document)
+            .await
+            .expect("saved");
+        let record = state
+            .store()
+            .resource_policy(BUCKET)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(record.owner_account_id, account_id);
+        assert_eq!(record.principal_bindings.len(), 1);
+        assert_eq!(record.principal_bindings[0].arn, alice);
+        assert_eq!(record.principal_bindings[0].unique_id, ALICE_ID);
+        let ResourcePolicyLookup::Policy(loaded) = state.resource_policies().get(BUCKET) else {
+            panic!("not in the cache at once");
+        };
+        assert!(loaded.policy.named_entities().is_empty(), "bound");
+        assert_eq!(shown(&state, BUCKET).await.expect("shown"), document);
+
+        delete(&state, BUCKET).await.expect("deleted");
+        assert!(matches!(
+            state.resource_policies().get(BUCKET),
+            ResourcePolicyLookup::Absent
+        ));
+        for error in [
+            delete(&state, BUCKET).await.expect_err("gone"),
+            shown(&state, BUCKET).await.expect_err("gone"),
+        ] {
+            assert_eq!(
+                (error.code.as_ref(), error.message.as_str()),
+                (
+                    "NoSuchEntity",
+                    "The resource policy of resource arn:aws:s3:::logs cannot be found."
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn documents_are_checked_before_they_are_parsed() {
+        assert!(check_resource_policy_document(&read_logs("*")).is_ok());
+        let padded = format!(
+            "{}{}",
+            read_logs("*"),
+            " ".repeat(MAX_RESOURCE_POLICY_BYTES)
+        );
+        for bad in [String::new(), padded, "{\u{201c}}".to_string()] {
+            let error = check_resource_policy_document(&bad).expect_err("refused");
+            assert_eq!(error.code, "ValidationError");
+            assert!(
+                error.message.contains("'policyDocument'"),
+                "{}",
+                error.message
+            );
+        }
+        // Bytes, not characters: 20,480 bytes of two-byte characters is the
+        // limit too.
+        let latin = "é".repeat(MAX_RESOURCE_POLICY_BYTES / 2);
+        assert!(check_resource_policy_document(&latin).is_ok());
+        assert!(check_resource_policy_document(&format!("{latin} ")).is_err());
+    }
+}
