@@ -648,12 +648,14 @@ def test_resource_policy_command_line(stack, bucket, tmp_path):
     policy = {"Version": "2012-10-17", "Statement": [allow("s3:GetObject", objects(bucket), Principal="*")]}
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(policy))
-    data_dir = str(stack.data_dir)
+    # The command reads the services (the buckets' owners) from the same
+    # configuration file as the server.
+    where = ["--data-dir", str(stack.data_dir), "--config", str(stack.data_dir.parent / "tessera.toml")]
 
-    stack.tessera.tessera("resource-policy", "put", arn, str(path), "--data-dir", data_dir, check=True)
-    got = stack.tessera.tessera("resource-policy", "get", arn, "--data-dir", data_dir, check=True)
+    stack.tessera.tessera("resource-policy", "put", arn, str(path), *where, check=True)
+    got = stack.tessera.tessera("resource-policy", "get", arn, *where, check=True)
     assert json.loads(got.stdout) == policy
     eventually(lambda: expect_get(stack, None, bucket, "cli.txt", 200))
 
-    stack.tessera.tessera("resource-policy", "delete", arn, "--data-dir", data_dir, check=True)
+    stack.tessera.tessera("resource-policy", "delete", arn, *where, check=True)
     eventually(lambda: expect_get(stack, None, bucket, "cli.txt", 403))
