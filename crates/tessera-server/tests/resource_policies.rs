@@ -214,21 +214,22 @@ async fn bad_input_is_refused_before_anything_is_read() {
         "{body}"
     );
 
-    // An ARN of no configured service.
-    for (status, body) in [
-        put(&server, &root, UNKNOWN_SERVICE, &read_logs("*")).await,
-        get(&server, &root, UNKNOWN_SERVICE).await,
-        delete(&server, &root, UNKNOWN_SERVICE).await,
-    ] {
-        assert_eq!(
-            (status, code(&body)),
-            (400, "InvalidInput".into()),
-            "{body}"
-        );
-        assert_eq!(
-            tag(&body, "Message"),
-            format!("ARN {UNKNOWN_SERVICE} is not valid.")
-        );
+    // An ARN of no configured service, and an object, whose bucket's
+    // policy governs it.
+    let object = format!("{LOGS}/2026/a.log");
+    for arn in [UNKNOWN_SERVICE, object.as_str()] {
+        for (status, body) in [
+            put(&server, &root, arn, &read_logs("*")).await,
+            get(&server, &root, arn).await,
+            delete(&server, &root, arn).await,
+        ] {
+            assert_eq!(
+                (status, code(&body)),
+                (400, "InvalidInput".into()),
+                "{body}"
+            );
+            assert_eq!(tag(&body, "Message"), format!("ARN {arn} is not valid."));
+        }
     }
 }
 

@@ -82,11 +82,15 @@ pub fn check_resource_policy_document(document: &str) -> Result<(), AwsError> {
 /// answers an ARN it cannot resolve to a resource at all (a
 /// `PermissionsBoundary` or `PolicyArn` that names no policy) with
 /// `InvalidInput` "ARN … is not valid.", and keeps `NoSuchEntity` for a
-/// resource it knows that lacks what is asked; this is the former.
+/// resource it knows that lacks what is asked; this is the former. So is
+/// an ARN that holds no policy of its own: an S3 object, whose bucket's
+/// policy governs it.
 fn resource_owner(state: &AppState, arn: &str) -> Result<String, AwsError> {
-    state
-        .authz_services()
+    let services = state.authz_services();
+    let holds_policies = services.policy_holder(arn).as_deref() == Some(arn);
+    services
         .owner_of(arn)
+        .filter(|_| holds_policies)
         .map(str::to_string)
         .ok_or_else(|| AwsError::invalid_input(format!("ARN {arn} is not valid.")))
 }
