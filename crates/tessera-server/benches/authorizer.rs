@@ -4,7 +4,7 @@
 //! (kept for a second) — everything but HTTP.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use common::{TestServer, s3_services, session_creds, sign_s3};

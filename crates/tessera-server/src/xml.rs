@@ -130,6 +130,19 @@ pub fn error(namespace: &str, error: &AwsError, request_id: &str) -> String {
     )
 }
 
+/// `<Error><Code/><Message/><RequestId/></Error>`, S3's error shape.
+pub fn s3_error(error: &AwsError, request_id: &str) -> String {
+    document(
+        "Error",
+        "",
+        &[
+            Xml::text("Code", error.code.to_string()),
+            Xml::text("Message", error.message.clone()),
+            Xml::text("RequestId", request_id),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,17 +170,4 @@ mod tests {
         assert!(body.contains("<Code>InvalidClientTokenId</Code>"));
         assert!(body.contains("<RequestId>r</RequestId>"));
     }
-}
-
-/// `<Error><Code/><Message/><RequestId/></Error>`, S3's error shape.
-pub fn s3_error(error: &AwsError, request_id: &str) -> String {
-    document(
-        "Error",
-        "",
-        &[
-            Xml::text("Code", error.code.to_string()),
-            Xml::text("Message", error.message.clone()),
-            Xml::text("RequestId", request_id),
-        ],
-    )
 }

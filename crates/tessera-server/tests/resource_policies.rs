@@ -25,14 +25,17 @@ const ALLOW_ALL: &str =
 
 /// The S3 profile: buckets owned by `owner`, `partner` by `partner`.
 fn services(owner: &str, partner: Option<&str>) -> Services {
-    Services::new(vec![ServiceConfig::S3(S3Config {
-        name: "store".to_string(),
-        hosts: Vec::new(),
-        owner_account: owner.to_string(),
-        buckets: partner
-            .map(|p| BTreeMap::from([("partner".to_string(), p.to_string())]))
-            .unwrap_or_default(),
-    })], "aws")
+    Services::new(
+        vec![ServiceConfig::S3(S3Config {
+            name: "store".to_string(),
+            hosts: Vec::new(),
+            owner_account: owner.to_string(),
+            buckets: partner
+                .map(|p| BTreeMap::from([("partner".to_string(), p.to_string())]))
+                .unwrap_or_default(),
+        })],
+        "aws",
+    )
     .expect("valid services")
 }
 

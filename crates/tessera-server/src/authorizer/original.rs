@@ -61,15 +61,14 @@ fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// authenticated proxy added; entries before it come from the client and
 /// are not believed), else the proxy's own peer address.
 pub fn client_address(headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
-    let last = headers
+    let mut entries = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .last();
-    match last {
+        .filter(|v| !v.is_empty());
+    match entries.next_back() {
         Some(entry) => entry.parse().ok().or(peer),
         None => peer,
     }

@@ -366,10 +366,10 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
     };
 
     let mut common = environment_keys(request);
-    if let Some(auth) = &authentication {
-        if s3 {
-            common.extend(s3_authentication_keys(state, auth, request));
-        }
+    if let Some(auth) = &authentication
+        && s3
+    {
+        common.extend(s3_authentication_keys(state, auth, request));
     }
     let mut verdict = Verdict {
         outcome: Outcome::Allowed,
