@@ -169,7 +169,8 @@ async fn unusable_authentication_is_told_apart_from_a_denial() {
     assert_eq!(verdict.outcome, Outcome::Unauthenticated);
     assert_eq!(verdict.error.expect("error").code, "InvalidToken");
 
-    // A presigned URL: valid within its expiry, refused after it.
+    // A presigned URL: valid within its expiry, refused after it; and once
+    // the credentials that signed it expire, so is the URL.
     let mut request = http::Request::builder()
         .uri(url)
         .body(Vec::new())
