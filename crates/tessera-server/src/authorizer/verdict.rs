@@ -133,6 +133,33 @@ fn time_error(error: SigV4Error, s3: bool) -> AwsError {
     }
 }
 
+/// Condition keys the credentials and the clock establish: a JSON call's
+/// `context` may not set them (it would speak for the caller).
+const ESTABLISHED_KEYS: &[&str] = &[
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:federatedprovider",
+    "aws:multifactorauthage",
+    "aws:multifactorauthpresent",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalisawsservice",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:principaltype",
+    "aws:sourceidentity",
+    "aws:tokenissuetime",
+    "aws:userid",
+    "aws:username",
+];
+
+/// Whether a JSON call's `context` may set `key`.
+fn settable(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    !(ESTABLISHED_KEYS.contains(&lower.as_str()) || lower.starts_with("aws:principaltag/"))
+}
+
 /// The account in an ARN's fifth field, if it is one.
 fn arn_account(arn: &str) -> Option<&str> {
     let account = arn.split(':').nth(4)?;
@@ -288,6 +315,15 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
                     Outcome::Refused,
                     false,
                     AwsError::validation("action and resource must not be empty"),
+                );
+            }
+            if let Some(key) = context.keys().find(|key| !settable(key)) {
+                return Verdict::without_decision(
+                    Outcome::Refused,
+                    false,
+                    AwsError::validation(format!(
+                        "context may not set {key}: the credentials establish it"
+                    )),
                 );
             }
             let account = services
@@ -457,4 +493,29 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
         }
     }
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_context_cannot_speak_for_the_caller() {
+        for key in [
+            "aws:PrincipalArn",
+            "AWS:userid",
+            "aws:PrincipalTag/team",
+            "aws:CurrentTime",
+        ] {
+            assert!(!settable(key), "{key}");
+        }
+        for key in [
+            "aws:SourceIp",
+            "aws:RequestTag/team",
+            "orders:Channel",
+            "s3:prefix",
+        ] {
+            assert!(settable(key), "{key}");
+        }
+    }
 }
