@@ -181,6 +181,7 @@ def test_json_by_service_allow(stack, reader):
     assert principal["accountId"] == stack.account_a
     assert principal["userId"].startswith("AIDA"), principal
     assert principal["sessionTags"] == {}
+    assert principal["sourceIdentity"] is None, principal
     assert body["action"] == "s3:GetObject"
     assert body["resource"] == f"arn:aws:s3:::{bucket}/a.txt"
     assert _core(body["checks"]) == [

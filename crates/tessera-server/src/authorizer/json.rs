@@ -77,16 +77,13 @@ pub struct AnswerJson {
 pub struct PrincipalJson {
     /// As GetCallerIdentity gives it; `*` for an anonymous request.
     pub arn: String,
-    /// The account, absent for an anonymous request.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The account; `null` for an anonymous request.
     pub account_id: Option<String>,
-    /// `aws:userid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `aws:userid`; `null` for an anonymous request.
     pub user_id: Option<String>,
     /// The session's tags.
     pub session_tags: BTreeMap<String, String>,
-    /// The session's source identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The session's source identity, or `null`.
     pub source_identity: Option<String>,
 }
 
