@@ -40,6 +40,132 @@ impl AwsError {
         }
     }
 
+    /// A body over the limit (413).
+    pub fn request_entity_too_large(max: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("Request body must be at most {max} bytes."),
+        )
+    }
+
+    /// Signed for another service than the one asked (403).
+    pub fn wrong_signing_service(service: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            format!("Credential should be scoped to correct service: '{service}'."),
+        )
+    }
+
+    /// A parameter value of the wrong type (400).
+    pub fn malformed_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedInput", message)
+    }
+
+    /// A body that is not form data (400).
+    pub fn malformed_query_string(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedQueryString", message)
+    }
+
+    /// A parameter given twice (400).
+    pub fn invalid_query_parameter(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidQueryParameter", message)
+    }
+
+    /// STS: a parameter value it cannot take (400).
+    pub fn invalid_parameter_value(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidParameterValue", message)
+    }
+
+    /// Session policies and tags beyond the packed size (400).
+    pub fn packed_policy_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "PackedPolicyTooLarge", message)
+    }
+
+    /// An MFA code that does not verify (403).
+    pub fn invalid_authentication_code() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "InvalidAuthenticationCode",
+            "Authentication code for device is not valid.",
+        )
+    }
+
+    /// Federation: the identity provider's token is not acceptable (400).
+    pub fn invalid_identity_token(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", message)
+    }
+
+    /// Federation: the identity provider's token or session has expired (400).
+    pub fn expired_token_exception(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message)
+    }
+
+    /// Federation: a claim the trust policy or STS refuses (403).
+    pub fn idp_rejected_claim(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
+    }
+
+    /// `DecodeAuthorizationMessage` of a message it cannot open (400).
+    pub fn invalid_authorization_message() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidAuthorizationMessageException",
+            "The provided authorization message is invalid.",
+        )
+    }
+
+    /// S3: a session token that cannot be used (400).
+    pub fn s3_invalid_token() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        )
+    }
+
+    /// S3: an unknown access key (403).
+    pub fn s3_invalid_access_key_id() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        )
+    }
+
+    /// S3: expired temporary credentials (400).
+    pub fn s3_expired_token() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "ExpiredToken",
+            "The provided token has expired.",
+        )
+    }
+
+    /// S3: a signature that does not match (403).
+    pub fn s3_signature_does_not_match() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        )
+    }
+
+    /// S3: a presigned URL past its expiry (403).
+    pub fn s3_request_expired() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
+    }
+
+    /// S3: a request signed too far from the server's time (403).
+    pub fn s3_request_time_too_skewed() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        )
+    }
+
     /// No signature at all on an action that needs one.
     pub fn missing_authentication_token() -> Self {
         Self::new(

@@ -184,11 +184,7 @@ async fn handle(
     let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let error = AwsError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                format!("Request body must be at most {MAX_BODY} bytes."),
-            );
+            let error = AwsError::request_entity_too_large(MAX_BODY);
             return xml_response(
                 error.status,
                 xml::error(STS_NAMESPACE, &error, &request_id),
@@ -342,14 +338,7 @@ async fn process(
                 fail(
                     service,
                     &action,
-                    AwsError::new(
-                        StatusCode::FORBIDDEN,
-                        "SignatureDoesNotMatch",
-                        format!(
-                            "Credential should be scoped to correct service: '{}'.",
-                            service_name(service)
-                        ),
-                    ),
+                    AwsError::wrong_signing_service(service_name(service)),
                 )
             })?;
             Some(

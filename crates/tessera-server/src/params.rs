@@ -75,9 +75,7 @@ impl Params {
         };
         if read_body {
             if std::str::from_utf8(body).is_err() {
-                return Err(AwsError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "MalformedQueryString",
+                return Err(AwsError::malformed_query_string(
                     "The request body is not valid UTF-8 form data.",
                 ));
             }
@@ -86,14 +84,10 @@ impl Params {
         let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(AwsError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "InvalidQueryParameter",
-                format!(
-                    "The request must contain the parameter {} only once.",
-                    pair[0]
-                ),
-            ));
+            return Err(AwsError::invalid_query_parameter(format!(
+                "The request must contain the parameter {} only once.",
+                pair[0]
+            )));
         }
         Ok(Self { pairs })
     }
@@ -161,11 +155,9 @@ impl Params {
             return Ok(None);
         };
         let value: i64 = text.trim().parse().map_err(|_| {
-            AwsError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "MalformedInput",
-                format!("Invalid value for parameter {name}: '{text}' is not an integer."),
-            )
+            AwsError::malformed_input(format!(
+                "Invalid value for parameter {name}: '{text}' is not an integer."
+            ))
         })?;
         if value < min {
             return Err(AwsError::constraint(

@@ -11,7 +11,6 @@ use crate::{
     AppState, AwsError, Caller, auth,
     authz::{self, LoadedCaller, ServiceAccess},
 };
-use axum::http::StatusCode;
 use std::collections::BTreeMap;
 use tessera_authz::{Access, ResourceRequest, UriRule};
 use tessera_policy::ContextValue;
@@ -90,27 +89,11 @@ fn s3_authentication_error(error: AwsError, auth: Option<&Authentication>) -> Aw
     let temporary =
         auth.is_some_and(|a| AccessKeyKind::of(&a.access_key_id) == Some(AccessKeyKind::Temporary));
     match error.code.as_ref() {
-        "InvalidClientTokenId" if temporary => AwsError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidToken",
-            "The provided token is malformed or otherwise invalid.",
-        ),
-        "InvalidClientTokenId" => AwsError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-        ),
-        "ExpiredToken" => AwsError::new(
-            StatusCode::BAD_REQUEST,
-            "ExpiredToken",
-            "The provided token has expired.",
-        ),
+        "InvalidClientTokenId" if temporary => AwsError::s3_invalid_token(),
+        "InvalidClientTokenId" => AwsError::s3_invalid_access_key_id(),
+        "ExpiredToken" => AwsError::s3_expired_token(),
         "SignatureDoesNotMatch" if !error.message.starts_with("Credential should") => {
-            AwsError::new(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-            )
+            AwsError::s3_signature_does_not_match()
         }
         _ => error,
     }
@@ -119,15 +102,9 @@ fn s3_authentication_error(error: AwsError, auth: Option<&Authentication>) -> Aw
 /// The time check first, so that its failure has S3's own code.
 fn time_error(error: SigV4Error, s3: bool) -> AwsError {
     match error {
-        SigV4Error::PresignedExpired if s3 => {
-            AwsError::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
-        }
+        SigV4Error::PresignedExpired if s3 => AwsError::s3_request_expired(),
         SigV4Error::SignatureExpired { .. } | SigV4Error::SignatureNotYetCurrent { .. } if s3 => {
-            AwsError::new(
-                StatusCode::FORBIDDEN,
-                "RequestTimeTooSkewed",
-                "The difference between the request time and the current time is too large.",
-            )
+            AwsError::s3_request_time_too_skewed()
         }
         other => other.into(),
     }
@@ -365,16 +342,7 @@ pub async fn authorize(state: &AppState, target: Target<'_>, request: &OriginalR
         None => None,
         Some(auth) => {
             if auth.scope.service != signing_name {
-                return unauthenticated(
-                    AwsError::new(
-                        StatusCode::FORBIDDEN,
-                        "SignatureDoesNotMatch",
-                        format!(
-                            "Credential should be scoped to correct service: '{signing_name}'."
-                        ),
-                    ),
-                    Some(auth),
-                );
+                return unauthenticated(AwsError::wrong_signing_service(&signing_name), Some(auth));
             }
             let rules = match (&request.payload_sha256, s3) {
                 (_, true) => SigningRules::s3(),

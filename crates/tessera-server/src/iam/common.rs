@@ -368,11 +368,9 @@ pub fn parse_policy(
 ) -> Result<tessera_policy::Policy, AwsError> {
     tessera_policy::Policy::parse(document, kind).map_err(|error| match error.code {
         tessera_policy::PolicyErrorCode::LimitExceeded => AwsError::limit_exceeded(error.message),
-        tessera_policy::PolicyErrorCode::PackedPolicyTooLarge => AwsError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "PackedPolicyTooLarge",
-            error.message,
-        ),
+        tessera_policy::PolicyErrorCode::PackedPolicyTooLarge => {
+            AwsError::packed_policy_too_large(error.message)
+        }
         tessera_policy::PolicyErrorCode::MalformedPolicyDocument => {
             AwsError::malformed_policy_document(error.message)
         }

@@ -198,11 +198,9 @@ fn bool_param(params: &Params, name: &str) -> Result<bool, AwsError> {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(AwsError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "MalformedInput",
-            format!("Invalid value for parameter {name}: '{v}' is not a boolean."),
-        )),
+        Some(v) => Err(AwsError::malformed_input(format!(
+            "Invalid value for parameter {name}: '{v}' is not a boolean."
+        ))),
     }
 }
 

@@ -11,7 +11,6 @@ use crate::{
     params::check_length,
     xml::{Xml, members},
 };
-use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use tessera_federation::saml::IdpMetadata;
 use tessera_store::{MfaDevice, MfaFilter, OidcProvider, SamlProvider, User};
@@ -544,11 +543,7 @@ pub(crate) fn matching_step(totp: &Totp, code: &str, now: i64) -> Option<i64> {
 }
 
 fn invalid_authentication_code() -> AwsError {
-    AwsError::new(
-        StatusCode::FORBIDDEN,
-        "InvalidAuthenticationCode",
-        "Authentication code for device is not valid.",
-    )
+    AwsError::invalid_authentication_code()
 }
 
 /// The device's TOTP generator, from its unsealed seed; `None` (logged for

@@ -26,12 +26,6 @@ pub(super) async fn decode_authorization_message(
     )
     .await?;
     let decoded = crate::authz::decode_authorization_message(state, caller.account_id(), encoded)
-        .ok_or_else(|| {
-        AwsError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "InvalidAuthorizationMessageException",
-            "The provided authorization message is invalid.",
-        )
-    })?;
+        .ok_or_else(AwsError::invalid_authorization_message)?;
     Ok(vec![Xml::text("DecodedMessage", decoded)])
 }

@@ -15,13 +15,12 @@ use crate::{
     pattern::{has_reserved_prefix, is_tag_text, is_words},
     xml::Xml,
 };
-use axum::http::StatusCode;
 use tessera_policy::{ContextValue, Principal};
 use tessera_token::SessionTag;
 
 /// `IDPRejectedClaim`: the IdP asserted something that cannot be honoured.
 pub(super) fn rejected_claim(message: impl Into<String>) -> AwsError {
-    AwsError::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
+    AwsError::idp_rejected_claim(message)
 }
 
 /// The IdP's session tags (SAML `PrincipalTag:*` attributes, the OIDC
@@ -187,9 +186,7 @@ pub(super) async fn assume(
     if let Some(end) = not_after {
         duration = duration.min(end - state.now().unix_timestamp());
         if duration <= 0 {
-            return Err(AwsError::new(
-                StatusCode::BAD_REQUEST,
-                "ExpiredTokenException",
+            return Err(AwsError::expired_token_exception(
                 "Token is expired: the identity provider's session has ended",
             ));
         }
@@ -237,7 +234,7 @@ mod tests {
             let error = session_tags(&bad, &transitive).expect_err("invalid");
             assert_eq!(
                 (error.code.as_ref(), error.status),
-                ("IDPRejectedClaim", StatusCode::FORBIDDEN)
+                ("IDPRejectedClaim", axum::http::StatusCode::FORBIDDEN)
             );
         }
     }

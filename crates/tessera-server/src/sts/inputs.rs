@@ -46,13 +46,9 @@ pub(super) const PACKED_LIMIT: usize = 4_096;
 pub(super) fn packed_percent(packed: usize) -> Result<usize, AwsError> {
     let percent = (packed * 100).div_ceil(PACKED_LIMIT);
     if percent > 100 {
-        return Err(AwsError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "PackedPolicyTooLarge",
-            format!(
-                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
-            ),
-        ));
+        return Err(AwsError::packed_policy_too_large(format!(
+            "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+        )));
     }
     Ok(percent)
 }
@@ -123,11 +119,7 @@ pub(super) fn request_tags(params: &Params) -> Result<Vec<SessionTag>, AwsError>
 
 /// STS's answer to session tags it cannot take: `InvalidParameterValue`.
 pub(super) fn invalid_tag(message: impl Into<String>) -> AwsError {
-    AwsError::new(
-        axum::http::StatusCode::BAD_REQUEST,
-        "InvalidParameterValue",
-        message,
-    )
+    AwsError::invalid_parameter_value(message)
 }
 
 /// Reads and validates the session policy and managed session policies;
@@ -179,11 +171,9 @@ pub(super) async fn check_policy_arns(
 ) -> Result<(), AwsError> {
     for arn in arns {
         if state.store().managed_policy(account, arn).await?.is_none() {
-            return Err(AwsError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "NoSuchEntity",
-                format!("Policy {arn} does not exist or is not attachable."),
-            ));
+            return Err(AwsError::no_such_entity(format!(
+                "Policy {arn} does not exist or is not attachable."
+            )));
         }
     }
     Ok(())

@@ -16,7 +16,6 @@ use crate::{
     params::{Params, check_length, check_sensitive_length},
     xml::Xml,
 };
-use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
 use tessera_federation::saml::{
@@ -87,16 +86,14 @@ const ATTRIBUTE_KEYS: [(&str, &str); 21] = [
 ];
 
 fn invalid_token(message: impl Into<String>) -> AwsError {
-    AwsError::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", message)
+    AwsError::invalid_identity_token(message)
 }
 
 impl From<SamlError> for AwsError {
     fn from(error: SamlError) -> Self {
         match error {
             SamlError::Invalid(message) => invalid_token(message),
-            SamlError::Expired(message) => {
-                AwsError::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message)
-            }
+            SamlError::Expired(message) => AwsError::expired_token_exception(message),
         }
     }
 }

@@ -15,14 +15,13 @@ use crate::{
     params::{Params, check_length, check_sensitive_length},
     xml::Xml,
 };
-use axum::http::StatusCode;
 use tessera_federation::oidc::{Provider, unverified_issuer};
 use tessera_policy::{ContextValue, Principal};
 
 const ACTION: &str = "sts:AssumeRoleWithWebIdentity";
 
 fn invalid_token(message: impl Into<String>) -> AwsError {
-    AwsError::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", message)
+    AwsError::invalid_identity_token(message)
 }
 
 /// `AssumeRoleWithWebIdentity`.
