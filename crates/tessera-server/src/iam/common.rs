@@ -1,8 +1,6 @@
 //! What every IAM area shares: name and path validation, ARNs, pagination,
 //! policy-document encoding, timestamps and the authorization call.
 
-#![allow(dead_code)] // shared helpers; each area uses a part
-
 pub use crate::authz::request_tag_keys;
 use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
