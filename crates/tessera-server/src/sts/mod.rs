@@ -56,9 +56,10 @@ impl Action {
         }
     }
 
-    /// Whether AWS serves the action without a signature.
+    /// Whether AWS serves the action named `name` without a signature: the
+    /// actions that are [`Action::is_anonymous`].
     pub fn allows_anonymous(name: &str) -> bool {
-        matches!(name, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+        Self::from_name(name).is_some_and(Self::is_anonymous)
     }
 
     /// Whether the action ignores who signed the request: the credentials
