@@ -1,7 +1,7 @@
 //! The command line: `serve`, `init`, `account create`, `keys rotate`,
 //! `sessions revoke`, `resource-policy put|get|delete`.
 
-use crate::config::FileConfig;
+use crate::{config::FileConfig, error::CliError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{
     net::SocketAddr,
@@ -204,14 +204,17 @@ enum KeysCommand {
 }
 
 /// The authorizer's service profiles of the configuration file.
-fn authz_services(file: &mut FileConfig) -> Result<tessera_authz::Services, String> {
+fn authz_services(file: &mut FileConfig) -> Result<tessera_authz::Services, CliError> {
     let configs = file.authz.take().map(|a| a.services).unwrap_or_default();
-    tessera_authz::Services::new(configs, "aws").map_err(|e| e.to_string())
+    Ok(tessera_authz::Services::new(configs, "aws")?)
 }
 
 /// Runs a resource-policy command as the operator, over the store of the
 /// data directory and the services of the configuration file.
-async fn resource_policy(command: ResourcePolicyCommand, clock: SystemClock) -> Result<(), String> {
+async fn resource_policy(
+    command: ResourcePolicyCommand,
+    clock: SystemClock,
+) -> Result<(), CliError> {
     let common = match &command {
         ResourcePolicyCommand::Put { common, .. }
         | ResourcePolicyCommand::Get { common, .. }
@@ -224,7 +227,7 @@ async fn resource_policy(command: ResourcePolicyCommand, clock: SystemClock) -> 
         ResourcePolicyCommand::Put { file, .. } => read_document(file.as_deref())?,
         _ => String::new(),
     };
-    let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+    let (store, keys) = dir.open().await?;
     let store = Arc::new(store);
     let state =
         AppState::new(store.clone(), Arc::new(keys), Arc::new(clock)).with_authz_services(services);
@@ -243,7 +246,7 @@ async fn resource_policy(command: ResourcePolicyCommand, clock: SystemClock) -> 
                 .map(|()| format!("resource policy of {arn} deleted"))
         }
     }
-    .map_err(|e| format!("{}: {}", e.code, e.message));
+    .map_err(CliError::Aws);
     store.close().await;
     println!("{}", result?);
     Ok(())
@@ -251,17 +254,15 @@ async fn resource_policy(command: ResourcePolicyCommand, clock: SystemClock) -> 
 
 /// A policy document from `path`, or standard input when it is absent or
 /// `-`.
-fn read_document(path: Option<&Path>) -> Result<String, String> {
+fn read_document(path: Option<&Path>) -> Result<String, CliError> {
     match path.filter(|p| *p != Path::new("-")) {
-        None => {
-            std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))
-        }
-        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::read_to_string(std::io::stdin()).map_err(CliError::Stdin),
+        Some(path) => std::fs::read_to_string(path).map_err(CliError::io(path)),
     }
 }
 
 impl Common {
-    fn resolve(&self) -> Result<(FileConfig, DataDir), String> {
+    fn resolve(&self) -> Result<(FileConfig, DataDir), CliError> {
         let file = FileConfig::load(self.config.as_deref())?;
         let dir = self
             .data_dir
@@ -286,7 +287,7 @@ fn init_logging(format: LogFormat) {
 }
 
 /// Runs a parsed command line.
-pub async fn run(cli: Cli) -> Result<(), String> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     let clock = SystemClock;
     match cli.command {
         Command::Serve {
@@ -303,9 +304,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let services = authz_services(&mut file)?;
             let format = match (log_format, file.log_format.as_deref()) {
                 (Some(format), _) => format,
-                (None, Some(text)) => {
-                    LogFormat::from_str(text, true).map_err(|e| format!("log-format: {e}"))?
-                }
+                (None, Some(text)) => LogFormat::from_str(text, true)
+                    .map_err(|e| CliError::bad_value("log-format", e))?,
                 (None, None) => LogFormat::Text,
             };
             init_logging(format);
@@ -314,7 +314,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
             let addr: SocketAddr = listen
                 .parse()
-                .map_err(|e| format!("--listen {listen}: {e}"))?;
+                .map_err(|e| CliError::bad_value(format!("--listen {listen}"), e))?;
             let oidc = oidc_verifier(idp_ca_file.or(file.idp_ca_file).as_deref())?;
             let saml_audiences = saml_audiences(saml_audience, file.saml_audience)?;
             let proxies = trusted_proxies(trusted_proxy, file.trusted_proxies)?;
@@ -323,7 +323,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 Some(listen) => Some(AuthorizerOptions {
                     addr: listen
                         .parse()
-                        .map_err(|e| format!("--authz-listen {listen}: {e}"))?,
+                        .map_err(|e| CliError::bad_value(format!("--authz-listen {listen}"), e))?,
                     secret_file: authz_secret_file.or(file.authz_secret_file),
                 }),
             };
@@ -354,7 +354,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Init { common } => {
             let (_, dir) = common.resolve()?;
-            let account = dir.init(clock.now()).await.map_err(|e| e.to_string())?;
+            let account = dir.init(clock.now()).await?;
             println!("initialized {}", dir.root().display());
             println!("account {} ({})", account.account_id, account.name);
             println!(
@@ -368,11 +368,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             command: AccountCommand::Create { name, common },
         } => {
             let (_, dir) = common.resolve()?;
-            let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+            let (store, keys) = dir.open().await?;
             let account = dir
                 .create_account(&store, &keys, &name, clock.now())
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             store.close().await;
             println!("{}", account.account_id);
             eprintln!(
@@ -397,22 +396,24 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 (_, Some(arn), _) => (arn, ":user/"),
                 (_, _, Some(arn)) => (arn, ":federated-user/"),
                 _ => {
-                    return Err("give --role ARN, --user ARN or --federated-user ARN".to_string());
+                    return Err(CliError::Usage(
+                        "give --role ARN, --user ARN or --federated-user ARN".to_string(),
+                    ));
                 }
             };
             let is_root = kind == ":user/" && arn.ends_with(":root");
             if !arn.contains(kind) && !is_root {
-                return Err(format!(
+                return Err(CliError::Usage(format!(
                     "{arn} is not the ARN of a {}",
                     kind.trim_matches(|c| c == ':' || c == '/')
-                ));
+                )));
             }
-            let (store, keys) = dir.open().await.map_err(|e| e.to_string())?;
+            let (store, keys) = dir.open().await?;
             let store = Arc::new(store);
             let state = AppState::new(store.clone(), Arc::new(keys), Arc::new(clock));
             let revoked = tessera_server::revoke_sessions_of(&state, &arn)
                 .await
-                .map_err(|e| format!("{}: {}", e.code, e.message));
+                .map_err(CliError::Aws);
             store.close().await;
             let revoked = revoked?;
             println!("sessions of {revoked} issued up to now are revoked");
@@ -423,10 +424,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         } => {
             let (_, dir) = common.resolve()?;
             init_logging(LogFormat::Text);
-            let rotation = dir
-                .rotate_keys(clock.now())
-                .await
-                .map_err(|e| e.to_string())?;
+            let rotation = dir.rotate_keys(clock.now()).await?;
             println!(
                 "new active key {}; {} stored secrets sealed anew under it",
                 rotation.active, rotation.resealed
@@ -453,7 +451,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 fn saml_audiences(
     given: Vec<String>,
     from_file: Option<Vec<String>>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, CliError> {
     let audiences = if given.is_empty() {
         from_file.unwrap_or_else(|| vec![tessera_federation::saml::DEFAULT_AUDIENCE.to_string()])
     } else {
@@ -461,7 +459,9 @@ fn saml_audiences(
     };
     let audiences: Vec<String> = audiences.iter().map(|a| a.trim().to_string()).collect();
     if audiences.is_empty() || audiences.iter().any(String::is_empty) {
-        return Err("--saml-audience must not be empty".to_string());
+        return Err(CliError::Usage(
+            "--saml-audience must not be empty".to_string(),
+        ));
     }
     Ok(audiences)
 }
@@ -471,7 +471,7 @@ fn saml_audiences(
 fn trusted_proxies(
     given: Vec<String>,
     from_file: Option<Vec<String>>,
-) -> Result<Vec<ipnet::IpNet>, String> {
+) -> Result<Vec<ipnet::IpNet>, CliError> {
     let list = if given.is_empty() {
         from_file.unwrap_or_default()
     } else {
@@ -482,18 +482,28 @@ fn trusted_proxies(
             let text = text.trim();
             text.parse::<ipnet::IpNet>()
                 .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| format!("--trusted-proxy {text}: not an address or CIDR block"))
+                .map_err(|_| {
+                    CliError::bad_value(
+                        format!("--trusted-proxy {text}"),
+                        "not an address or CIDR block",
+                    )
+                })
         })
         .collect()
 }
 
-fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, String> {
+fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, CliError> {
     let fetcher = match ca_file {
         Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            HttpFetcher::new(Some(&pem)).map_err(|e| format!("{}: {e}", path.display()))?
+            let pem = std::fs::read(path).map_err(CliError::io(path))?;
+            HttpFetcher::new(Some(&pem)).map_err(|source| CliError::Fetcher {
+                path: Some(path.to_path_buf()),
+                source,
+            })?
         }
-        None => HttpFetcher::new(None).map_err(|e| e.to_string())?,
+        None => {
+            HttpFetcher::new(None).map_err(|source| CliError::Fetcher { path: None, source })?
+        }
     };
     Ok(OidcVerifier::new(fetcher, CachePolicy::default()))
 }
@@ -514,7 +524,7 @@ struct ServeOptions {
     authorizer: Option<AuthorizerOptions>,
 }
 
-async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Result<(), String> {
+async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Result<(), CliError> {
     let ServeOptions {
         addr,
         oidc,
@@ -523,13 +533,10 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
         services,
         authorizer,
     } = options;
-    let (store, keys, created) = dir
-        .open_or_bootstrap(clock.now())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (store, keys, created) = dir.open_or_bootstrap(clock.now()).await?;
     let bound = tessera_server::bind_unbound_trust_policies(&store, "aws")
         .await
-        .map_err(|e| format!("binding trust policies: {}", e.message))?;
+        .map_err(CliError::Binding)?;
     if bound > 0 {
         tracing::info!(
             roles = bound,
@@ -546,8 +553,8 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| CliError::Listen { addr, source })?;
+    let local = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
     let state = AppState::with_federation(
         Arc::new(store),
@@ -560,7 +567,7 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
     .with_authz_services(services);
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
-        .map_err(|e| format!("loading resource policies: {e}"))?;
+        .map_err(CliError::ResourcePolicies)?;
     let (stop, _) = tokio::sync::watch::channel(false);
     let stopped = |stop: &tokio::sync::watch::Sender<bool>| {
         let mut watch = stop.subscribe();
@@ -585,8 +592,11 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
             };
             let listener = tokio::net::TcpListener::bind(options.addr)
                 .await
-                .map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
-            let local = listener.local_addr().map_err(|e| e.to_string())?;
+                .map_err(|source| CliError::Listen {
+                    addr: options.addr,
+                    source,
+                })?;
+            let local = listener.local_addr().map_err(CliError::Serve)?;
             tracing::info!(address = %local, secret_file = %path.display(), "authorizer listening");
             Some(tokio::spawn(tessera_server::authorizer::serve(
                 listener,
@@ -601,11 +611,9 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
         let _ = stop.send(true);
     })
     .await
-    .map_err(|e| e.to_string());
+    .map_err(CliError::Serve);
     if let Some(task) = authorizer {
-        task.await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        task.await?.map_err(CliError::Serve)?;
     }
     api
 }

@@ -40,11 +40,14 @@ pub struct AuthzConfig {
 
 impl FileConfig {
     /// Reads `path`, or the empty configuration when no file is given.
-    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+    pub fn load(path: Option<&Path>) -> Result<Self, crate::error::CliError> {
         let Some(path) = path else {
             return Ok(Self::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let text = std::fs::read_to_string(path).map_err(crate::error::CliError::io(path))?;
+        toml::from_str(&text).map_err(|source| crate::error::CliError::Config {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod error;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -14,7 +14,7 @@ mod secret;
 mod verdict;
 
 pub use original::{OriginalRequest, Undescribed};
-pub use secret::{AuthzSecret, SECRET_HEADER};
+pub use secret::{AuthzSecret, SECRET_HEADER, SecretError};
 pub use verdict::{Outcome, Target, Verdict, authorize};
 
 use crate::{AppState, AwsError, xml};

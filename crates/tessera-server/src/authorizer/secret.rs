@@ -7,6 +7,28 @@ use ring::{
 use std::{io::Write, path::Path};
 use subtle::ConstantTimeEq;
 
+/// Why the secret cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The file cannot be read or created.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The file holds no secret.
+    #[error("{path}: the authorizer secret is empty")]
+    Empty {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// The system has no randomness to create one.
+    #[error("no randomness for the authorizer secret")]
+    NoRandomness,
+}
+
 /// The header that carries the secret.
 pub const SECRET_HEADER: &str = "x-tessera-authz-secret";
 
@@ -30,31 +52,38 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 impl AuthzSecret {
-    /// A secret from its text (surrounding whitespace is not part of it).
-    /// An empty secret is refused: it would open the authorizer to anyone.
-    pub fn new(text: &str) -> Result<Self, String> {
+    /// A secret from its text (surrounding whitespace is not part of it);
+    /// `None` for an empty one, which would open the authorizer to anyone.
+    pub fn new(text: &str) -> Option<Self> {
         let text = text.trim();
-        if text.is_empty() {
-            return Err("the authorizer secret is empty".to_string());
-        }
-        Ok(Self {
+        (!text.is_empty()).then(|| Self {
             digest: sha256(text.as_bytes()),
         })
     }
 
     /// Reads the secret from `path`.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::new(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Self, SecretError> {
+        let io = |source| SecretError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        Self::new(&text).ok_or_else(|| SecretError::Empty {
+            path: path.to_path_buf(),
+        })
     }
 
     /// Reads the secret from `path`, first creating the file (mode 0600)
     /// with 32 random bytes in hex when it does not exist.
-    pub fn read_or_create(path: &Path) -> Result<Self, String> {
+    pub fn read_or_create(path: &Path) -> Result<Self, SecretError> {
+        let io = |source| SecretError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut bytes = [0u8; 32];
         SystemRandom::new()
             .fill(&mut bytes)
-            .map_err(|_| "no randomness for the authorizer secret".to_string())?;
+            .map_err(|_| SecretError::NoRandomness)?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -67,10 +96,10 @@ impl AuthzSecret {
                 let text = format!("{}\n", hex::encode(bytes));
                 file.write_all(text.as_bytes())
                     .and_then(|()| file.sync_all())
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                    .map_err(io)?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(io(e)),
         }
         Self::read(path)
     }
@@ -97,7 +126,7 @@ mod tests {
         assert!(!secret.matches(Some(b"s3cr3t!")));
         assert!(!secret.matches(Some(b"")));
         assert!(!secret.matches(None));
-        assert!(AuthzSecret::new("  \n").is_err());
+        assert!(AuthzSecret::new("  \n").is_none());
     }
 
     #[test]
