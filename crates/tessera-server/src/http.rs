@@ -292,22 +292,21 @@ struct Failure {
     error: AwsError,
 }
 
+/// A failure of `action` of `service`.
+fn fail(service: Service, action: &str, error: AwsError) -> Failure {
+    Failure {
+        service,
+        action: action.to_string(),
+        error,
+    }
+}
+
 async fn process(
     state: &AppState,
     parts: &axum::http::request::Parts,
     body: &Bytes,
 ) -> Result<Success, Failure> {
     let query = parts.uri.query().unwrap_or("");
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let mut service = Service::Sts;
-    let fail = |service: Service, action: &str, error: AwsError| Failure {
-        service,
-        action: action.to_string(),
-        error,
-    };
     let http_request = HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -315,11 +314,27 @@ async fn process(
         headers: &parts.headers,
         body,
     };
+    let (service, params, authentication) = read_request(&http_request)?;
+    let (service, caller) =
+        authenticate_caller(state, &http_request, service, &params, authentication).await?;
+    run_action(state, service, caller, &params).await
+}
+
+/// The request's parameters, its authentication and the API its version
+/// names (STS unless it says IAM's).
+fn read_request(
+    request: &HttpRequest<'_>,
+) -> Result<(Service, Params, Option<tessera_sigv4::Authentication>), Failure> {
+    let content_type = request
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let mut service = Service::Sts;
     // How the request is signed decides which of its bytes are parameters.
-    let authentication = tessera_sigv4::parse(&http_request);
+    let authentication = tessera_sigv4::parse(request);
     let rule = BodyRule::of(authentication.as_ref().ok().and_then(Option::as_ref));
-    let params =
-        Params::from_request(query, content_type, body, rule).map_err(|e| fail(service, "-", e))?;
+    let params = Params::from_request(request.query, content_type, request.body, rule)
+        .map_err(|e| fail(service, "-", e))?;
     let action = params.get("Action").unwrap_or("-").to_string();
     // Unsigned requests are routed by their API version.
     if params.get("Version") == Some(iam::VERSION) {
@@ -328,35 +343,54 @@ async fn process(
     let authentication = authentication.map_err(|e| fail(service, &action, e.into()))?;
     // A presigned request's body is not signed, and no parameter comes from it.
     if let Some(auth) = &authentication {
-        tessera_sigv4::check_presigned_body(&http_request, auth)
+        tessera_sigv4::check_presigned_body(request, auth)
             .map_err(|e| fail(service, &action, e.into()))?;
     }
+    Ok((service, params, authentication))
+}
 
-    let caller: Option<Caller> = match &authentication {
+/// The caller of a signed request, and the API its credential scope names;
+/// `None` for an unsigned call of an action AWS serves unsigned.
+async fn authenticate_caller(
+    state: &AppState,
+    request: &HttpRequest<'_>,
+    service: Service,
+    params: &Params,
+    authentication: Option<tessera_sigv4::Authentication>,
+) -> Result<(Service, Option<Caller>), Failure> {
+    let action = params.get("Action").unwrap_or("-");
+    match &authentication {
         Some(auth) => {
-            service = Service::from_scope(&auth.scope.service).ok_or_else(|| {
+            let signed_for = Service::from_scope(&auth.scope.service).ok_or_else(|| {
                 fail(
                     service,
-                    &action,
+                    action,
                     AwsError::wrong_signing_service(service_name(service)),
                 )
             })?;
-            Some(
-                auth::authenticate(state, &http_request, auth)
-                    .await
-                    .map_err(|e| fail(service, &action, e))?,
-            )
+            let caller = auth::authenticate(state, request, auth)
+                .await
+                .map_err(|e| fail(signed_for, action, e))?;
+            Ok((signed_for, Some(caller)))
         }
-        None if service == Service::Sts && sts::Action::allows_anonymous(&action) => None,
-        None => {
-            return Err(fail(
-                service,
-                &action,
-                AwsError::missing_authentication_token(),
-            ));
+        None if service == Service::Sts && sts::Action::allows_anonymous(action) => {
+            Ok((service, None))
         }
-    };
+        None => Err(fail(
+            service,
+            action,
+            AwsError::missing_authentication_token(),
+        )),
+    }
+}
 
+/// Checks the action and version, then runs the action.
+async fn run_action(
+    state: &AppState,
+    service: Service,
+    caller: Option<Caller>,
+    params: &Params,
+) -> Result<Success, Failure> {
     let Some(name) = params.get("Action") else {
         return Err(fail(service, "-", AwsError::missing_action()));
     };
@@ -372,8 +406,8 @@ async fn process(
                 return Err(fail(service, name, AwsError::invalid_action(name, version)));
             };
             match caller {
-                _ if action.is_anonymous() => sts::dispatch_anonymous(state, action, &params).await,
-                Some(caller) => sts::dispatch(state, &caller, action, &params).await,
+                _ if action.is_anonymous() => sts::dispatch_anonymous(state, action, params).await,
+                Some(caller) => sts::dispatch(state, &caller, action, params).await,
                 None => Err(AwsError::missing_authentication_token()),
             }
         }
@@ -385,7 +419,7 @@ async fn process(
                     AwsError::missing_authentication_token(),
                 ));
             };
-            iam::dispatch(state, &caller, name, &params)
+            iam::dispatch(state, &caller, name, params)
                 .await
                 .unwrap_or_else(|| Err(AwsError::invalid_action(name, version)))
         }
