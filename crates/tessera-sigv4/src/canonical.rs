@@ -1,7 +1,11 @@
 //! The canonical request and the string to sign.
 
 use crate::{
-    ALGORITHM, Authentication, AuthenticationForm, HttpRequest, UriRule, request::query_pairs,
+    ALGORITHM,
+    auth::{Authentication, AuthenticationForm},
+    http_request::HttpRequest,
+    query::query_pairs,
+    rules::UriRule,
 };
 use percent_encoding::{
     AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode, utf8_percent_encode,

@@ -1,9 +1,10 @@
 //! The `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` form.
 
 use crate::{
-    ALGORITHM, Authentication, AuthenticationForm, SigV4Error,
+    ALGORITHM, SigV4Error,
     amz_date::parse_amz_date,
-    request::{check_scope_date, parse_credential, parse_signature, parse_signed_headers},
+    auth::{Authentication, AuthenticationForm},
+    credential::{check_scope_date, parse_credential, parse_signature, parse_signed_headers},
 };
 
 pub(crate) fn parse(value: &str, headers: &http::HeaderMap) -> Result<Authentication, SigV4Error> {

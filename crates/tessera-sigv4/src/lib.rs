@@ -22,20 +22,34 @@
 //! reported by [`declared_payload_hash`]; for streaming uploads only the seed
 //! signature is verified here, the chunks are the backend's to check.
 
+// The modules' imports point one way, from the dispatch and the checks down
+// to the shared parsers and types:
+// - `signing` (verification) -> `payload`, `canonical` -> `auth`, `rules`;
+// - `request` (the `parse` dispatcher) -> `header`, `presigned` -> `credential`
+//   (the components both forms share) -> `auth` -> `rules`;
+// - at the bottom `http_request`, `query`, `amz_date`, `error`.
 mod amz_date;
+mod auth;
 mod canonical;
+mod credential;
 mod error;
 mod header;
+mod http_request;
+mod payload;
 mod presigned;
+mod query;
 mod request;
 mod rules;
 mod signing;
 
 pub use amz_date::{format_amz_date, parse_amz_date};
+pub use auth::{Authentication, AuthenticationForm, CredentialScope};
 pub use canonical::{canonical_request, canonical_request_with, string_to_sign, uri_encode};
 pub use error::SigV4Error;
-pub use request::{Authentication, AuthenticationForm, CredentialScope, HttpRequest, parse};
-pub use rules::{PayloadRule, PresignedLifetime, SigningRules, UriRule, declared_payload_hash};
+pub use http_request::HttpRequest;
+pub use payload::declared_payload_hash;
+pub use request::parse;
+pub use rules::{PayloadRule, PresignedLifetime, SigningRules, UriRule};
 pub use signing::{check_presigned_body, signature, signing_key, verify, verify_with};
 
 /// The only algorithm SigV4 defines.

@@ -3,9 +3,10 @@
 //! and optionally `X-Amz-Security-Token`.
 
 use crate::{
-    ALGORITHM, Authentication, AuthenticationForm, MAX_PRESIGNED_EXPIRES, SigV4Error,
+    ALGORITHM, MAX_PRESIGNED_EXPIRES, SigV4Error,
     amz_date::parse_amz_date,
-    request::{check_scope_date, parse_credential, parse_signature, parse_signed_headers},
+    auth::{Authentication, AuthenticationForm},
+    credential::{check_scope_date, parse_credential, parse_signature, parse_signed_headers},
 };
 
 fn single<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, SigV4Error> {

@@ -1,9 +1,12 @@
 //! Signing-key derivation, the signature, and constant-time verification.
 
 use crate::{
-    Authentication, AuthenticationForm, HttpRequest, SigV4Error, SigningRules,
+    SigV4Error,
+    auth::{Authentication, AuthenticationForm},
     canonical::{canonical_request_with, string_to_sign},
-    rules::payload_candidates,
+    http_request::HttpRequest,
+    payload::payload_candidates,
+    rules::SigningRules,
 };
 use ring::hmac;
 use subtle::ConstantTimeEq;

@@ -1,6 +1,6 @@
 //! Errors of the JSON layer.
 
-use super::raw::Position;
+use super::pos::Position;
 
 /// The policy text is not JSON, or not the JSON shape a policy has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

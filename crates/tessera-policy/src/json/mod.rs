@@ -4,10 +4,11 @@
 //! (single values stay single, arrays stay arrays, member order is canonical).
 
 pub mod err;
+pub mod pos;
 pub mod raw;
 
 pub use err::JsonError;
-pub use raw::Position;
+pub use pos::Position;
 
 use raw::{Member, Spanned, Value};
 use serde::ser::{SerializeMap, SerializeSeq};

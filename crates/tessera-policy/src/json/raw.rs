@@ -7,16 +7,8 @@
 //! exhaust the stack.
 
 use super::err::JsonError;
+pub use super::pos::Position;
 use std::cell::Cell;
-
-/// A 1-based line and column (in characters) inside the policy text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub struct Position {
-    /// Line number, starting at 1.
-    pub line: u32,
-    /// Column number in characters, starting at 1.
-    pub column: u32,
-}
 
 /// A JSON value with the position where it starts.
 #[derive(Debug, Clone, PartialEq)]
