@@ -376,14 +376,24 @@ fn report(layer: Layer, e: LayerEval, allows: bool) -> LayerReport {
     }
 }
 
-/// Decides a request with AWS's layered evaluation logic.
-pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
+/// What every layer of a request said.
+struct Layers {
+    identity: LayerEval,
+    boundary: LayerEval,
+    /// Every boundary allows (or there is none).
+    boundary_allow: bool,
+    session: LayerEval,
+    /// The session policies allow (or there are none).
+    session_allow: bool,
+    resource: LayerEval,
+    resource_kind: Option<ResourcePolicyKind>,
+}
+
+fn evaluate_layers(req: &AuthorizationRequest<'_>) -> Layers {
     let ctx = req.context;
-    let principal = ctx.principal();
     let opts = EvalOptions {
         principal_has_boundary: !req.permission_boundaries.is_empty(),
     };
-
     let mut identity = new_eval();
     for p in &req.identity_policies {
         eval_policy(Layer::Identity, *p, ctx, opts, &mut identity);
@@ -408,11 +418,21 @@ pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
         };
         eval_policy(Layer::ResourceBased, pref, ctx, opts, &mut resource);
     }
-    let explicit_deny =
-        identity.any_deny || boundary.any_deny || session.any_deny || resource.any_deny;
+    Layers {
+        identity,
+        boundary,
+        boundary_allow,
+        session,
+        session_allow,
+        resource,
+        resource_kind,
+    }
+}
 
-    // The strongest way an Allow statement of the resource policy named the principal.
-    let resource_match = resource
+/// The strongest way an Allow statement of the resource policy named the
+/// principal.
+fn strongest_resource_match(resource: &LayerEval) -> Option<PrincipalMatch> {
+    resource
         .statements
         .iter()
         .filter(|s| s.effect == Effect::Allow)
@@ -421,31 +441,189 @@ pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
             PrincipalMatch::Everyone | PrincipalMatch::Direct | PrincipalMatch::NotPrincipal => 3,
             PrincipalMatch::ViaRole | PrincipalMatch::ViaUser => 2,
             PrincipalMatch::ViaAccount => 1,
-        });
+        })
+}
 
-    let is_root = principal.kind == PrincipalKind::Root;
-    let same_account = match (principal.account.as_deref(), ctx.resource_account()) {
-        (_, None) => true,
-        (Some(a), Some(r)) => a == r,
-        (None, Some(_)) => false,
-    };
-    let identity_allow = identity.any_allow || is_root;
-    let identity_path = identity_allow && boundary_allow && session_allow;
-    let resource_alone = match resource_match {
-        Some(PrincipalMatch::Everyone | PrincipalMatch::Direct | PrincipalMatch::NotPrincipal) => {
-            true
+/// The facts the decision rests on.
+struct Facts {
+    explicit_deny: bool,
+    is_root: bool,
+    /// The principal is an AWS principal (not a service, identity-provider
+    /// or anonymous caller).
+    is_aws: bool,
+    same_account: bool,
+    /// The resource policy is a role trust policy.
+    trust: bool,
+    resource_match: Option<PrincipalMatch>,
+    identity_allow: bool,
+    boundary_allow: bool,
+    session_allow: bool,
+}
+
+impl Facts {
+    fn of(req: &AuthorizationRequest<'_>, layers: &Layers) -> Self {
+        let ctx = req.context;
+        let principal = ctx.principal();
+        let is_root = principal.kind == PrincipalKind::Root;
+        Facts {
+            explicit_deny: layers.identity.any_deny
+                || layers.boundary.any_deny
+                || layers.session.any_deny
+                || layers.resource.any_deny,
+            is_root,
+            is_aws: principal.is_aws(),
+            same_account: match (principal.account.as_deref(), ctx.resource_account()) {
+                (_, None) => true,
+                (Some(a), Some(r)) => a == r,
+                (None, Some(_)) => false,
+            },
+            trust: layers.resource_kind == Some(ResourcePolicyKind::RoleTrust),
+            resource_match: strongest_resource_match(&layers.resource),
+            identity_allow: layers.identity.any_allow || is_root,
+            boundary_allow: layers.boundary_allow,
+            session_allow: layers.session_allow,
         }
-        Some(PrincipalMatch::ViaRole | PrincipalMatch::ViaUser) => boundary_allow && session_allow,
-        Some(PrincipalMatch::ViaAccount) | None => false,
-    };
-    let trust = resource_kind == Some(ResourcePolicyKind::RoleTrust);
+    }
 
-    let identity_allows = identity.any_allow;
-    let resource_allows = resource.any_allow;
-    let mut layers = Vec::with_capacity(4);
+    /// The identity policies allow, within every boundary and the session
+    /// policies.
+    fn identity_path(&self) -> bool {
+        self.identity_allow && self.boundary_allow && self.session_allow
+    }
+
+    /// The resource policy allows on its own: it names the principal
+    /// directly, or names its role (or its IAM user) within the boundaries
+    /// and session policies.
+    fn resource_alone(&self) -> bool {
+        match self.resource_match {
+            Some(
+                PrincipalMatch::Everyone | PrincipalMatch::Direct | PrincipalMatch::NotPrincipal,
+            ) => true,
+            Some(PrincipalMatch::ViaRole | PrincipalMatch::ViaUser) => {
+                self.boundary_allow && self.session_allow
+            }
+            Some(PrincipalMatch::ViaAccount) | None => false,
+        }
+    }
+}
+
+/// An outcome, and which layers' Allow statements granted it
+/// (identity path, resource policy).
+type Outcome = (DecisionEffect, DecisionReason, bool, bool);
+
+const fn denied(reason: DecisionReason) -> Outcome {
+    (DecisionEffect::ImplicitDeny, reason, false, false)
+}
+
+/// The outcome, in the order of the evaluation logic.
+fn outcome(f: &Facts) -> Outcome {
+    if f.explicit_deny {
+        (
+            DecisionEffect::ExplicitDeny,
+            DecisionReason::ExplicitDeny,
+            false,
+            false,
+        )
+    } else if f.is_root && f.same_account && !f.trust {
+        (
+            DecisionEffect::Allow,
+            DecisionReason::RootUser,
+            false,
+            false,
+        )
+    } else if !f.is_aws {
+        // Services, identity-provider callers and anonymous callers have no
+        // identity policies: only the resource-based policy can allow.
+        if f.resource_match.is_some() {
+            (
+                DecisionEffect::Allow,
+                DecisionReason::ResourcePolicy,
+                false,
+                true,
+            )
+        } else if f.trust {
+            denied(DecisionReason::TrustPolicy)
+        } else {
+            denied(DecisionReason::NoAllow)
+        }
+    } else if f.same_account {
+        same_account_outcome(f)
+    } else {
+        cross_account_outcome(f)
+    }
+}
+
+fn same_account_outcome(f: &Facts) -> Outcome {
+    if f.trust && f.resource_match.is_none() {
+        denied(DecisionReason::TrustPolicy)
+    } else if f.resource_alone() {
+        (
+            DecisionEffect::Allow,
+            DecisionReason::ResourcePolicy,
+            false,
+            true,
+        )
+    } else if f.identity_path() {
+        if f.trust {
+            (
+                DecisionEffect::Allow,
+                DecisionReason::IdentityAndResourcePolicy,
+                true,
+                true,
+            )
+        } else {
+            (
+                DecisionEffect::Allow,
+                DecisionReason::IdentityPolicy,
+                true,
+                false,
+            )
+        }
+    } else {
+        // A grant through the role (or the federated user's IAM user)
+        // failed only because a boundary or session policy limited it.
+        let via_role = matches!(
+            f.resource_match,
+            Some(PrincipalMatch::ViaRole | PrincipalMatch::ViaUser)
+        );
+        let identity = via_role || f.identity_allow;
+        denied(implicit_reason(identity, f.boundary_allow, f.session_allow))
+    }
+}
+
+fn cross_account_outcome(f: &Facts) -> Outcome {
+    if !f.identity_path() {
+        let r = implicit_reason(f.identity_allow, f.boundary_allow, f.session_allow);
+        if r == DecisionReason::NoAllow && f.resource_match.is_some() {
+            denied(DecisionReason::CrossAccountIdentityPolicy)
+        } else {
+            denied(r)
+        }
+    } else if f.resource_match.is_none() {
+        denied(if f.trust {
+            DecisionReason::TrustPolicy
+        } else {
+            DecisionReason::CrossAccountResourcePolicy
+        })
+    } else {
+        (
+            DecisionEffect::Allow,
+            DecisionReason::IdentityAndResourcePolicy,
+            true,
+            true,
+        )
+    }
+}
+
+/// Decides a request with AWS's layered evaluation logic.
+pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
+    let layers = evaluate_layers(req);
+    let facts = Facts::of(req, &layers);
+    let (effect, reason, use_identity, use_resource) = outcome(&facts);
+
     let mut granting: Vec<MatchedStatement> = Vec::new();
     let mut denying: Vec<MatchedStatement> = Vec::new();
-    let mut take = |e: &LayerEval, granting: &mut Vec<MatchedStatement>, use_allows: bool| {
+    let mut take = |e: &LayerEval, use_allows: bool| {
         for s in &e.statements {
             match s.effect {
                 Effect::Deny => denying.push(s.clone()),
@@ -454,125 +632,23 @@ pub fn decide(req: &AuthorizationRequest<'_>) -> Decision {
             }
         }
     };
+    take(&layers.identity, use_identity);
+    take(&layers.boundary, use_identity);
+    take(&layers.session, use_identity);
+    take(&layers.resource, use_resource);
 
-    let (effect, reason, use_identity, use_resource) = if explicit_deny {
-        (
-            DecisionEffect::ExplicitDeny,
-            DecisionReason::ExplicitDeny,
-            false,
-            false,
-        )
-    } else if is_root && same_account && !trust {
-        (
-            DecisionEffect::Allow,
-            DecisionReason::RootUser,
-            false,
-            false,
-        )
-    } else if !principal.is_aws() {
-        // Services, identity-provider callers and anonymous callers have no
-        // identity policies: only the resource-based policy can allow.
-        if resource_match.is_some() {
-            (
-                DecisionEffect::Allow,
-                DecisionReason::ResourcePolicy,
-                false,
-                true,
-            )
-        } else if trust {
-            (
-                DecisionEffect::ImplicitDeny,
-                DecisionReason::TrustPolicy,
-                false,
-                false,
-            )
-        } else {
-            (
-                DecisionEffect::ImplicitDeny,
-                DecisionReason::NoAllow,
-                false,
-                false,
-            )
-        }
-    } else if same_account {
-        if trust && resource_match.is_none() {
-            (
-                DecisionEffect::ImplicitDeny,
-                DecisionReason::TrustPolicy,
-                false,
-                false,
-            )
-        } else if resource_alone {
-            (
-                DecisionEffect::Allow,
-                DecisionReason::ResourcePolicy,
-                false,
-                true,
-            )
-        } else if identity_path {
-            if trust {
-                (
-                    DecisionEffect::Allow,
-                    DecisionReason::IdentityAndResourcePolicy,
-                    true,
-                    true,
-                )
-            } else {
-                (
-                    DecisionEffect::Allow,
-                    DecisionReason::IdentityPolicy,
-                    true,
-                    false,
-                )
-            }
-        } else {
-            // A grant through the role (or the federated user's IAM user)
-            // failed only because a boundary or session policy limited it.
-            let via_role = matches!(
-                resource_match,
-                Some(PrincipalMatch::ViaRole | PrincipalMatch::ViaUser)
-            );
-            let reason = if via_role && !identity_allow {
-                implicit_reason(true, boundary_allow, session_allow)
-            } else {
-                implicit_reason(identity_allow, boundary_allow, session_allow)
-            };
-            (DecisionEffect::ImplicitDeny, reason, false, false)
-        }
-    } else if !identity_path {
-        let r = implicit_reason(identity_allow, boundary_allow, session_allow);
-        let r = if r == DecisionReason::NoAllow && resource_match.is_some() {
-            DecisionReason::CrossAccountIdentityPolicy
-        } else {
-            r
-        };
-        (DecisionEffect::ImplicitDeny, r, false, false)
-    } else if resource_match.is_none() {
-        let r = if trust {
-            DecisionReason::TrustPolicy
-        } else {
-            DecisionReason::CrossAccountResourcePolicy
-        };
-        (DecisionEffect::ImplicitDeny, r, false, false)
-    } else {
-        (
-            DecisionEffect::Allow,
-            DecisionReason::IdentityAndResourcePolicy,
-            true,
-            true,
-        )
-    };
-
-    take(&identity, &mut granting, use_identity);
-    take(&boundary, &mut granting, use_identity);
-    take(&session, &mut granting, use_identity);
-    take(&resource, &mut granting, use_resource);
-
-    layers.push(report(Layer::Identity, identity, identity_allows));
-    layers.push(report(Layer::ResourceBased, resource, resource_allows));
-    layers.push(report(Layer::PermissionBoundary, boundary, boundary_allow));
-    layers.push(report(Layer::Session, session, session_allow));
-
+    let identity_allows = layers.identity.any_allow;
+    let resource_allows = layers.resource.any_allow;
+    let layers = vec![
+        report(Layer::Identity, layers.identity, identity_allows),
+        report(Layer::ResourceBased, layers.resource, resource_allows),
+        report(
+            Layer::PermissionBoundary,
+            layers.boundary,
+            layers.boundary_allow,
+        ),
+        report(Layer::Session, layers.session, layers.session_allow),
+    ];
     let statements = match effect {
         DecisionEffect::ExplicitDeny => denying,
         DecisionEffect::Allow => granting,
