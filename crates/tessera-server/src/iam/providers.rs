@@ -2,7 +2,7 @@
 //! the account (alias, summary).
 
 use super::common::{
-    Page, Target, arn, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
+    Page, Target, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
     tags_xml, user_arn, user_target, validate_name,
 };
 use crate::{
@@ -13,6 +13,7 @@ use crate::{
 };
 use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::STANDARD};
+use tessera_arn::Arn;
 use tessera_federation::saml::IdpMetadata;
 use tessera_store::{MfaDevice, MfaFilter, OidcProvider, SamlProvider, User};
 use tessera_token::SessionPrincipal;
@@ -149,7 +150,7 @@ async fn create_oidc_provider(
     let thumbprints = thumbprints_param(params)?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let provider_arn = arn(state, account_id, "oidc-provider", "/", &url);
+    let provider_arn = Arn::oidc_provider(state.partition(), account_id, &url).into_string();
     authorize_on(
         state,
         caller,
@@ -382,7 +383,7 @@ async fn create_saml_provider(
     let (document, metadata) = metadata_param(params)?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let provider_arn = arn(state, account_id, "saml-provider", "/", name);
+    let provider_arn = Arn::saml_provider(state.partition(), account_id, name).into_string();
     authorize_on(
         state,
         caller,
@@ -720,7 +721,7 @@ async fn create_virtual_mfa_device(
     let path = path_param(params, "Path", "path")?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let serial_number = arn(state, account_id, "mfa", &path, name);
+    let serial_number = Arn::mfa_device(state.partition(), account_id, &path, name).into_string();
     if serial_number.len() > 256 {
         return Err(AwsError::invalid_input(
             "The combined length of the path and name of the MFA device is too long.",
@@ -845,11 +846,7 @@ async fn deactivate_mfa_device(
     let user = user_param(state, caller, params).await?;
     let target = match &user {
         Some(user) => user_target(state, user).await?,
-        None => Target::named(format!(
-            "arn:{}:iam::{}:root",
-            state.partition(),
-            caller.account_id()
-        )),
+        None => Target::named(Arn::root(state.partition(), caller.account_id())),
     };
     authorize_on(state, caller, "DeactivateMFADevice", &target, Vec::new()).await?;
     let user = user.ok_or_else(not_found)?;
@@ -869,11 +866,7 @@ async fn list_mfa_devices(
     let user = user_param(state, caller, params).await?;
     let target = match &user {
         Some(user) => user_target(state, user).await?,
-        None => Target::named(format!(
-            "arn:{}:iam::{}:root",
-            state.partition(),
-            caller.account_id()
-        )),
+        None => Target::named(Arn::root(state.partition(), caller.account_id())),
     };
     authorize_on(state, caller, "ListMFADevices", &target, Vec::new()).await?;
     let rows = match &user {
