@@ -1,4 +1,4 @@
-//! Strict percent-decoding and the small ARN splitter the profiles share.
+//! Strict percent-decoding and the name checks the profiles share.
 
 use percent_encoding::percent_decode_str;
 
@@ -25,30 +25,6 @@ pub(crate) fn escapes_well_formed(raw: &str) -> bool {
     })
 }
 
-/// The fields of an ARN: partition, service, region, account, resource.
-pub(crate) struct ArnParts<'a> {
-    pub(crate) partition: &'a str,
-    pub(crate) service: &'a str,
-    pub(crate) region: &'a str,
-    pub(crate) account: &'a str,
-    pub(crate) resource: &'a str,
-}
-
-/// Splits `arn:partition:service:region:account:resource`.
-pub(crate) fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
-    let mut fields = arn.splitn(6, ':');
-    if fields.next()? != "arn" {
-        return None;
-    }
-    Some(ArnParts {
-        partition: fields.next()?,
-        service: fields.next()?,
-        region: fields.next()?,
-        account: fields.next()?,
-        resource: fields.next()?,
-    })
-}
-
 /// Whether `text` is a region or partition name: `[a-z0-9-]+`.
 pub(crate) fn is_region_like(text: &str) -> bool {
     !text.is_empty()
@@ -60,6 +36,7 @@ pub(crate) fn is_region_like(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_arn::Arn;
 
     #[test]
     fn decodes_strictly() {
@@ -72,18 +49,18 @@ mod tests {
 
     #[test]
     fn splits_arns() {
-        let parts = split_arn("arn:aws:s3:::bucket/a:b").expect("arn");
+        let parts: Arn = "arn:aws:s3:::bucket/a:b".parse().expect("arn");
         assert_eq!(
             (
-                parts.partition,
-                parts.service,
-                parts.region,
-                parts.account,
-                parts.resource
+                parts.partition(),
+                parts.service(),
+                parts.region(),
+                parts.account(),
+                parts.resource()
             ),
             ("aws", "s3", "", "", "bucket/a:b")
         );
-        assert!(split_arn("arn:aws:s3").is_none());
-        assert!(split_arn("nra:aws:s3:::b").is_none());
+        assert!("arn:aws:s3".parse::<Arn>().is_err());
+        assert!("nra:aws:s3:::b".parse::<Arn>().is_err());
     }
 }

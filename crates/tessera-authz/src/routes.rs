@@ -1,9 +1,10 @@
 //! The routes profile: declarative method and path templates.
 
 use crate::config::{ConfigError, RoutesConfig, is_account_id, is_service_name};
-use crate::decode::{decode, is_region_like, split_arn};
+use crate::decode::{decode, is_region_like};
 use crate::mapping::{Access, MapError, Mapping, ResourceRequest, UriRule};
 use crate::template::{PathTemplate, RESERVED, ResourceTemplate, Segment};
+use tessera_arn::Arn;
 
 /// The region of `{region}` for a request that is not signed.
 const DEFAULT_REGION: &str = "us-east-1";
@@ -72,7 +73,7 @@ impl RoutesProfile {
 
     /// Whether `arn` names a resource of this service.
     fn is_own(&self, arn: &str) -> bool {
-        split_arn(arn).is_some_and(|p| p.partition == self.partition && p.service == self.name)
+        Arn::parse(arn).is_ok_and(|p| p.partition() == self.partition && p.service() == self.name)
     }
 
     /// The owner account of `arn`, if it is one of this service's.
@@ -232,16 +233,15 @@ fn check_resource_shape(
              with REGION literal or {{region}} and ACCOUNT empty, {owner} or {{account}}"
         )
     };
-    let parts = split_arn(text).ok_or_else(fail)?;
-    let region_ok =
-        parts.region.is_empty() || parts.region == "{region}" || is_region_like(parts.region);
-    let account_ok =
-        parts.account.is_empty() || parts.account == "{account}" || parts.account == owner;
-    if parts.partition != partition
-        || parts.service != service
+    let parts = Arn::parse(text).map_err(|_| fail())?;
+    let (region, account) = (parts.region(), parts.account());
+    let region_ok = region.is_empty() || region == "{region}" || is_region_like(region);
+    let account_ok = account.is_empty() || account == "{account}" || account == owner;
+    if parts.partition() != partition
+        || parts.service() != service
         || !region_ok
         || !account_ok
-        || parts.resource.is_empty()
+        || parts.resource().is_empty()
     {
         return Err(fail());
     }

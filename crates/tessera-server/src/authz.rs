@@ -5,6 +5,7 @@
 
 use crate::{AppState, AwsError, Caller, actions, request_env};
 use std::sync::Arc;
+use tessera_arn::Arn;
 use tessera_policy::{AuthorizationRequest, Policy, PolicyKind, Principal, RequestContext, decide};
 use tessera_store::{NamedPolicy, PrincipalBinding, PrincipalPolicies};
 use tessera_token::{SessionClaims, SessionPrincipal};
@@ -60,7 +61,7 @@ impl CallerPolicies {
 /// The ARN that stands for the caller in policies and messages, and its
 /// policy-language principal.
 fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
-    let (_, arn) = caller.identity(state.partition());
+    let arn = caller.arn(state.partition());
     let invalid = |_| AwsError::internal();
     match caller {
         Caller::Root { account_id, .. } => Ok(Principal::root(account_id.clone())),
@@ -72,21 +73,14 @@ fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
             SessionPrincipal::User { user_id, .. } => Principal::user(arn)
                 .map(|p| p.with_unique_id(user_id.clone()))
                 .map_err(invalid),
-            SessionPrincipal::AssumedRole {
-                account_id,
-                role_id,
-                role_name,
-                role_path,
-                ..
-            } => Principal::assumed_role(
-                arn,
-                format!(
-                    "arn:{}:iam::{account_id}:role{role_path}{role_name}",
-                    state.partition()
-                ),
-            )
-            .map(|p| p.with_unique_id(role_id.clone()))
-            .map_err(invalid),
+            SessionPrincipal::AssumedRole { role_id, .. } => {
+                let role_arn = caller
+                    .role_arn(state.partition())
+                    .ok_or_else(AwsError::internal)?;
+                Principal::assumed_role(arn, role_arn)
+                    .map(|p| p.with_unique_id(role_id.clone()))
+                    .map_err(invalid)
+            }
             SessionPrincipal::FederatedUser { .. } => {
                 Principal::federated_user(arn, None).map_err(invalid)
             }
@@ -166,7 +160,7 @@ async fn load_policies(
                     // anything in its account: the session policies alone
                     // bound the federated user.
                     let root = NamedPolicy {
-                        id: format!("arn:{}:iam::{caller_id}:root", state.partition()),
+                        id: Arn::root(state.partition(), caller_id).into_string(),
                         document: ROOT_EQUIVALENT.to_string(),
                     };
                     CallerPolicies::from_store(
@@ -274,7 +268,7 @@ fn context(
     resource_account: &str,
     own_tags: &[(String, String)],
 ) -> RequestContext {
-    let (user_id, _) = caller.identity(state.partition());
+    let user_id = caller.user_id();
     let mut context = with_environment(
         RequestContext::new(principal, action, resource)
             .with_resource_account(resource_account)
@@ -489,7 +483,7 @@ pub async fn authorize_check(
             None
         };
         if let Some(reason) = refusal {
-            let (_, arn) = caller.identity(state.partition());
+            let arn = caller.arn(state.partition());
             return Err(AwsError::access_denied(format!(
                 "User: {arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny: {reason}"
             )));

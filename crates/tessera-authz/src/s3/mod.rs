@@ -5,9 +5,9 @@ mod ops;
 mod query;
 
 use crate::config::{ConfigError, S3Config, is_account_id, is_service_name};
-use crate::decode::split_arn;
 use crate::mapping::{MapError, Mapping, ResourceRequest, UriRule};
 use std::collections::BTreeMap;
+use tessera_arn::Arn;
 
 pub(crate) use address::is_bucket_name;
 
@@ -78,38 +78,38 @@ impl S3Profile {
     }
 
     pub(crate) fn bucket_arn(&self, bucket: &str) -> String {
-        format!("arn:{}:s3:::{bucket}", self.partition)
+        Arn::new(&self.partition, "s3", "", "", bucket).into_string()
     }
 
     pub(crate) fn object_arn(&self, bucket: &str, key: &str) -> String {
-        format!("arn:{}:s3:::{bucket}/{key}", self.partition)
+        Arn::new(&self.partition, "s3", "", "", &format!("{bucket}/{key}")).into_string()
     }
 
     /// The bucket of `arn:P:s3:::bucket[/key]`.
-    fn bucket_of<'a>(&self, arn: &'a str) -> Option<&'a str> {
-        let parts = split_arn(arn)?;
-        if parts.partition != self.partition
-            || parts.service != "s3"
-            || !parts.region.is_empty()
-            || !parts.account.is_empty()
+    fn bucket_of(&self, arn: &str) -> Option<String> {
+        let arn = Arn::parse(arn).ok()?;
+        if arn.partition() != self.partition
+            || arn.service() != "s3"
+            || !arn.region().is_empty()
+            || !arn.account().is_empty()
         {
             return None;
         }
-        let bucket = parts
-            .resource
+        let resource = arn.resource();
+        let bucket = resource
             .split_once('/')
-            .map_or(parts.resource, |(bucket, _)| bucket);
-        is_bucket_name(bucket).then_some(bucket)
+            .map_or(resource, |(bucket, _)| bucket);
+        is_bucket_name(bucket).then(|| bucket.to_string())
     }
 
     /// The owner of the bucket `arn` names or is in.
     pub(crate) fn owner_of(&self, arn: &str) -> Option<&str> {
-        self.bucket_of(arn).map(|bucket| self.owner(bucket))
+        self.bucket_of(arn).map(|bucket| self.owner(&bucket))
     }
 
     /// The bucket, which holds the policy of itself and its objects.
     pub(crate) fn policy_holder(&self, arn: &str) -> Option<String> {
-        self.bucket_of(arn).map(|bucket| self.bucket_arn(bucket))
+        self.bucket_of(arn).map(|bucket| self.bucket_arn(&bucket))
     }
 
     /// Maps an S3 REST request.

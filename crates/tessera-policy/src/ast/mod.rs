@@ -20,6 +20,7 @@ use crate::value::{Cidr, Number};
 use pattern::PatternOptions;
 use std::collections::HashSet;
 use std::fmt;
+use tessera_arn::{Arn, ArnKind};
 
 /// The policy language version (`Version` element).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -320,10 +321,8 @@ impl AwsPrincipal {
     pub fn names_entity(&self) -> Option<&str> {
         match self {
             AwsPrincipal::Arn(arn) => {
-                let resource = arn.splitn(6, ':').nth(5)?;
-                let iam = arn.split(':').nth(2) == Some("iam");
-                (iam && (resource.starts_with("user/") || resource.starts_with("role/")))
-                    .then_some(arn.as_str())
+                let kind = Arn::parse(arn.as_str()).ok()?.kind();
+                matches!(kind, ArnKind::User | ArnKind::Role).then_some(arn.as_str())
             }
             _ => None,
         }
@@ -974,40 +973,21 @@ pub(crate) fn parse_aws_principal(value: &str) -> Option<AwsPrincipal> {
     if value.contains('*') || value.contains('?') {
         return None;
     }
-    let mut parts = value.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(res)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    if partition.is_empty() || !region.is_empty() || !is_account_id(account) || res.is_empty() {
+    let arn = Arn::parse(value).ok()?;
+    let (partition, region, account) = (arn.partition(), arn.region(), arn.account());
+    if partition.is_empty()
+        || !region.is_empty()
+        || !is_account_id(account)
+        || arn.resource().is_empty()
+    {
         return None;
     }
-    let ok = match service {
-        "iam" => {
-            if res == "root" {
-                return Some(AwsPrincipal::Account(account.to_string()));
-            }
-            let name_after = |prefix: &str| {
-                res.strip_prefix(prefix)
-                    .is_some_and(|n| !n.is_empty() && !n.ends_with('/'))
-            };
-            name_after("user/") || name_after("role/")
-        }
-        "sts" => {
-            if let Some(rest) = res.strip_prefix("assumed-role/") {
-                matches!(rest.split_once('/'), Some((r, s)) if !r.is_empty() && !s.is_empty())
-            } else if let Some(name) = res.strip_prefix("federated-user/") {
-                !name.is_empty()
-            } else {
-                false
-            }
-        }
+    let named = |name: Option<&str>| name.is_some_and(|n| !n.is_empty());
+    let ok = match arn.kind() {
+        ArnKind::Root => return Some(AwsPrincipal::Account(account.to_string())),
+        ArnKind::User | ArnKind::Role => named(arn.name()),
+        ArnKind::AssumedRole => named(arn.role_name()) && named(arn.session_name()),
+        ArnKind::FederatedUser => named(arn.name()),
         _ => false,
     };
     ok.then(|| AwsPrincipal::Arn(value.to_string()))
@@ -1222,5 +1202,49 @@ mod tests {
         assert!(parse_aws_principal("arn:aws:iam::123456789012:user/*").is_none());
         assert!(parse_aws_principal("arn:aws:s3:::bucket").is_none());
         assert!(parse_aws_principal("arn:aws:sts::123456789012:assumed-role/R/s").is_some());
+    }
+
+    #[test]
+    fn principal_arns_need_a_name() {
+        let accepted = [
+            "arn:aws:iam::123456789012:user/a",
+            "arn:aws:iam::123456789012:user/p/a",
+            "arn:aws:iam::123456789012:user/p:q/a",
+            "arn:aws:iam::123456789012:role/a",
+            "arn:aws-cn:sts::123456789012:assumed-role/R/s/t",
+            "arn:aws:sts::123456789012:federated-user/f",
+        ];
+        for text in accepted {
+            let parsed = parse_aws_principal(text);
+            assert_eq!(parsed, Some(AwsPrincipal::Arn(text.into())), "{text}");
+            assert_eq!(
+                parsed
+                    .as_ref()
+                    .and_then(AwsPrincipal::names_entity)
+                    .is_some(),
+                !text.contains(":sts:"),
+                "{text}"
+            );
+        }
+        let refused = [
+            "arn:aws:iam::123456789012:user/",
+            "arn:aws:iam::123456789012:user/a/",
+            "arn:aws:iam::123456789012:user",
+            "arn:aws:iam::123456789012:group/g",
+            "arn:aws:iam::123456789012:",
+            "arn::iam::123456789012:user/a",
+            "arn:aws:iam:us-east-1:123456789012:user/a",
+            "arn:aws:iam::12345678901:user/a",
+            "arn:aws:sts::123456789012:assumed-role/R",
+            "arn:aws:sts::123456789012:assumed-role/R/",
+            "arn:aws:sts::123456789012:assumed-role//s",
+            "arn:aws:sts::123456789012:federated-user/",
+            "arn:aws:sts::123456789012:root",
+            "arn:aws:iam::123456789012",
+            "nra:aws:iam::123456789012:user/a",
+        ];
+        for text in refused {
+            assert_eq!(parse_aws_principal(text), None, "{text}");
+        }
     }
 }

@@ -22,6 +22,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use tessera_arn::{Arn, ArnKind};
 
 /// FNV-1a: condition key names are short, and SipHash dominates lookups.
 /// The number of keys is bounded by the request size, so flooding is moot.
@@ -104,31 +105,12 @@ pub struct Principal {
     pub unique_id: Option<String>,
 }
 
-struct ArnParts<'a> {
-    partition: &'a str,
-    service: &'a str,
-    account: &'a str,
-    resource: &'a str,
-}
-
-fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
-    let mut it = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(_region), Some(account), Some(resource)) = (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-    ) else {
-        return None;
-    };
-    Some(ArnParts {
-        partition,
-        service,
-        account,
-        resource,
-    })
+/// `arn`, if it is an ARN of `kind`.
+fn arn_of_kind(arn: String, kind: ArnKind) -> Result<Arn, ContextError> {
+    match Arn::parse(arn.as_str()) {
+        Ok(parsed) if parsed.kind() == kind => Ok(parsed),
+        _ => Err(ContextError::InvalidArn(arn)),
+    }
 }
 
 impl Principal {
@@ -136,7 +118,7 @@ impl Principal {
     pub fn root(account: impl Into<String>) -> Principal {
         let account = account.into();
         Principal {
-            arn: format!("arn:aws:iam::{account}:root"),
+            arn: Arn::root("aws", &account).into_string(),
             account: Some(account),
             kind: PrincipalKind::Root,
             canonical_user: None,
@@ -146,14 +128,10 @@ impl Principal {
 
     /// An IAM user from its ARN (`arn:aws:iam::ACCT:user/PATH/NAME`).
     pub fn user(arn: impl Into<String>) -> Result<Principal, ContextError> {
-        let arn = arn.into();
-        let parts = split_arn(&arn).ok_or_else(|| ContextError::InvalidArn(arn.clone()))?;
-        if parts.service != "iam" || !parts.resource.starts_with("user/") {
-            return Err(ContextError::InvalidArn(arn));
-        }
-        let account = parts.account.to_string();
+        let arn = arn_of_kind(arn.into(), ArnKind::User)?;
+        let account = arn.account().to_string();
         Ok(Principal {
-            arn,
+            arn: arn.into_string(),
             account: Some(account),
             kind: PrincipalKind::User,
             canonical_user: None,
@@ -166,14 +144,10 @@ impl Principal {
         session_arn: impl Into<String>,
         role_arn: impl Into<String>,
     ) -> Result<Principal, ContextError> {
-        let arn = session_arn.into();
-        let parts = split_arn(&arn).ok_or_else(|| ContextError::InvalidArn(arn.clone()))?;
-        if parts.service != "sts" || !parts.resource.starts_with("assumed-role/") {
-            return Err(ContextError::InvalidArn(arn));
-        }
-        let account = parts.account.to_string();
+        let arn = arn_of_kind(session_arn.into(), ArnKind::AssumedRole)?;
+        let account = arn.account().to_string();
         Ok(Principal {
-            arn,
+            arn: arn.into_string(),
             account: Some(account),
             kind: PrincipalKind::AssumedRole {
                 role_arn: role_arn.into(),
@@ -188,14 +162,10 @@ impl Principal {
         arn: impl Into<String>,
         user_arn: Option<String>,
     ) -> Result<Principal, ContextError> {
-        let arn = arn.into();
-        let parts = split_arn(&arn).ok_or_else(|| ContextError::InvalidArn(arn.clone()))?;
-        if parts.service != "sts" || !parts.resource.starts_with("federated-user/") {
-            return Err(ContextError::InvalidArn(arn));
-        }
-        let account = parts.account.to_string();
+        let arn = arn_of_kind(arn.into(), ArnKind::FederatedUser)?;
+        let account = arn.account().to_string();
         Ok(Principal {
-            arn,
+            arn: arn.into_string(),
             account: Some(account),
             kind: PrincipalKind::FederatedUser { user_arn },
             canonical_user: None,
@@ -263,25 +233,19 @@ impl Principal {
     /// assumed-role session (whose role ARN is then taken without a path;
     /// use [`Principal::assumed_role`] to give the path).
     pub fn from_arn(arn: &str) -> Result<Principal, ContextError> {
-        let parts = split_arn(arn).ok_or_else(|| ContextError::InvalidArn(arn.to_string()))?;
-        match (parts.service, parts.resource) {
-            ("iam", "root") => {
-                let mut p = Principal::root(parts.account);
-                p.arn = arn.to_string();
+        let parsed = Arn::parse(arn).map_err(|_| ContextError::InvalidArn(arn.to_string()))?;
+        match parsed.kind() {
+            ArnKind::Root => {
+                let mut p = Principal::root(parsed.account());
+                p.arn = parsed.into_string();
                 Ok(p)
             }
-            ("iam", r) if r.starts_with("user/") => Principal::user(arn),
-            ("sts", r) if r.starts_with("assumed-role/") => {
-                let role = r
-                    .trim_start_matches("assumed-role/")
-                    .split('/')
-                    .next()
-                    .unwrap_or_default();
-                let role_arn =
-                    format!("arn:{}:iam::{}:role/{role}", parts.partition, parts.account);
-                Principal::assumed_role(arn, role_arn)
-            }
-            ("sts", r) if r.starts_with("federated-user/") => Principal::federated_user(arn, None),
+            ArnKind::User => Principal::user(parsed),
+            ArnKind::AssumedRole => match parsed.session_role() {
+                Some(role_arn) => Principal::assumed_role(parsed, role_arn),
+                None => Err(ContextError::InvalidArn(arn.to_string())),
+            },
+            ArnKind::FederatedUser => Principal::federated_user(parsed, None),
             _ => Err(ContextError::InvalidArn(arn.to_string())),
         }
     }

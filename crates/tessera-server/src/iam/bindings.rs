@@ -7,6 +7,7 @@
 //! once it is gone.
 
 use crate::{AppState, AwsError};
+use tessera_arn::{Arn, ArnKind};
 use tessera_policy::{Policy, PolicyKind};
 use tessera_store::{OwnerKind, PrincipalBinding, Store};
 
@@ -17,28 +18,21 @@ async fn resolve(
     partition: &str,
     arn: &str,
 ) -> Result<Option<String>, AwsError> {
-    let Some(super::common::ArnParts {
-        partition: p,
-        service: "iam",
-        region: "",
-        account,
-        resource,
-    }) = super::common::split_arn(arn)
-    else {
+    let Ok(arn) = Arn::parse(arn) else {
         return Ok(None);
     };
-    if p != partition {
+    if arn.partition() != partition || arn.service() != "iam" || !arn.region().is_empty() {
         return Ok(None);
     }
-    let (kind, rest) = match resource.split_once('/') {
-        Some(("user", rest)) => (OwnerKind::User, rest),
-        Some(("role", rest)) => (OwnerKind::Role, rest),
+    let kind = match arn.kind() {
+        ArnKind::User => OwnerKind::User,
+        ArnKind::Role => OwnerKind::Role,
         _ => return Ok(None),
     };
-    let (path, name) = match rest.rfind('/') {
-        Some(i) => (format!("/{}", &rest[..=i]), &rest[i + 1..]),
-        None => ("/".to_string(), rest),
+    let (Some(path), Some(name)) = (arn.path(), arn.name()) else {
+        return Ok(None);
     };
+    let account = arn.account();
     Ok(match store.entity_ref(account, kind, name).await? {
         Some((id, stored_path)) if stored_path == path => Some(id),
         _ => None,
@@ -103,13 +97,20 @@ pub async fn shown_bound_policy(
     let mut shown = document.to_string();
     for binding in bindings.unwrap_or_default() {
         let now = match state.store().entity_by_id(&binding.unique_id).await? {
-            Some(entity) => super::common::arn(
-                state,
-                &entity.account_id,
-                &entity.kind.as_str().to_ascii_lowercase(),
-                &entity.path,
-                &entity.name,
-            ),
+            Some(entity) => {
+                let make = match entity.kind {
+                    OwnerKind::User => Arn::user,
+                    OwnerKind::Group => Arn::group,
+                    OwnerKind::Role => Arn::role,
+                };
+                make(
+                    state.partition(),
+                    &entity.account_id,
+                    &entity.path,
+                    &entity.name,
+                )
+                .into_string()
+            }
             None => binding.unique_id.clone(),
         };
         if now != binding.arn {

@@ -5,6 +5,7 @@ pub use crate::authz::request_tag_keys;
 use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use tessera_arn::Arn;
 use tessera_policy::ContextValue;
 
 /// Checks `iam:<action>` on `resource` (an ARN in the caller's account).
@@ -77,7 +78,8 @@ pub async fn entity_target(
             Some(role) => Some((
                 role.role_id.clone(),
                 Target {
-                    arn: arn(state, &role.account_id, "role", &role.path, &role.name),
+                    arn: Arn::role(state.partition(), &role.account_id, &role.path, &role.name)
+                        .into_string(),
                     tags: store.policy_area_tags(&role.role_id).await?,
                     boundary: role.permissions_boundary.clone(),
                 },
@@ -87,13 +89,15 @@ pub async fn entity_target(
         _ => match store.group_by_name(account_id, name).await? {
             Some(group) => Some((
                 group.group_id.clone(),
-                Target::named(arn(
-                    state,
-                    &group.account_id,
-                    "group",
-                    &group.path,
-                    &group.name,
-                )),
+                Target::named(
+                    Arn::group(
+                        state.partition(),
+                        &group.account_id,
+                        &group.path,
+                        &group.name,
+                    )
+                    .into_string(),
+                ),
             )),
             None => None,
         },
@@ -110,17 +114,15 @@ pub async fn entity_target_or_named(
 ) -> Result<Target, AwsError> {
     Ok(match entity_target(state, account_id, noun, name).await? {
         Some((_, target)) => target,
-        None => Target::named(arn(state, account_id, noun, "/", name)),
+        None => {
+            let partition = state.partition();
+            Target::named(match noun {
+                "user" => Arn::user(partition, account_id, "/", name),
+                "role" => Arn::role(partition, account_id, "/", name),
+                _ => Arn::group(partition, account_id, "/", name),
+            })
+        }
     })
-}
-
-/// An IAM ARN: `arn:PARTITION:iam::ACCOUNT:KIND/PATH…NAME` (`path` begins
-/// and ends with `/`).
-pub fn arn(state: &AppState, account_id: &str, kind: &str, path: &str, name: &str) -> String {
-    format!(
-        "arn:{}:iam::{account_id}:{kind}{path}{name}",
-        state.partition()
-    )
 }
 
 pub use crate::xml::iso8601;
@@ -407,43 +409,6 @@ pub async fn user_target(state: &AppState, user: &tessera_store::User) -> Result
     })
 }
 
-/// The parts of an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArnParts<'a> {
-    /// The partition (`aws`).
-    pub partition: &'a str,
-    /// The service (`iam`, `sts`).
-    pub service: &'a str,
-    /// The region (empty for IAM and STS principals).
-    pub region: &'a str,
-    /// The account id.
-    pub account: &'a str,
-    /// The resource (`user/PATH/NAME`, `root`, …).
-    pub resource: &'a str,
-}
-
-/// Splits `arn` into its six parts, or `None` if it is not one.
-pub fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    Some(ArnParts {
-        partition,
-        service,
-        region,
-        account,
-        resource,
-    })
-}
-
 /// Whether `given` names the entity whose stored ARN is `stored`: the same
 /// account, kind and path exactly, and the same name without regard to
 /// case (IAM names are unique regardless of case).
@@ -458,7 +423,7 @@ pub fn same_entity_arn(given: &str, stored: &str) -> bool {
 
 /// The ARN of a user.
 pub fn user_arn(state: &AppState, user: &tessera_store::User) -> String {
-    arn(state, &user.account_id, "user", &user.path, &user.name)
+    crate::caller::user_arn(state.partition(), user).into_string()
 }
 
 #[cfg(test)]

@@ -7,15 +7,16 @@
 //! it), then acts.
 
 use super::common::{
-    Page, Target, arn, authorize, authorize_on, encode_policy_document, entity_target_or_named,
-    iso8601, parse_policy, path_param, path_prefix_param, request_tag_keys, tag_keys_param,
-    tags_param, tags_xml, user_arn, user_target, validate_name, validate_path,
+    Page, Target, authorize, authorize_on, encode_policy_document, entity_target_or_named, iso8601,
+    parse_policy, path_param, path_prefix_param, request_tag_keys, tag_keys_param, tags_param,
+    tags_xml, user_arn, user_target, validate_name, validate_path,
 };
 use crate::{
     AppState, AwsError, Caller,
     params::{Params, check_policy_characters},
     xml::{Xml, members},
 };
+use tessera_arn::{Arn, ArnKind};
 use tessera_policy::{ContextValue, PolicyKind};
 use tessera_store::{
     AccessKeyRecord, AccessKeyStatus, Group, PolicyOwner, PolicyOwnerKind, User,
@@ -157,12 +158,8 @@ fn boundary_param(params: &Params) -> Result<Option<String>, AwsError> {
         return Ok(None);
     };
     check_length("permissionsBoundary", value, 20, 2048)?;
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let valid = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[2] == "iam"
-        && parts[5].starts_with("policy/")
-        && parts[5].len() > "policy/".len();
+    let valid = Arn::parse(value)
+        .is_ok_and(|arn| arn.kind() == ArnKind::Policy && arn.resource().len() > "policy/".len());
     if !valid {
         return Err(AwsError::invalid_input(format!(
             "ARN {value} is not valid."
@@ -185,11 +182,17 @@ fn now(state: &AppState) -> i64 {
 // ---------------------------------------------------------------------------
 
 fn group_arn(state: &AppState, group: &Group) -> String {
-    arn(state, &group.account_id, "group", &group.path, &group.name)
+    Arn::group(
+        state.partition(),
+        &group.account_id,
+        &group.path,
+        &group.name,
+    )
+    .into_string()
 }
 
 fn root_arn(state: &AppState, account_id: &str) -> String {
-    format!("arn:{}:iam::{account_id}:root", state.partition())
+    Arn::root(state.partition(), account_id).into_string()
 }
 
 /// The `User` shape. Listings leave out the boundary and tags, as IAM's do.
@@ -275,7 +278,7 @@ async fn find_user_with(
     let user = state.store().user_by_name(account, name).await?;
     let target = match &user {
         Some(user) => user_target(state, user).await?,
-        None => Target::named(arn(state, account, "user", "/", name)),
+        None => Target::named(Arn::user(state.partition(), account, "/", name).into_string()),
     };
     authorize_on(state, caller, action, &target, keys).await?;
     user.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
@@ -292,7 +295,7 @@ async fn find_group(
     let group = state.store().group_by_name(account, name).await?;
     let resource = match &group {
         Some(group) => group_arn(state, group),
-        None => arn(state, account, "group", "/", name),
+        None => Arn::group(state.partition(), account, "/", name).into_string(),
     };
     authorize(state, caller, action, &resource).await?;
     group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
@@ -495,7 +498,7 @@ async fn list_users(
         state,
         caller,
         "ListUsers",
-        &arn(state, account, "user", &prefix, ""),
+        &Arn::user(state.partition(), account, &prefix, "").into_string(),
     )
     .await?;
     let rows = state
@@ -751,7 +754,7 @@ async fn get_access_key_last_used(
     let target = match (&key, &owner) {
         (Some(_), Some(user)) => user_target(state, user).await?,
         (Some(_), None) => Target::named(root_arn(state, account)),
-        (None, _) => Target::named(arn(state, account, "user", "/", "")),
+        (None, _) => Target::named(Arn::user(state.partition(), account, "/", "").into_string()),
     };
     authorize_on(state, caller, "GetAccessKeyLastUsed", &target, Vec::new()).await?;
     let key = key.ok_or_else(|| AwsError::from(no_such_access_key(access_key_id)))?;
@@ -831,7 +834,7 @@ async fn list_groups(
         state,
         caller,
         "ListGroups",
-        &arn(state, account, "group", &prefix, ""),
+        &Arn::group(state.partition(), account, &prefix, "").into_string(),
     )
     .await?;
     let rows = state
@@ -855,13 +858,13 @@ async fn update_group(
     let group = find_group(state, caller, "UpdateGroup", name).await?;
     if new_name.is_some() || new_path.is_some() {
         // A rename or move needs the permission on the new ARN as well.
-        let moved = arn(
-            state,
+        let moved = Arn::group(
+            state.partition(),
             &group.account_id,
-            "group",
             new_path.unwrap_or(&group.path),
             new_name.unwrap_or(&group.name),
-        );
+        )
+        .into_string();
         authorize(state, caller, "UpdateGroup", &moved).await?;
     }
     state

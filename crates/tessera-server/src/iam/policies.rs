@@ -3,7 +3,7 @@
 
 use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{
-    Page, Target, arn, authorize, authorize_on, encode_policy_document, entity_target,
+    Page, Target, authorize, authorize_on, encode_policy_document, entity_target,
     entity_target_or_named, iso8601, parse_policy, path_param, path_prefix_param, request_tag_keys,
     tag_keys_param, tags_param, tags_xml, validate_name,
 };
@@ -12,6 +12,7 @@ use crate::{
     params::{Params, check_policy_characters},
     xml::{Xml, members},
 };
+use tessera_arn::{Arn, ArnKind};
 use tessera_policy::{
     AuthorizationRequest, ContextValue, DecisionEffect, EvalOptions, Layer, Policy, PolicyKind,
     Principal, RequestContext, decide, evaluate_statement,
@@ -109,7 +110,7 @@ fn check_arn(member: &str, value: &str) -> Result<(), AwsError> {
             "Member must have length less than or equal to 2048",
         ));
     }
-    if value.splitn(6, ':').count() != 6 || !value.starts_with("arn:") {
+    if Arn::parse(value).is_err() {
         return Err(AwsError::invalid_input(format!(
             "ARN {value} is not valid."
         )));
@@ -249,7 +250,7 @@ fn new_id(prefix: &str) -> Result<String, AwsError> {
 // ---------------------------------------------------------------------------
 
 fn role_arn(state: &AppState, role: &Role) -> String {
-    arn(state, &role.account_id, "role", &role.path, &role.name)
+    Arn::role(state.partition(), &role.account_id, &role.path, &role.name).into_string()
 }
 
 /// The `Role` shape; `trust` is the trust policy as shown
@@ -367,7 +368,7 @@ async fn create_role(
         state,
         caller,
         "CreateRole",
-        &Target::named(arn(state, account_id, "role", &path, name)),
+        &Target::named(Arn::role(state.partition(), account_id, &path, name).into_string()),
         keys,
     )
     .await?;
@@ -430,7 +431,7 @@ async fn list_roles(
         state,
         caller,
         "ListRoles",
-        &arn(state, account_id, "role", &prefix, ""),
+        &Arn::role(state.partition(), account_id, &prefix, "").into_string(),
     )
     .await?;
     let rows = state
@@ -683,7 +684,7 @@ async fn create_policy(
     let description = description_param(params)?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let policy_arn = arn(state, account_id, "policy", &path, name);
+    let policy_arn = Arn::policy(state.partition(), account_id, &path, name).into_string();
     authorize_on(
         state,
         caller,
@@ -748,7 +749,7 @@ async fn list_policies(
         state,
         caller,
         "ListPolicies",
-        &arn(state, account_id, "policy", &prefix, ""),
+        &Arn::policy(state.partition(), account_id, &prefix, "").into_string(),
     )
     .await?;
     // There are no AWS managed policies: the AWS scope is empty.
@@ -1282,25 +1283,16 @@ fn actions_and_resources(params: &Params) -> Result<(Vec<String>, Vec<String>), 
 /// A principal from a user or role ARN (roles act as a session of the role).
 fn principal_of(arn_text: &str) -> Result<Principal, AwsError> {
     let invalid = || AwsError::invalid_input(format!("Invalid ARN: {arn_text}"));
-    let Some(super::common::ArnParts {
-        service: "iam",
-        account,
-        resource,
-        ..
-    }) = super::common::split_arn(arn_text)
-    else {
-        return Err(invalid());
-    };
-    if resource.starts_with("user/") {
-        return Principal::user(arn_text).map_err(|_| invalid());
+    let arn = Arn::parse(arn_text).map_err(|_| invalid())?;
+    match arn.kind() {
+        ArnKind::User => Principal::user(arn).map_err(|_| invalid()),
+        ArnKind::Role => {
+            let name = arn.name().unwrap_or_default();
+            let session = Arn::assumed_role(arn.partition(), arn.account(), name, "simulation");
+            Principal::assumed_role(session, arn).map_err(|_| invalid())
+        }
+        _ => Err(invalid()),
     }
-    if let Some(rest) = resource.strip_prefix("role/") {
-        let name = rest.rsplit('/').next().unwrap_or(rest);
-        let partition = arn_text.split(':').nth(1).unwrap_or("aws");
-        let session = format!("arn:{partition}:sts::{account}:assumed-role/{name}/simulation");
-        return Principal::assumed_role(session, arn_text).map_err(|_| invalid());
-    }
-    Err(invalid())
 }
 
 /// Line and column (both from 1) just past the statement that starts at
@@ -1548,9 +1540,11 @@ async fn simulate_custom_policy(
     let principal = match params.get("CallerArn") {
         Some(caller_arn) => principal_of(caller_arn)?,
         None => match caller {
-            Caller::User { .. } => principal_of(&caller.identity(state.partition()).1)?,
-            _ => Principal::user(arn(state, account_id, "user", "/", "simulated-user"))
-                .map_err(|_| AwsError::internal())?,
+            Caller::User { .. } => principal_of(caller.arn(state.partition()).as_str())?,
+            _ => Principal::user(
+                Arn::user(state.partition(), account_id, "/", "simulated-user").into_string(),
+            )
+            .map_err(|_| AwsError::internal())?,
         },
     };
     simulate(params, &principal, account_id, &identity, &boundaries)
@@ -1563,7 +1557,9 @@ async fn simulate_principal_policy(
 ) -> Result<Vec<Xml>, AwsError> {
     let source = arn_param(params, "PolicySourceArn", "policySourceArn")?;
     let account_id = caller.account_id();
-    let resource = source.splitn(6, ':').nth(5).unwrap_or_default();
+    let source_arn = Arn::parse(source)
+        .map_err(|_| AwsError::invalid_input(format!("ARN {source} is not valid.")))?;
+    let resource = source_arn.resource();
     let (noun, kind) = if resource.starts_with("group/") {
         ("group", OwnerKind::Group)
     } else if resource.starts_with("user/") {
@@ -1573,11 +1569,13 @@ async fn simulate_principal_policy(
     };
     // A group is simulated as one of its members: a user of the account.
     let principal = if kind == OwnerKind::Group {
-        let account = source.split(':').nth(4).unwrap_or_default();
-        let partition = source.split(':').nth(1).unwrap_or("aws");
-        principal_of(&format!(
-            "arn:{partition}:iam::{account}:user/simulated-group-member"
-        ))?
+        let member = Arn::user(
+            source_arn.partition(),
+            source_arn.account(),
+            "/",
+            "simulated-group-member",
+        );
+        principal_of(member.as_str())?
     } else {
         principal_of(source)?
     };

@@ -2,7 +2,7 @@
 //! the account (alias, summary).
 
 use super::common::{
-    Page, Target, arn, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
+    Page, Target, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
     tags_xml, user_arn, user_target, validate_name,
 };
 use crate::{
@@ -12,6 +12,7 @@ use crate::{
     xml::{Xml, members},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
+use tessera_arn::Arn;
 use tessera_federation::saml::IdpMetadata;
 use tessera_store::{MfaDevice, MfaFilter, OidcProvider, SamlProvider, User};
 use tessera_token::SessionPrincipal;
@@ -148,7 +149,7 @@ async fn create_oidc_provider(
     let thumbprints = thumbprints_param(params)?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let provider_arn = arn(state, account_id, "oidc-provider", "/", &url);
+    let provider_arn = Arn::oidc_provider(state.partition(), account_id, &url).into_string();
     authorize_on(
         state,
         caller,
@@ -381,7 +382,7 @@ async fn create_saml_provider(
     let (document, metadata) = metadata_param(params)?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let provider_arn = arn(state, account_id, "saml-provider", "/", name);
+    let provider_arn = Arn::saml_provider(state.partition(), account_id, name).into_string();
     authorize_on(
         state,
         caller,
@@ -715,7 +716,7 @@ async fn create_virtual_mfa_device(
     let path = path_param(params, "Path", "path")?;
     let tags = tags_param(params)?;
     let account_id = caller.account_id();
-    let serial_number = arn(state, account_id, "mfa", &path, name);
+    let serial_number = Arn::mfa_device(state.partition(), account_id, &path, name).into_string();
     if serial_number.len() > 256 {
         return Err(AwsError::invalid_input(
             "The combined length of the path and name of the MFA device is too long.",
@@ -840,11 +841,7 @@ async fn deactivate_mfa_device(
     let user = user_param(state, caller, params).await?;
     let target = match &user {
         Some(user) => user_target(state, user).await?,
-        None => Target::named(format!(
-            "arn:{}:iam::{}:root",
-            state.partition(),
-            caller.account_id()
-        )),
+        None => Target::named(Arn::root(state.partition(), caller.account_id())),
     };
     authorize_on(state, caller, "DeactivateMFADevice", &target, Vec::new()).await?;
     let user = user.ok_or_else(not_found)?;
@@ -864,11 +861,7 @@ async fn list_mfa_devices(
     let user = user_param(state, caller, params).await?;
     let target = match &user {
         Some(user) => user_target(state, user).await?,
-        None => Target::named(format!(
-            "arn:{}:iam::{}:root",
-            state.partition(),
-            caller.account_id()
-        )),
+        None => Target::named(Arn::root(state.partition(), caller.account_id())),
     };
     authorize_on(state, caller, "ListMFADevices", &target, Vec::new()).await?;
     let rows = match &user {

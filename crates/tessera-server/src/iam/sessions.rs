@@ -11,10 +11,9 @@
 //! exact path, `NoSuchEntity` when there is none. Revoking a user (or the
 //! root user) also revokes the federated-user sessions it created.
 
-use super::common::{
-    ArnParts, Target, authorize_on, entity_target, iso8601, same_entity_arn, split_arn,
-};
+use super::common::{Target, authorize_on, entity_target, iso8601, same_entity_arn};
 use crate::{AppState, AwsError, Caller, auth::federated_user_id, params::Params, xml::Xml};
+use tessera_arn::{Arn, ArnKind};
 use tessera_store::Store;
 
 /// Runs `name` if it is `RevokeSessions`.
@@ -32,80 +31,73 @@ pub async fn dispatch(
 
 /// A principal whose sessions can be revoked, as `arn` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revocable<'a> {
+pub enum Revocable {
     /// The root user of the account.
     Root {
         /// The account id.
-        account_id: &'a str,
+        account_id: String,
     },
     /// A user (`user`) or role (`role`) named `name` at `path`.
     Entity {
         /// The account id.
-        account_id: &'a str,
+        account_id: String,
         /// `user` or `role`.
         noun: &'static str,
         /// The name.
-        name: &'a str,
+        name: String,
     },
     /// A federated user.
     FederatedUser {
         /// The account id.
-        account_id: &'a str,
+        account_id: String,
         /// The federated user's name.
-        name: &'a str,
+        name: String,
     },
 }
 
-impl<'a> Revocable<'a> {
+impl Revocable {
     /// Reads `arn` in `partition`: `arn:P:iam::ACCT:root`, `…:user/PATH/NAME`,
     /// `…:role/PATH/NAME` or `arn:P:sts::ACCT:federated-user/NAME`.
-    pub fn parse(partition: &str, arn: &'a str) -> Option<Self> {
-        let ArnParts {
-            partition: p,
-            service,
-            region: "",
-            account: account_id,
-            resource,
-        } = split_arn(arn)?
-        else {
-            return None;
-        };
-        if p != partition
-            || account_id.len() != 12
-            || !account_id.bytes().all(|b| b.is_ascii_digit())
+    pub fn parse(partition: &str, arn: &str) -> Option<Self> {
+        let arn = Arn::parse(arn).ok()?;
+        let account = arn.account();
+        if arn.partition() != partition
+            || !arn.region().is_empty()
+            || account.len() != 12
+            || !account.bytes().all(|b| b.is_ascii_digit())
         {
             return None;
         }
-        let named = |rest: &'a str| {
-            let name = rest.rsplit('/').next().unwrap_or_default();
-            (!name.is_empty()).then_some(name)
+        let account_id = account.to_string();
+        let named = |noun| {
+            let name = arn.name().filter(|name| !name.is_empty())?;
+            Some(Self::Entity {
+                account_id: account_id.clone(),
+                noun,
+                name: name.to_string(),
+            })
         };
-        match (service, resource.split_once('/')) {
-            ("iam", None) if resource == "root" => Some(Self::Root { account_id }),
-            ("iam", Some(("user", rest))) => named(rest).map(|name| Self::Entity {
-                account_id,
-                noun: "user",
-                name,
-            }),
-            ("iam", Some(("role", rest))) => named(rest).map(|name| Self::Entity {
-                account_id,
-                noun: "role",
-                name,
-            }),
-            ("sts", Some(("federated-user", name)))
-                if (2..=32).contains(&name.len())
+        match arn.kind() {
+            ArnKind::Root => Some(Self::Root { account_id }),
+            ArnKind::User => named("user"),
+            ArnKind::Role => named("role"),
+            ArnKind::FederatedUser => {
+                let name = arn.name()?;
+                ((2..=32).contains(&name.len())
                     && name
                         .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b)) =>
-            {
-                Some(Self::FederatedUser { account_id, name })
+                        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b)))
+                .then(|| Self::FederatedUser {
+                    account_id: account_id.clone(),
+                    name: name.to_string(),
+                })
             }
             _ => None,
         }
     }
 
     /// The account the principal belongs to.
-    pub fn account_id(&self) -> &'a str {
+    pub fn account_id(&self) -> &str {
         match self {
             Self::Root { account_id }
             | Self::Entity { account_id, .. }
@@ -126,7 +118,7 @@ pub fn is_revocable_principal(partition: &str, account_id: &str, arn: &str) -> b
 pub async fn resolve_revocable(
     state: &AppState,
     store: &dyn Store,
-    revocable: &Revocable<'_>,
+    revocable: &Revocable,
     arn: &str,
 ) -> Result<Option<(String, Target)>, AwsError> {
     let account_exists = store.account(revocable.account_id()).await?.is_some();
@@ -147,7 +139,7 @@ pub async fn resolve_revocable(
 }
 
 /// The `NoSuchEntity` answer for a principal that does not exist.
-pub fn no_such_principal(revocable: &Revocable<'_>, arn: &str) -> AwsError {
+pub fn no_such_principal(revocable: &Revocable, arn: &str) -> AwsError {
     match revocable {
         Revocable::Entity { noun, name, .. } => {
             AwsError::no_such_entity(format!("The {noun} with name {name} cannot be found."))

@@ -18,6 +18,7 @@ use crate::{
     params::check_length,
     xml::Xml,
 };
+use tessera_arn::{Arn, ArnKind};
 use tessera_policy::ContextValue;
 use tessera_store::AssumableRole;
 use tessera_token::{SessionClaims, SessionPrincipal};
@@ -30,19 +31,19 @@ const CHAINED_MAX: i64 = 3_600;
 const DEFAULT_DURATION: i64 = 3_600;
 
 /// The account, path and name of a role ARN `arn:P:iam::ACCT:role/PATH/NAME`.
-pub(super) fn parse_role_arn<'a>(
-    partition: &str,
-    arn: &'a str,
-) -> Option<(&'a str, String, &'a str)> {
-    let rest = arn.strip_prefix(&format!("arn:{partition}:iam::"))?;
-    let (account, resource) = rest.split_once(':')?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+pub(super) fn parse_role_arn(partition: &str, arn: &str) -> Option<(String, String, String)> {
+    let arn = Arn::parse(arn).ok()?;
+    let account = arn.account();
+    if arn.partition() != partition
+        || !arn.region().is_empty()
+        || arn.kind() != ArnKind::Role
+        || account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    let full = resource.strip_prefix("role")?;
-    let slash = full.rfind('/')?;
-    let (path, name) = (&full[..=slash], &full[slash + 1..]);
-    (!name.is_empty() && path.starts_with('/')).then(|| (account, path.to_string(), name))
+    let (path, name) = (arn.path()?, arn.name()?);
+    (!name.is_empty()).then(|| (account.to_string(), path.to_string(), name.to_string()))
 }
 
 /// The length of a session of `role`: `requested`, which may not exceed the
@@ -80,40 +81,32 @@ pub(super) fn role_session_claims(
 
 /// The ARN of `role` as stored.
 pub(super) fn role_arn_of(state: &AppState, role: &AssumableRole) -> String {
-    format!(
-        "arn:{}:iam::{}:role{}{}",
-        state.partition(),
-        role.account_id,
-        role.path,
-        role.name
-    )
+    Arn::role(state.partition(), &role.account_id, &role.path, &role.name).into_string()
 }
 
 /// `<AssumedRoleUser>` for a session of `role` named `session_name`.
 pub(super) fn assumed_role_user(state: &AppState, role: &AssumableRole, session_name: &str) -> Xml {
+    let arn = Arn::assumed_role(
+        state.partition(),
+        &role.account_id,
+        &role.name,
+        session_name,
+    );
     Xml::node(
         "AssumedRoleUser",
         vec![
             Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
-            Xml::text(
-                "Arn",
-                format!(
-                    "arn:{}:sts::{}:assumed-role/{}/{session_name}",
-                    state.partition(),
-                    role.account_id,
-                    role.name
-                ),
-            ),
+            Xml::text("Arn", arn.into_string()),
         ],
     )
 }
 
 /// [`parse_role_arn`] in the server's partition, or the `ValidationError`
 /// for an ARN that names no role.
-pub(super) fn role_arn_parts<'a>(
+pub(super) fn role_arn_parts(
     state: &AppState,
-    role_arn: &'a str,
-) -> Result<(&'a str, String, &'a str), AwsError> {
+    role_arn: &str,
+) -> Result<(String, String, String), AwsError> {
     parse_role_arn(state.partition(), role_arn)
         .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))
 }
@@ -176,7 +169,7 @@ pub(super) async fn assume_role(
             SessionPrincipal::User { .. } => (Some(claims.as_ref()), false),
             SessionPrincipal::AssumedRole { .. } => (Some(claims.as_ref()), true),
             SessionPrincipal::FederatedUser { .. } => {
-                let (_, arn) = caller.identity(state.partition());
+                let arn = caller.arn(state.partition());
                 return Err(AwsError::access_denied(format!(
                     "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
                 )));
@@ -224,6 +217,7 @@ pub(super) async fn assume_role(
     // policy that trusts nobody, so that it is denied exactly like a
     // forbidden one and role names do not leak.
     let (account, path, name) = role_arn_parts(state, role_arn)?;
+    let (account, name) = (account.as_str(), name.as_str());
     let role = state
         .store()
         .assumable_role(account, name)
@@ -278,7 +272,7 @@ pub(super) async fn assume_role(
         // Unreachable: nobody is trusted by an unknown role.
         return Err(AwsError::access_denied(format!(
             "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-            caller.identity(state.partition()).1
+            caller.arn(state.partition())
         )));
     };
 
@@ -313,11 +307,11 @@ mod tests {
     fn role_arns() {
         assert_eq!(
             parse_role_arn("aws", "arn:aws:iam::123456789012:role/admin"),
-            Some(("123456789012", "/".to_string(), "admin"))
+            Some(("123456789012".into(), "/".into(), "admin".into()))
         );
         assert_eq!(
             parse_role_arn("aws", "arn:aws:iam::123456789012:role/a/b/admin"),
-            Some(("123456789012", "/a/b/".to_string(), "admin"))
+            Some(("123456789012".into(), "/a/b/".into(), "admin".into()))
         );
         for bad in [
             "arn:aws:iam::123456789012:user/admin",

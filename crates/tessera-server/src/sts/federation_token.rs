@@ -15,6 +15,7 @@ use crate::{
     params::check_length,
     xml::Xml,
 };
+use tessera_arn::Arn;
 use tessera_token::SessionPrincipal;
 
 const MAX_DURATION: i64 = 129_600;
@@ -55,10 +56,7 @@ pub(super) async fn get_federation_token(
         }
     };
     let account = caller.account_id().to_string();
-    let arn = format!(
-        "arn:{}:sts::{account}:federated-user/{name}",
-        state.partition()
-    );
+    let arn = Arn::federated_user(state.partition(), &account, name).into_string();
     let mut check = Check::new("sts:GetFederationToken", &arn, &account);
     check.keys = request_tag_keys(&tags);
     authorize_check(state, caller, &check).await?;

@@ -39,6 +39,7 @@ pub(super) async fn assume_role_with_web_identity(
     let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
     let (policy, policy_arns, mut packed) = session_policies(params)?;
     let (account, path, name) = role_arn_parts(state, role_arn)?;
+    let (account, name) = (account.as_str(), name.as_str());
 
     // The issuer chooses the provider, in the role's account.
     let issuer = unverified_issuer(token)?;
