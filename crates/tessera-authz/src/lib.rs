@@ -37,7 +37,9 @@ mod decode;
 mod mapping;
 mod routes;
 mod s3;
+mod services;
 mod template;
 
-pub use config::{ConfigError, RouteConfig, RoutesConfig, S3Config, ServiceConfig, Services};
+pub use config::{ConfigError, RouteConfig, RoutesConfig, S3Config, ServiceConfig};
 pub use mapping::{Access, MapError, Mapping, ResourceRequest, UriRule};
+pub use services::Services;

@@ -1,9 +1,5 @@
 //! From a resource server's request to the accesses it needs.
 
-use crate::config::{ConfigError, ServiceConfig, Services};
-use crate::routes::RoutesProfile;
-use crate::s3::S3Profile;
-
 /// A request to a resource server, as the proxy saw it.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceRequest<'a> {
@@ -69,71 +65,4 @@ pub enum MapError {
     /// The request is not one the profile knows.
     #[error("{0}")]
     Unmappable(String),
-}
-
-/// A validated profile.
-#[derive(Debug, Clone)]
-pub(crate) enum Profile {
-    S3(S3Profile),
-    Routes(RoutesProfile),
-}
-
-impl Profile {
-    /// Validates `config`; its ARNs are in `partition`.
-    pub(crate) fn new(config: ServiceConfig, partition: &str) -> Result<Profile, ConfigError> {
-        Ok(match config {
-            ServiceConfig::S3(c) => Profile::S3(S3Profile::new(c, partition)?),
-            ServiceConfig::Routes(c) => Profile::Routes(RoutesProfile::new(c, partition)?),
-        })
-    }
-
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Profile::S3(p) => &p.name,
-            Profile::Routes(p) => &p.name,
-        }
-    }
-
-    pub(crate) fn signing_name(&self) -> &str {
-        match self {
-            Profile::S3(_) => "s3",
-            Profile::Routes(p) => &p.name,
-        }
-    }
-
-    /// The service field of the ARNs this profile's resources have.
-    pub(crate) fn arn_service(&self) -> &str {
-        self.signing_name()
-    }
-
-    pub(crate) fn owner_of(&self, arn: &str) -> Option<&str> {
-        match self {
-            Profile::S3(p) => p.owner_of(arn),
-            Profile::Routes(p) => p.owner_of(arn),
-        }
-    }
-
-    pub(crate) fn policy_holder(&self, arn: &str) -> Option<String> {
-        match self {
-            Profile::S3(p) => p.policy_holder(arn),
-            Profile::Routes(p) => p.policy_holder(arn),
-        }
-    }
-
-    fn map(&self, request: &ResourceRequest<'_>) -> Result<Mapping, MapError> {
-        match self {
-            Profile::S3(p) => p.map(request),
-            Profile::Routes(p) => p.map(request),
-        }
-    }
-}
-
-impl Services {
-    /// Maps a request to the service called `service`: every access it
-    /// needs, or why it cannot be mapped (the authorizer then denies).
-    pub fn map(&self, service: &str, request: &ResourceRequest<'_>) -> Result<Mapping, MapError> {
-        self.profile(service)
-            .ok_or_else(|| MapError::UnknownService(service.to_string()))?
-            .map(request)
-    }
 }
