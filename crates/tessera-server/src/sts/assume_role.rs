@@ -111,106 +111,186 @@ pub(super) fn role_arn_parts(
         .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))
 }
 
+/// `AssumeRole`'s parameters, validated in the order AWS checks them.
+struct AssumeRoleInput<'a> {
+    role_arn: &'a str,
+    session_name: &'a str,
+    requested: Option<i64>,
+    external_id: Option<&'a str>,
+    source_identity: Option<&'a str>,
+    /// The tags the request sets.
+    requested_tags: Vec<tessera_token::SessionTag>,
+    /// The transitive tag keys the request names.
+    transitive: Vec<String>,
+    policy: Option<String>,
+    policy_arns: Vec<String>,
+    /// The packed size of the session policies so far.
+    packed: usize,
+}
+
+impl<'a> AssumeRoleInput<'a> {
+    fn read(params: &'a Params) -> Result<Self, AwsError> {
+        let role_arn = role_arn_param(params)?;
+        let session_name = session_name_param(params)?;
+        let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
+        let external_id = params.get("ExternalId");
+        if let Some(id) = external_id {
+            check_length("externalId", id, 2, 1224)?;
+            pattern("externalId", id, "+=,.@:/-", "[\\w+=,.@:\\/-]*")?;
+        }
+        let source_identity = params.get("SourceIdentity");
+        if let Some(id) = source_identity {
+            check_length("sourceIdentity", id, 2, 64)?;
+            pattern("sourceIdentity", id, "+=,.@-", "[\\w+=,.@-]*")?;
+            if id.to_ascii_lowercase().starts_with("aws:") {
+                return Err(AwsError::validation(
+                    "SourceIdentity cannot start with the reserved prefix 'aws:'.",
+                ));
+            }
+        }
+        let requested_tags = request_tags(params)?;
+        let transitive: Vec<String> = params
+            .list("TransitiveTagKeys")
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if transitive
+            .iter()
+            .any(|k| !requested_tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+        {
+            return Err(invalid_tag(
+                "The specified transitive tag key must be included in the requested tags.",
+            ));
+        }
+        let (policy, policy_arns, packed) = session_policies(params)?;
+        Ok(Self {
+            role_arn,
+            session_name,
+            requested,
+            external_id,
+            source_identity,
+            requested_tags,
+            transitive,
+            policy,
+            policy_arns,
+            packed,
+        })
+    }
+
+    /// The condition keys the request sets for the trust policy.
+    fn trust_keys(&self, state: &AppState, mfa: Option<i64>) -> Vec<(String, ContextValue)> {
+        let mut keys: Vec<(String, ContextValue)> =
+            vec![("sts:RoleSessionName".into(), self.session_name.into())];
+        if let Some(at) = mfa {
+            keys.push(("aws:MultiFactorAuthPresent".into(), true.into()));
+            keys.push((
+                "aws:MultiFactorAuthAge".into(),
+                (state.now().unix_timestamp() - at).into(),
+            ));
+        }
+        if let Some(id) = self.external_id {
+            keys.push(("sts:ExternalId".into(), id.into()));
+        }
+        if let Some(id) = self.source_identity {
+            keys.push(("sts:SourceIdentity".into(), id.into()));
+        }
+        keys.extend(request_tag_keys(&self.requested_tags));
+        if !self.transitive.is_empty() {
+            keys.push((
+                "sts:TransitiveTagKeys".into(),
+                self.transitive.clone().into(),
+            ));
+        }
+        keys
+    }
+}
+
+/// The caller's session, if it has one, and whether assuming the role
+/// chains roles; root users and federated users may not assume roles.
+fn calling_session<'c>(
+    state: &AppState,
+    caller: &'c Caller,
+    role_arn: &str,
+) -> Result<(Option<&'c SessionClaims>, bool), AwsError> {
+    let root = || AwsError::access_denied("Roles may not be assumed by root accounts.");
+    match caller {
+        Caller::Root { .. } => Err(root()),
+        Caller::User { .. } => Ok((None, false)),
+        Caller::Session(claims) => match claims.principal {
+            SessionPrincipal::Root { .. } => Err(root()),
+            SessionPrincipal::User { .. } => Ok((Some(claims.as_ref()), false)),
+            SessionPrincipal::AssumedRole { .. } => Ok((Some(claims.as_ref()), true)),
+            SessionPrincipal::FederatedUser { .. } => {
+                let arn = caller.arn(state.partition());
+                Err(AwsError::access_denied(format!(
+                    "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+                )))
+            }
+        },
+    }
+}
+
+/// What a new session inherits from the calling one: its transitive tags
+/// (added to `tags` and `transitive_keys`) and its source identity, which
+/// the request may repeat but not change.
+fn carry_over(
+    previous: &SessionClaims,
+    tags: &mut Vec<tessera_token::SessionTag>,
+    transitive_keys: &mut Vec<String>,
+    source: &mut Option<String>,
+) -> Result<(), AwsError> {
+    for tag in previous.tags.iter().filter(|t| {
+        previous
+            .transitive_tag_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&t.key))
+    }) {
+        if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+            return Err(invalid_tag(
+                "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
+            ));
+        }
+        tags.push(tag.clone());
+        transitive_keys.push(tag.key.clone());
+    }
+    if let Some(earlier) = &previous.source_identity {
+        if source.as_ref().is_some_and(|s| s != earlier) {
+            return Err(AwsError::invalid_input(
+                "The source identity set earlier in the role chain cannot be changed.",
+            ));
+        }
+        *source = Some(earlier.clone());
+    }
+    Ok(())
+}
+
 /// `AssumeRole`.
 pub(super) async fn assume_role(
     state: &AppState,
     caller: &Caller,
     params: &Params,
 ) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = role_arn_param(params)?;
-    let session_name = session_name_param(params)?;
-    let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-    let external_id = params.get("ExternalId");
-    if let Some(id) = external_id {
-        check_length("externalId", id, 2, 1224)?;
-        pattern("externalId", id, "+=,.@:/-", "[\\w+=,.@:\\/-]*")?;
-    }
-    let source_identity = params.get("SourceIdentity");
-    if let Some(id) = source_identity {
-        check_length("sourceIdentity", id, 2, 64)?;
-        pattern("sourceIdentity", id, "+=,.@-", "[\\w+=,.@-]*")?;
-        if id.to_ascii_lowercase().starts_with("aws:") {
-            return Err(AwsError::validation(
-                "SourceIdentity cannot start with the reserved prefix 'aws:'.",
-            ));
-        }
-    }
-    let requested_tags = request_tags(params)?;
-    let mut tags = requested_tags.clone();
-    let transitive: Vec<String> = params
-        .list("TransitiveTagKeys")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if transitive
-        .iter()
-        .any(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
-    {
-        return Err(invalid_tag(
-            "The specified transitive tag key must be included in the requested tags.",
-        ));
-    }
-    let (policy, policy_arns, mut packed) = session_policies(params)?;
+    let input = AssumeRoleInput::read(params)?;
+    let (role_arn, session_name) = (input.role_arn, input.session_name);
 
     // Who may assume roles, and what a chain carries over.
-    let (caller_session, chained) = match caller {
-        Caller::Root { .. } => {
-            return Err(AwsError::access_denied(
-                "Roles may not be assumed by root accounts.",
-            ));
-        }
-        Caller::User { .. } => (None, false),
-        Caller::Session(claims) => match claims.principal {
-            SessionPrincipal::Root { .. } => {
-                return Err(AwsError::access_denied(
-                    "Roles may not be assumed by root accounts.",
-                ));
-            }
-            SessionPrincipal::User { .. } => (Some(claims.as_ref()), false),
-            SessionPrincipal::AssumedRole { .. } => (Some(claims.as_ref()), true),
-            SessionPrincipal::FederatedUser { .. } => {
-                let arn = caller.arn(state.partition());
-                return Err(AwsError::access_denied(format!(
-                    "User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
-                )));
-            }
-        },
-    };
-    let mut transitive_keys = transitive.clone();
-    let mut source = source_identity.map(str::to_string);
+    let (caller_session, chained) = calling_session(state, caller, role_arn)?;
+    let mut tags = input.requested_tags.clone();
+    let mut transitive_keys = input.transitive.clone();
+    let mut source = input.source_identity.map(str::to_string);
     if let Some(previous) = caller_session {
-        for tag in previous.tags.iter().filter(|t| {
-            previous
-                .transitive_tag_keys
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(&t.key))
-        }) {
-            if tags.iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
-                return Err(invalid_tag(
-                    "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
-                ));
-            }
-            tags.push(tag.clone());
-            transitive_keys.push(tag.key.clone());
-        }
-        if let Some(earlier) = &previous.source_identity {
-            if source.as_ref().is_some_and(|s| s != earlier) {
-                return Err(AwsError::invalid_input(
-                    "The source identity set earlier in the role chain cannot be changed.",
-                ));
-            }
-            source = Some(earlier.clone());
-        }
+        carry_over(previous, &mut tags, &mut transitive_keys, &mut source)?;
     }
-    if chained && requested.is_some_and(|d| d > CHAINED_MAX) {
+    if chained && input.requested.is_some_and(|d| d > CHAINED_MAX) {
         return Err(AwsError::validation(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         ));
     }
-    packed += tags
-        .iter()
-        .map(|t| t.key.len() + t.value.len())
-        .sum::<usize>();
+    let packed = input.packed
+        + tags
+            .iter()
+            .map(|t| t.key.len() + t.value.len())
+            .sum::<usize>();
     let packed_percent = packed_percent(packed)?;
 
     // The role. An unknown role goes through the same checks with a trust
@@ -228,33 +308,15 @@ pub(super) async fn assume_role(
         .map_or(TRUSTS_NOBODY, |r| r.trust_policy.as_str());
 
     let mfa = verify_mfa(state, caller, params).await?;
-    let mut keys: Vec<(String, ContextValue)> =
-        vec![("sts:RoleSessionName".into(), session_name.into())];
-    if let Some(at) = mfa {
-        keys.push(("aws:MultiFactorAuthPresent".into(), true.into()));
-        keys.push((
-            "aws:MultiFactorAuthAge".into(),
-            (state.now().unix_timestamp() - at).into(),
-        ));
-    }
-    if let Some(id) = external_id {
-        keys.push(("sts:ExternalId".into(), id.into()));
-    }
-    if let Some(id) = source_identity {
-        keys.push(("sts:SourceIdentity".into(), id.into()));
-    }
-    keys.extend(request_tag_keys(&requested_tags));
-    if !transitive.is_empty() {
-        keys.push(("sts:TransitiveTagKeys".into(), transitive.clone().into()));
-    }
+    let keys = input.trust_keys(state, mfa);
     // The role is decided on as stored (its stored name, path and tags); an
     // unknown one by the ARN the request names.
     let resource = role
         .as_ref()
         .map_or_else(|| role_arn.to_string(), |r| role_arn_of(state, r));
     let trust_id = format!("{resource}/trust-policy");
-    let tagging = !requested_tags.is_empty() || !transitive.is_empty();
-    for action in trust_actions("sts:AssumeRole", tagging, source_identity.is_some()) {
+    let tagging = !input.requested_tags.is_empty() || !input.transitive.is_empty();
+    for action in trust_actions("sts:AssumeRole", tagging, input.source_identity.is_some()) {
         let check = Check {
             action,
             resource: &resource,
@@ -267,7 +329,7 @@ pub(super) async fn assume_role(
         };
         authorize_check(state, caller, &check).await?;
     }
-    check_policy_arns(state, account, &policy_arns).await?;
+    check_policy_arns(state, account, &input.policy_arns).await?;
     let Some(role) = role else {
         // Unreachable: nobody is trusted by an unknown role.
         return Err(AwsError::access_denied(format!(
@@ -276,10 +338,10 @@ pub(super) async fn assume_role(
         )));
     };
 
-    let duration = role_session_duration(&role, requested)?;
+    let duration = role_session_duration(&role, input.requested)?;
     let mut claims = role_session_claims(state, &role, session_name, duration)?;
-    claims.session_policies = policy.into_iter().collect();
-    claims.policy_arns = policy_arns;
+    claims.session_policies = input.policy.into_iter().collect();
+    claims.policy_arns = input.policy_arns;
     claims.tags = tags;
     claims.transitive_tag_keys = transitive_keys;
     claims.source_identity = source.clone();
