@@ -725,13 +725,9 @@ impl Policy {
     }
 }
 
-fn compile_statement(
-    st: &StatementDocument,
-    index: usize,
-    version: Version,
-    kind: PolicyKind,
-) -> Result<Statement, PolicyError> {
-    let sid = match &st.sid {
+/// A statement's `Sid`: alphanumeric except in resource-based policies.
+fn statement_sid(st: &StatementDocument, kind: PolicyKind) -> Result<Option<String>, PolicyError> {
+    Ok(match &st.sid {
         Some(s) => {
             if !matches!(kind, PolicyKind::Resource { .. })
                 && !s.value.chars().all(|c| c.is_ascii_alphanumeric())
@@ -744,8 +740,12 @@ fn compile_statement(
             Some(s.value.clone())
         }
         None => None,
-    };
-    let effect = match &st.effect {
+    })
+}
+
+/// A statement's `Effect`.
+fn statement_effect(st: &StatementDocument) -> Result<Effect, PolicyError> {
+    Ok(match &st.effect {
         None => {
             return Err(PolicyError::malformed(
                 "Missing required field Effect",
@@ -760,10 +760,17 @@ fn compile_statement(
                 format!("Effect must be \"Allow\" or \"Deny\", not \"{}\"", e.value),
             ));
         }
-    };
+    })
+}
 
-    // Principal rules.
-    let principals = match (&st.principal, &st.not_principal) {
+/// A statement's `Principal` or `NotPrincipal`, where its kind of policy
+/// requires or refuses one.
+fn statement_principals(
+    st: &StatementDocument,
+    kind: PolicyKind,
+    effect: Effect,
+) -> Result<Option<PrincipalSet>, PolicyError> {
+    Ok(match (&st.principal, &st.not_principal) {
         (Some(p), Some(_)) => {
             return Err(PolicyError::malformed(
                 "Statement cannot contain both Principal and NotPrincipal.",
@@ -788,10 +795,12 @@ fn compile_statement(
             ));
         }
         (None, None) => None,
-    };
+    })
+}
 
-    // Actions.
-    let actions = match (&st.action, &st.not_action) {
+/// A statement's `Action` or `NotAction`.
+fn statement_actions(st: &StatementDocument) -> Result<ActionSet, PolicyError> {
+    Ok(match (&st.action, &st.not_action) {
         (Some(a), Some(_)) => {
             return Err(PolicyError::malformed(
                 "Statement cannot contain both Action and NotAction.",
@@ -806,11 +815,16 @@ fn compile_statement(
                 Some(st.pos),
             ));
         }
-    };
+    })
+}
 
-    // Resources.
-    let variables = version == Version::V2012_10_17;
-    let resources = match (&st.resource, &st.not_resource) {
+/// A statement's `Resource` or `NotResource` (none in a trust policy).
+fn statement_resources(
+    st: &StatementDocument,
+    kind: PolicyKind,
+    variables: bool,
+) -> Result<Option<ResourceSet>, PolicyError> {
+    Ok(match (&st.resource, &st.not_resource) {
         (Some(r), _) | (None, Some(r)) if matches!(kind, PolicyKind::Trust { .. }) => {
             let field = if st.resource.is_some() {
                 "Resource"
@@ -837,8 +851,21 @@ fn compile_statement(
                 Some(st.pos),
             ));
         }
-    };
+    })
+}
 
+fn compile_statement(
+    st: &StatementDocument,
+    index: usize,
+    version: Version,
+    kind: PolicyKind,
+) -> Result<Statement, PolicyError> {
+    let sid = statement_sid(st, kind)?;
+    let effect = statement_effect(st)?;
+    let principals = statement_principals(st, kind, effect)?;
+    let actions = statement_actions(st)?;
+    let variables = version == Version::V2012_10_17;
+    let resources = statement_resources(st, kind, variables)?;
     let conditions = match &st.condition {
         Some(c) => compile_conditions(c, variables)?,
         None => Vec::new(),
