@@ -153,11 +153,34 @@ pub(crate) fn read(
 ) -> Result<SamlAssertion, SamlError> {
     let signed_doc =
         parse_xml(signed).map_err(|_| SamlError::invalid("Response signature invalid"))?;
-    let signed_root = signed_doc.root_element();
+    let (response, assertion) = signed_parts(document, signed_doc.root_element(), shape)?;
+    check_response(response, expect)?;
+    let issuer = issuer_of(assertion, idp)?;
+    let subject = confirmed_subject(assertion, expect)?;
+    let (conditions_end, audiences) = conditions_of(assertion, expect)?;
+    Ok(SamlAssertion {
+        issuer,
+        subject: subject.name,
+        subject_format: subject.format,
+        recipient: subject.recipient,
+        audiences,
+        not_on_or_after: conditions_end.map_or(subject.end, |c| c.min(subject.end)),
+        session_not_on_or_after: session_end(assertion)?,
+        attributes: attributes_of(assertion)?,
+    })
+}
+
+/// The Response and the Assertion, each taken from the signed bytes where
+/// the signature covers it (the whole response, or the assertion alone).
+fn signed_parts<'a>(
+    document: &'a Document<'_>,
+    signed_root: Node<'a, 'a>,
+    shape: &Shape,
+) -> Result<(Node<'a, 'a>, Node<'a, 'a>), SamlError> {
     let is = |node: Node<'_, '_>, ns: &str, name: &str, id: &str| {
         node.has_tag_name((ns, name)) && node.attribute("ID") == Some(id)
     };
-    let (response, assertion) = if shape.response_signed {
+    if shape.response_signed {
         if !is(signed_root, PROTOCOL, "Response", &shape.response_id) {
             return Err(invalid("the signed element is not the response"));
         }
@@ -165,15 +188,17 @@ pub(crate) fn read(
         if !is(assertion, ASSERTION, "Assertion", &shape.assertion_id) {
             return Err(invalid("the signed response holds another assertion"));
         }
-        (signed_root, assertion)
+        Ok((signed_root, assertion))
     } else {
         if !is(signed_root, ASSERTION, "Assertion", &shape.assertion_id) {
             return Err(invalid("the signed element is not the assertion"));
         }
-        (document.root_element(), signed_root)
-    };
+        Ok((document.root_element(), signed_root))
+    }
+}
 
-    // The Response: successful, and for this service provider.
+/// The Response: successful, and for this service provider.
+fn check_response(response: Node<'_, '_>, expect: &Expectations<'_>) -> Result<(), SamlError> {
     let status = one(one(response, PROTOCOL, "Status")?, PROTOCOL, "StatusCode")?;
     if status.attribute("Value") != Some(SUCCESS) {
         return Err(invalid("the identity provider did not report success"));
@@ -184,22 +209,40 @@ pub(crate) fn read(
     {
         return Err(invalid("the response's Destination is not this service"));
     }
+    Ok(())
+}
 
-    // The Assertion: from the provider's IdP ...
+/// The Assertion's Issuer, which must be the provider's IdP.
+fn issuer_of(assertion: Node<'_, '_>, idp: &IdpMetadata) -> Result<String, SamlError> {
     let issuer = text(one(assertion, ASSERTION, "Issuer")?)?;
     if issuer != idp.entity_id {
         return Err(invalid(
             "the assertion's Issuer is not the provider's entity ID",
         ));
     }
-    // ... about a subject confirmed for this recipient ...
+    Ok(issuer)
+}
+
+/// The subject, confirmed (bearer) for this recipient and now.
+struct ConfirmedSubject {
+    name: String,
+    format: String,
+    recipient: String,
+    /// The confirmation's NotOnOrAfter.
+    end: i64,
+}
+
+fn confirmed_subject(
+    assertion: Node<'_, '_>,
+    expect: &Expectations<'_>,
+) -> Result<ConfirmedSubject, SamlError> {
     let subject = one(assertion, ASSERTION, "Subject")?;
     let name_id = one(subject, ASSERTION, "NameID")?;
-    let subject_name = text(name_id)?;
-    if subject_name.is_empty() {
+    let name = text(name_id)?;
+    if name.is_empty() {
         return Err(invalid("the NameID is empty"));
     }
-    let subject_format = name_id
+    let format = name_id
         .attribute("Format")
         .unwrap_or(UNSPECIFIED)
         .to_string();
@@ -215,21 +258,26 @@ pub(crate) fn read(
     if !expect.accepts(&recipient) {
         return Err(invalid("the Recipient is not this service"));
     }
-    let confirmation_end = instant(confirmation, "NotOnOrAfter")?
+    let end = instant(confirmation, "NotOnOrAfter")?
         .ok_or_else(|| invalid("the SubjectConfirmationData has no NotOnOrAfter"))?;
-    check_window(
-        instant(confirmation, "NotBefore")?,
-        Some(confirmation_end),
-        expect.now,
-    )?;
-    // ... within its conditions, for this audience.
+    check_window(instant(confirmation, "NotBefore")?, Some(end), expect.now)?;
+    Ok(ConfirmedSubject {
+        name,
+        format,
+        recipient,
+        end,
+    })
+}
+
+/// The Conditions: their NotOnOrAfter, once they hold now, and the
+/// audiences, every restriction of which must name this service.
+fn conditions_of(
+    assertion: Node<'_, '_>,
+    expect: &Expectations<'_>,
+) -> Result<(Option<i64>, Vec<String>), SamlError> {
     let conditions = one(assertion, ASSERTION, "Conditions")?;
-    let conditions_end = instant(conditions, "NotOnOrAfter")?;
-    check_window(
-        instant(conditions, "NotBefore")?,
-        conditions_end,
-        expect.now,
-    )?;
+    let end = instant(conditions, "NotOnOrAfter")?;
+    check_window(instant(conditions, "NotBefore")?, end, expect.now)?;
     let mut audiences = Vec::new();
     let mut restrictions = 0;
     for restriction in children(conditions, ASSERTION, "AudienceRestriction") {
@@ -247,7 +295,11 @@ pub(crate) fn read(
     if restrictions == 0 {
         return Err(invalid("the assertion has no AudienceRestriction"));
     }
+    Ok((end, audiences))
+}
 
+/// The earliest SessionNotOnOrAfter of the AuthnStatements.
+fn session_end(assertion: Node<'_, '_>) -> Result<Option<i64>, SamlError> {
     let mut session_not_on_or_after = None;
     for statement in children(assertion, ASSERTION, "AuthnStatement") {
         if let Some(end) = instant(statement, "SessionNotOnOrAfter")? {
@@ -255,6 +307,11 @@ pub(crate) fn read(
                 Some(session_not_on_or_after.map_or(end, |s: i64| s.min(end)));
         }
     }
+    Ok(session_not_on_or_after)
+}
+
+/// The attributes of every AttributeStatement, values of one name merged.
+fn attributes_of(assertion: Node<'_, '_>) -> Result<Vec<SamlAttribute>, SamlError> {
     let mut attributes: Vec<SamlAttribute> = Vec::new();
     for statement in children(assertion, ASSERTION, "AttributeStatement") {
         for attribute in children(statement, ASSERTION, "Attribute") {
@@ -273,14 +330,5 @@ pub(crate) fn read(
             }
         }
     }
-    Ok(SamlAssertion {
-        issuer,
-        subject: subject_name,
-        subject_format,
-        recipient,
-        audiences,
-        not_on_or_after: conditions_end.map_or(confirmation_end, |c| c.min(confirmation_end)),
-        session_not_on_or_after,
-        attributes,
-    })
+    Ok(attributes)
 }
