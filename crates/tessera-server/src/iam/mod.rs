@@ -1,13 +1,17 @@
 //! The IAM Query API (`Version=2010-05-08`): one module per area, each a set
 //! of plain functions over the caller, the parameters and the store.
 
+mod attachments;
 mod bindings;
 mod common;
 mod entities;
-mod policies;
+mod managed_policies;
+mod policy_params;
 mod providers;
 mod resource_policies;
+mod roles;
 mod sessions;
+mod simulator;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
@@ -33,7 +37,16 @@ pub async fn dispatch(
     if let Some(result) = entities::dispatch(state, caller, name, params).await {
         return Some(result);
     }
-    if let Some(result) = policies::dispatch(state, caller, name, params).await {
+    if let Some(result) = roles::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = managed_policies::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = attachments::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = simulator::dispatch(state, caller, name, params).await {
         return Some(result);
     }
     if let Some(result) = providers::dispatch(state, caller, name, params).await {
