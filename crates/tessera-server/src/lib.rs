@@ -13,6 +13,7 @@ mod hot_reads;
 mod http;
 mod iam;
 mod keys;
+mod mfa;
 mod params;
 mod pattern;
 mod policy_cache;

@@ -1,15 +1,19 @@
 //! The IAM Query API (`Version=2010-05-08`): one module per area, each a set
 //! of plain functions over the caller, the parameters and the store.
 
+mod account;
 mod attachments;
 mod bindings;
 mod common;
 mod entities;
 mod managed_policies;
+mod mfa_devices;
+mod oidc_providers;
 mod policy_params;
-mod providers;
+mod provider_params;
 mod resource_policies;
 mod roles;
+mod saml_providers;
 mod sessions;
 mod simulator;
 
@@ -17,7 +21,6 @@ use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
 pub use bindings::bind_unbound_trust_policies;
 pub use common::parse_policy;
-pub(crate) use providers::verify_mfa_code;
 pub use resource_policies::{
     MAX_RESOURCE_POLICY_BYTES, delete_resource_policy_as_operator, get_resource_policy_as_operator,
     put_resource_policy_as_operator,
@@ -49,7 +52,16 @@ pub async fn dispatch(
     if let Some(result) = simulator::dispatch(state, caller, name, params).await {
         return Some(result);
     }
-    if let Some(result) = providers::dispatch(state, caller, name, params).await {
+    if let Some(result) = oidc_providers::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = saml_providers::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = mfa_devices::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = account::dispatch(state, caller, name, params).await {
         return Some(result);
     }
     if let Some(result) = resource_policies::dispatch(state, caller, name, params).await {

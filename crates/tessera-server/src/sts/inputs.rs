@@ -226,7 +226,7 @@ pub(super) async fn verify_mfa(
     let now = state.now();
     let accepted = match user_id {
         Some(user_id) => {
-            crate::iam::verify_mfa_code(state, caller.account_id(), user_id, serial, code, now)
+            crate::mfa::verify_mfa_code(state, caller.account_id(), user_id, serial, code, now)
                 .await?
         }
         None => false,
