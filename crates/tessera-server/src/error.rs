@@ -305,6 +305,21 @@ impl From<SigV4Error> for AwsError {
     }
 }
 
+impl From<tessera_policy::PolicyError> for AwsError {
+    /// A document that does not parse: `MalformedPolicyDocument`,
+    /// `LimitExceeded` or `PackedPolicyTooLarge` with the parser's message.
+    fn from(error: tessera_policy::PolicyError) -> Self {
+        use tessera_policy::PolicyErrorCode;
+        match error.code {
+            PolicyErrorCode::LimitExceeded => Self::limit_exceeded(error.message),
+            PolicyErrorCode::PackedPolicyTooLarge => Self::packed_policy_too_large(error.message),
+            PolicyErrorCode::MalformedPolicyDocument => {
+                Self::malformed_policy_document(error.message)
+            }
+        }
+    }
+}
+
 impl From<StoreError> for AwsError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -366,15 +366,7 @@ pub fn parse_policy(
     document: &str,
     kind: tessera_policy::PolicyKind,
 ) -> Result<tessera_policy::Policy, AwsError> {
-    tessera_policy::Policy::parse(document, kind).map_err(|error| match error.code {
-        tessera_policy::PolicyErrorCode::LimitExceeded => AwsError::limit_exceeded(error.message),
-        tessera_policy::PolicyErrorCode::PackedPolicyTooLarge => {
-            AwsError::packed_policy_too_large(error.message)
-        }
-        tessera_policy::PolicyErrorCode::MalformedPolicyDocument => {
-            AwsError::malformed_policy_document(error.message)
-        }
-    })
+    Ok(tessera_policy::Policy::parse(document, kind)?)
 }
 
 /// `PathPrefix` (`/` when absent): `/` then printable ASCII, 1 to 512 long.

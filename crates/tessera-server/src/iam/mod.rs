@@ -20,7 +20,6 @@ mod simulator;
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
 pub use bindings::bind_unbound_trust_policies;
-pub use common::parse_policy;
 pub use resource_policies::{
     MAX_RESOURCE_POLICY_BYTES, delete_resource_policy_as_operator, get_resource_policy_as_operator,
     put_resource_policy_as_operator,

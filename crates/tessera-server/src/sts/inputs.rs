@@ -133,7 +133,7 @@ pub(super) fn session_policies(
         Some(document) => {
             check_length("policy", document, 1, 2048)?;
             check_policy_characters("policy", document)?;
-            crate::iam::parse_policy(document, PolicyKind::session())?;
+            tessera_policy::Policy::parse(document, PolicyKind::session())?;
             packed += document.chars().filter(|c| !c.is_whitespace()).count();
             Some(document.to_string())
         }
