@@ -1,11 +1,14 @@
 //! The IAM Query API (`Version=2010-05-08`): one module per area, each a set
 //! of plain functions over the caller, the parameters and the store.
 
+mod access_keys;
 mod account;
 mod attachments;
 mod bindings;
 mod common;
-mod entities;
+mod entity_params;
+mod groups;
+mod inline_policies;
 mod managed_policies;
 mod mfa_devices;
 mod oidc_providers;
@@ -16,6 +19,7 @@ mod roles;
 mod saml_providers;
 mod sessions;
 mod simulator;
+mod users;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
@@ -36,7 +40,16 @@ pub async fn dispatch(
     name: &str,
     params: &Params,
 ) -> Option<Result<Vec<Xml>, AwsError>> {
-    if let Some(result) = entities::dispatch(state, caller, name, params).await {
+    if let Some(result) = users::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = access_keys::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = groups::dispatch(state, caller, name, params).await {
+        return Some(result);
+    }
+    if let Some(result) = inline_policies::dispatch(state, caller, name, params).await {
         return Some(result);
     }
     if let Some(result) = roles::dispatch(state, caller, name, params).await {
