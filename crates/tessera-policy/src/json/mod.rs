@@ -91,6 +91,8 @@ pub struct PolicyDocument {
 pub struct StatementDocument {
     /// Where the statement starts.
     pub pos: Position,
+    /// Just past the statement's closing brace.
+    pub end: Position,
     /// `Sid`
     pub sid: Option<Located<String>>,
     /// `Effect`
@@ -399,7 +401,7 @@ fn string_list(v: Spanned, what: &str) -> Result<Located<StringList>, JsonError>
 }
 
 fn statement(v: Spanned) -> Result<StatementDocument, JsonError> {
-    let pos = v.pos;
+    let (pos, end) = (v.pos, v.end);
     let Value::Object(members) = v.value else {
         return Err(shape_err(
             pos,
@@ -408,6 +410,7 @@ fn statement(v: Spanned) -> Result<StatementDocument, JsonError> {
     };
     let mut st = StatementDocument {
         pos,
+        end,
         ..Default::default()
     };
     for Member {
@@ -529,6 +532,7 @@ fn condition(v: Spanned) -> Result<Located<ConditionDocument>, JsonError> {
                 other => OneOrMany::One(condition_value(Spanned {
                     value: other,
                     pos: vpos,
+                    end: cval.end,
                 })?),
             };
             out.push(ConditionEntry {

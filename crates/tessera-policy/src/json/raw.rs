@@ -10,13 +10,15 @@ use super::err::JsonError;
 pub use super::pos::Position;
 use std::cell::Cell;
 
-/// A JSON value with the position where it starts.
+/// A JSON value with the positions where it starts and ends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned {
     /// The value.
     pub value: Value,
     /// Where the value starts.
     pub pos: Position,
+    /// Just past the value's last character.
+    pub end: Position,
 }
 
 /// A JSON value; numbers keep their source text.
@@ -176,7 +178,11 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => Value::Number(self.number()?),
             Some(_) => return Err(self.err("unexpected character")),
         };
-        Ok(Spanned { value, pos })
+        Ok(Spanned {
+            value,
+            pos,
+            end: self.pos(),
+        })
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
@@ -371,6 +377,13 @@ mod tests {
         };
         assert_eq!(m[0].key_pos, Position { line: 2, column: 3 });
         assert_eq!(m[0].value.pos, Position { line: 2, column: 8 });
+        assert_eq!(
+            m[0].value.end,
+            Position {
+                line: 2,
+                column: 16
+            }
+        );
     }
 
     #[test]

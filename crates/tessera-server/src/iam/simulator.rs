@@ -38,7 +38,6 @@ pub(super) struct SimPolicy {
     source_id: String,
     /// `SourcePolicyType`.
     source_type: &'static str,
-    text: String,
     policy: Option<Policy>,
 }
 
@@ -55,7 +54,6 @@ pub(super) fn input_policies(params: &Params, list: &str) -> Result<Vec<SimPolic
                 key: id.clone(),
                 source_id: id,
                 source_type: "none",
-                text: text.to_string(),
                 policy: Some(policy),
             })
         })
@@ -78,7 +76,6 @@ pub(super) fn stored_policy(id: &str, text: &str) -> SimPolicy {
         key: id.to_string(),
         source_id: source_id.to_string(),
         source_type,
-        text: text.to_string(),
         policy: Policy::parse(text, PolicyKind::inline_role()).ok(),
     }
 }
@@ -93,7 +90,6 @@ pub(super) fn resource_policy_param(params: &Params) -> Result<Option<SimPolicy>
         key: "ResourcePolicy".to_string(),
         source_id: "ResourcePolicy".to_string(),
         source_type: "resource",
-        text: text.to_string(),
         policy: Some(policy),
     }))
 }
@@ -224,53 +220,12 @@ pub(super) fn principal_of(arn_text: &str) -> Result<Principal, AwsError> {
     }
 }
 
-/// Line and column (both from 1) just past the statement that starts at
-/// `start` in `text`, found by matching its braces outside strings.
-pub(super) fn statement_end(text: &str, start: (u32, u32)) -> Option<(u32, u32)> {
-    let (mut line, mut column) = (1u32, 1u32);
-    let (mut depth, mut started, mut in_string, mut escaped) = (0u32, false, false, false);
-    for c in text.chars() {
-        if !started && (line, column) == start {
-            started = true;
-        }
-        if started {
-            if in_string {
-                match c {
-                    _ if escaped => escaped = false,
-                    '\\' => escaped = true,
-                    '"' => in_string = false,
-                    _ => {}
-                }
-            } else {
-                match c {
-                    '"' => in_string = true,
-                    '{' | '[' => depth += 1,
-                    '}' | ']' => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            return Some((line, column + 1));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if c == '\n' {
-            line += 1;
-            column = 1;
-        } else {
-            column += 1;
-        }
-    }
-    None
-}
-
-pub(super) fn position_xml(tag: &'static str, (line, column): (u32, u32)) -> Xml {
+pub(super) fn position_xml(tag: &'static str, at: tessera_policy::Position) -> Xml {
     Xml::node(
         tag,
         vec![
-            Xml::text("Line", line.to_string()),
-            Xml::text("Column", column.to_string()),
+            Xml::text("Line", at.line.to_string()),
+            Xml::text("Column", at.column.to_string()),
         ],
     )
 }
@@ -342,7 +297,7 @@ pub(super) fn simulate(
                         .chain(boundaries)
                         .chain(&resource_policy)
                         .find(|p| p.key == st.policy_id)?;
-                    let pos = source
+                    let statement = source
                         .policy
                         .as_ref()?
                         .document()
@@ -350,18 +305,13 @@ pub(super) fn simulate(
                         .as_ref()?
                         .value
                         .as_slice()
-                        .get(st.index)?
-                        .pos;
-                    let begin = (pos.line, pos.column);
-                    let mut fields = vec![
+                        .get(st.index)?;
+                    Some(vec![
                         Xml::text("SourcePolicyId", source.source_id.clone()),
                         Xml::text("SourcePolicyType", source.source_type),
-                        position_xml("StartPosition", begin),
-                    ];
-                    if let Some(end) = statement_end(&source.text, begin) {
-                        fields.push(position_xml("EndPosition", end));
-                    }
-                    Some(fields)
+                        position_xml("StartPosition", statement.pos),
+                        position_xml("EndPosition", statement.end),
+                    ])
                 })
                 .collect()
         } else {
@@ -567,8 +517,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statement_ends_after_its_closing_brace() {
-        let text = "{\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"}\"}]\n}";
-        assert_eq!(statement_end(text, (2, 17)), Some((2, 51)));
+    fn a_statement_ends_after_its_closing_brace() {
+        let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::a}b\"}]\n}";
+        let policy = Policy::parse(text, PolicyKind::managed()).expect("policy");
+        let statement = &policy
+            .document()
+            .statement
+            .as_ref()
+            .expect("statements")
+            .value
+            .as_slice()[0];
+        assert_eq!((statement.pos.line, statement.pos.column), (3, 17));
+        assert_eq!((statement.end.line, statement.end.column), (3, 94));
     }
 }
