@@ -253,77 +253,89 @@ pub(super) fn simulate(
                 + 1
         }
     };
-    // A boundary that cannot be read allows nothing.
-    let broken_boundary = boundaries.iter().any(|b| b.policy.is_none());
+    let simulation = Simulation {
+        principal,
+        owner: &owner,
+        entries: &entries,
+        identity,
+        boundaries,
+        resource_policy: resource_policy.as_ref(),
+    };
     let mut results = Vec::new();
     let total = actions.len() * resources.len();
     for index in start..total.min(start + page.fetch_limit()) {
         let action = &actions[index / resources.len()];
         let resource = &resources[index % resources.len()];
-        let mut ctx = RequestContext::new(principal.clone(), action.clone(), resource.clone())
-            .with_resource_account(owner.clone());
-        for (key, value) in &entries {
+        results.push((index, simulation.evaluate(action, resource)));
+    }
+    let (results, tail) = page.finish(results, |(index, _)| index.to_string());
+    let mut out = vec![members(
+        "EvaluationResults",
+        results.into_iter().map(|(_, r)| r).collect(),
+    )];
+    out.extend(tail);
+    Ok(out)
+}
+
+/// What every evaluation of one simulation shares.
+struct Simulation<'a> {
+    principal: &'a Principal,
+    owner: &'a str,
+    entries: &'a [(String, ContextValue)],
+    identity: &'a [SimPolicy],
+    boundaries: &'a [SimPolicy],
+    resource_policy: Option<&'a SimPolicy>,
+}
+
+impl Simulation<'_> {
+    /// The simulation's policies, in the order the answer names them.
+    fn policies(&self) -> impl Iterator<Item = &SimPolicy> {
+        self.identity
+            .iter()
+            .chain(self.boundaries)
+            .chain(self.resource_policy)
+    }
+
+    /// One `EvaluationResults` member: `action` on `resource`.
+    fn evaluate(&self, action: &str, resource: &str) -> Vec<Xml> {
+        let mut ctx = RequestContext::new(self.principal.clone(), action, resource)
+            .with_resource_account(self.owner);
+        for (key, value) in self.entries {
             ctx.set_key(key, value.clone());
         }
         let mut request = AuthorizationRequest::new(&ctx);
-        for p in identity {
+        for p in self.identity {
             if let Some(policy) = &p.policy {
                 request = request.identity(&p.key, policy);
             }
         }
-        for p in boundaries {
+        for p in self.boundaries {
             if let Some(policy) = &p.policy {
                 request = request.boundary(&p.key, policy);
             }
         }
-        if let Some(p) = &resource_policy
+        if let Some(p) = self.resource_policy
             && let Some(policy) = &p.policy
         {
             request = request.resource(&p.key, policy);
         }
         let decision = decide(&request);
+        // A boundary that cannot be read allows nothing.
+        let broken_boundary = self.boundaries.iter().any(|b| b.policy.is_none());
         let effect = if broken_boundary && decision.effect == DecisionEffect::Allow {
             DecisionEffect::ImplicitDeny
         } else {
             decision.effect
         };
-        let matched: Vec<Vec<Xml>> = if effect == decision.effect {
-            decision
-                .statements
-                .iter()
-                .filter_map(|st| {
-                    let source = identity
-                        .iter()
-                        .chain(boundaries)
-                        .chain(&resource_policy)
-                        .find(|p| p.key == st.policy_id)?;
-                    let statement = source
-                        .policy
-                        .as_ref()?
-                        .document()
-                        .statement
-                        .as_ref()?
-                        .value
-                        .as_slice()
-                        .get(st.index)?;
-                    Some(vec![
-                        Xml::text("SourcePolicyId", source.source_id.clone()),
-                        Xml::text("SourcePolicyType", source.source_type),
-                        position_xml("StartPosition", statement.pos),
-                        position_xml("EndPosition", statement.end),
-                    ])
-                })
-                .collect()
+        let matched = if effect == decision.effect {
+            self.matched_statements(&decision)
         } else {
             Vec::new()
         };
-        let missing = missing_context_keys(
-            &ctx,
-            identity.iter().chain(boundaries).chain(&resource_policy),
-        );
+        let missing = missing_context_keys(&ctx, self.policies());
         let mut result = vec![
-            Xml::text("EvalActionName", action.clone()),
-            Xml::text("EvalResourceName", resource.clone()),
+            Xml::text("EvalActionName", action),
+            Xml::text("EvalResourceName", resource),
             Xml::text(
                 "EvalDecision",
                 match effect {
@@ -342,7 +354,7 @@ pub(super) fn simulate(
                 .collect(),
         ));
         if let Some(layer) = decision.layer(Layer::PermissionBoundary)
-            && !boundaries.is_empty()
+            && !self.boundaries.is_empty()
         {
             let allowed =
                 !broken_boundary && matches!(layer.outcome, tessera_policy::LayerOutcome::Allow);
@@ -354,15 +366,35 @@ pub(super) fn simulate(
                 )],
             ));
         }
-        results.push((index, result));
+        result
     }
-    let (results, tail) = page.finish(results, |(index, _)| index.to_string());
-    let mut out = vec![members(
-        "EvaluationResults",
-        results.into_iter().map(|(_, r)| r).collect(),
-    )];
-    out.extend(tail);
-    Ok(out)
+
+    /// The statements that decided, each with its policy's ids and its
+    /// start and end in the policy's text.
+    fn matched_statements(&self, decision: &tessera_policy::Decision) -> Vec<Vec<Xml>> {
+        decision
+            .statements
+            .iter()
+            .filter_map(|st| {
+                let source = self.policies().find(|p| p.key == st.policy_id)?;
+                let statement = source
+                    .policy
+                    .as_ref()?
+                    .document()
+                    .statement
+                    .as_ref()?
+                    .value
+                    .as_slice()
+                    .get(st.index)?;
+                Some(vec![
+                    Xml::text("SourcePolicyId", source.source_id.clone()),
+                    Xml::text("SourcePolicyType", source.source_type),
+                    position_xml("StartPosition", statement.pos),
+                    position_xml("EndPosition", statement.end),
+                ])
+            })
+            .collect()
+    }
 }
 
 /// Condition keys of the statements that match the action and resource
