@@ -2,14 +2,17 @@
 them per operation: `UserName` is `userNameType` (at most 64) in some
 operations and `existingUserNameType` (at most 128) in others, and so on.
 
-Each operation Tessera serves is called with a name one character over its
-model's limit (AWS's `ValidationError` naming that limit) and with one at the
-limit (never a length error). The other required members get valid values.
+Each operation Tessera serves (the IAM actions of `tessera actions`) is
+called with a name one character over its model's limit (AWS's
+`ValidationError` naming that limit) and with one at the limit (never a
+length error). The other required members get valid values.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import xml.etree.ElementTree as ET
 
 import botocore.loaders
@@ -57,12 +60,22 @@ def _filler(member: str, shape: dict) -> str:
     return "a" * max(int(shape.get("min", 1)), 1)
 
 
+def _served() -> set[str]:
+    """The IAM operations Tessera serves, from its action table."""
+    binary = os.environ.get("TESSERA_BIN")
+    if not binary:
+        return set()
+    table = json.loads(subprocess.run([binary, "actions"], capture_output=True, check=True, text=True).stdout)
+    return {a["action"].split(":", 1)[1] for a in table["actions"] if a["action"].startswith("iam:")}
+
+
 def _cases():
     model = _model()
+    served = _served()
     shapes = model["shapes"]
     for operation, spec in sorted(model["operations"].items()):
         input_name = spec.get("input", {}).get("shape")
-        if not input_name:
+        if not input_name or operation not in served:
             continue
         members = shapes[input_name].get("members", {})
         required = shapes[input_name].get("required", [])
@@ -92,8 +105,6 @@ def test_name_members_follow_the_model(shared_server, operation, member, limit, 
     member_name = member[0].lower() + member[1:]
     over = iam_form_post(shared_server, shared_server.root, {"Action": operation, **others, member: "n" * (limit + 1)})
     code, message = _error(over) if over.status_code != 200 else ("", "")
-    if code == "InvalidAction":
-        pytest.skip(f"{operation} is not served")
     assert (over.status_code, code) == (400, "ValidationError"), over.text
     assert f"at '{member_name}' failed to satisfy constraint: Member must have length less than or equal to {limit}" in message, message
 
