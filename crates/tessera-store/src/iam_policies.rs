@@ -343,23 +343,12 @@ pub trait PolicyStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StoreError>;
-    /// The entities that use a managed policy in the way `usage` says (of
-    /// `kind` only, if given, and with a path starting with `path_prefix`),
-    /// ordered by kind then name; `after` is `KIND/NAME` of the last one
-    /// returned.
-    #[allow(clippy::too_many_arguments)]
+    /// The entities that use a managed policy as `query` says, ordered by
+    /// kind then name.
     async fn entities_for_policy(
         &self,
-        account_id: &str,
-        arn: &str,
-        usage: PolicyUsage,
-        kind: Option<OwnerKind>,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
+        query: &EntitiesForPolicy<'_>,
     ) -> Result<Vec<PolicyEntity>, StoreError>;
-    /// The unique id and path of the user, group or role with this name,
-    /// if it exists.
     /// The user, group or role with this unique id, as it is named now.
     async fn entity_by_id(&self, unique_id: &str) -> Result<Option<EntityName>, StoreError>;
     /// Roles whose trust policy has not been bound yet.
@@ -370,10 +359,31 @@ pub trait PolicyStore: Send + Sync {
         role_id: &str,
         bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError>;
+    /// The unique id and path of the user, group or role with this name,
+    /// if it exists.
     async fn entity_ref(
         &self,
         account_id: &str,
         kind: OwnerKind,
         name: &str,
     ) -> Result<Option<(String, String)>, StoreError>;
+}
+
+/// Which entities [`PolicyStore::entities_for_policy`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntitiesForPolicy<'a> {
+    /// The account.
+    pub account_id: &'a str,
+    /// The managed policy's ARN.
+    pub arn: &'a str,
+    /// Attached as a permissions policy, or set as a boundary.
+    pub usage: PolicyUsage,
+    /// Entities of this kind only, if given.
+    pub kind: Option<OwnerKind>,
+    /// Entities whose path starts with this.
+    pub path_prefix: &'a str,
+    /// `KIND/NAME` of the last entity of the previous page.
+    pub after: Option<&'a str>,
+    /// The most entities returned.
+    pub limit: usize,
 }

@@ -150,15 +150,15 @@ pub(super) async fn list_entities_for_policy(
     } else {
         state
             .store()
-            .entities_for_policy(
-                caller.account_id(),
-                policy_arn,
+            .entities_for_policy(&tessera_store::EntitiesForPolicy {
+                account_id: caller.account_id(),
+                arn: policy_arn,
                 usage,
                 kind,
-                &prefix,
-                page.after.as_deref(),
-                page.fetch_limit(),
-            )
+                path_prefix: &prefix,
+                after: page.after.as_deref(),
+                limit: page.fetch_limit(),
+            })
             .await?
     };
     let (rows, tail) = page.finish(rows, |e| format!("{}/{}", e.kind.as_str(), e.name));

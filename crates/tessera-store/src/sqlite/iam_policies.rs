@@ -1,8 +1,8 @@
 use super::put_tags;
 use crate::{
-    EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy, OwnerKind, PolicyEntity,
-    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore,
-    StoreError,
+    EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy,
+    OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
+    PrincipalBinding, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -792,14 +792,17 @@ impl PolicyStore for SqliteStore {
 
     async fn entities_for_policy(
         &self,
-        account_id: &str,
-        arn: &str,
-        usage: PolicyUsage,
-        kind: Option<OwnerKind>,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
+        query: &EntitiesForPolicy<'_>,
     ) -> Result<Vec<PolicyEntity>, StoreError> {
+        let EntitiesForPolicy {
+            account_id,
+            arn,
+            usage,
+            kind,
+            path_prefix,
+            after,
+            limit,
+        } = *query;
         let mut tx = self.pool.begin().await?;
         if !policy_exists(&mut tx, account_id, arn).await? {
             return Err(policy_not_found(arn));
@@ -1009,15 +1012,15 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             let page = store
-                .entities_for_policy(
-                    ACCOUNT,
-                    &arn,
-                    PolicyUsage::Permissions,
-                    None,
-                    "/",
-                    after.as_deref(),
-                    1,
-                )
+                .entities_for_policy(&EntitiesForPolicy {
+                    account_id: ACCOUNT,
+                    arn: &arn,
+                    usage: PolicyUsage::Permissions,
+                    kind: None,
+                    path_prefix: "/",
+                    after: after.as_deref(),
+                    limit: 1,
+                })
                 .await
                 .expect("entities");
             let Some(entity) = page.into_iter().next() else {
@@ -1045,7 +1048,15 @@ mod tests {
         let of_bob = store.policies_of_user("AIDABOB").await.expect("of");
         assert_eq!(of_bob.boundary.map(|b| b.id), Some(arn.clone()));
         let bounded = store
-            .entities_for_policy(ACCOUNT, &arn, PolicyUsage::Boundary, None, "/", None, 10)
+            .entities_for_policy(&EntitiesForPolicy {
+                account_id: ACCOUNT,
+                arn: &arn,
+                usage: PolicyUsage::Boundary,
+                kind: None,
+                path_prefix: "/",
+                after: None,
+                limit: 10,
+            })
             .await
             .expect("bounded");
         assert_eq!(bounded.len(), 1);
