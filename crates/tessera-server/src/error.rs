@@ -320,11 +320,37 @@ impl From<tessera_policy::PolicyError> for AwsError {
     }
 }
 
+impl From<tessera_store::Conflict> for AwsError {
+    /// IAM's `DeleteConflict` (409) with its message for what keeps an
+    /// entity from being deleted.
+    fn from(conflict: tessera_store::Conflict) -> Self {
+        use tessera_store::Conflict;
+        let message = match conflict {
+            Conflict::HasAccessKeys => "Cannot delete entity, must delete access keys first.",
+            Conflict::HasInlinePolicies => "Cannot delete entity, must delete policies first.",
+            Conflict::HasAttachedPolicies => {
+                "Cannot delete entity, must detach all policies first."
+            }
+            Conflict::HasGroupMembers => {
+                "Cannot delete entity, must remove users from group first."
+            }
+            Conflict::HasMfaDevice => "Cannot delete entity, must delete MFA device first.",
+            Conflict::PolicyAttached => "Cannot delete a policy attached to entities.",
+            Conflict::PolicyHasVersions => {
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."
+            }
+            Conflict::DefaultVersion => "Cannot delete the default version of a policy.",
+            Conflict::MfaDeviceInUse => "MFA Device is already in use.",
+        };
+        Self::delete_conflict(message)
+    }
+}
+
 impl From<StoreError> for AwsError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(message) => Self::no_such_entity(message),
-            StoreError::Conflict(message) => Self::delete_conflict(message),
+            StoreError::Conflict(conflict) => Self::from(conflict),
             StoreError::LimitExceeded(message) => Self::limit_exceeded(message),
             StoreError::AlreadyExists(message) => Self::entity_already_exists(message),
             StoreError::Database(_) => {

@@ -9,15 +9,47 @@ pub enum StoreError {
     /// The entity does not exist (the message is AWS's `NoSuchEntity` text).
     #[error("{0}")]
     NotFound(String),
-    /// The entity is still in use (AWS's `DeleteConflict` text).
+    /// The entity is still in use.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     /// A quota would be exceeded (AWS's `LimitExceeded` text).
     #[error("{0}")]
     LimitExceeded(String),
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),
+}
+
+/// What keeps an entity from being deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Conflict {
+    /// The user has access keys.
+    #[error("the entity has access keys")]
+    HasAccessKeys,
+    /// The user, group or role has inline policies.
+    #[error("the entity has inline policies")]
+    HasInlinePolicies,
+    /// The user, group or role has attached managed policies.
+    #[error("the entity has attached policies")]
+    HasAttachedPolicies,
+    /// The user is in groups, or the group has members.
+    #[error("the entity has group memberships")]
+    HasGroupMembers,
+    /// The user has an MFA device.
+    #[error("the entity has an MFA device")]
+    HasMfaDevice,
+    /// The managed policy is attached to entities.
+    #[error("the policy is attached")]
+    PolicyAttached,
+    /// The managed policy has versions besides its default one.
+    #[error("the policy has versions")]
+    PolicyHasVersions,
+    /// The policy version is the default one.
+    #[error("the version is the default")]
+    DefaultVersion,
+    /// The MFA device is enabled for a user.
+    #[error("the MFA device is in use")]
+    MfaDeviceInUse,
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -1,8 +1,9 @@
 use super::access_key_from_row;
 use super::put_tags;
 use crate::{
-    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, EntityStore, Group, InlinePolicy,
-    PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key, no_such_owner,
+    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Group,
+    InlinePolicy, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
+    no_such_owner,
 };
 use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
@@ -40,60 +41,59 @@ fn limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-/// The conflicts that keep a user from being deleted, in the order checked,
-/// with AWS's messages.
-const USER_CONFLICTS: &[(&str, &str)] = &[
+/// The conflicts that keep a user from being deleted, in the order checked.
+const USER_CONFLICTS: &[(&str, Conflict)] = &[
     (
         "SELECT 1 FROM access_keys WHERE user_id = ?1 LIMIT 1",
-        "Cannot delete entity, must delete access keys first.",
+        Conflict::HasAccessKeys,
     ),
     (
         "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        "Cannot delete entity, must delete policies first.",
+        Conflict::HasInlinePolicies,
     ),
     (
         "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        "Cannot delete entity, must detach all policies first.",
+        Conflict::HasAttachedPolicies,
     ),
     (
         "SELECT 1 FROM group_members WHERE user_id = ?1 LIMIT 1",
-        "Cannot delete entity, must remove users from group first.",
+        Conflict::HasGroupMembers,
     ),
     (
         "SELECT 1 FROM mfa_devices WHERE user_id = ?1 LIMIT 1",
-        "Cannot delete entity, must delete MFA device first.",
+        Conflict::HasMfaDevice,
     ),
 ];
 
 /// The conflicts that keep a group from being deleted.
-const GROUP_CONFLICTS: &[(&str, &str)] = &[
+const GROUP_CONFLICTS: &[(&str, Conflict)] = &[
     (
         "SELECT 1 FROM group_members WHERE group_id = ?1 LIMIT 1",
-        "Cannot delete entity, must remove users from group first.",
+        Conflict::HasGroupMembers,
     ),
     (
         "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        "Cannot delete entity, must delete policies first.",
+        Conflict::HasInlinePolicies,
     ),
     (
         "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        "Cannot delete entity, must detach all policies first.",
+        Conflict::HasAttachedPolicies,
     ),
 ];
 
 async fn check_conflicts(
     conn: &mut SqliteConnection,
     owner_id: &str,
-    checks: &[(&str, &str)],
+    checks: &[(&str, Conflict)],
 ) -> Result<(), StoreError> {
-    for (query, message) in checks {
+    for (query, conflict) in checks {
         if sqlx::query(query)
             .bind(owner_id)
             .fetch_optional(&mut *conn)
             .await?
             .is_some()
         {
-            return Err(StoreError::Conflict((*message).to_string()));
+            return Err(StoreError::Conflict(*conflict));
         }
     }
     Ok(())

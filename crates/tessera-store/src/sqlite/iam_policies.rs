@@ -1,7 +1,7 @@
 use super::put_tags;
 use crate::{
-    EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicy,
-    OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
+    Conflict, EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
+    ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
     PrincipalBinding, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
@@ -289,9 +289,7 @@ impl PolicyStore for SqliteStore {
         )
         .await?;
         if inline > 0 {
-            return Err(StoreError::Conflict(
-                "Cannot delete entity, must delete policies first.".to_string(),
-            ));
+            return Err(StoreError::Conflict(Conflict::HasInlinePolicies));
         }
         let attached = count(
             &mut tx,
@@ -300,9 +298,7 @@ impl PolicyStore for SqliteStore {
         )
         .await?;
         if attached > 0 {
-            return Err(StoreError::Conflict(
-                "Cannot delete entity, must detach all policies first.".to_string(),
-            ));
+            return Err(StoreError::Conflict(Conflict::HasAttachedPolicies));
         }
         sqlx::query("DELETE FROM tags WHERE owner_id = ?")
             .bind(&role_id)
@@ -491,9 +487,7 @@ impl PolicyStore for SqliteStore {
         };
         let policy = policy_from_row(&row)?;
         if policy.attachment_count > 0 || policy.boundary_usage_count > 0 {
-            return Err(StoreError::Conflict(
-                "Cannot delete a policy attached to entities.".to_string(),
-            ));
+            return Err(StoreError::Conflict(Conflict::PolicyAttached));
         }
         let versions = count(
             &mut tx,
@@ -502,9 +496,7 @@ impl PolicyStore for SqliteStore {
         )
         .await?;
         if versions > 1 {
-            return Err(StoreError::Conflict(
-                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_string(),
-            ));
+            return Err(StoreError::Conflict(Conflict::PolicyHasVersions));
         }
         sqlx::query("DELETE FROM tags WHERE owner_id = ?")
             .bind(&policy.policy_id)
@@ -641,9 +633,7 @@ impl PolicyStore for SqliteStore {
         };
         let default: String = row.try_get("default_version")?;
         if default == version_id {
-            return Err(StoreError::Conflict(
-                "Cannot delete the default version of a policy.".to_string(),
-            ));
+            return Err(StoreError::Conflict(Conflict::DefaultVersion));
         }
         let done =
             sqlx::query("DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?")

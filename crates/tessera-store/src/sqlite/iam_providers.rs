@@ -1,6 +1,6 @@
 use crate::{
-    AccountCounts, MfaDevice, MfaFilter, OidcProvider, ProviderStore, SamlProvider, SqliteStore,
-    StoreError, User,
+    AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, SamlProvider,
+    SqliteStore, StoreError, User,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -606,7 +606,7 @@ impl ProviderStore for SqliteStore {
                     .await?
                     .is_some();
             return Err(if exists {
-                StoreError::Conflict("MFA Device is already in use.".to_string())
+                StoreError::Conflict(Conflict::MfaDeviceInUse)
             } else {
                 mfa_not_found(serial_number)
             });
