@@ -346,12 +346,42 @@ impl From<tessera_store::Conflict> for AwsError {
     }
 }
 
+impl From<tessera_store::Quota> for AwsError {
+    /// IAM's `LimitExceeded` (409) with its message for a quota.
+    fn from(quota: tessera_store::Quota) -> Self {
+        use tessera_store::Quota;
+        Self::limit_exceeded(match quota {
+            Quota::AccessKeysPerUser(n) => {
+                format!("Cannot exceed quota for AccessKeysPerUser: {n}")
+            }
+            Quota::InlinePolicySize {
+                owner_kind,
+                owner_name,
+                max_bytes,
+            } => format!(
+                "Maximum policy size of {max_bytes} bytes exceeded for {owner_kind} {owner_name}"
+            ),
+            Quota::PolicyVersions(n) => format!(
+                "A managed policy can have up to {n} versions. Before you create a new version, you must delete an existing version."
+            ),
+            Quota::AttachedPolicies(name, n) => format!("Cannot exceed quota for {name}: {n}"),
+            Quota::ClientIdsPerOidcProvider(n) => {
+                format!("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {n}")
+            }
+            Quota::MfaDevicesPerUser(n) => {
+                format!("Cannot exceed quota for MFADevicesPerUser: {n}")
+            }
+            Quota::Tags => "The number of tags has reached the maximum limit.".to_string(),
+        })
+    }
+}
+
 impl From<StoreError> for AwsError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(message) => Self::no_such_entity(message),
             StoreError::Conflict(conflict) => Self::from(conflict),
-            StoreError::LimitExceeded(message) => Self::limit_exceeded(message),
+            StoreError::LimitExceeded(quota) => Self::from(quota),
             StoreError::AlreadyExists(message) => Self::entity_already_exists(message),
             StoreError::Database(_) => {
                 tracing::error!(%error, "store failure");

@@ -12,9 +12,9 @@ pub enum StoreError {
     /// The entity is still in use.
     #[error("{0}")]
     Conflict(Conflict),
-    /// A quota would be exceeded (AWS's `LimitExceeded` text).
+    /// A quota would be exceeded.
     #[error("{0}")]
-    LimitExceeded(String),
+    LimitExceeded(Quota),
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),
@@ -50,6 +50,40 @@ pub enum Conflict {
     /// The MFA device is enabled for a user.
     #[error("the MFA device is in use")]
     MfaDeviceInUse,
+}
+
+/// A quota a write would exceed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Quota {
+    /// Access keys per user.
+    #[error("more than {0} access keys for a user")]
+    AccessKeysPerUser(i64),
+    /// The total size of a user's, group's or role's inline policies.
+    #[error("inline policies of {owner_kind} {owner_name} beyond {max_bytes} bytes")]
+    InlinePolicySize {
+        /// `user`, `group` or `role`.
+        owner_kind: &'static str,
+        /// The owner's name.
+        owner_name: String,
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// Versions per managed policy.
+    #[error("more than {0} versions of a managed policy")]
+    PolicyVersions(i64),
+    /// Managed policies attached to one user, group or role; the quota's
+    /// name (`PoliciesPerUser`, …) and limit.
+    #[error("more than {1} policies attached ({0})")]
+    AttachedPolicies(&'static str, i64),
+    /// Client ids of an OIDC provider.
+    #[error("more than {0} client ids for an OIDC provider")]
+    ClientIdsPerOidcProvider(i64),
+    /// MFA devices per user.
+    #[error("more than {0} MFA devices for a user")]
+    MfaDevicesPerUser(i64),
+    /// Tags of one entity.
+    #[error("more tags than an entity may have")]
+    Tags,
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -2,8 +2,8 @@ use super::access_key_from_row;
 use super::put_tags;
 use crate::{
     ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Group,
-    InlinePolicy, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
-    no_such_owner,
+    InlinePolicy, PolicyOwner, PolicyOwnerKind, Quota, SqliteStore, StoreError, User,
+    no_such_access_key, no_such_owner,
 };
 use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
@@ -380,8 +380,8 @@ impl EntityStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         if count >= ACCESS_KEYS_PER_USER {
-            return Err(StoreError::LimitExceeded(format!(
-                "Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"
+            return Err(StoreError::LimitExceeded(Quota::AccessKeysPerUser(
+                ACCESS_KEYS_PER_USER,
             )));
         }
         sqlx::query(
@@ -681,11 +681,11 @@ impl EntityStore for SqliteStore {
             .map(policy_size)
             .sum();
         if total > max_total_size {
-            return Err(StoreError::LimitExceeded(format!(
-                "Maximum policy size of {max_total_size} bytes exceeded for {} {}",
-                kind.noun(),
-                owner.name
-            )));
+            return Err(StoreError::LimitExceeded(Quota::InlinePolicySize {
+                owner_kind: kind.noun(),
+                owner_name: owner.name.clone(),
+                max_bytes: max_total_size,
+            }));
         }
         sqlx::query(
             "INSERT INTO inline_policies (owner_id, owner_kind, name, document) VALUES (?, ?, ?, ?)

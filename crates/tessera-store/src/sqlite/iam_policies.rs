@@ -2,7 +2,7 @@ use super::put_tags;
 use crate::{
     Conflict, EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
     ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
-    PrincipalBinding, Role, SqliteStore, StoreError,
+    PrincipalBinding, Quota, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -541,9 +541,9 @@ impl PolicyStore for SqliteStore {
         )
         .await?;
         if versions >= MAX_POLICY_VERSIONS {
-            return Err(StoreError::LimitExceeded(
-                "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_string(),
-            ));
+            return Err(StoreError::LimitExceeded(Quota::PolicyVersions(
+                MAX_POLICY_VERSIONS,
+            )));
         }
         let version_id = format!("v{next}");
         sqlx::query(
@@ -710,9 +710,9 @@ impl PolicyStore for SqliteStore {
         )
         .await?;
         if attached >= MAX_ATTACHED_POLICIES {
-            return Err(StoreError::LimitExceeded(format!(
-                "Cannot exceed quota for {}: {MAX_ATTACHED_POLICIES}",
-                kind.quota_name()
+            return Err(StoreError::LimitExceeded(Quota::AttachedPolicies(
+                kind.quota_name(),
+                MAX_ATTACHED_POLICIES,
             )));
         }
         sqlx::query(
@@ -1078,8 +1078,8 @@ mod tests {
             .attach_policy(ACCOUNT, OwnerKind::User, "alice", &last)
             .await
         {
-            Err(StoreError::LimitExceeded(message)) => {
-                assert_eq!(message, "Cannot exceed quota for PoliciesPerUser: 10")
+            Err(StoreError::LimitExceeded(quota)) => {
+                assert_eq!(quota, Quota::AttachedPolicies("PoliciesPerUser", 10))
             }
             other => panic!("{other:?}"),
         }

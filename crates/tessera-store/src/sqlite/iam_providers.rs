@@ -1,6 +1,6 @@
 use crate::{
-    AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, SamlProvider,
-    SqliteStore, StoreError, User,
+    AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, Quota,
+    SamlProvider, SqliteStore, StoreError, User,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -303,8 +303,8 @@ impl ProviderStore for SqliteStore {
                     .await?
                     .try_get("n")?;
             if count > MAX_CLIENT_IDS {
-                return Err(StoreError::LimitExceeded(format!(
-                    "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+                return Err(StoreError::LimitExceeded(Quota::ClientIdsPerOidcProvider(
+                    MAX_CLIENT_IDS,
                 )));
             }
         }
@@ -551,8 +551,8 @@ impl ProviderStore for SqliteStore {
             .await?
             .try_get("n")?;
         if count > MAX_MFA_DEVICES_PER_USER {
-            return Err(StoreError::LimitExceeded(format!(
-                "Cannot exceed quota for MFADevicesPerUser: {MAX_MFA_DEVICES_PER_USER}"
+            return Err(StoreError::LimitExceeded(Quota::MfaDevicesPerUser(
+                MAX_MFA_DEVICES_PER_USER,
             )));
         }
         tx.commit().await?;

@@ -242,9 +242,7 @@ pub(crate) async fn put_tags(
         .fetch_one(&mut **tx)
         .await?;
     if usize::try_from(count).unwrap_or(usize::MAX) > crate::TAGS_PER_ENTITY {
-        return Err(StoreError::LimitExceeded(
-            "The number of tags has reached the maximum limit.".to_string(),
-        ));
+        return Err(StoreError::LimitExceeded(crate::Quota::Tags));
     }
     Ok(())
 }
