@@ -346,6 +346,31 @@ impl From<tessera_store::Conflict> for AwsError {
     }
 }
 
+impl From<tessera_store::Existing> for AwsError {
+    /// IAM's `EntityAlreadyExists` (409) with its message.
+    fn from(existing: tessera_store::Existing) -> Self {
+        use tessera_store::Existing;
+        Self::entity_already_exists(match existing {
+            Existing::User(name) => format!("User with name {name} already exists."),
+            Existing::Group(name) => format!("Group with name {name} already exists."),
+            Existing::Role(name) => format!("Role with name {name} already exists."),
+            Existing::Policy(name) => {
+                format!("A policy called {name} already exists. Duplicate names are not allowed.")
+            }
+            Existing::OidcProvider(url) => {
+                format!("Provider with url https://{url} already exists.")
+            }
+            Existing::SamlProvider(name) => format!("Provider with name {name} already exists."),
+            Existing::MfaDevice => {
+                "MFADevice entity at the same path and name already exists.".to_string()
+            }
+            Existing::MfaDeviceInUse => "MFA Device is already in use.".to_string(),
+            Existing::AccountAlias(alias) => format!("The account alias {alias} already exists."),
+            Existing::Other(message) => format!("{message} already exists"),
+        })
+    }
+}
+
 impl From<tessera_store::Quota> for AwsError {
     /// IAM's `LimitExceeded` (409) with its message for a quota.
     fn from(quota: tessera_store::Quota) -> Self {
@@ -382,7 +407,7 @@ impl From<StoreError> for AwsError {
             StoreError::NotFound(message) => Self::no_such_entity(message),
             StoreError::Conflict(conflict) => Self::from(conflict),
             StoreError::LimitExceeded(quota) => Self::from(quota),
-            StoreError::AlreadyExists(message) => Self::entity_already_exists(message),
+            StoreError::AlreadyExists(existing) => Self::from(existing),
             StoreError::Database(_) => {
                 tracing::error!(%error, "store failure");
                 Self::internal()

@@ -4,8 +4,8 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// A uniqueness rule was violated: the entity exists already.
-    #[error("{0} already exists")]
-    AlreadyExists(String),
+    #[error("{0}")]
+    AlreadyExists(Existing),
     /// The entity does not exist (the message is AWS's `NoSuchEntity` text).
     #[error("{0}")]
     NotFound(String),
@@ -18,6 +18,41 @@ pub enum StoreError {
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),
+}
+
+/// What exists already.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Existing {
+    /// A user of this name.
+    #[error("user {0} exists")]
+    User(String),
+    /// A group of this name.
+    #[error("group {0} exists")]
+    Group(String),
+    /// A role of this name.
+    #[error("role {0} exists")]
+    Role(String),
+    /// A managed policy of this name.
+    #[error("policy {0} exists")]
+    Policy(String),
+    /// An OIDC provider of this URL (without its scheme).
+    #[error("OIDC provider {0} exists")]
+    OidcProvider(String),
+    /// A SAML provider of this name.
+    #[error("SAML provider {0} exists")]
+    SamlProvider(String),
+    /// A virtual MFA device of this path and name.
+    #[error("the MFA device exists")]
+    MfaDevice,
+    /// The MFA device is enabled for a user already.
+    #[error("the MFA device is in use")]
+    MfaDeviceInUse,
+    /// The account alias.
+    #[error("account alias {0} exists")]
+    AccountAlias(String),
+    /// Any other uniqueness rule, as the database reports it.
+    #[error("{0} already exists")]
+    Other(String),
 }
 
 /// What keeps an entity from being deleted.
@@ -91,7 +126,7 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &error
             && db.is_unique_violation()
         {
-            return Self::AlreadyExists(db.message().to_string());
+            return Self::AlreadyExists(Existing::Other(db.message().to_string()));
         }
         Self::Database(error.to_string())
     }

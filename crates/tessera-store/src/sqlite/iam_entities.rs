@@ -1,7 +1,7 @@
 use super::access_key_from_row;
 use super::put_tags;
 use crate::{
-    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Group,
+    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Existing, Group,
     InlinePolicy, PolicyOwner, PolicyOwnerKind, Quota, SqliteStore, StoreError, User,
     no_such_access_key, no_such_owner,
 };
@@ -29,10 +29,10 @@ fn group_from_row(row: &SqliteRow) -> Result<Group, StoreError> {
     })
 }
 
-/// Maps a uniqueness violation to AWS's `EntityAlreadyExists` text.
-fn already_exists(message: String) -> impl FnOnce(StoreError) -> StoreError {
+/// Maps a uniqueness violation to what exists.
+fn already_exists(existing: Existing) -> impl FnOnce(StoreError) -> StoreError {
     move |error| match error {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(message),
+        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing),
         other => other,
     }
 }
@@ -240,10 +240,7 @@ impl EntityStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(format!(
-            "User with name {} already exists.",
-            user.name
-        )))?;
+        .map_err(already_exists(Existing::User(user.name.clone())))?;
         put_tags(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
@@ -294,10 +291,7 @@ impl EntityStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)
-            .map_err(already_exists(format!(
-                "User with name {} already exists.",
-                user.name
-            )))?;
+            .map_err(already_exists(Existing::User(user.name.clone())))?;
         tx.commit().await?;
         Ok(user)
     }
@@ -476,10 +470,7 @@ impl EntityStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(format!(
-            "Group with name {} already exists.",
-            group.name
-        )))?;
+        .map_err(already_exists(Existing::Group(group.name.clone())))?;
         Ok(())
     }
 
@@ -543,10 +534,7 @@ impl EntityStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)
-            .map_err(already_exists(format!(
-                "Group with name {} already exists.",
-                group.name
-            )))?;
+            .map_err(already_exists(Existing::Group(group.name.clone())))?;
         tx.commit().await?;
         Ok(group)
     }

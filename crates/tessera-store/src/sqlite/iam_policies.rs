@@ -1,4 +1,5 @@
 use super::put_tags;
+use crate::Existing;
 use crate::{
     Conflict, EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
     ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
@@ -151,9 +152,7 @@ async fn count(
 
 fn role_exists_error(error: StoreError, name: &str) -> StoreError {
     match error {
-        StoreError::AlreadyExists(_) => {
-            StoreError::AlreadyExists(format!("Role with name {name} already exists."))
-        }
+        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(Existing::Role(name.to_string())),
         other => other,
     }
 }
@@ -397,10 +396,9 @@ impl PolicyStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
-            StoreError::AlreadyExists(_) => StoreError::AlreadyExists(format!(
-                "A policy called {} already exists. Duplicate names are not allowed.",
-                policy.name
-            )),
+            StoreError::AlreadyExists(_) => {
+                StoreError::AlreadyExists(Existing::Policy(policy.name.clone()))
+            }
             other => other,
         })?;
         sqlx::query(

@@ -1,3 +1,4 @@
+use crate::Existing;
 use crate::{
     AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, Quota,
     SamlProvider, SqliteStore, StoreError, User,
@@ -24,10 +25,10 @@ fn mfa_not_found(serial_number: &str) -> StoreError {
     ))
 }
 
-/// Maps a unique violation to AWS's text; other errors pass through.
-fn already_exists(error: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+/// Maps a unique violation to what exists; other errors pass through.
+fn already_exists(error: sqlx::Error, existing: impl FnOnce() -> Existing) -> StoreError {
     match StoreError::from(error) {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(message()),
+        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing()),
         other => other,
     }
 }
@@ -199,11 +200,7 @@ impl ProviderStore for SqliteStore {
         .bind(provider.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            already_exists(e, || {
-                format!("Provider with url https://{} already exists.", provider.url)
-            })
-        })?;
+        .map_err(|e| already_exists(e, || Existing::OidcProvider(provider.url.clone())))?;
         for client_id in &provider.client_ids {
             sqlx::query(
                 "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
@@ -360,11 +357,7 @@ impl ProviderStore for SqliteStore {
         .bind(provider.valid_until)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            already_exists(e, || {
-                format!("Provider with name {} already exists.", provider.name)
-            })
-        })?;
+        .map_err(|e| already_exists(e, || Existing::SamlProvider(provider.name.clone())))?;
         insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
         tx.commit().await?;
         Ok(())
@@ -449,11 +442,7 @@ impl ProviderStore for SqliteStore {
         .bind(device.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            already_exists(e, || {
-                "MFADevice entity at the same path and name already exists.".to_string()
-            })
-        })?;
+        .map_err(|e| already_exists(e, || Existing::MfaDevice))?;
         insert_tags(&mut tx, &device.serial_number, &device.tags).await?;
         tx.commit().await?;
         Ok(())
@@ -540,7 +529,7 @@ impl ProviderStore for SqliteStore {
                     .await?
                     .is_some();
             return Err(if exists {
-                StoreError::AlreadyExists("MFA Device is already in use.".to_string())
+                StoreError::AlreadyExists(Existing::MfaDeviceInUse)
             } else {
                 mfa_not_found(serial_number)
             });
@@ -642,9 +631,7 @@ impl ProviderStore for SqliteStore {
             .bind(alias)
             .execute(&mut *tx)
             .await
-            .map_err(|e| {
-                already_exists(e, || format!("The account alias {alias} already exists."))
-            })?;
+            .map_err(|e| already_exists(e, || Existing::AccountAlias(alias.to_string())))?;
         tx.commit().await?;
         Ok(())
     }
