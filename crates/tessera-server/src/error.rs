@@ -346,6 +346,39 @@ impl From<tessera_store::Conflict> for AwsError {
     }
 }
 
+impl From<tessera_store::Missing> for AwsError {
+    /// IAM's `NoSuchEntity` (404) with its message.
+    fn from(missing: tessera_store::Missing) -> Self {
+        use tessera_store::Missing;
+        Self::no_such_entity(match missing {
+            Missing::Owner { kind, name } => {
+                format!("The {kind} with name {name} cannot be found.")
+            }
+            Missing::AccessKey(id) => format!("The Access Key with id {id} cannot be found."),
+            Missing::InlinePolicy { kind, policy_name } => {
+                format!("The {kind} policy with name {policy_name} cannot be found.")
+            }
+            Missing::Policy(arn) => format!("Policy {arn} was not found."),
+            Missing::AttachablePolicy(arn) => {
+                format!("Policy {arn} does not exist or is not attachable.")
+            }
+            Missing::PolicyVersion { arn, version_id } => {
+                format!("Policy {arn} version {version_id} does not exist or is not attachable.")
+            }
+            Missing::OidcProvider(arn) => format!("OpenIDConnect Provider not found for arn {arn}"),
+            Missing::SamlProvider(arn) => format!("Manifest not found for arn {arn}"),
+            Missing::MfaDevice(serial) => {
+                format!("VirtualMFADevice with serial number {serial} doesn't exist.")
+            }
+            Missing::UserMfaDevice(serial) => {
+                format!("MFA Device with serial number {serial} does not exist.")
+            }
+            Missing::AccountAlias(alias) => format!("The account alias {alias} cannot be found."),
+            Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
+        })
+    }
+}
+
 impl From<tessera_store::Existing> for AwsError {
     /// IAM's `EntityAlreadyExists` (409) with its message.
     fn from(existing: tessera_store::Existing) -> Self {
@@ -404,7 +437,7 @@ impl From<tessera_store::Quota> for AwsError {
 impl From<StoreError> for AwsError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound(message) => Self::no_such_entity(message),
+            StoreError::NotFound(missing) => Self::from(missing),
             StoreError::Conflict(conflict) => Self::from(conflict),
             StoreError::LimitExceeded(quota) => Self::from(quota),
             StoreError::AlreadyExists(existing) => Self::from(existing),

@@ -6,9 +6,9 @@ pub enum StoreError {
     /// A uniqueness rule was violated: the entity exists already.
     #[error("{0}")]
     AlreadyExists(Existing),
-    /// The entity does not exist (the message is AWS's `NoSuchEntity` text).
+    /// The entity does not exist.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Missing),
     /// The entity is still in use.
     #[error("{0}")]
     Conflict(Conflict),
@@ -18,6 +18,62 @@ pub enum StoreError {
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),
+}
+
+/// What does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Missing {
+    /// A user, group or role of this name (`kind`: `user`, `group`, `role`).
+    #[error("no {kind} named {name}")]
+    Owner {
+        /// `user`, `group` or `role`.
+        kind: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// An access key.
+    #[error("no access key {0}")]
+    AccessKey(String),
+    /// An inline policy of a user, group or role.
+    #[error("no inline policy {policy_name} of a {kind}")]
+    InlinePolicy {
+        /// `user`, `group` or `role`.
+        kind: &'static str,
+        /// The policy's name.
+        policy_name: String,
+    },
+    /// A managed policy, by ARN.
+    #[error("no policy {0}")]
+    Policy(String),
+    /// A managed policy that can be attached (or set as a boundary), by ARN.
+    #[error("no attachable policy {0}")]
+    AttachablePolicy(String),
+    /// A version of a managed policy.
+    #[error("no version {version_id} of policy {arn}")]
+    PolicyVersion {
+        /// The policy's ARN.
+        arn: String,
+        /// The version id.
+        version_id: String,
+    },
+    /// An OIDC provider, by ARN.
+    #[error("no OIDC provider {0}")]
+    OidcProvider(String),
+    /// A SAML provider, by ARN.
+    #[error("no SAML provider {0}")]
+    SamlProvider(String),
+    /// A virtual MFA device, by serial number.
+    #[error("no MFA device {0}")]
+    MfaDevice(String),
+    /// An MFA device enabled for the user, by serial number.
+    #[error("no MFA device {0} of the user")]
+    UserMfaDevice(String),
+    /// The account alias.
+    #[error("no account alias {0}")]
+    AccountAlias(String),
+    /// A sealed value (an access key's secret, an MFA seed) of this owner.
+    #[error("no sealed value for {0}")]
+    SealedValue(String),
 }
 
 /// What exists already.

@@ -95,19 +95,17 @@ pub struct InlinePolicy {
     pub document: String,
 }
 
-/// AWS's `NoSuchEntity` text for a user, group or role name.
+/// No user, group or role of this name.
 pub fn no_such_owner(kind: PolicyOwnerKind, name: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "The {} with name {name} cannot be found.",
-        kind.noun()
-    ))
+    StoreError::NotFound(crate::Missing::Owner {
+        kind: kind.noun(),
+        name: name.to_string(),
+    })
 }
 
-/// AWS's `NoSuchEntity` text for an access key id.
+/// No access key of this id.
 pub fn no_such_access_key(access_key_id: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "The Access Key with id {access_key_id} cannot be found."
-    ))
+    StoreError::NotFound(crate::Missing::AccessKey(access_key_id.to_string()))
 }
 
 /// The most long-term keys a user (or an account's root user) may have.

@@ -106,6 +106,15 @@ impl OwnerKind {
         }
     }
 
+    /// `user`, `group` or `role`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::Role => "role",
+        }
+    }
+
     /// AWS's `NoSuchEntity` text for a missing entity of this kind.
     pub fn not_found(self, name: &str) -> String {
         let kind = match self {

@@ -14,7 +14,7 @@ mod revocations;
 mod sealed;
 mod sqlite;
 
-pub use error::{Conflict, Existing, Quota, StoreError};
+pub use error::{Conflict, Existing, Missing, Quota, StoreError};
 pub use iam_entities::*;
 pub use iam_policies::*;
 pub use iam_providers::*;

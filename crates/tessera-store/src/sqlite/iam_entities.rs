@@ -181,10 +181,10 @@ fn policy_size(document: &str) -> usize {
 }
 
 fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "The {} policy with name {policy_name} cannot be found.",
-        kind.noun()
-    ))
+    StoreError::NotFound(crate::Missing::InlinePolicy {
+        kind: kind.noun(),
+        policy_name: policy_name.to_string(),
+    })
 }
 
 /// Access keys of one owner: `user_id IS ?` matches NULL (root) too.
@@ -222,8 +222,8 @@ impl EntityStore for SqliteStore {
                 .await?
                 .is_some();
             if !exists {
-                return Err(StoreError::NotFound(format!(
-                    "Policy {boundary} does not exist or is not attachable."
+                return Err(StoreError::NotFound(crate::Missing::AttachablePolicy(
+                    boundary.to_string(),
                 )));
             }
         }

@@ -89,17 +89,18 @@ fn version_from_row(row: &SqliteRow) -> Result<PolicyVersion, StoreError> {
 }
 
 fn policy_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(format!("Policy {arn} was not found."))
+    StoreError::NotFound(crate::Missing::Policy(arn.to_string()))
 }
 
 fn policy_not_attachable(arn: &str) -> StoreError {
-    StoreError::NotFound(format!("Policy {arn} does not exist or is not attachable."))
+    StoreError::NotFound(crate::Missing::AttachablePolicy(arn.to_string()))
 }
 
 fn version_not_found(arn: &str, version_id: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "Policy {arn} version {version_id} does not exist or is not attachable."
-    ))
+    StoreError::NotFound(crate::Missing::PolicyVersion {
+        arn: arn.to_string(),
+        version_id: version_id.to_string(),
+    })
 }
 
 /// The unique id of a user, group or role by name.
@@ -119,7 +120,10 @@ async fn owner_id(
     .await?;
     match row {
         Some(row) => Ok(row.try_get("id")?),
-        None => Err(StoreError::NotFound(kind.not_found(name))),
+        None => Err(StoreError::NotFound(crate::Missing::Owner {
+            kind: kind.noun(),
+            name: name.to_string(),
+        })),
     }
 }
 
@@ -250,7 +254,10 @@ impl PolicyStore for SqliteStore {
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(OwnerKind::Role.not_found(name)));
+            return Err(StoreError::NotFound(crate::Missing::Owner {
+                kind: OwnerKind::Role.noun(),
+                name: name.to_string(),
+            }));
         }
         Ok(())
     }
@@ -273,7 +280,10 @@ impl PolicyStore for SqliteStore {
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(OwnerKind::Role.not_found(name)));
+            return Err(StoreError::NotFound(crate::Missing::Owner {
+                kind: OwnerKind::Role.noun(),
+                name: name.to_string(),
+            }));
         }
         Ok(())
     }
@@ -1085,8 +1095,14 @@ mod tests {
             .detach_policy(ACCOUNT, OwnerKind::Group, "nobody", &arn)
             .await
         {
-            Err(StoreError::NotFound(message)) => {
-                assert_eq!(message, "The group with name nobody cannot be found.")
+            Err(StoreError::NotFound(missing)) => {
+                assert_eq!(
+                    missing,
+                    crate::Missing::Owner {
+                        kind: "group",
+                        name: "nobody".to_string()
+                    }
+                )
             }
             other => panic!("{other:?}"),
         }

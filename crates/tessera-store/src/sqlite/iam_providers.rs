@@ -12,17 +12,15 @@ const MAX_CLIENT_IDS: i64 = 100;
 const MAX_MFA_DEVICES_PER_USER: i64 = 8;
 
 fn oidc_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}"))
+    StoreError::NotFound(crate::Missing::OidcProvider(arn.to_string()))
 }
 
 fn saml_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(format!("Manifest not found for arn {arn}"))
+    StoreError::NotFound(crate::Missing::SamlProvider(arn.to_string()))
 }
 
 fn mfa_not_found(serial_number: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "VirtualMFADevice with serial number {serial_number} doesn't exist."
-    ))
+    StoreError::NotFound(crate::Missing::MfaDevice(serial_number.to_string()))
 }
 
 /// Maps a unique violation to what exists; other errors pass through.
@@ -565,8 +563,8 @@ impl ProviderStore for SqliteStore {
         .await?
         .rows_affected();
         if updated == 0 {
-            return Err(StoreError::NotFound(format!(
-                "MFA Device with serial number {serial_number} does not exist."
+            return Err(StoreError::NotFound(crate::Missing::UserMfaDevice(
+                serial_number.to_string(),
             )));
         }
         Ok(())
@@ -654,8 +652,8 @@ impl ProviderStore for SqliteStore {
             .await?
             .rows_affected();
         if deleted == 0 {
-            return Err(StoreError::NotFound(format!(
-                "The account alias {alias} cannot be found."
+            return Err(StoreError::NotFound(crate::Missing::AccountAlias(
+                alias.to_string(),
             )));
         }
         Ok(())

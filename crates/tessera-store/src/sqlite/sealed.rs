@@ -61,7 +61,9 @@ impl SealedTransaction for SqliteSealed {
             .execute(&mut *self.tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no sealed value for {owner}")));
+            return Err(StoreError::NotFound(crate::Missing::SealedValue(
+                owner.to_string(),
+            )));
         }
         Ok(())
     }
