@@ -56,6 +56,30 @@ impl CallerPolicies {
             tags: stored.tags,
         }
     }
+
+    /// Whether a boundary or session policy cannot be read (the request
+    /// then fails closed).
+    fn has_unreadable(&self) -> bool {
+        self.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
+            || self.session.iter().any(|(_, p)| p.is_none())
+    }
+
+    /// `request` with these identity policies, boundary and session
+    /// policies (the readable ones).
+    fn layered<'a>(&'a self, mut request: AuthorizationRequest<'a>) -> AuthorizationRequest<'a> {
+        for (id, policy) in &self.identity {
+            request = request.identity(id, policy);
+        }
+        if let Some((id, Some(policy))) = &self.boundary {
+            request = request.boundary(id, policy);
+        }
+        for (id, policy) in &self.session {
+            if let Some(policy) = policy {
+                request = request.session(id, policy);
+            }
+        }
+        request
+    }
 }
 
 /// The ARN that stands for the caller in policies and messages, and its
@@ -508,21 +532,8 @@ pub async fn authorize_check(
         )
     });
     // Unreadable boundary, session or trust policies make the request fail closed.
-    let unreadable = policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
-        || policies.session.iter().any(|(_, p)| p.is_none())
-        || trust.as_ref().is_some_and(|(_, p)| p.is_none());
-    let mut request = AuthorizationRequest::new(&context);
-    for (id, policy) in &policies.identity {
-        request = request.identity(id, policy);
-    }
-    if let Some((id, Some(policy))) = &policies.boundary {
-        request = request.boundary(id, policy);
-    }
-    for (id, policy) in &policies.session {
-        if let Some(policy) = policy {
-            request = request.session(id, policy);
-        }
-    }
+    let unreadable = policies.has_unreadable() || trust.as_ref().is_some_and(|(_, p)| p.is_none());
+    let mut request = policies.layered(AuthorizationRequest::new(&context));
     if let Some((id, Some(policy))) = &trust {
         request = request.trust(id, policy);
     }
@@ -646,20 +657,8 @@ pub(crate) fn evaluate_access(
         .is_some_and(|(_, policy)| policy.is_none());
     let mut request = AuthorizationRequest::new(&context);
     if let Some(loaded) = caller {
-        let policies = &loaded.policies;
-        unreadable |= policies.boundary.as_ref().is_some_and(|(_, p)| p.is_none())
-            || policies.session.iter().any(|(_, p)| p.is_none());
-        for (id, policy) in &policies.identity {
-            request = request.identity(id, policy);
-        }
-        if let Some((id, Some(policy))) = &policies.boundary {
-            request = request.boundary(id, policy);
-        }
-        for (id, policy) in &policies.session {
-            if let Some(policy) = policy {
-                request = request.session(id, policy);
-            }
-        }
+        unreadable |= loaded.policies.has_unreadable();
+        request = loaded.policies.layered(request);
     }
     if let Some((id, Some(policy))) = access.resource_policy {
         request = request.resource(id, policy);
