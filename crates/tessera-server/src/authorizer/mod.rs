@@ -143,10 +143,14 @@ async fn proxy_answer(
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let verdict = match (&service, original) {
-        (None, _) => refused(AwsError::access_denied(
-            "the proxy did not name a service (X-Tessera-Service)",
-        )),
-        (Some(_), Err(Undescribed(reason))) => refused(AwsError::access_denied(reason)),
+        (None, _) => Verdict::without_decision(
+            Outcome::Refused,
+            false,
+            AwsError::access_denied("the proxy did not name a service (X-Tessera-Service)"),
+        ),
+        (Some(_), Err(Undescribed(reason))) => {
+            Verdict::without_decision(Outcome::Refused, false, AwsError::access_denied(reason))
+        }
         (Some(name), Ok(original)) => authorize(state, Target::Service(name), &original).await,
     };
     log_verdict(&request_id, service.as_deref(), &verdict);
@@ -192,19 +196,6 @@ async fn proxy_answer(
         }
     }
     response
-}
-
-fn refused(error: AwsError) -> Verdict {
-    Verdict {
-        outcome: Outcome::Refused,
-        s3: false,
-        error: Some(error),
-        principal: None,
-        primary: None,
-        checks: Vec::new(),
-        statements: Vec::new(),
-        encoded_message: None,
-    }
 }
 
 /// JSON with every non-ASCII character escaped, fit for a header value.

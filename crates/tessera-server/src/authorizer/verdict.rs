@@ -70,7 +70,8 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn without_decision(outcome: Outcome, s3: bool, error: AwsError) -> Self {
+    /// A verdict reached before any policy was evaluated.
+    pub(super) fn without_decision(outcome: Outcome, s3: bool, error: AwsError) -> Self {
         Self {
             outcome,
             s3,
