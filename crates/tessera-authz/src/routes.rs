@@ -3,7 +3,7 @@
 use crate::config::{ConfigError, RoutesConfig, is_account_id, is_service_name};
 use crate::decode::{decode, is_region_like};
 use crate::mapping::{Access, MapError, Mapping, ResourceRequest, UriRule};
-use crate::template::{PathTemplate, RESERVED, ResourceTemplate, Segment};
+use crate::template::{PathTemplate, RESERVED, ResourceTemplate, Segment, split_path};
 use tessera_arn::Arn;
 
 /// The region of `{region}` for a request that is not signed.
@@ -261,21 +261,10 @@ impl<'a> RequestPath<'a> {
     /// a malformed escape.
     fn parse(raw: &'a str) -> Result<RequestPath<'a>, MapError> {
         let unmappable = |why: &str| MapError::Unmappable(format!("path {raw:?}: {why}"));
-        let rest = raw
-            .strip_prefix('/')
-            .ok_or_else(|| unmappable("does not start with '/'"))?;
-        if rest.is_empty() {
-            return Ok(RequestPath {
-                segments: Vec::new(),
-                trailing_slash: false,
-            });
-        }
-        let (rest, trailing_slash) = match rest.strip_suffix('/') {
-            Some(inner) => (inner, true),
-            None => (rest, false),
-        };
+        let (raw_segments, trailing_slash) =
+            split_path(raw).ok_or_else(|| unmappable("does not start with '/'"))?;
         let mut segments = Vec::new();
-        for segment in rest.split('/') {
+        for segment in raw_segments {
             if segment.is_empty() {
                 return Err(unmappable("empty segment"));
             }

@@ -9,6 +9,20 @@ pub(crate) enum Segment {
     Placeholder(String),
 }
 
+/// The segments of a path (`/a/b/` is `a`, `b` and a trailing slash; `/`
+/// has none), or `None` when it does not start with `/`. Templates and
+/// request paths are split alike, so that they match segment by segment.
+pub(crate) fn split_path(path: &str) -> Option<(Vec<&str>, bool)> {
+    let rest = path.strip_prefix('/')?;
+    if rest.is_empty() {
+        return Some((Vec::new(), false));
+    }
+    Some(match rest.strip_suffix('/') {
+        Some(inner) => (inner.split('/').collect(), true),
+        None => (rest.split('/').collect(), false),
+    })
+}
+
 /// A parsed path template such as `/orders/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PathTemplate {
@@ -25,21 +39,10 @@ impl PathTemplate {
     /// literal of URI path characters or a whole `{ident}`; no empty
     /// segment but an optional trailing `/`, no placeholder twice.
     pub(crate) fn parse(text: &str) -> Result<PathTemplate, String> {
-        let rest = text
-            .strip_prefix('/')
-            .ok_or_else(|| format!("path {text:?} does not start with '/'"))?;
-        if rest.is_empty() {
-            return Ok(PathTemplate {
-                segments: Vec::new(),
-                trailing_slash: false,
-            });
-        }
-        let (rest, trailing_slash) = match rest.strip_suffix('/') {
-            Some(inner) => (inner, true),
-            None => (rest, false),
-        };
+        let (raw_segments, trailing_slash) =
+            split_path(text).ok_or_else(|| format!("path {text:?} does not start with '/'"))?;
         let mut segments = Vec::new();
-        for raw in rest.split('/') {
+        for raw in raw_segments {
             let segment = parse_segment(raw).map_err(|why| format!("path {text:?}: {why}"))?;
             if let Segment::Placeholder(name) = &segment {
                 if segments.contains(&segment) {
