@@ -322,6 +322,25 @@ pub fn sign_request_with(
     presigned: bool,
     unsigned_payload: bool,
 ) {
+    let mut settings = SigningSettings::default();
+    if presigned {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(60));
+    }
+    sign_with_settings(request, creds, at, service, settings, unsigned_payload);
+}
+
+/// Signs `request` with the independent `aws-sigv4` signer, as `service` in
+/// `us-east-1` at `at`, with `settings`; the payload is the body, or
+/// `UNSIGNED-PAYLOAD` when `unsigned_payload`.
+fn sign_with_settings(
+    request: &mut http::Request<Vec<u8>>,
+    creds: &Creds,
+    at: OffsetDateTime,
+    service: &str,
+    settings: SigningSettings,
+    unsigned_payload: bool,
+) {
     let identity = Credentials::new(
         &creds.access_key_id,
         &creds.secret,
@@ -330,11 +349,6 @@ pub fn sign_request_with(
         "test",
     )
     .into();
-    let mut settings = SigningSettings::default();
-    if presigned {
-        settings.signature_location = SignatureLocation::QueryParams;
-        settings.expires_in = Some(Duration::from_secs(60));
-    }
     let system_time = std::time::UNIX_EPOCH + Duration::from_secs(at.unix_timestamp() as u64);
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -443,7 +457,7 @@ pub fn code(body: &str) -> String {
 
 /// Signs `request` as S3 clients do (canonical URI as sent, neither
 /// normalised nor encoded again; `x-amz-content-sha256` set to
-/// `UNSIGNED-PAYLOAD`), for `region`, at `at`; or presigns it for
+/// `UNSIGNED-PAYLOAD`), in us-east-1 at `at`; or presigns it for
 /// `presign_for` when given.
 pub fn sign_s3(
     request: &mut http::Request<Vec<u8>>,
@@ -454,14 +468,6 @@ pub fn sign_s3(
     use aws_sigv4::http_request::{
         PayloadChecksumKind, PercentEncodingMode, UriPathNormalizationMode,
     };
-    let identity = Credentials::new(
-        &creds.access_key_id,
-        &creds.secret,
-        creds.token.clone(),
-        None,
-        "test",
-    )
-    .into();
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
     settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
@@ -471,31 +477,7 @@ pub fn sign_s3(
     } else {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     }
-    let system_time = std::time::UNIX_EPOCH + Duration::from_secs(at.unix_timestamp() as u64);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(system_time)
-        .settings(settings)
-        .build()
-        .expect("params")
-        .into();
-    let uri = request.uri().to_string();
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_string()))
-        .collect();
-    let signable = SignableRequest::new(
-        request.method().as_str(),
-        &uri,
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::UnsignedPayload,
-    )
-    .expect("signable");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    instructions.apply_to_request_http1x(request);
+    sign_with_settings(request, creds, at, "s3", settings, true);
 }
 
 /// The S3 profile's configuration for the authorizer: buckets of
