@@ -93,7 +93,9 @@ fn s3_authentication_error(error: AwsError, auth: Option<&Authentication>) -> Aw
         "InvalidClientTokenId" if temporary => AwsError::s3_invalid_token(),
         "InvalidClientTokenId" => AwsError::s3_invalid_access_key_id(),
         "ExpiredToken" => AwsError::s3_expired_token(),
-        "SignatureDoesNotMatch" if !error.message.starts_with("Credential should") => {
+        // The signature itself, not a malformed scope (which keeps its
+        // message).
+        _ if error == AwsError::from(SigV4Error::SignatureMismatch) => {
             AwsError::s3_signature_does_not_match()
         }
         _ => error,
