@@ -18,12 +18,14 @@ import stat
 import types
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from authz_harness import (  # noqa: F401 - authz_stack is the module's fixture
     ORDERS_SERVICE,
     REGION,
     S3_SERVICE,
+    SECRET_HEADER,
     allow,
     assert_error,
     authorize,
@@ -380,3 +382,47 @@ def test_authz_secret_file_option(tessera_bin, aws_cli, tmp_path):
             assert authorize(own, request, secret=generated.read_text().strip()).status_code == 401
     finally:
         server.stop()
+
+
+def test_json_bad_calls_are_validation_errors(stack, reader):
+    """A call that is not an authorization request, or that gives neither a
+    service nor an action, or whose context speaks for the caller, is Deny
+    with ValidationError; still 200, and never a decision."""
+    _, creds, bucket = reader
+    url = f"{STORE}/{bucket}/a.txt"
+    request = json_request("GET", url, sign(creds, "GET", url))
+    garbage = requests.post(
+        stack.authz_url + "/v1/authorize",
+        data=b"{not json",
+        headers={SECRET_HEADER: stack.secret, "Content-Type": "application/json"},
+        timeout=15,
+    )
+    bad_calls = [
+        {"request": request},
+        {"service": S3_SERVICE, "action": "s3:GetObject", "resource": f"arn:aws:s3:::{bucket}/a.txt", "request": request},
+        {"action": "s3:GetObject", "resource": f"arn:aws:s3:::{bucket}/a.txt", "request": request,
+         "context": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:root"]}},
+        {"service": S3_SERVICE, "request": {**request, "uri": "a.txt"}},
+        {"service": S3_SERVICE, "request": request, "unknown": 1},
+    ]
+    answers = [garbage] + [authorize(stack, call) for call in bad_calls]
+    for resp in answers:
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["decision"] == "Deny", body
+        assert body["error"]["code"] == "ValidationError", body
+        assert "principal" not in body, body
+    assert "aws:PrincipalArn" in answers[3].json()["error"]["message"]
+
+
+def test_forward_without_the_original_request_is_forbidden(stack, reader):
+    """A proxy that does not describe the original request gets 403, never a
+    decision about something else."""
+    _, creds, bucket = reader
+    url = f"{STORE}/{bucket}/a.txt"
+    headers = {**sign(creds, "GET", url), SECRET_HEADER: stack.secret, "X-Tessera-Service": S3_SERVICE}
+    missing_uri = requests.get(
+        stack.authz_url + "/forward", headers={**headers, "X-Forwarded-Method": "GET"}, timeout=15
+    )
+    assert missing_uri.status_code == 403, missing_uri.text
+    assert "X-Forwarded-Uri" in missing_uri.text
