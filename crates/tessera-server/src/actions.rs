@@ -98,6 +98,20 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
+    /// The action's name without its service: `CreateUser` of
+    /// `iam:CreateUser`.
+    pub const fn name(&self) -> &'static str {
+        let bytes = self.action.as_bytes();
+        let mut colon = 0;
+        while colon < bytes.len() && bytes[colon] != b':' {
+            colon += 1;
+        }
+        if colon == bytes.len() {
+            return self.action;
+        }
+        self.action.split_at(colon + 1).1
+    }
+
     /// Whether a request for this action carries `key` (a `${TagKey}`
     /// family matches any key of that prefix).
     pub fn carries(&self, key: &str) -> bool {
@@ -127,7 +141,9 @@ impl ActionSpec {
     }
 }
 
-const fn spec(
+/// The declaration of `action` on `resource_type`, with its own
+/// `condition_keys`.
+pub(crate) const fn spec(
     action: &'static str,
     resource_type: ResourceType,
     condition_keys: &'static [&'static str],
@@ -161,16 +177,21 @@ const ASSUMPTIONS: &[&str] = &[
     "sts:GetFederationToken",
 ];
 
-use ResourceType as R;
+pub(crate) use ResourceType as R;
 
-const TAGGING: &[&str] = &[REQUEST_TAG, TAG_KEYS];
-const TAGGING_BOUNDARY: &[&str] = &[REQUEST_TAG, TAG_KEYS, PERMISSIONS_BOUNDARY];
-const BOUNDARY: &[&str] = &[PERMISSIONS_BOUNDARY];
-const ATTACH: &[&str] = &[PERMISSIONS_BOUNDARY, POLICY_ARN];
-const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];
+/// Keys of several actions.
+pub(crate) const TAGGING: &[&str] = &[REQUEST_TAG, TAG_KEYS];
+/// Keys of several actions.
+pub(crate) const TAGGING_BOUNDARY: &[&str] = &[REQUEST_TAG, TAG_KEYS, PERMISSIONS_BOUNDARY];
+/// Keys of several actions.
+pub(crate) const BOUNDARY: &[&str] = &[PERMISSIONS_BOUNDARY];
+/// Keys of several actions.
+pub(crate) const ATTACH: &[&str] = &[PERMISSIONS_BOUNDARY, POLICY_ARN];
+/// Keys of several actions.
+pub(crate) const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];
 
-/// Every action Tessera authorizes, sorted by name.
-pub const ACTIONS: &[ActionSpec] = &[
+/// The declarations no action type carries yet.
+const UNDECLARED: &[ActionSpec] = &[
     spec(
         "iam:AddClientIDToOpenIDConnectProvider",
         R::OidcProvider,
@@ -188,7 +209,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:CreatePolicyVersion", R::Policy, &[]),
     spec("iam:CreateRole", R::Role, TAGGING_BOUNDARY),
     spec("iam:CreateSAMLProvider", R::SamlProvider, TAGGING),
-    spec("iam:CreateUser", R::User, TAGGING_BOUNDARY),
     spec("iam:CreateVirtualMFADevice", R::Mfa, TAGGING),
     spec("iam:DeactivateMFADevice", R::User, &[]),
     spec("iam:DeleteAccessKey", R::User, &[]),
@@ -203,7 +223,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:DeleteRolePermissionsBoundary", R::Role, BOUNDARY),
     spec("iam:DeleteRolePolicy", R::Role, BOUNDARY),
     spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]),
-    spec("iam:DeleteUser", R::User, &[]),
     spec("iam:DeleteUserPermissionsBoundary", R::User, BOUNDARY),
     spec("iam:DeleteUserPolicy", R::User, BOUNDARY),
     spec("iam:DeleteVirtualMFADevice", R::Mfa, &[]),
@@ -222,7 +241,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:GetRole", R::Role, BOUNDARY),
     spec("iam:GetRolePolicy", R::Role, &[]),
     spec("iam:GetSAMLProvider", R::SamlProvider, &[]),
-    spec("iam:GetUser", R::User, &[]),
     spec("iam:GetUserPolicy", R::User, &[]),
     spec("iam:ListAccessKeys", R::User, &[]),
     spec("iam:ListAccountAliases", R::None, &[]),
@@ -242,8 +260,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:ListRoleTags", R::Role, &[]),
     spec("iam:ListSAMLProviders", R::None, &[]),
     spec("iam:ListUserPolicies", R::User, &[]),
-    spec("iam:ListUsers", R::None, &[]),
-    spec("iam:ListUserTags", R::User, &[]),
     spec("iam:ListVirtualMFADevices", R::None, &[]),
     spec("iam:PutGroupPolicy", R::Group, &[]),
     spec("iam:PutResourcePolicy", R::ServiceResource, &[]),
@@ -262,9 +278,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec("iam:SimulateCustomPolicy", R::None, &[]),
     spec("iam:SimulatePrincipalPolicy", R::User, &[]),
     spec("iam:TagRole", R::Role, TAGGING),
-    spec("iam:TagUser", R::User, TAGGING),
     spec("iam:UntagRole", R::Role, &[TAG_KEYS]),
-    spec("iam:UntagUser", R::User, &[TAG_KEYS]),
     spec("iam:UpdateAccessKey", R::User, &[]),
     spec("iam:UpdateAssumeRolePolicy", R::Role, BOUNDARY),
     spec("iam:UpdateGroup", R::Group, &[]),
@@ -275,7 +289,6 @@ pub const ACTIONS: &[ActionSpec] = &[
     ),
     spec("iam:UpdateRole", R::Role, BOUNDARY),
     spec("iam:UpdateSAMLProvider", R::SamlProvider, &[]),
-    spec("iam:UpdateUser", R::User, &[]),
     spec(
         "sts:AssumeRole",
         R::Role,
@@ -351,9 +364,26 @@ pub const ACTIONS: &[ActionSpec] = &[
     with_assumptions("sts:TagSession", ROLE_SESSION),
 ];
 
+/// Every action Tessera authorizes, sorted by name: the declarations of
+/// the STS and IAM actions, and the actions checked alongside a role
+/// assumption.
+pub fn actions() -> &'static [ActionSpec] {
+    static ACTIONS: std::sync::LazyLock<Vec<ActionSpec>> = std::sync::LazyLock::new(|| {
+        let declared: Vec<ActionSpec> = crate::iam::specs().copied().collect();
+        let undeclared = UNDECLARED
+            .iter()
+            .filter(|u| !declared.iter().any(|d| d.action == u.action));
+        let mut all: Vec<ActionSpec> = declared.iter().chain(undeclared).copied().collect();
+        all.sort_by_key(|s| s.action.to_ascii_lowercase());
+        all
+    });
+    &ACTIONS
+}
+
 /// The declaration of `action` (`service:Action`, case-insensitive).
 pub fn spec_of(action: &str) -> Option<&'static ActionSpec> {
-    ACTIONS
+    let actions = actions();
+    actions
         .binary_search_by(|s| {
             s.action
                 .bytes()
@@ -361,7 +391,7 @@ pub fn spec_of(action: &str) -> Option<&'static ActionSpec> {
                 .cmp(action.bytes().map(|b| b.to_ascii_lowercase()))
         })
         .ok()
-        .map(|i| &ACTIONS[i])
+        .map(|i| &actions[i])
 }
 
 #[cfg(test)]
@@ -370,7 +400,7 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_unique() {
-        for pair in ACTIONS.windows(2) {
+        for pair in actions().windows(2) {
             assert!(
                 pair[0].action.to_ascii_lowercase() < pair[1].action.to_ascii_lowercase(),
                 "{} before {}",
@@ -378,7 +408,7 @@ mod tests {
                 pair[1].action
             );
         }
-        for spec in ACTIONS {
+        for spec in actions() {
             assert_eq!(spec_of(spec.action), Some(spec));
             assert_eq!(spec_of(&spec.action.to_ascii_uppercase()), Some(spec));
         }

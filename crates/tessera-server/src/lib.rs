@@ -2,6 +2,7 @@
 //! authentication of every request, authorization of every call, and the STS
 //! actions as plain functions over a [`Caller`] and the [`AppState`].
 
+mod action;
 pub mod actions;
 mod auth;
 pub mod authorizer;

@@ -341,7 +341,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Actions => {
             let table = serde_json::json!({
                 "globalConditionKeys": tessera_server::actions::GLOBAL_KEYS,
-                "actions": tessera_server::actions::ACTIONS.iter().map(|spec| serde_json::json!({
+                "actions": tessera_server::actions::actions().iter().map(|spec| serde_json::json!({
                     "action": spec.action,
                     "resourceType": spec.resource_type,
                     "conditionKeys": spec.condition_keys,

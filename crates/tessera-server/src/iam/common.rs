@@ -18,29 +18,7 @@ pub async fn authorize(
     authorize_on(state, caller, action, &Target::named(resource), Vec::new()).await
 }
 
-/// A resource as stored, with what authorization reads of it: its ARN
-/// (from its stored name and path), its tags and its permissions boundary.
-/// A resource that does not exist is named by the ARN the request gives it,
-/// with neither tags nor boundary, so that the answer reveals nothing.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    /// The ARN.
-    pub arn: String,
-    /// The tags (`aws:ResourceTag/…`, `iam:ResourceTag/…`).
-    pub tags: Vec<(String, String)>,
-    /// The permissions boundary (`iam:PermissionsBoundary`).
-    pub boundary: Option<String>,
-}
-
-impl Target {
-    /// A resource known only by its ARN.
-    pub fn named(arn: impl Into<String>) -> Self {
-        Self {
-            arn: arn.into(),
-            ..Self::default()
-        }
-    }
-}
+pub use crate::action::Target;
 
 /// Checks `iam:<action>` on `target` with the request's condition `keys`;
 /// the target's tags and boundary give the keys the action declares for

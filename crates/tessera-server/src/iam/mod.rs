@@ -33,6 +33,11 @@ pub use sessions::{is_revocable_principal, revoke_sessions_of};
 /// The IAM API version.
 pub const VERSION: &str = "2010-05-08";
 
+/// The declarations of the IAM actions.
+pub fn specs() -> impl Iterator<Item = &'static crate::actions::ActionSpec> {
+    [users::SPECS].into_iter().flatten()
+}
+
 /// Runs IAM action `name`; `None` when no area serves it.
 pub async fn dispatch(
     state: &AppState,

@@ -1,0 +1,607 @@
+//! Typed Query members: each kind of parameter is read by one type, which
+//! carries its constraints from botocore's IAM and STS models and answers a
+//! bad value with AWS's validation error.
+//!
+//! A member's name in those errors is its wire name with the first letter
+//! lower-cased (`UserName` → `userName`), as AWS writes it.
+
+use super::Listing;
+use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
+use crate::{
+    AwsError,
+    params::{Params, check_length, check_policy_characters},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use std::ops::Deref;
+use tessera_arn::{Arn, ArnKind};
+
+/// A member read from a request's parameters.
+pub trait Member: Sized {
+    /// The member `name` (its wire name), `None` when the request leaves it
+    /// out.
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError>;
+}
+
+/// A member held in one parameter, checked by its constraints.
+pub trait Scalar: Sized {
+    /// Checks `value` of the member called `member` in messages.
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError>;
+}
+
+impl<T: Scalar> Member for T {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        params
+            .get(name)
+            .map(|value| T::parse(&member_name(name), value))
+            .transpose()
+    }
+}
+
+/// The name AWS's validation messages give the member `wire`.
+pub fn member_name(wire: &str) -> String {
+    let mut chars = wire.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+impl Params {
+    /// The optional member `name`.
+    pub fn member<T: Member>(&self, name: &str) -> Result<Option<T>, AwsError> {
+        T::read(self, name)
+    }
+
+    /// The required member `name`, or AWS's `Member must not be null`.
+    pub fn required_member<T: Member>(&self, name: &str) -> Result<T, AwsError> {
+        T::read(self, name)?.ok_or_else(|| {
+            AwsError::constraint(&member_name(name), None, "Member must not be null")
+        })
+    }
+}
+
+macro_rules! text_member {
+    ($(#[$doc:meta])* $name:ident $(<const $param:ident: usize>)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name$(<const $param: usize>)?(String);
+
+        impl$(<const $param: usize>)? $name$(<$param>)? {
+            /// The value, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl$(<const $param: usize>)? Deref for $name$(<$param>)? {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl$(<const $param: usize>)? AsRef<str> for $name$(<$param>)? {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl$(<const $param: usize>)? std::fmt::Display for $name$(<$param>)? {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_member!(
+    /// An entity name of 1 to `MAX` characters of `[\w+=,.@-]`
+    /// (`userNameType` 64, `existingUserNameType` 128, `groupNameType` 128,
+    /// `roleNameType` 64, `policyNameType` 128, …).
+    Name<const MAX: usize>
+);
+
+impl<const MAX: usize> Scalar for Name<MAX> {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, MAX)?;
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// An IAM path (`pathType`): `/`, or `/…/` of printable ASCII, at most
+    /// 512 characters. Absent, it is `/`.
+    IamPath
+);
+
+impl IamPath {
+    /// The root path `/`.
+    pub fn root() -> Self {
+        Self("/".to_string())
+    }
+}
+
+impl Scalar for IamPath {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 512)?;
+        let ok = value == "/"
+            || (value.len() >= 2
+                && value.starts_with('/')
+                && value.ends_with('/')
+                && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+        if !ok {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A managed policy's path (`policyPathType`): an [`IamPath`] whose
+    /// segments are `[A-Za-z0-9.,+@=_-]`.
+    PolicyPath
+);
+
+impl Scalar for PolicyPath {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        let path = IamPath::parse(member, value)?.into_string();
+        let valid = path == "/"
+            || path[1..path.len() - 1].split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".,+@=_-".contains(c))
+            });
+        if !valid {
+            return Err(AwsError::constraint(
+                member,
+                Some(&path),
+                "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
+            ));
+        }
+        Ok(Self(path))
+    }
+}
+
+text_member!(
+    /// A listing's `PathPrefix` (`pathPrefixType`): `/` then printable
+    /// ASCII, 1 to 512 characters. Absent, it is `/`.
+    PathPrefix
+);
+
+impl PathPrefix {
+    /// The prefix of every path, `/`.
+    pub fn root() -> Self {
+        Self("/".to_string())
+    }
+}
+
+impl Scalar for PathPrefix {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        if value.is_empty() || value.len() > 512 {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must have length less than or equal to 512",
+            ));
+        }
+        if !value.starts_with('/') || !value.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A policy document (`policyDocumentType`): 1 to 131,072 characters of
+    /// tab, line breaks and U+0020 to U+00FF. Whether it is a valid policy
+    /// is the action's to decide, for the kind of policy it holds.
+    PolicyDocument
+);
+
+impl Scalar for PolicyDocument {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 131_072)?;
+        check_policy_characters(member, value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// An ARN member (`arnType`): 20 to 2,048 characters, as the model
+    /// constrains it.
+    ArnText
+);
+
+impl Scalar for ArnText {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 20, 2048)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// An ARN member that IAM also reads as an ARN (`PolicyArn`,
+    /// `PolicySourceArn`): an [`ArnText`] of the `arn:` form, else
+    /// `InvalidInput` "ARN … is not valid.".
+    ArnValue
+);
+
+impl Scalar for ArnValue {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        ArnText::parse(member, value)?;
+        if Arn::parse(value).is_err() {
+            return Err(not_valid_arn(value));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// `PermissionsBoundary`: an [`ArnText`] naming a managed policy.
+    BoundaryArn
+);
+
+impl Scalar for BoundaryArn {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        ArnText::parse(member, value)?;
+        let valid = Arn::parse(value).is_ok_and(|arn| {
+            arn.kind() == ArnKind::Policy && arn.resource().len() > "policy/".len()
+        });
+        if !valid {
+            return Err(not_valid_arn(value));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+fn not_valid_arn(value: &str) -> AwsError {
+    AwsError::invalid_input(format!("ARN {value} is not valid."))
+}
+
+text_member!(
+    /// An access key id (`accessKeyIdType`): 16 to 128 word characters.
+    AccessKeyId
+);
+
+impl Scalar for AccessKeyId {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 16, 128)?;
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A description (`policyDescriptionType`): at most 1,000 characters.
+    Description
+);
+
+impl Scalar for Description {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        if value.chars().count() > 1000 {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must have length less than or equal to 1000",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A role's description (`roleDescriptionType`): a [`Description`] of
+    /// tab, line breaks, printable ASCII and Latin-1.
+    RoleDescription
+);
+
+impl Scalar for RoleDescription {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        let text = Description::parse(member, value)?.into_string();
+        if !text
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'))
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(&text),
+                "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+            ));
+        }
+        Ok(Self(text))
+    }
+}
+
+text_member!(
+    /// A policy version id (`policyVersionIdType`): `v` then a number.
+    VersionId
+);
+
+impl Scalar for VersionId {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        let valid = value
+            .strip_prefix('v')
+            .and_then(|rest| rest.split('.').next())
+            .is_some_and(|n| {
+                !n.is_empty() && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit())
+            });
+        if !valid {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A string member the model leaves unconstrained, or whose checks the
+    /// action makes itself (they depend on other members).
+    Text
+);
+
+impl Scalar for Text {
+    fn parse(_member: &str, value: &str) -> Result<Self, AwsError> {
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// A boolean member: `true` or `false`, in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag(pub bool);
+
+impl Member for Flag {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        match params.get(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(Self(true))),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(Self(false))),
+            Some(v) => Err(AwsError::malformed_input(format!(
+                "Invalid value for parameter {name}: '{v}' is not a boolean."
+            ))),
+        }
+    }
+}
+
+/// An integer member within `MIN..=MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Integer<const MIN: i64, const MAX: i64>(pub i64);
+
+impl<const MIN: i64, const MAX: i64> Member for Integer<MIN, MAX> {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        Ok(params
+            .integer(name, &member_name(name), MIN, MAX)?
+            .map(Self))
+    }
+}
+
+/// `Tags.member.N.Key/Value` (`tagListType`), as IAM checks them: at most
+/// 50; keys of 1 to 128 and values of 0 to 256 characters of botocore's tag
+/// patterns; no key with AWS's reserved `aws:` prefix; no key twice,
+/// regardless of case. Absent, there are none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tags(pub Vec<(String, String)>);
+
+impl Deref for Tags {
+    type Target = [(String, String)];
+    fn deref(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+impl Member for Tags {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        let items = params.structures(name);
+        if items.is_empty() {
+            return Ok(None);
+        }
+        if items.len() > 50 {
+            return Err(AwsError::limit_exceeded(
+                "The number of tags has reached the maximum limit.",
+            ));
+        }
+        let list = member_name(name);
+        let mut tags: Vec<(String, String)> = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let key_member = format!("{list}.{}.member.key", index + 1);
+            let value_member = format!("{list}.{}.member.value", index + 1);
+            let key = item.get("Key").ok_or_else(|| {
+                AwsError::constraint(&key_member, None, "Member must not be null")
+            })?;
+            let value = item.get("Value").ok_or_else(|| {
+                AwsError::constraint(&value_member, None, "Member must not be null")
+            })?;
+            if key.is_empty() {
+                return Err(AwsError::constraint(
+                    &key_member,
+                    Some(key),
+                    "Member must have length greater than or equal to 1",
+                ));
+            }
+            if key.chars().count() > 128 {
+                return Err(AwsError::constraint(
+                    &key_member,
+                    Some(key),
+                    "Member must have length less than or equal to 128",
+                ));
+            }
+            if value.chars().count() > 256 {
+                return Err(AwsError::constraint(
+                    &value_member,
+                    Some(value),
+                    "Member must have length less than or equal to 256",
+                ));
+            }
+            if !is_tag_text(key) {
+                return Err(AwsError::constraint(
+                    &key_member,
+                    Some(key),
+                    &format!("Member must satisfy regular expression pattern: {TAG_KEY}"),
+                ));
+            }
+            if !is_tag_text(value) {
+                return Err(AwsError::constraint(
+                    &value_member,
+                    Some(value),
+                    &format!("Member must satisfy regular expression pattern: {TAG_VALUE}"),
+                ));
+            }
+            if has_reserved_prefix(key) {
+                return Err(AwsError::invalid_input(format!(
+                    "The tag key {key} uses the prefix 'aws:', which is reserved for AWS use."
+                )));
+            }
+            if tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                return Err(AwsError::invalid_input(
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+                ));
+            }
+            tags.push((key.clone(), value.clone()));
+        }
+        Ok(Some(Self(tags)))
+    }
+}
+
+/// `TagKeys.member.N` of an Untag call (`tagKeyListType`): 1 to 50 keys
+/// of 1 to 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagKeys(pub Vec<String>);
+
+impl Deref for TagKeys {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Member for TagKeys {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        let keys: Vec<String> = params.list(name).into_iter().map(str::to_string).collect();
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let list = member_name(name);
+        if keys.len() > 50 {
+            return Err(AwsError::constraint(
+                &list,
+                None,
+                "Member must have length less than or equal to 50",
+            ));
+        }
+        if let Some(key) = keys
+            .iter()
+            .find(|k| k.is_empty() || k.chars().count() > 128)
+        {
+            return Err(AwsError::constraint(
+                &format!("{list}.member"),
+                Some(key),
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        Ok(Some(Self(keys)))
+    }
+}
+
+/// A list of text members, `NAME.member.N`, in index order. Absent, it is
+/// empty; the action checks its items.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextList(pub Vec<String>);
+
+impl Member for TextList {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        let items = params.list(name);
+        Ok((!items.is_empty()).then(|| Self(items.into_iter().map(str::to_string).collect())))
+    }
+}
+
+/// `Marker` / `MaxItems` of a List call. The marker is opaque to clients: it
+/// carries the sort key of the last item returned, so a page is "the next
+/// `MaxItems` items after that key", stable while other items are
+/// inserted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The sort key after which this page starts.
+    pub after: Option<String>,
+    /// How many items the page holds at most.
+    pub max_items: usize,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            after: None,
+            max_items: 100,
+        }
+    }
+}
+
+impl Page {
+    /// Reads `Marker` and `MaxItems` (1 to 1000, default 100).
+    pub fn read(params: &Params) -> Result<Self, AwsError> {
+        let max_items = params
+            .member::<Integer<1, 1000>>("MaxItems")?
+            .map_or(100, |n| n.0 as usize);
+        let after = match params.get("Marker") {
+            None => None,
+            Some(marker) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(marker)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .ok_or_else(|| AwsError::invalid_input("Invalid Marker."))?,
+            ),
+        };
+        Ok(Self { after, max_items })
+    }
+
+    /// How many rows to fetch: one more than a page, to know whether the
+    /// listing is truncated.
+    pub fn fetch_limit(&self) -> usize {
+        self.max_items + 1
+    }
+
+    /// Cuts `rows` (fetched with [`Page::fetch_limit`], sorted by `key`) to
+    /// the page, with whether more follow and from where.
+    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> String) -> Listing<T> {
+        let truncated = rows.len() > self.max_items;
+        rows.truncate(self.max_items);
+        let marker = truncated
+            .then(|| rows.last().map(|last| URL_SAFE_NO_PAD.encode(key(last))))
+            .flatten();
+        Listing {
+            items: rows,
+            truncated,
+            marker,
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Declared actions. Each STS and IAM action is a type: its declaration
+//! ([`ActionSpec`]: name, resource type, condition keys), its typed input
+//! (the type itself, decoded from Query parameters by typed [`members`]),
+//! what it acts on ([`Action::access`]) and its typed output, which encodes
+//! itself as XML ([`Encode`]).
+//!
+//! One runner ([`run`]) decodes, authorizes the declared action on the
+//! resource the action names, runs it and encodes the result, so that no
+//! action can forget its authorization and each name is written once.
+//! [`call`] is the same without the Query and XML ends: actions are plain
+//! functions over a [`Context`] and a typed input, tested as such.
+
+pub mod members;
+mod output;
+#[cfg(test)]
+pub mod testing;
+
+pub use output::{Empty, Encode, Listing};
+
+use crate::actions::ActionSpec;
+use crate::{AppState, AwsError, Caller, authz, params::Params, xml::Xml};
+use std::future::Future;
+use tessera_policy::ContextValue;
+
+/// A request's condition keys, as an action adds them.
+pub type Keys = Vec<(String, ContextValue)>;
+
+/// One action, declared once.
+pub trait Action: Sized + Send + Sync {
+    /// The declaration: name, resource type and condition keys.
+    const SPEC: ActionSpec;
+    /// The name, as in `Action=`: [`ActionSpec::name`].
+    const NAME: &'static str = Self::SPEC.name();
+    /// What [`Action::access`] found and [`Action::run`] acts on (the stored
+    /// entity, say).
+    type Found: Send;
+    /// The result.
+    type Output: Encode;
+
+    /// Reads the input from the request's parameters.
+    fn decode(params: &Params) -> Result<Self, AwsError>;
+
+    /// Finds what the call acts on, and the access it needs to the declared
+    /// action.
+    fn access(
+        &self,
+        ctx: &Context<'_>,
+    ) -> impl Future<Output = Result<(Access, Self::Found), AwsError>> + Send;
+
+    /// Runs the call, once it is authorized.
+    fn run(
+        self,
+        ctx: &Context<'_>,
+        found: Self::Found,
+    ) -> impl Future<Output = Result<Self::Output, AwsError>> + Send;
+}
+
+/// The caller and the state an action runs with.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The service state.
+    pub state: &'a AppState,
+    /// Who signed the request.
+    pub caller: &'a Caller,
+    /// The declaration of the action being run.
+    pub spec: &'a ActionSpec,
+}
+
+impl<'a> Context<'a> {
+    /// A context for `caller` running the action `spec` declares.
+    pub fn new(state: &'a AppState, caller: &'a Caller, spec: &'a ActionSpec) -> Self {
+        Self {
+            state,
+            caller,
+            spec,
+        }
+    }
+
+    /// The caller's account.
+    pub fn account_id(&self) -> &'a str {
+        self.caller.account_id()
+    }
+
+    /// The partition ARNs are written in.
+    pub fn partition(&self) -> &'a str {
+        self.state.partition()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &'a dyn tessera_store::Store {
+        self.state.store()
+    }
+
+    /// The time now, as Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.state.now().unix_timestamp()
+    }
+
+    /// Authorizes this action on a further resource, when one call acts on
+    /// two (a rename: the new ARN as well as the old).
+    pub async fn authorize_also(&self, target: &Target, keys: Keys) -> Result<(), AwsError> {
+        Access::On {
+            target: target.clone(),
+            keys,
+        }
+        .check(self)
+        .await
+    }
+}
+
+/// A resource as stored, with what authorization reads of it: its ARN
+/// (from its stored name and path), its tags and its permissions boundary.
+/// A resource that does not exist is named by the ARN the request gives it,
+/// with neither tags nor boundary, so that the answer reveals nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The ARN.
+    pub arn: String,
+    /// The tags (`aws:ResourceTag/…`, `iam:ResourceTag/…`).
+    pub tags: Vec<(String, String)>,
+    /// The permissions boundary (`iam:PermissionsBoundary`).
+    pub boundary: Option<String>,
+}
+
+impl Target {
+    /// A resource known only by its ARN.
+    pub fn named(arn: impl Into<String>) -> Self {
+        Self {
+            arn: arn.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The access a call needs to its declared action.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// The caller's policies allow the action on `target`, a resource of
+    /// the caller's account, with the request's condition `keys`.
+    On {
+        /// The resource.
+        target: Target,
+        /// The keys the request adds.
+        keys: Keys,
+    },
+    /// Nothing: AWS lets every caller make this call
+    /// (`GetCallerIdentity`).
+    Unconditional,
+}
+
+impl Access {
+    /// The action on `target`, with no keys of the request's own.
+    pub fn on(target: Target) -> Self {
+        Self::On {
+            target,
+            keys: Vec::new(),
+        }
+    }
+
+    /// The action on the resource `arn`, known only by it.
+    pub fn on_arn(arn: impl Into<String>) -> Self {
+        Self::on(Target::named(arn))
+    }
+
+    /// Decides this access for `ctx`'s caller and action.
+    async fn check(self, ctx: &Context<'_>) -> Result<(), AwsError> {
+        match self {
+            Self::On { target, keys } => {
+                let mut check = authz::Check::new(ctx.spec.action, &target.arn, ctx.account_id());
+                check.resource_tags = &target.tags;
+                check.resource_boundary = target.boundary.as_deref();
+                check.keys = keys;
+                authz::authorize_check(ctx.state, ctx.caller, &check).await
+            }
+            Self::Unconditional => Ok(()),
+        }
+    }
+}
+
+/// Authorizes and runs `input` for `ctx`'s caller: [`Action::access`], the
+/// check of the declared action, then [`Action::run`].
+pub async fn call<A: Action>(ctx: &Context<'_>, input: A) -> Result<A::Output, AwsError> {
+    let (access, found) = input.access(ctx).await?;
+    access.check(ctx).await?;
+    input.run(ctx, found).await
+}
+
+/// Decodes, authorizes, runs and encodes action `A` for `caller`: the
+/// children of `<ActionResult>`.
+pub async fn run<A: Action>(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let input = A::decode(params)?;
+    let spec = A::SPEC;
+    let ctx = Context::new(state, caller, &spec);
+    Ok(call(&ctx, input).await?.encode(state))
+}
+
+/// Declares the actions of one area: `SPECS`, their declarations, and
+/// `dispatch`, which runs the one named (`None` when the area has none of
+/// that name).
+macro_rules! action_table {
+    ($($action:ty),+ $(,)?) => {
+        /// The declarations of this area's actions.
+        pub(crate) const SPECS: &[$crate::actions::ActionSpec] =
+            &[$(<$action as $crate::action::Action>::SPEC),+];
+
+        /// Runs this area's action `name`.
+        pub(crate) async fn dispatch(
+            state: &$crate::AppState,
+            caller: &$crate::Caller,
+            name: &str,
+            params: &$crate::params::Params,
+        ) -> Option<Result<Vec<$crate::xml::Xml>, $crate::AwsError>> {
+            Some(match name {
+                $(<$action as $crate::action::Action>::NAME => {
+                    $crate::action::run::<$action>(state, caller, params).await
+                })+
+                _ => return None,
+            })
+        }
+    };
+}
+pub(crate) use action_table;
