@@ -289,77 +289,6 @@ const UNDECLARED: &[ActionSpec] = &[
     ),
     spec("iam:UpdateRole", R::Role, BOUNDARY),
     spec("iam:UpdateSAMLProvider", R::SamlProvider, &[]),
-    spec(
-        "sts:AssumeRole",
-        R::Role,
-        &[
-            REQUEST_TAG,
-            TAG_KEYS,
-            IAM_RESOURCE_TAG,
-            "sts:ExternalId",
-            "sts:RoleSessionName",
-            "sts:SourceIdentity",
-            "sts:TransitiveTagKeys",
-        ],
-    ),
-    spec(
-        "sts:AssumeRoleWithSAML",
-        R::Role,
-        &[
-            REQUEST_TAG,
-            TAG_KEYS,
-            "saml:aud",
-            "saml:cn",
-            "saml:doc",
-            "saml:eduorghomepageuri",
-            "saml:eduorgidentityauthnpolicyuri",
-            "saml:eduorglegalname",
-            "saml:eduorgsuperioruri",
-            "saml:eduorgwhitepagesuri",
-            "saml:edupersonaffiliation",
-            "saml:edupersonassurance",
-            "saml:edupersonentitlement",
-            "saml:edupersonnickname",
-            "saml:edupersonorgdn",
-            "saml:edupersonorgunitdn",
-            "saml:edupersonprimaryaffiliation",
-            "saml:edupersonprimaryorgunitdn",
-            "saml:edupersonprincipalname",
-            "saml:edupersonscopedaffiliation",
-            "saml:edupersontargetedid",
-            "saml:givenName",
-            "saml:iss",
-            "saml:mail",
-            "saml:namequalifier",
-            "saml:sub",
-            "saml:sub_type",
-            "saml:surname",
-            "saml:uid",
-            "sts:RoleSessionName",
-            "sts:SourceIdentity",
-            "sts:TransitiveTagKeys",
-        ],
-    ),
-    spec(
-        "sts:AssumeRoleWithWebIdentity",
-        R::Role,
-        &[
-            REQUEST_TAG,
-            TAG_KEYS,
-            "${OidcProvider}:amr",
-            "${OidcProvider}:aud",
-            "${OidcProvider}:oaud",
-            "${OidcProvider}:sub",
-            "sts:RoleSessionName",
-            "sts:SourceIdentity",
-            "sts:TransitiveTagKeys",
-        ],
-    ),
-    spec("sts:DecodeAuthorizationMessage", R::None, &[]),
-    spec("sts:GetAccessKeyInfo", R::None, &[]),
-    spec("sts:GetCallerIdentity", R::None, &[]),
-    spec("sts:GetFederationToken", R::FederatedUser, TAGGING),
-    spec("sts:GetSessionToken", R::None, &[]),
     with_assumptions("sts:SetSourceIdentity", &["sts:SourceIdentity"]),
     with_assumptions("sts:TagSession", ROLE_SESSION),
 ];
@@ -369,7 +298,11 @@ const UNDECLARED: &[ActionSpec] = &[
 /// assumption.
 pub fn actions() -> &'static [ActionSpec] {
     static ACTIONS: std::sync::LazyLock<Vec<ActionSpec>> = std::sync::LazyLock::new(|| {
-        let declared: Vec<ActionSpec> = crate::iam::specs().copied().collect();
+        let declared: Vec<ActionSpec> = crate::iam::specs()
+            .chain(crate::sts::SPECS)
+            .chain(crate::sts::UNSIGNED_SPECS)
+            .copied()
+            .collect();
         let undeclared = UNDECLARED
             .iter()
             .filter(|u| !declared.iter().any(|d| d.action == u.action));

@@ -13,6 +13,8 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
+    http::HeaderName,
+    middleware::{map_request, map_response},
     routing::get,
 };
 use hyper_util::{
@@ -23,23 +25,76 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tessera_sigv4::HttpRequest;
 use tokio::{net::TcpListener, sync::Semaphore};
 use tower::ServiceExt;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+};
 
 /// The largest request body accepted (session policies and SAML assertions
 /// fit well within it).
 const MAX_BODY: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The service's routes.
+/// The header that carries a request's id.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+
+/// The service's routes: bodies of at most [`MAX_BODY`], an answer within
+/// [`REQUEST_TIMEOUT`], a request id on every response.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .fallback(handle)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(state)
+        .with_state(state);
+    with_request_ids(routes).layer(map_response(too_large_as_xml))
+}
+
+/// Gives every request a new id (one the client sends is dropped, so that
+/// logs never carry a client's choice) and every response its
+/// [`REQUEST_ID`] header.
+pub(crate) fn with_request_ids(routes: Router) -> Router {
+    routes
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(map_request(|mut request: Request| async move {
+            request.headers_mut().remove(REQUEST_ID);
+            request
+        }))
+}
+
+/// The id [`with_request_ids`] gave a request.
+pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The body limit's bare 413 (a `Content-Length` over [`MAX_BODY`]) as
+/// AWS's XML error.
+async fn too_large_as_xml(response: Response) -> Response {
+    let declared_xml = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"text/xml");
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || declared_xml {
+        return response;
+    }
+    let id = response.headers().get(REQUEST_ID).cloned();
+    let mut answer = too_large(&request_id(response.headers()));
+    answer.headers_mut().extend(id.map(|id| (REQUEST_ID, id)));
+    answer
+}
+
+fn too_large(request_id: &str) -> Response {
+    let error = AwsError::request_entity_too_large(MAX_BODY);
+    xml_response(error.status, xml::error(STS_NAMESPACE, &error, request_id))
 }
 
 /// What the listener bounds, so that idle or slow clients cannot hold
@@ -164,13 +219,11 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
+fn xml_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-RequestId", value);
-    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     response
 }
 
@@ -179,18 +232,11 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let error = AwsError::request_entity_too_large(MAX_BODY);
-            return xml_response(
-                error.status,
-                xml::error(STS_NAMESPACE, &error, &request_id),
-                &request_id,
-            );
-        }
+    let request_id = request_id(&parts.headers);
+    // The body limit layer ends a longer body with an error.
+    let Ok(body) = axum::body::to_bytes(Body::new(body), usize::MAX).await else {
+        return too_large(&request_id);
     };
     let env = request_env_of(&state, peer, &parts.headers);
     let outcome = crate::request_env::scope(env, process(&state, &parts, &body)).await;
@@ -222,7 +268,7 @@ async fn handle(
         status = status.as_u16(),
         "request"
     );
-    xml_response(status, text, &request_id)
+    xml_response(status, text)
 }
 
 /// The environment of a request from `peer` with `headers`.
@@ -373,7 +419,7 @@ async fn authenticate_caller(
                 .map_err(|e| fail(signed_for, action, e))?;
             Ok((signed_for, Some(caller)))
         }
-        None if service == Service::Sts && sts::Action::allows_anonymous(action) => {
+        None if service == Service::Sts && sts::is_unsigned(action) => {
             Ok((service, None))
         }
         None => Err(fail(
@@ -402,14 +448,15 @@ async fn run_action(
     }
     let result = match service {
         Service::Sts => {
-            let Some(action) = sts::Action::from_name(name) else {
+            if !sts::serves(name) {
                 return Err(fail(service, name, AwsError::invalid_action(name, version)));
-            };
-            match caller {
-                _ if action.is_anonymous() => sts::dispatch_anonymous(state, action, params).await,
-                Some(caller) => sts::dispatch(state, &caller, action, params).await,
-                None => Err(AwsError::missing_authentication_token()),
             }
+            match caller {
+                _ if sts::is_unsigned(name) => sts::dispatch_unsigned(state, name, params).await,
+                Some(caller) => sts::dispatch(state, &caller, name, params).await,
+                None => None,
+            }
+            .unwrap_or_else(|| Err(AwsError::missing_authentication_token()))
         }
         Service::Iam => {
             let Some(caller) = caller else {

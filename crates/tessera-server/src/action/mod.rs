@@ -143,9 +143,78 @@ pub enum Access {
         /// The keys the request adds.
         keys: Keys,
     },
+    /// A new session of a role or a federated user: the action, and
+    /// alongside it `sts:TagSession` and `sts:SetSourceIdentity` when the
+    /// request sets session tags or a source identity.
+    Session(SessionAccess),
     /// Nothing: AWS lets every caller make this call
-    /// (`GetCallerIdentity`).
+    /// (`GetCallerIdentity`, `GetSessionToken`).
     Unconditional,
+}
+
+/// What a new session is authorized against: see [`Access::Session`].
+#[derive(Debug, Clone)]
+pub struct SessionAccess {
+    /// The role's ARN as stored (as requested, for an unknown role), or the
+    /// federated user's.
+    pub resource: String,
+    /// The account the session belongs to.
+    pub account: String,
+    /// The role's trust policy, and the principals it was bound to.
+    pub trust: Option<Trust>,
+    /// The role's tags.
+    pub tags: Vec<(String, String)>,
+    /// The keys the request sets.
+    pub keys: Keys,
+    /// Whether the request sets session tags (`sts:TagSession`).
+    pub tagging: bool,
+    /// Whether it sets a source identity (`sts:SetSourceIdentity`).
+    pub source_identity: bool,
+}
+
+/// A role's trust policy, as [`authz::Check::trust_policy`] reads it.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    /// The policy document.
+    pub policy: String,
+    /// The users and roles it was bound to when saved.
+    pub bindings: Option<Vec<tessera_store::PrincipalBinding>>,
+}
+
+impl SessionAccess {
+    /// The declared action and those checked alongside it.
+    fn actions(&self, action: &'static str) -> Vec<&'static str> {
+        let mut actions = vec![action];
+        if self.tagging {
+            actions.push("sts:TagSession");
+        }
+        if self.source_identity {
+            actions.push("sts:SetSourceIdentity");
+        }
+        actions
+    }
+
+    /// The check of `action` (the trust policy's id is the role's ARN with
+    /// `/trust-policy`).
+    fn check<'a>(&'a self, action: &'a str, trust_id: &'a str) -> authz::Check<'a> {
+        authz::Check {
+            action,
+            resource: &self.resource,
+            resource_account: &self.account,
+            trust_policy: self
+                .trust
+                .as_ref()
+                .map(|t| (trust_id, t.policy.as_str())),
+            trust_bindings: self.trust.as_ref().and_then(|t| t.bindings.as_deref()),
+            resource_tags: &self.tags,
+            resource_boundary: None,
+            keys: self.keys.clone(),
+        }
+    }
+
+    fn trust_id(&self) -> String {
+        format!("{}/trust-policy", self.resource)
+    }
 }
 
 impl Access {
@@ -172,6 +241,14 @@ impl Access {
                 check.keys = keys;
                 authz::authorize_check(ctx.state, ctx.caller, &check).await
             }
+            Self::Session(session) => {
+                let trust_id = session.trust_id();
+                for action in session.actions(ctx.spec.action) {
+                    let check = session.check(action, &trust_id);
+                    authz::authorize_check(ctx.state, ctx.caller, &check).await?;
+                }
+                Ok(())
+            }
             Self::Unconditional => Ok(()),
         }
     }
@@ -196,6 +273,62 @@ pub async fn run<A: Action>(
     let spec = A::SPEC;
     let ctx = Context::new(state, caller, &spec);
     Ok(call(&ctx, input).await?.encode(state))
+}
+
+/// An action AWS serves unsigned (`AssumeRoleWithWebIdentity`,
+/// `AssumeRoleWithSAML`): a token in its input names who calls, once
+/// verified, and the role's trust policy alone decides.
+pub trait UnsignedAction: Sized + Send + Sync {
+    /// The declaration.
+    const SPEC: ActionSpec;
+    /// The name, as in `Action=`.
+    const NAME: &'static str = Self::SPEC.name();
+    /// What [`UnsignedAction::access`] found.
+    type Found: Send;
+    /// The result.
+    type Output: Encode;
+
+    /// Reads the input from the request's parameters.
+    fn decode(params: &Params) -> Result<Self, AwsError>;
+
+    /// Verifies the token: the principal it proves, the session it asks
+    /// for, and what [`UnsignedAction::run`] needs.
+    fn access(
+        &self,
+        state: &AppState,
+    ) -> impl Future<Output = Result<(tessera_policy::Principal, SessionAccess, Self::Found), AwsError>>
+    + Send;
+
+    /// Issues the session, once the trust policy allows it.
+    fn run(
+        self,
+        state: &AppState,
+        found: Self::Found,
+    ) -> impl Future<Output = Result<Self::Output, AwsError>> + Send;
+}
+
+/// [`call`] for an [`UnsignedAction`]: the trust policy decides the
+/// declared action (and those alongside) for the verified principal.
+pub async fn call_unsigned<A: UnsignedAction>(
+    state: &AppState,
+    input: A,
+) -> Result<A::Output, AwsError> {
+    let (principal, session, found) = input.access(state).await?;
+    let trust_id = session.trust_id();
+    for action in session.actions(A::SPEC.action) {
+        let check = session.check(action, &trust_id);
+        authz::authorize_federated(state, principal.clone(), &check).await?;
+    }
+    input.run(state, found).await
+}
+
+/// [`run`] for an [`UnsignedAction`].
+pub async fn run_unsigned<A: UnsignedAction>(
+    state: &AppState,
+    params: &Params,
+) -> Result<Vec<Xml>, AwsError> {
+    let input = A::decode(params)?;
+    Ok(call_unsigned(state, input).await?.encode(state))
 }
 
 /// Declares the actions of one area: `SPECS`, their declarations, and

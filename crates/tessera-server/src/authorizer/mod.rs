@@ -29,6 +29,7 @@ use axum::{
 };
 use std::{future::Future, net::SocketAddr};
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// The header naming the service profile.
 pub const SERVICE_HEADER: &str = "x-tessera-service";
@@ -44,18 +45,40 @@ struct Authorizer {
 /// The authorizer's routes, behind the shared secret.
 pub fn router(state: AppState, secret: AuthzSecret) -> Router {
     let authorizer = Authorizer { state, secret };
-    Router::new()
+    let routes = Router::new()
         .route("/forward", any(forward))
         .route("/forward/{*rest}", any(forward))
         .route("/envoy", any(envoy))
         .route("/envoy/{*rest}", any(envoy))
-        .route("/v1/authorize", post(authorize_json))
+        .route(
+            "/v1/authorize",
+            post(authorize_json)
+                .layer(RequestBodyLimitLayer::new(MAX_JSON))
+                .layer(middleware::map_response(too_large_as_json)),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             authorizer.clone(),
             require_secret,
         ))
-        .with_state(authorizer)
+        .with_state(authorizer);
+    crate::http::with_request_ids(routes)
+}
+
+/// The body limit's bare 413 (a `Content-Length` over [`MAX_JSON`]) as the
+/// JSON call's answer to any body too long.
+async fn too_large_as_json(response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        axum::Json(too_large()).into_response()
+    } else {
+        response
+    }
+}
+
+fn too_large() -> json::AnswerJson {
+    error_answer(AwsError::validation(format!(
+        "The request body must be at most {MAX_JSON} bytes."
+    )))
 }
 
 /// Serves the authorizer on `listener` until `shutdown` completes.
@@ -112,7 +135,8 @@ async fn forward(State(authorizer): State<Authorizer>, request: Request) -> Resp
     let peer = peer_of(&request);
     let original = OriginalRequest::from_forward(request.headers(), peer);
     let service = service_of(request.headers());
-    proxy_answer(&authorizer.state, service, original).await
+    let request_id = crate::http::request_id(request.headers());
+    proxy_answer(&authorizer.state, &request_id, service, original).await
 }
 
 async fn envoy(State(authorizer): State<Authorizer>, request: Request) -> Response {
@@ -131,17 +155,18 @@ async fn envoy(State(authorizer): State<Authorizer>, request: Request) -> Respon
     let original =
         OriginalRequest::from_envoy(request.method().as_str(), &uri, request.headers(), peer);
     let service = service_of(request.headers());
-    proxy_answer(&authorizer.state, service, original).await
+    let request_id = crate::http::request_id(request.headers());
+    proxy_answer(&authorizer.state, &request_id, service, original).await
 }
 
 /// The answer to a proxy: 200 with the caller's identity, 403 for a
 /// denial, 401 for unusable authentication, with AWS's XML error body.
 async fn proxy_answer(
     state: &AppState,
+    request_id: &str,
     service: Option<String>,
     original: Result<OriginalRequest, Undescribed>,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
     let verdict = match (&service, original) {
         (None, _) => Verdict::without_decision(
             Outcome::Refused,
@@ -153,7 +178,7 @@ async fn proxy_answer(
         }
         (Some(name), Ok(original)) => authorize(state, Target::Service(name), &original).await,
     };
-    log_verdict(&request_id, service.as_deref(), &verdict);
+    log_verdict(request_id, service.as_deref(), &verdict);
     let status = match verdict.outcome {
         Outcome::Allowed => StatusCode::OK,
         Outcome::Denied | Outcome::Refused => StatusCode::FORBIDDEN,
@@ -164,9 +189,9 @@ async fn proxy_answer(
         (Outcome::Allowed, _) | (_, None) => status.into_response(),
         (_, Some(error)) => {
             let body = if verdict.s3 {
-                xml::s3_error(error, &request_id)
+                xml::s3_error(error, request_id)
             } else {
-                xml::error("", error, &request_id)
+                xml::error("", error, request_id)
             };
             let mut response = (status, body).into_response();
             response.headers_mut().insert(
@@ -177,9 +202,9 @@ async fn proxy_answer(
         }
     };
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-amz-request-id", value.clone());
-        headers.insert("x-amzn-requestid", value);
+    // S3's clients read its own header; the layer sets `x-amzn-requestid`.
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amz-request-id", value);
     }
     if verdict.outcome == Outcome::Allowed
         && let Some(principal) = &verdict.principal
@@ -233,19 +258,14 @@ fn log_verdict(request_id: &str, service: Option<&str>, verdict: &Verdict) {
 }
 
 async fn authorize_json(State(authorizer): State<Authorizer>, request: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let body = axum::body::to_bytes(Body::new(request.into_body()), MAX_JSON).await;
+    let request_id = crate::http::request_id(request.headers());
+    // The body limit layer ends a longer body with an error.
+    let body = axum::body::to_bytes(Body::new(request.into_body()), usize::MAX).await;
     let answer = match body {
-        Err(_) => error_answer(AwsError::validation(format!(
-            "The request body must be at most {MAX_JSON} bytes."
-        ))),
+        Err(_) => too_large(),
         Ok(bytes) => json_answer(&authorizer.state, &request_id, &bytes).await,
     };
-    let mut response = axum::Json(answer).into_response();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-amzn-requestid", value);
-    }
-    response
+    axum::Json(answer).into_response()
 }
 
 fn error_answer(error: AwsError) -> json::AnswerJson {

@@ -4,20 +4,17 @@
 //! session tags, source identity and role chaining as AWS defines them.
 
 use super::{
-    credentials,
+    Credentials,
     inputs::{
-        check_policy_arns, invalid_tag, packed_percent, pattern, request_tags, role_arn_param,
-        session_name_param, session_policies, trust_actions, verify_mfa,
+        ExternalId, MfaCode, SessionName, SessionPolicies, SessionTags, SourceIdentity,
+        check_policy_arns, invalid_tag, packed_percent, tags_packed, verify_mfa,
     },
-    new_claims,
+    new_claims, seal,
 };
-use crate::{
-    AppState, AwsError, Caller,
-    authz::{Check, authorize_check, request_tag_keys},
-    params::Params,
-    params::check_length,
-    xml::Xml,
-};
+use crate::action::members::{ArnText, Integer, TextList};
+use crate::action::{Access, Action, Context, Encode, SessionAccess, Trust};
+use crate::actions::{ActionSpec, IAM_RESOURCE_TAG, R, REQUEST_TAG, TAG_KEYS, spec};
+use crate::{AppState, AwsError, Caller, authz::request_tag_keys, params::Params, xml::Xml};
 use tessera_arn::{Arn, ArnKind};
 use tessera_policy::ContextValue;
 use tessera_store::AssumableRole;
@@ -84,21 +81,19 @@ pub(super) fn role_arn_of(state: &AppState, role: &AssumableRole) -> String {
     Arn::role(state.partition(), &role.account_id, &role.path, &role.name).into_string()
 }
 
-/// `<AssumedRoleUser>` for a session of `role` named `session_name`.
-pub(super) fn assumed_role_user(state: &AppState, role: &AssumableRole, session_name: &str) -> Xml {
+/// `AssumedRoleId` and `Arn` of a session of `role` named `session_name`.
+pub(super) fn assumed_role_user(
+    state: &AppState,
+    role: &AssumableRole,
+    session_name: &str,
+) -> (String, String) {
     let arn = Arn::assumed_role(
         state.partition(),
         &role.account_id,
         &role.name,
         session_name,
     );
-    Xml::node(
-        "AssumedRoleUser",
-        vec![
-            Xml::text("AssumedRoleId", format!("{}:{session_name}", role.role_id)),
-            Xml::text("Arn", arn.into_string()),
-        ],
-    )
+    (format!("{}:{session_name}", role.role_id), arn.into_string())
 }
 
 /// [`parse_role_arn`] in the server's partition, or the `ValidationError`
@@ -111,76 +106,29 @@ pub(super) fn role_arn_parts(
         .ok_or_else(|| AwsError::validation(format!("{role_arn} is not a valid role ARN")))
 }
 
-/// `AssumeRole`'s parameters, validated in the order AWS checks them.
-struct AssumeRoleInput<'a> {
-    role_arn: &'a str,
-    session_name: &'a str,
-    requested: Option<i64>,
-    external_id: Option<&'a str>,
-    source_identity: Option<&'a str>,
+/// `AssumeRole`, its parameters validated in the order AWS checks them.
+#[derive(Debug, Clone)]
+pub(crate) struct AssumeRole {
+    pub role_arn: ArnText,
+    pub session_name: SessionName,
+    pub requested: Option<Integer<900, 43_200>>,
+    pub external_id: Option<ExternalId>,
+    pub source_identity: Option<SourceIdentity>,
     /// The tags the request sets.
-    requested_tags: Vec<tessera_token::SessionTag>,
+    pub requested_tags: SessionTags,
     /// The transitive tag keys the request names.
-    transitive: Vec<String>,
-    policy: Option<String>,
-    policy_arns: Vec<String>,
-    /// The packed size of the session policies so far.
-    packed: usize,
+    pub transitive: TextList,
+    pub policies: SessionPolicies,
+    pub mfa: Option<MfaCode>,
 }
 
-impl<'a> AssumeRoleInput<'a> {
-    fn read(params: &'a Params) -> Result<Self, AwsError> {
-        let role_arn = role_arn_param(params)?;
-        let session_name = session_name_param(params)?;
-        let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-        let external_id = params.get("ExternalId");
-        if let Some(id) = external_id {
-            check_length("externalId", id, 2, 1224)?;
-            pattern("externalId", id, "+=,.@:/-", "[\\w+=,.@:\\/-]*")?;
-        }
-        let source_identity = params.get("SourceIdentity");
-        if let Some(id) = source_identity {
-            check_length("sourceIdentity", id, 2, 64)?;
-            pattern("sourceIdentity", id, "+=,.@-", "[\\w+=,.@-]*")?;
-            if id.to_ascii_lowercase().starts_with("aws:") {
-                return Err(AwsError::validation(
-                    "SourceIdentity cannot start with the reserved prefix 'aws:'.",
-                ));
-            }
-        }
-        let requested_tags = request_tags(params)?;
-        let transitive: Vec<String> = params
-            .list("TransitiveTagKeys")
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        if transitive
-            .iter()
-            .any(|k| !requested_tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
-        {
-            return Err(invalid_tag(
-                "The specified transitive tag key must be included in the requested tags.",
-            ));
-        }
-        let (policy, policy_arns, packed) = session_policies(params)?;
-        Ok(Self {
-            role_arn,
-            session_name,
-            requested,
-            external_id,
-            source_identity,
-            requested_tags,
-            transitive,
-            policy,
-            policy_arns,
-            packed,
-        })
-    }
-
+impl AssumeRole {
     /// The condition keys the request sets for the trust policy.
     fn trust_keys(&self, state: &AppState, mfa: Option<i64>) -> Vec<(String, ContextValue)> {
-        let mut keys: Vec<(String, ContextValue)> =
-            vec![("sts:RoleSessionName".into(), self.session_name.into())];
+        let mut keys: Vec<(String, ContextValue)> = vec![(
+            "sts:RoleSessionName".into(),
+            self.session_name.0.as_str().into(),
+        )];
         if let Some(at) = mfa {
             keys.push(("aws:MultiFactorAuthPresent".into(), true.into()));
             keys.push((
@@ -188,20 +136,68 @@ impl<'a> AssumeRoleInput<'a> {
                 (state.now().unix_timestamp() - at).into(),
             ));
         }
-        if let Some(id) = self.external_id {
-            keys.push(("sts:ExternalId".into(), id.into()));
+        if let Some(id) = &self.external_id {
+            keys.push(("sts:ExternalId".into(), id.0.as_str().into()));
         }
-        if let Some(id) = self.source_identity {
-            keys.push(("sts:SourceIdentity".into(), id.into()));
+        if let Some(id) = &self.source_identity {
+            keys.push(("sts:SourceIdentity".into(), id.0.as_str().into()));
         }
-        keys.extend(request_tag_keys(&self.requested_tags));
-        if !self.transitive.is_empty() {
+        keys.extend(request_tag_keys(&self.requested_tags.0));
+        if !self.transitive.0.is_empty() {
             keys.push((
                 "sts:TransitiveTagKeys".into(),
-                self.transitive.clone().into(),
+                self.transitive.0.clone().into(),
             ));
         }
         keys
+    }
+}
+
+/// What `AssumeRole` found before the role's trust policy decided.
+#[derive(Debug)]
+pub(crate) struct Assumption {
+    /// The role, as stored; `None` when no role has that ARN.
+    role: Option<AssumableRole>,
+    /// The session's tags and transitive keys, with those carried over.
+    tags: Vec<tessera_token::SessionTag>,
+    transitive_keys: Vec<String>,
+    /// The source identity, carried over or set.
+    source: Option<String>,
+    /// When the caller authenticated with MFA.
+    mfa: Option<i64>,
+    packed_percent: usize,
+    /// The calling session's chain depth, when it is one.
+    chain_depth: Option<u8>,
+}
+
+/// A new role session: `<Credentials>`, `<AssumedRoleUser>`, and
+/// `PackedPolicySize` and `SourceIdentity` when they apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RoleSession {
+    pub credentials: Credentials,
+    /// `AssumedRoleId` and `Arn`.
+    pub assumed_role: (String, String),
+    pub packed_percent: Option<usize>,
+    pub source_identity: Option<String>,
+}
+
+impl Encode for RoleSession {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let (id, arn) = self.assumed_role;
+        let mut result = vec![
+            self.credentials.xml(),
+            Xml::node(
+                "AssumedRoleUser",
+                vec![Xml::text("AssumedRoleId", id), Xml::text("Arn", arn)],
+            ),
+        ];
+        if let Some(percent) = self.packed_percent {
+            result.push(Xml::text("PackedPolicySize", percent.to_string()));
+        }
+        if let Some(source) = self.source_identity {
+            result.push(Xml::text("SourceIdentity", source));
+        }
+        result
     }
 }
 
@@ -264,101 +260,148 @@ fn carry_over(
     Ok(())
 }
 
-/// `AssumeRole`.
-pub(super) async fn assume_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let input = AssumeRoleInput::read(params)?;
-    let (role_arn, session_name) = (input.role_arn, input.session_name);
+impl Action for AssumeRole {
+    const SPEC: ActionSpec = spec(
+        "sts:AssumeRole",
+        R::Role,
+        &[
+            REQUEST_TAG,
+            TAG_KEYS,
+            IAM_RESOURCE_TAG,
+            "sts:ExternalId",
+            "sts:RoleSessionName",
+            "sts:SourceIdentity",
+            "sts:TransitiveTagKeys",
+        ],
+    );
+    type Found = Assumption;
+    type Output = RoleSession;
 
-    // Who may assume roles, and what a chain carries over.
-    let (caller_session, chained) = calling_session(state, caller, role_arn)?;
-    let mut tags = input.requested_tags.clone();
-    let mut transitive_keys = input.transitive.clone();
-    let mut source = input.source_identity.map(str::to_string);
-    if let Some(previous) = caller_session {
-        carry_over(previous, &mut tags, &mut transitive_keys, &mut source)?;
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let role_arn = params.required_member("RoleArn")?;
+        let session_name = params.required_member("RoleSessionName")?;
+        let requested = params.member("DurationSeconds")?;
+        let external_id = params.member("ExternalId")?;
+        let source_identity = params.member("SourceIdentity")?;
+        let requested_tags: SessionTags = params.member("Tags")?.unwrap_or_default();
+        let transitive: TextList = params.member("TransitiveTagKeys")?.unwrap_or_default();
+        if transitive.0.iter().any(|k| {
+            !requested_tags
+                .0
+                .iter()
+                .any(|t| t.key.eq_ignore_ascii_case(k))
+        }) {
+            return Err(invalid_tag(
+                "The specified transitive tag key must be included in the requested tags.",
+            ));
+        }
+        Ok(Self {
+            role_arn,
+            session_name,
+            requested,
+            external_id,
+            source_identity,
+            requested_tags,
+            transitive,
+            policies: SessionPolicies::read(params)?,
+            mfa: MfaCode::read(params)?,
+        })
     }
-    if chained && input.requested.is_some_and(|d| d > CHAINED_MAX) {
-        return Err(AwsError::validation(
-            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
-        ));
-    }
-    let packed = input.packed
-        + tags
-            .iter()
-            .map(|t| t.key.len() + t.value.len())
-            .sum::<usize>();
-    let packed_percent = packed_percent(packed)?;
 
-    // The role. An unknown role goes through the same checks with a trust
-    // policy that trusts nobody, so that it is denied exactly like a
-    // forbidden one and role names do not leak.
-    let (account, path, name) = role_arn_parts(state, role_arn)?;
-    let (account, name) = (account.as_str(), name.as_str());
-    let role = state
-        .store()
-        .assumable_role(account, name)
-        .await?
-        .filter(|r| r.path == path);
-    let trust_policy = role
-        .as_ref()
-        .map_or(TRUSTS_NOBODY, |r| r.trust_policy.as_str());
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Assumption), AwsError> {
+        let (state, caller, role_arn) = (ctx.state, ctx.caller, &*self.role_arn);
+        // Who may assume roles, and what a chain carries over.
+        let (caller_session, chained) = calling_session(state, caller, role_arn)?;
+        let mut tags = self.requested_tags.0.clone();
+        let mut transitive_keys = self.transitive.0.clone();
+        let mut source = self.source_identity.as_ref().map(|s| s.0.clone());
+        if let Some(previous) = caller_session {
+            carry_over(previous, &mut tags, &mut transitive_keys, &mut source)?;
+        }
+        let requested = self.requested.map(|d| d.0);
+        if chained && requested.is_some_and(|d| d > CHAINED_MAX) {
+            return Err(AwsError::validation(
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            ));
+        }
+        let packed_percent = packed_percent(self.policies.packed + tags_packed(&tags))?;
 
-    let mfa = verify_mfa(state, caller, params).await?;
-    let keys = input.trust_keys(state, mfa);
-    // The role is decided on as stored (its stored name, path and tags); an
-    // unknown one by the ARN the request names.
-    let resource = role
-        .as_ref()
-        .map_or_else(|| role_arn.to_string(), |r| role_arn_of(state, r));
-    let trust_id = format!("{resource}/trust-policy");
-    let tagging = !input.requested_tags.is_empty() || !input.transitive.is_empty();
-    for action in trust_actions("sts:AssumeRole", tagging, input.source_identity.is_some()) {
-        let check = Check {
-            action,
-            resource: &resource,
-            resource_account: account,
-            trust_policy: Some((&trust_id, trust_policy)),
-            trust_bindings: role.as_ref().and_then(|r| r.trust_bindings.as_deref()),
-            resource_tags: role.as_ref().map_or(&[][..], |r| &r.tags[..]),
-            resource_boundary: None,
-            keys: keys.clone(),
+        // The role. An unknown role goes through the same checks with a trust
+        // policy that trusts nobody, so that it is denied exactly like a
+        // forbidden one and role names do not leak.
+        let (account, path, name) = role_arn_parts(state, role_arn)?;
+        let role = ctx
+            .store()
+            .assumable_role(&account, &name)
+            .await?
+            .filter(|r| r.path == path);
+        let mfa = verify_mfa(state, caller, self.mfa.as_ref()).await?;
+        // The role is decided on as stored (its stored name, path and tags); an
+        // unknown one by the ARN the request names.
+        let access = SessionAccess {
+            resource: role
+                .as_ref()
+                .map_or_else(|| role_arn.to_string(), |r| role_arn_of(state, r)),
+            account,
+            trust: Some(Trust {
+                policy: role
+                    .as_ref()
+                    .map_or(TRUSTS_NOBODY, |r| r.trust_policy.as_str())
+                    .to_string(),
+                bindings: role.as_ref().and_then(|r| r.trust_bindings.clone()),
+            }),
+            tags: role.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
+            keys: self.trust_keys(state, mfa),
+            tagging: !self.requested_tags.0.is_empty() || !self.transitive.0.is_empty(),
+            source_identity: self.source_identity.is_some(),
         };
-        authorize_check(state, caller, &check).await?;
+        let found = Assumption {
+            role,
+            tags,
+            transitive_keys,
+            source,
+            mfa,
+            packed_percent,
+            chain_depth: caller_session.map(|c| c.chain_depth),
+        };
+        Ok((Access::Session(access), found))
     }
-    check_policy_arns(state, account, &input.policy_arns).await?;
-    let Some(role) = role else {
-        // Unreachable: nobody is trusted by an unknown role.
-        return Err(AwsError::access_denied(format!(
-            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-            caller.arn(state.partition())
-        )));
-    };
 
-    let duration = role_session_duration(&role, input.requested)?;
-    let mut claims = role_session_claims(state, &role, session_name, duration)?;
-    claims.session_policies = input.policy.into_iter().collect();
-    claims.policy_arns = input.policy_arns;
-    claims.tags = tags;
-    claims.transitive_tag_keys = transitive_keys;
-    claims.source_identity = source.clone();
-    claims.mfa_authenticated_at = mfa;
-    claims.chain_depth = caller_session.map_or(0, |c| c.chain_depth.saturating_add(1));
+    async fn run(self, ctx: &Context<'_>, found: Assumption) -> Result<RoleSession, AwsError> {
+        let state = ctx.state;
+        let account = found
+            .role
+            .as_ref()
+            .map_or_else(|| ctx.account_id().to_string(), |r| r.account_id.clone());
+        check_policy_arns(state, &account, &self.policies.arns).await?;
+        let Some(role) = found.role else {
+            // Unreachable: nobody is trusted by an unknown role.
+            return Err(AwsError::access_denied(format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {}",
+                ctx.caller.arn(state.partition()),
+                &*self.role_arn
+            )));
+        };
 
-    let mut result = vec![
-        credentials(state, &claims)?,
-        assumed_role_user(state, &role, session_name),
-    ];
-    if packed > 0 {
-        result.push(Xml::text("PackedPolicySize", packed_percent.to_string()));
+        let session_name = self.session_name.0.as_str();
+        let duration = role_session_duration(&role, self.requested.map(|d| d.0))?;
+        let mut claims = role_session_claims(state, &role, session_name, duration)?;
+        let packed = self.policies.packed + tags_packed(&found.tags);
+        claims.session_policies = self.policies.policy.into_iter().collect();
+        claims.policy_arns = self.policies.arns;
+        claims.tags = found.tags;
+        claims.transitive_tag_keys = found.transitive_keys;
+        claims.source_identity = found.source.clone();
+        claims.mfa_authenticated_at = found.mfa;
+        claims.chain_depth = found.chain_depth.map_or(0, |d| d.saturating_add(1));
+
+        Ok(RoleSession {
+            credentials: seal(state, &claims)?,
+            assumed_role: assumed_role_user(state, &role, session_name),
+            packed_percent: (packed > 0).then_some(found.packed_percent),
+            source_identity: found.source,
+        })
     }
-    if let Some(source) = source {
-        result.push(Xml::text("SourceIdentity", source));
-    }
-    Ok(result)
 }
 
 #[cfg(test)]

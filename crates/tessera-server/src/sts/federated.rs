@@ -5,17 +5,20 @@
 //! session issued.
 
 use super::{
+    Credentials,
     assume_role::{assumed_role_user, role_arn_of, role_session_claims, role_session_duration},
-    credentials,
-    inputs::{check_policy_arns, trust_actions},
+    inputs::check_policy_arns,
+    seal,
 };
+use crate::action::{SessionAccess, Trust};
 use crate::{
     AppState, AwsError,
-    authz::{Check, authorize_federated, request_tag_keys},
+    authz::request_tag_keys,
     pattern::{has_reserved_prefix, is_tag_text, is_words},
     xml::Xml,
 };
-use tessera_policy::{ContextValue, Principal};
+use tessera_policy::ContextValue;
+use tessera_store::AssumableRole;
 use tessera_token::SessionTag;
 
 /// `IDPRejectedClaim`: the IdP asserted something that cannot be honoured.
@@ -95,8 +98,6 @@ pub(super) fn source_identity(id: Option<&str>) -> Result<Option<String>, AwsErr
 pub(super) struct FederatedRequest<'a> {
     /// `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML`.
     pub action: &'static str,
-    /// The provider, as the trust policy's `Federated` principal.
-    pub principal: Principal,
     /// The provider's ARN (`aws:FederatedProvider`).
     pub provider_arn: &'a str,
     /// The role's ARN's parts.
@@ -120,20 +121,50 @@ pub(super) struct FederatedRequest<'a> {
     pub policy_arns: Vec<String>,
 }
 
-/// The session issued: `<Credentials>` and `<AssumedRoleUser>`.
-pub(super) struct Issued {
-    pub credentials: Xml,
-    pub assumed_role_user: Xml,
+/// A federated session the trust policy is to decide on.
+#[derive(Debug)]
+pub(crate) struct Federation {
+    role: AssumableRole,
+    account: String,
+    session_name: String,
+    tags: Vec<SessionTag>,
+    transitive: Vec<String>,
+    source: Option<String>,
+    duration: Option<i64>,
+    not_after: Option<i64>,
+    policy: Option<String>,
+    policy_arns: Vec<String>,
 }
 
-/// Lets the role's trust policy decide, then issues the session.
-pub(super) async fn assume(
+/// The session issued: its credentials and `AssumedRoleId`/`Arn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Issued {
+    pub credentials: Credentials,
+    pub assumed_role: (String, String),
+}
+
+impl Issued {
+    /// `<Credentials>` and `<AssumedRoleUser>`.
+    pub(super) fn xml(self) -> [Xml; 2] {
+        let (id, arn) = self.assumed_role;
+        [
+            self.credentials.xml(),
+            Xml::node(
+                "AssumedRoleUser",
+                vec![Xml::text("AssumedRoleId", id), Xml::text("Arn", arn)],
+            ),
+        ]
+    }
+}
+
+/// The role asked for and the access the trust policy is to allow; an
+/// unknown role is denied at once.
+pub(super) async fn prepare(
     state: &AppState,
     request: FederatedRequest<'_>,
-) -> Result<Issued, AwsError> {
+) -> Result<(SessionAccess, Federation), AwsError> {
     let FederatedRequest {
         action,
-        principal,
         provider_arn,
         account,
         role_path,
@@ -165,23 +196,48 @@ pub(super) async fn assume(
     if let Some(id) = &source {
         keys.push(("sts:SourceIdentity".into(), id.clone().into()));
     }
-    let resource = role_arn_of(state, &role);
-    let trust_id = format!("{resource}/trust-policy");
-    for action in trust_actions(action, !tags.is_empty(), source.is_some()) {
-        let check = Check {
-            action,
-            resource: &resource,
-            resource_account: account,
-            trust_policy: Some((&trust_id, &role.trust_policy)),
-            trust_bindings: role.trust_bindings.as_deref(),
-            resource_tags: &role.tags,
-            resource_boundary: None,
-            keys: keys.clone(),
-        };
-        authorize_federated(state, principal.clone(), &check).await?;
-    }
-    check_policy_arns(state, account, &policy_arns).await?;
+    let access = SessionAccess {
+        resource: role_arn_of(state, &role),
+        account: account.to_string(),
+        trust: Some(Trust {
+            policy: role.trust_policy.clone(),
+            bindings: role.trust_bindings.clone(),
+        }),
+        tags: role.tags.clone(),
+        keys,
+        tagging: !tags.is_empty(),
+        source_identity: source.is_some(),
+    };
+    let federation = Federation {
+        role,
+        account: account.to_string(),
+        session_name: session_name.to_string(),
+        tags,
+        transitive,
+        source,
+        duration,
+        not_after,
+        policy,
+        policy_arns,
+    };
+    Ok((access, federation))
+}
 
+/// Issues the session the trust policy allowed.
+pub(super) async fn issue(state: &AppState, federation: Federation) -> Result<Issued, AwsError> {
+    let Federation {
+        role,
+        account,
+        session_name,
+        tags,
+        transitive,
+        source,
+        duration,
+        not_after,
+        policy,
+        policy_arns,
+    } = federation;
+    check_policy_arns(state, &account, &policy_arns).await?;
     let mut duration = role_session_duration(&role, duration)?;
     if let Some(end) = not_after {
         duration = duration.min(end - state.now().unix_timestamp());
@@ -191,15 +247,15 @@ pub(super) async fn assume(
             ));
         }
     }
-    let mut claims = role_session_claims(state, &role, session_name, duration)?;
+    let mut claims = role_session_claims(state, &role, &session_name, duration)?;
     claims.session_policies = policy.into_iter().collect();
     claims.policy_arns = policy_arns;
     claims.tags = tags;
     claims.transitive_tag_keys = transitive;
     claims.source_identity = source;
     Ok(Issued {
-        credentials: credentials(state, &claims)?,
-        assumed_role_user: assumed_role_user(state, &role, session_name),
+        credentials: seal(state, &claims)?,
+        assumed_role: assumed_role_user(state, &role, &session_name),
     })
 }
 

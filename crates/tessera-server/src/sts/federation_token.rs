@@ -4,17 +4,17 @@
 //! permissions at all.
 
 use super::{
-    credentials,
-    inputs::{check_policy_arns, packed_percent, pattern, request_tags, session_policies},
-    new_claims,
+    Credentials,
+    inputs::{
+        FederatedName, SessionPolicies, SessionTags, check_policy_arns, packed_percent,
+        tags_packed,
+    },
+    new_claims, seal,
 };
-use crate::{
-    AppState, AwsError, Caller,
-    authz::{Check, authorize_check, request_tag_keys},
-    params::Params,
-    params::check_length,
-    xml::Xml,
-};
+use crate::action::members::Integer;
+use crate::action::{Access, Action, Context, Encode, SessionAccess};
+use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::{AppState, AwsError, Caller, authz::request_tag_keys, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_token::SessionPrincipal;
 
@@ -24,73 +24,122 @@ const DEFAULT_DURATION: i64 = 43_200;
 const MAX_ROOT_DURATION: i64 = 3_600;
 
 /// `GetFederationToken`.
-pub(super) async fn get_federation_token(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = params.required("Name", "name")?;
-    check_length("name", name, 2, 32)?;
-    pattern("name", name, "+=,.@-", "[\\w+=,.@-]*")?;
-    let requested = params.integer("DurationSeconds", "durationSeconds", 900, MAX_DURATION)?;
-    let tags = request_tags(params)?;
-    let (policy, policy_arns, mut packed) = session_policies(params)?;
-    packed += tags
-        .iter()
-        .map(|t| t.key.len() + t.value.len())
-        .sum::<usize>();
-    let percent = packed_percent(packed)?;
+#[derive(Debug, Clone)]
+pub(crate) struct GetFederationToken {
+    pub name: FederatedName,
+    pub duration: Option<Integer<900, MAX_DURATION>>,
+    pub tags: SessionTags,
+    pub policies: SessionPolicies,
+}
 
-    let (caller_id, duration) = match caller {
-        Caller::Root { account_id, .. } => (
-            account_id.clone(),
-            requested
-                .unwrap_or(MAX_ROOT_DURATION)
-                .min(MAX_ROOT_DURATION),
-        ),
-        Caller::User { user, .. } => (user.user_id.clone(), requested.unwrap_or(DEFAULT_DURATION)),
-        Caller::Session(_) => {
-            return Err(AwsError::access_denied(
-                "Cannot call GetFederationToken with session credentials",
-            ));
+/// The federated user's session: `<Credentials>`, `<FederatedUser>` and
+/// `PackedPolicySize` when session policies or tags were passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FederatedSession {
+    pub credentials: Credentials,
+    /// `FederatedUserId` and `Arn`.
+    pub federated_user: (String, String),
+    pub packed_percent: Option<usize>,
+}
+
+impl Encode for FederatedSession {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let (id, arn) = self.federated_user;
+        let mut result = vec![
+            self.credentials.xml(),
+            Xml::node(
+                "FederatedUser",
+                vec![Xml::text("FederatedUserId", id), Xml::text("Arn", arn)],
+            ),
+        ];
+        if let Some(percent) = self.packed_percent {
+            result.push(Xml::text("PackedPolicySize", percent.to_string()));
         }
-    };
-    let account = caller.account_id().to_string();
-    let arn = Arn::federated_user(state.partition(), &account, name).into_string();
-    let mut check = Check::new("sts:GetFederationToken", &arn, &account);
-    check.keys = request_tag_keys(&tags);
-    authorize_check(state, caller, &check).await?;
-    if !tags.is_empty() {
-        let tag_session = Check {
-            action: "sts:TagSession",
-            ..check.clone()
+        result
+    }
+}
+
+/// Who asks, and for how long.
+#[derive(Debug)]
+pub(crate) struct Broker {
+    caller_id: String,
+    duration: i64,
+    arn: String,
+    packed_percent: usize,
+}
+
+impl Action for GetFederationToken {
+    const SPEC: ActionSpec = spec("sts:GetFederationToken", R::FederatedUser, TAGGING);
+    type Found = Broker;
+    type Output = FederatedSession;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("Name")?,
+            duration: params.member("DurationSeconds")?,
+            tags: params.member("Tags")?.unwrap_or_default(),
+            policies: SessionPolicies::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Broker), AwsError> {
+        let packed = self.policies.packed + tags_packed(&self.tags.0);
+        let packed_percent = packed_percent(packed)?;
+        let requested = self.duration.map(|d| d.0);
+        let (caller_id, duration) = match ctx.caller {
+            Caller::Root { account_id, .. } => (
+                account_id.clone(),
+                requested
+                    .unwrap_or(MAX_ROOT_DURATION)
+                    .min(MAX_ROOT_DURATION),
+            ),
+            Caller::User { user, .. } => {
+                (user.user_id.clone(), requested.unwrap_or(DEFAULT_DURATION))
+            }
+            Caller::Session(_) => {
+                return Err(AwsError::access_denied(
+                    "Cannot call GetFederationToken with session credentials",
+                ));
+            }
         };
-        authorize_check(state, caller, &tag_session).await?;
+        let account = ctx.account_id().to_string();
+        let arn = Arn::federated_user(ctx.partition(), &account, &self.name.0).into_string();
+        let access = SessionAccess {
+            resource: arn.clone(),
+            account,
+            trust: None,
+            tags: Vec::new(),
+            keys: request_tag_keys(&self.tags.0),
+            tagging: !self.tags.0.is_empty(),
+            source_identity: false,
+        };
+        let broker = Broker {
+            caller_id,
+            duration,
+            arn,
+            packed_percent,
+        };
+        Ok((Access::Session(access), broker))
     }
-    check_policy_arns(state, &account, &policy_arns).await?;
 
-    let principal = SessionPrincipal::FederatedUser {
-        account_id: account.clone(),
-        name: name.to_string(),
-        caller_id,
-    };
-    let mut claims = new_claims(state, principal, duration)?;
-    claims.session_policies = policy.into_iter().collect();
-    claims.policy_arns = policy_arns;
-    claims.tags = tags;
-
-    let mut result = vec![
-        credentials(state, &claims)?,
-        Xml::node(
-            "FederatedUser",
-            vec![
-                Xml::text("FederatedUserId", format!("{account}:{name}")),
-                Xml::text("Arn", arn),
-            ],
-        ),
-    ];
-    if packed > 0 {
-        result.push(Xml::text("PackedPolicySize", percent.to_string()));
+    async fn run(self, ctx: &Context<'_>, broker: Broker) -> Result<FederatedSession, AwsError> {
+        let account = ctx.account_id().to_string();
+        check_policy_arns(ctx.state, &account, &self.policies.arns).await?;
+        let packed = self.policies.packed + tags_packed(&self.tags.0);
+        let name = self.name.0;
+        let principal = SessionPrincipal::FederatedUser {
+            account_id: account.clone(),
+            name: name.clone(),
+            caller_id: broker.caller_id,
+        };
+        let mut claims = new_claims(ctx.state, principal, broker.duration)?;
+        claims.session_policies = self.policies.policy.into_iter().collect();
+        claims.policy_arns = self.policies.arns;
+        claims.tags = self.tags.0;
+        Ok(FederatedSession {
+            credentials: seal(ctx.state, &claims)?,
+            federated_user: (format!("{account}:{name}"), broker.arn),
+            packed_percent: (packed > 0).then_some(broker.packed_percent),
+        })
     }
-    Ok(result)
 }

@@ -1,60 +1,133 @@
 //! `GetCallerIdentity` and `GetAccessKeyInfo`.
 
-use crate::{AppState, AwsError, Caller, authz::authorize, params::Params, xml::Xml};
+use crate::action::members::Scalar;
+use crate::action::{Access, Action, Context, Encode};
+use crate::actions::{ActionSpec, R, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_token::{AccessKeyKind, account_of_access_key_id};
 
 /// `GetCallerIdentity`: needs no permission, as in AWS.
-pub(super) fn get_caller_identity(state: &AppState, caller: &Caller) -> Vec<Xml> {
-    let (user_id, arn) = caller.identity(state.partition());
-    vec![
-        Xml::text("UserId", user_id),
-        Xml::text("Account", caller.account_id()),
-        Xml::text("Arn", arn),
-    ]
+#[derive(Debug, Clone)]
+pub(crate) struct GetCallerIdentity;
+
+/// Who called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Identity {
+    /// `UserId`.
+    pub user_id: String,
+    /// `Account`.
+    pub account: String,
+    /// `Arn`.
+    pub arn: String,
+}
+
+impl Encode for Identity {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![
+            Xml::text("UserId", self.user_id),
+            Xml::text("Account", self.account),
+            Xml::text("Arn", self.arn),
+        ]
+    }
+}
+
+impl Action for GetCallerIdentity {
+    const SPEC: ActionSpec = spec("sts:GetCallerIdentity", R::None, &[]);
+    type Found = ();
+    type Output = Identity;
+
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok((Access::Unconditional, ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Identity, AwsError> {
+        let (user_id, arn) = ctx.caller.identity(ctx.partition());
+        Ok(Identity {
+            user_id,
+            account: ctx.account_id().to_string(),
+            arn,
+        })
+    }
+}
+
+/// The `AccessKeyId` of `GetAccessKeyInfo` (STS's `accessKeyIdType`): 16 to
+/// 128 word characters, worded as STS words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyIdToLookUp(pub String);
+
+impl Scalar for KeyIdToLookUp {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        if !(16..=128).contains(&value.len()) {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must have length between 16 and 128",
+            ));
+        }
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w]*",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
 }
 
 /// `GetAccessKeyInfo`: the account that owns any `AKIA`/`ASIA` key id.
-pub(super) async fn get_access_key_info(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let key_id = params.required("AccessKeyId", "accessKeyId")?;
-    if !(16..=128).contains(&key_id.len()) {
-        return Err(AwsError::constraint(
-            "accessKeyId",
-            Some(key_id),
-            "Member must have length between 16 and 128",
-        ));
+#[derive(Debug, Clone)]
+pub(crate) struct GetAccessKeyInfo {
+    pub key_id: KeyIdToLookUp,
+}
+
+/// The account of a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyAccount(pub String);
+
+impl Encode for KeyAccount {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![Xml::text("Account", self.0)]
     }
-    if !key_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(AwsError::constraint(
-            "accessKeyId",
-            Some(key_id),
-            "Member must satisfy regular expression pattern: [\\w]*",
-        ));
+}
+
+impl Action for GetAccessKeyInfo {
+    const SPEC: ActionSpec = spec("sts:GetAccessKeyInfo", R::None, &[]);
+    type Found = ();
+    type Output = KeyAccount;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            key_id: params.required_member("AccessKeyId")?,
+        })
     }
-    authorize(
-        state,
-        caller,
-        "sts:GetAccessKeyInfo",
-        "*",
-        caller.account_id(),
-    )
-    .await?;
-    let stored = match AccessKeyKind::of(key_id) {
-        Some(AccessKeyKind::LongTerm) => state
-            .store()
-            .access_key(key_id)
-            .await?
-            .map(|k| k.account_id),
-        _ => None,
-    };
-    let account = stored
-        .or_else(|| account_of_access_key_id(key_id))
-        .ok_or_else(|| AwsError::validation(format!("The access key ID {key_id} is not valid.")))?;
-    Ok(vec![Xml::text("Account", account)])
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok((Access::on_arn("*"), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<KeyAccount, AwsError> {
+        let key_id = self.key_id.0.as_str();
+        let stored = match AccessKeyKind::of(key_id) {
+            Some(AccessKeyKind::LongTerm) => ctx
+                .store()
+                .access_key(key_id)
+                .await?
+                .map(|k| k.account_id),
+            _ => None,
+        };
+        let account = stored
+            .or_else(|| account_of_access_key_id(key_id))
+            .ok_or_else(|| {
+                AwsError::validation(format!("The access key ID {key_id} is not valid."))
+            })?;
+        Ok(KeyAccount(account))
+    }
 }

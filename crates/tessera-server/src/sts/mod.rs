@@ -1,4 +1,4 @@
-//! The STS actions, as plain functions over the caller and the parameters.
+//! The STS actions, each declared once (see [`crate::action`]).
 
 mod assume_role;
 mod decode;
@@ -10,7 +10,9 @@ mod saml;
 mod session_token;
 mod web_identity;
 
-use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
+use crate::action::{UnsignedAction, run_unsigned};
+use crate::actions::ActionSpec;
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_token::{
     AccessKeyKind, SessionClaims, new_access_key_id, new_secret_access_key, seal_session_token,
 };
@@ -19,97 +21,45 @@ use time::OffsetDateTime;
 /// The STS API version.
 pub const VERSION: &str = "2011-06-15";
 
-/// The STS actions Tessera serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// `GetCallerIdentity`.
-    GetCallerIdentity,
-    /// `GetAccessKeyInfo`.
-    GetAccessKeyInfo,
-    /// `GetSessionToken`.
-    GetSessionToken,
-    /// `DecodeAuthorizationMessage`.
-    DecodeAuthorizationMessage,
-    /// `AssumeRole`.
-    AssumeRole,
-    /// `GetFederationToken`.
-    GetFederationToken,
-    /// `AssumeRoleWithWebIdentity` (unsigned).
-    AssumeRoleWithWebIdentity,
-    /// `AssumeRoleWithSAML` (unsigned).
-    AssumeRoleWithSaml,
+crate::action::action_table!(
+    identity::GetCallerIdentity,
+    identity::GetAccessKeyInfo,
+    session_token::GetSessionToken,
+    decode::DecodeAuthorizationMessage,
+    assume_role::AssumeRole,
+    federation_token::GetFederationToken,
+);
+
+/// The STS actions AWS serves unsigned: the credentials they hand out come
+/// from a token in their parameters, whoever signed the request.
+pub(crate) const UNSIGNED_SPECS: &[ActionSpec] = &[
+    <web_identity::AssumeRoleWithWebIdentity as UnsignedAction>::SPEC,
+    <saml::AssumeRoleWithSaml as UnsignedAction>::SPEC,
+];
+
+/// Whether STS has an action named `name`.
+pub fn serves(name: &str) -> bool {
+    SPECS.iter().chain(UNSIGNED_SPECS).any(|s| s.name() == name)
 }
 
-impl Action {
-    /// The action named `name`, if served.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "GetCallerIdentity" => Some(Self::GetCallerIdentity),
-            "GetAccessKeyInfo" => Some(Self::GetAccessKeyInfo),
-            "GetSessionToken" => Some(Self::GetSessionToken),
-            "DecodeAuthorizationMessage" => Some(Self::DecodeAuthorizationMessage),
-            "AssumeRole" => Some(Self::AssumeRole),
-            "GetFederationToken" => Some(Self::GetFederationToken),
-            "AssumeRoleWithWebIdentity" => Some(Self::AssumeRoleWithWebIdentity),
-            "AssumeRoleWithSAML" => Some(Self::AssumeRoleWithSaml),
-            _ => None,
-        }
-    }
-
-    /// Whether AWS serves the action named `name` without a signature: the
-    /// actions that are [`Action::is_anonymous`].
-    pub fn allows_anonymous(name: &str) -> bool {
-        Self::from_name(name).is_some_and(Self::is_anonymous)
-    }
-
-    /// Whether the action ignores who signed the request: the credentials
-    /// it hands out come from a token in the parameters.
-    pub fn is_anonymous(self) -> bool {
-        matches!(
-            self,
-            Self::AssumeRoleWithWebIdentity | Self::AssumeRoleWithSaml
-        )
-    }
+/// Whether the action `name` is one AWS serves unsigned.
+pub fn is_unsigned(name: &str) -> bool {
+    UNSIGNED_SPECS.iter().any(|s| s.name() == name)
 }
 
-/// Runs an action that needs no caller ([`Action::is_anonymous`]); any
-/// other action is `MissingAuthenticationToken`.
-pub async fn dispatch_anonymous(
+/// Runs the unsigned action `name`; `None` when it is not one.
+pub async fn dispatch_unsigned(
     state: &AppState,
-    action: Action,
+    name: &str,
     params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    match action {
-        Action::AssumeRoleWithWebIdentity => {
-            web_identity::assume_role_with_web_identity(state, params).await
-        }
-        Action::AssumeRoleWithSaml => saml::assume_role_with_saml(state, params).await,
-        _ => Err(AwsError::missing_authentication_token()),
-    }
-}
-
-/// Runs `action` for `caller`; returns the children of `<ActionResult>`.
-pub async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    action: Action,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    match action {
-        Action::GetCallerIdentity => Ok(identity::get_caller_identity(state, caller)),
-        Action::GetAccessKeyInfo => identity::get_access_key_info(state, caller, params).await,
-        Action::GetSessionToken => session_token::get_session_token(state, caller, params).await,
-        Action::DecodeAuthorizationMessage => {
-            decode::decode_authorization_message(state, caller, params).await
-        }
-        Action::AssumeRole => assume_role::assume_role(state, caller, params).await,
-        Action::GetFederationToken => {
-            federation_token::get_federation_token(state, caller, params).await
-        }
-        Action::AssumeRoleWithWebIdentity | Action::AssumeRoleWithSaml => {
-            dispatch_anonymous(state, action, params).await
-        }
-    }
+) -> Option<Result<Vec<Xml>, AwsError>> {
+    use web_identity::AssumeRoleWithWebIdentity as Web;
+    use saml::AssumeRoleWithSaml as Saml;
+    Some(match name {
+        <Web as UnsignedAction>::NAME => run_unsigned::<Web>(state, params).await,
+        <Saml as UnsignedAction>::NAME => run_unsigned::<Saml>(state, params).await,
+        _ => return None,
+    })
 }
 
 /// New temporary credentials for `principal`, valid `duration` seconds from
@@ -137,24 +87,131 @@ pub(super) fn new_claims(
     })
 }
 
-/// The `<Credentials>` element for a new session.
-pub(super) fn credentials(state: &AppState, claims: &SessionClaims) -> Result<Xml, AwsError> {
-    let token = seal_session_token(&state.keys().current(), claims).map_err(internal)?;
+/// A new session's credentials, its token sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    /// The temporary access key id (`ASIA…`).
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+    /// The sealed session token.
+    pub session_token: String,
+    /// When the session ends (Unix seconds).
+    pub expiration: i64,
+}
+
+impl Credentials {
+    /// The `<Credentials>` element.
+    pub(crate) fn xml(self) -> Xml {
+        Xml::node(
+            "Credentials",
+            vec![
+                Xml::text("AccessKeyId", self.access_key_id),
+                Xml::text("SecretAccessKey", self.secret_access_key),
+                Xml::text("SessionToken", self.session_token),
+                Xml::text("Expiration", crate::xml::iso8601(self.expiration)),
+            ],
+        )
+    }
+}
+
+/// Seals `claims` into a session token with the key ring's current key.
+pub(super) fn seal(state: &AppState, claims: &SessionClaims) -> Result<Credentials, AwsError> {
+    let session_token = seal_session_token(&state.keys().current(), claims).map_err(internal)?;
     let expiration = OffsetDateTime::from_unix_timestamp(claims.expires_at)
         .map_err(internal)?
         .unix_timestamp();
-    Ok(Xml::node(
-        "Credentials",
-        vec![
-            Xml::text("AccessKeyId", claims.access_key_id.clone()),
-            Xml::text("SecretAccessKey", claims.secret_access_key.clone()),
-            Xml::text("SessionToken", token),
-            Xml::text("Expiration", crate::xml::iso8601(expiration)),
-        ],
-    ))
+    Ok(Credentials {
+        access_key_id: claims.access_key_id.clone(),
+        secret_access_key: claims.secret_access_key.clone(),
+        session_token,
+        expiration,
+    })
 }
 
 pub(super) fn internal(error: impl std::fmt::Display) -> AwsError {
     tracing::error!(%error, "failed to mint credentials");
     AwsError::internal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assume_role::AssumeRole;
+    use super::federation_token::GetFederationToken;
+    use super::identity::{GetAccessKeyInfo, GetCallerIdentity, KeyIdToLookUp};
+    use super::inputs::{FederatedName, SessionName, SessionPolicies};
+    use crate::action::members::ArnText;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+
+    #[tokio::test]
+    async fn the_root_user_is_who_it_says() {
+        let fx = Fixture::new().await;
+        let identity = fx.call(GetCallerIdentity).await.expect("identity");
+        assert_eq!(identity.account, fx.account_id);
+        assert_eq!(identity.user_id, fx.account_id);
+        assert_eq!(identity.arn, format!("arn:aws:iam::{}:root", fx.account_id));
+    }
+
+    #[tokio::test]
+    async fn a_key_id_names_its_account() {
+        let fx = Fixture::new().await;
+        let info = fx
+            .call(GetAccessKeyInfo {
+                key_id: KeyIdToLookUp::parse("accessKeyId", "ASIAQNZGKIQY56JQ7WML").expect("id"),
+            })
+            .await
+            .expect("account");
+        assert_eq!(info.0.len(), 12);
+        assert!(info.0.bytes().all(|b| b.is_ascii_digit()));
+    }
+
+    #[tokio::test]
+    async fn root_may_not_assume_roles() {
+        let fx = Fixture::new().await;
+        let role_arn = format!("arn:aws:iam::{}:role/admin", fx.account_id);
+        let error = fx
+            .call(AssumeRole {
+                role_arn: ArnText::parse("roleArn", &role_arn).expect("arn"),
+                session_name: SessionName("s1".into()),
+                requested: None,
+                external_id: None,
+                source_identity: None,
+                requested_tags: Default::default(),
+                transitive: Default::default(),
+                policies: SessionPolicies::default(),
+                mfa: None,
+            })
+            .await
+            .expect_err("root");
+        assert_eq!(
+            (error.code.as_ref(), error.message.as_str()),
+            ("AccessDenied", "Roles may not be assumed by root accounts.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_federation_token_of_root_lasts_an_hour() {
+        let fx = Fixture::new().await;
+        let session = fx
+            .call(GetFederationToken {
+                name: FederatedName("broker".into()),
+                duration: None,
+                tags: Default::default(),
+                policies: SessionPolicies::default(),
+            })
+            .await
+            .expect("session");
+        let now = fx.state.now().unix_timestamp();
+        assert_eq!(session.credentials.expiration, now + 3_600);
+        assert!(session.credentials.access_key_id.starts_with("ASIA"));
+        assert_eq!(
+            session.federated_user,
+            (
+                format!("{}:broker", fx.account_id),
+                format!("arn:aws:sts::{}:federated-user/broker", fx.account_id)
+            )
+        );
+        assert_eq!(session.packed_percent, None);
+    }
 }

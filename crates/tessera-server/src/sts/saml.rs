@@ -8,14 +8,13 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{packed_percent, role_arn_param, session_policies},
+    federated::{Federation, FederatedRequest, Issued, issue, prepare, session_tags, source_identity},
+    inputs::{Sensitive, SessionPolicies, packed_percent, tags_packed},
 };
-use crate::{
-    AppState, AwsError,
-    params::{Params, check_length, check_sensitive_length},
-    xml::Xml,
-};
+use crate::action::members::{ArnText, Integer};
+use crate::action::{Encode, SessionAccess, UnsignedAction};
+use crate::actions::{ActionSpec, R, REQUEST_TAG, TAG_KEYS, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
 use tessera_federation::saml::{
@@ -23,7 +22,6 @@ use tessera_federation::saml::{
 };
 use tessera_policy::{ContextValue, Principal};
 
-const ACTION: &str = "sts:AssumeRoleWithSAML";
 /// The prefix of the attributes AWS reads from an assertion.
 const AWS_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/";
 
@@ -215,112 +213,215 @@ fn condition_keys(
 }
 
 /// `AssumeRoleWithSAML`.
-pub(super) async fn assume_role_with_saml(
-    state: &AppState,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = role_arn_param(params)?;
-    let provider_arn = params.required("PrincipalArn", "principalArn")?;
-    check_length("principalArn", provider_arn, 20, 2048)?;
-    let response = params.required("SAMLAssertion", "sAMLAssertion")?;
-    check_sensitive_length("sAMLAssertion", response, 4, MAX_ASSERTION_LEN)?;
-    let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-    let (policy, policy_arns, mut packed) = session_policies(params)?;
-    let (account, path, name) = role_arn_parts(state, role_arn)?;
-    let (account, name) = (account.as_str(), name.as_str());
+#[derive(Debug, Clone)]
+pub(crate) struct AssumeRoleWithSaml {
+    pub role_arn: ArnText,
+    pub provider_arn: ArnText,
+    pub response: Sensitive<4, MAX_ASSERTION_LEN>,
+    pub duration: Option<Integer<900, 43_200>>,
+    pub policies: SessionPolicies,
+}
 
-    // The provider, in the role's account, chooses the keys.
-    let provider = state
-        .store()
-        .saml_provider(account, provider_arn)
-        .await?
-        .ok_or_else(|| {
-            invalid_token(format!(
-                "SAML provider {provider_arn} does not exist in the role's account"
-            ))
-        })?;
-    let now = state.now().unix_timestamp();
-    if provider.valid_until.is_some_and(|until| until <= now) {
-        return Err(invalid_token("The SAML provider's metadata has expired"));
+/// What the verified assertion says, for the answer.
+#[derive(Debug)]
+pub(crate) struct SamlIdentity {
+    federation: Federation,
+    assertion: SamlAssertion,
+    qualifier: String,
+    packed: usize,
+    packed_percent: usize,
+    source: Option<String>,
+}
+
+/// The SAML session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SamlSession {
+    pub issued: Issued,
+    pub packed_percent: Option<usize>,
+    pub subject: String,
+    pub subject_type: String,
+    pub issuer: String,
+    pub audience: String,
+    pub name_qualifier: String,
+    pub source_identity: Option<String>,
+}
+
+impl Encode for SamlSession {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let mut result = Vec::from(self.issued.xml());
+        if let Some(percent) = self.packed_percent {
+            result.push(Xml::text("PackedPolicySize", percent.to_string()));
+        }
+        result.extend([
+            Xml::text("Subject", self.subject),
+            Xml::text("SubjectType", self.subject_type),
+            Xml::text("Issuer", self.issuer),
+            Xml::text("Audience", self.audience),
+            Xml::text("NameQualifier", self.name_qualifier),
+        ]);
+        if let Some(source) = self.source_identity {
+            result.push(Xml::text("SourceIdentity", source));
+        }
+        result
     }
-    let idp = IdpMetadata::parse(&provider.metadata).map_err(|error| {
-        tracing::error!(%error, provider = %provider.arn, "stored SAML metadata is unreadable");
-        invalid_token("The SAML provider's metadata cannot be used")
-    })?;
-    let audiences = state.saml_audiences().to_vec();
-    let response = response.to_string();
-    let assertion = tokio::task::spawn_blocking(move || {
-        verify_response(
-            &response,
-            &idp,
-            &Expectations {
-                audiences: &audiences,
-                now,
+}
+
+impl UnsignedAction for AssumeRoleWithSaml {
+    const SPEC: ActionSpec = spec(
+        "sts:AssumeRoleWithSAML",
+        R::Role,
+        &[
+            REQUEST_TAG,
+            TAG_KEYS,
+            "saml:aud",
+            "saml:cn",
+            "saml:doc",
+            "saml:eduorghomepageuri",
+            "saml:eduorgidentityauthnpolicyuri",
+            "saml:eduorglegalname",
+            "saml:eduorgsuperioruri",
+            "saml:eduorgwhitepagesuri",
+            "saml:edupersonaffiliation",
+            "saml:edupersonassurance",
+            "saml:edupersonentitlement",
+            "saml:edupersonnickname",
+            "saml:edupersonorgdn",
+            "saml:edupersonorgunitdn",
+            "saml:edupersonprimaryaffiliation",
+            "saml:edupersonprimaryorgunitdn",
+            "saml:edupersonprincipalname",
+            "saml:edupersonscopedaffiliation",
+            "saml:edupersontargetedid",
+            "saml:givenName",
+            "saml:iss",
+            "saml:mail",
+            "saml:namequalifier",
+            "saml:sub",
+            "saml:sub_type",
+            "saml:surname",
+            "saml:uid",
+            "sts:RoleSessionName",
+            "sts:SourceIdentity",
+            "sts:TransitiveTagKeys",
+        ],
+    );
+    type Found = SamlIdentity;
+    type Output = SamlSession;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            role_arn: params.required_member("RoleArn")?,
+            provider_arn: params.required_member("PrincipalArn")?,
+            response: params.required_member("SAMLAssertion")?,
+            duration: params.member("DurationSeconds")?,
+            policies: SessionPolicies::read(params)?,
+        })
+    }
+
+    async fn access(
+        &self,
+        state: &AppState,
+    ) -> Result<(Principal, SessionAccess, SamlIdentity), AwsError> {
+        let (role_arn, provider_arn) = (&*self.role_arn, &*self.provider_arn);
+        let (account, path, name) = role_arn_parts(state, role_arn)?;
+
+        // The provider, in the role's account, chooses the keys.
+        let provider = state
+            .store()
+            .saml_provider(&account, provider_arn)
+            .await?
+            .ok_or_else(|| {
+                invalid_token(format!(
+                    "SAML provider {provider_arn} does not exist in the role's account"
+                ))
+            })?;
+        let now = state.now().unix_timestamp();
+        if provider.valid_until.is_some_and(|until| until <= now) {
+            return Err(invalid_token("The SAML provider's metadata has expired"));
+        }
+        let idp = IdpMetadata::parse(&provider.metadata).map_err(|error| {
+            tracing::error!(%error, provider = %provider.arn, "stored SAML metadata is unreadable");
+            invalid_token("The SAML provider's metadata cannot be used")
+        })?;
+        let audiences = state.saml_audiences().to_vec();
+        let response = self.response.0.clone();
+        let assertion = tokio::task::spawn_blocking(move || {
+            verify_response(
+                &response,
+                &idp,
+                &Expectations {
+                    audiences: &audiences,
+                    now,
+                },
+            )
+        })
+        .await
+        .map_err(super::internal)??;
+
+        // The assertion must offer this role through this provider.
+        if !role_granted(&assertion, role_arn, provider_arn) {
+            return Err(AwsError::access_denied(format!(
+                "Not authorized to perform {}",
+                Self::SPEC.action
+            )));
+        }
+        let session_name = session_name(&assertion)?;
+        let (requested_tags, transitive) = requested_tags(&assertion)?;
+        let (tags, transitive) = session_tags(&requested_tags, &transitive)?;
+        let source = source_identity(single(&assertion, "SourceIdentity")?)?;
+        let packed = self.policies.packed + tags_packed(&tags);
+        let packed_percent = packed_percent(packed)?;
+        let qualifier = name_qualifier(&assertion.issuer, &account, &provider.name);
+        let keys = condition_keys(&assertion, &qualifier, &account, &provider.name);
+        let duration = match self.duration {
+            Some(d) => Some(d.0),
+            None => session_duration(&assertion)?,
+        };
+
+        let (access, federation) = prepare(
+            state,
+            FederatedRequest {
+                action: Self::SPEC.action,
+                provider_arn: &provider.arn,
+                account: &account,
+                role_path: &path,
+                role_name: &name,
+                session_name: &session_name,
+                keys,
+                tags,
+                transitive,
+                source: source.clone(),
+                duration,
+                not_after: assertion.session_not_on_or_after,
+                policy: self.policies.policy.clone(),
+                policy_arns: self.policies.arns.clone(),
             },
         )
-    })
-    .await
-    .map_err(super::internal)??;
-
-    // The assertion must offer this role through this provider.
-    if !role_granted(&assertion, role_arn, provider_arn) {
-        return Err(AwsError::access_denied(format!(
-            "Not authorized to perform {ACTION}"
-        )));
+        .await?;
+        let found = SamlIdentity {
+            federation,
+            assertion,
+            qualifier,
+            packed,
+            packed_percent,
+            source,
+        };
+        Ok((Principal::saml(provider.arn), access, found))
     }
-    let session_name = session_name(&assertion)?;
-    let (requested_tags, transitive) = requested_tags(&assertion)?;
-    let (tags, transitive) = session_tags(&requested_tags, &transitive)?;
-    let source = source_identity(single(&assertion, "SourceIdentity")?)?;
-    packed += tags
-        .iter()
-        .map(|t| t.key.len() + t.value.len())
-        .sum::<usize>();
-    let packed_percent = packed_percent(packed)?;
-    let qualifier = name_qualifier(&assertion.issuer, account, &provider.name);
-    let keys = condition_keys(&assertion, &qualifier, account, &provider.name);
-    let duration = match requested {
-        Some(d) => Some(d),
-        None => session_duration(&assertion)?,
-    };
 
-    let issued = assume(
-        state,
-        FederatedRequest {
-            action: ACTION,
-            principal: Principal::saml(provider.arn.clone()),
-            provider_arn: &provider.arn,
-            account,
-            role_path: &path,
-            role_name: name,
-            session_name: &session_name,
-            keys,
-            tags,
-            transitive,
-            source: source.clone(),
-            duration,
-            not_after: assertion.session_not_on_or_after,
-            policy,
-            policy_arns,
-        },
-    )
-    .await?;
-
-    let mut result = vec![issued.credentials, issued.assumed_role_user];
-    if packed > 0 {
-        result.push(Xml::text("PackedPolicySize", packed_percent.to_string()));
+    async fn run(self, state: &AppState, found: SamlIdentity) -> Result<SamlSession, AwsError> {
+        let assertion = found.assertion;
+        Ok(SamlSession {
+            issued: issue(state, found.federation).await?,
+            packed_percent: (found.packed > 0).then_some(found.packed_percent),
+            subject_type: assertion.subject_type().to_string(),
+            subject: assertion.subject,
+            issuer: assertion.issuer,
+            audience: assertion.recipient,
+            name_qualifier: found.qualifier,
+            source_identity: found.source,
+        })
     }
-    result.extend([
-        Xml::text("Subject", assertion.subject.clone()),
-        Xml::text("SubjectType", assertion.subject_type().to_string()),
-        Xml::text("Issuer", assertion.issuer.clone()),
-        Xml::text("Audience", assertion.recipient.clone()),
-        Xml::text("NameQualifier", qualifier),
-    ]);
-    if let Some(source) = source {
-        result.push(Xml::text("SourceIdentity", source));
-    }
-    Ok(result)
 }
 
 #[cfg(test)]

@@ -7,125 +7,204 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{FederatedRequest, assume, session_tags, source_identity},
-    inputs::{packed_percent, role_arn_param, session_name_param, session_policies},
+    federated::{Federation, FederatedRequest, Issued, issue, prepare, session_tags, source_identity},
+    inputs::{Bounded, Sensitive, SessionName, SessionPolicies, packed_percent, tags_packed},
 };
-use crate::{
-    AppState, AwsError,
-    params::{Params, check_length, check_sensitive_length},
-    xml::Xml,
-};
+use crate::action::members::{ArnText, Integer};
+use crate::action::{Encode, SessionAccess, UnsignedAction};
+use crate::actions::{ActionSpec, R, REQUEST_TAG, TAG_KEYS, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_federation::oidc::{Provider, unverified_issuer};
 use tessera_policy::{ContextValue, Principal};
-
-const ACTION: &str = "sts:AssumeRoleWithWebIdentity";
 
 fn invalid_token(message: impl Into<String>) -> AwsError {
     AwsError::invalid_identity_token(message)
 }
 
 /// `AssumeRoleWithWebIdentity`.
-pub(super) async fn assume_role_with_web_identity(
-    state: &AppState,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let role_arn = role_arn_param(params)?;
-    let session_name = session_name_param(params)?;
-    let token = params.required("WebIdentityToken", "webIdentityToken")?;
-    check_sensitive_length("webIdentityToken", token, 4, 20_000)?;
-    if let Some(provider_id) = params.get("ProviderId") {
-        check_length("providerId", provider_id, 4, 2048)?;
-    }
-    let requested = params.integer("DurationSeconds", "durationSeconds", 900, 43_200)?;
-    let (policy, policy_arns, mut packed) = session_policies(params)?;
-    let (account, path, name) = role_arn_parts(state, role_arn)?;
-    let (account, name) = (account.as_str(), name.as_str());
+#[derive(Debug, Clone)]
+pub(crate) struct AssumeRoleWithWebIdentity {
+    pub role_arn: ArnText,
+    pub session_name: SessionName,
+    pub token: Sensitive<4, 20_000>,
+    pub provider_id: Option<Bounded<4, 2048>>,
+    pub duration: Option<Integer<900, 43_200>>,
+    pub policies: SessionPolicies,
+}
 
-    // The issuer chooses the provider, in the role's account.
-    let issuer = unverified_issuer(token)?;
-    let no_provider = || {
-        invalid_token(format!(
-            "No OpenIDConnect provider found in your account for {issuer}"
-        ))
-    };
-    let url = issuer
-        .strip_prefix("https://")
-        .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
-        .filter(|url| !url.is_empty())
-        .ok_or_else(no_provider)?;
-    let provider = state
-        .store()
-        .oidc_provider_by_url(account, url)
-        .await?
-        .ok_or_else(no_provider)?;
-    let verified = state
-        .oidc()
-        .verify(
-            token,
-            Provider {
-                url: &provider.url,
-                client_ids: &provider.client_ids,
+/// What the verified token says, for the answer.
+#[derive(Debug)]
+pub(crate) struct WebIdentity {
+    federation: Federation,
+    subject: String,
+    provider: String,
+    audience: String,
+    packed: usize,
+    packed_percent: usize,
+    source: Option<String>,
+}
+
+/// The web identity session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WebIdentitySession {
+    pub issued: Issued,
+    pub subject: String,
+    pub provider: String,
+    pub audience: String,
+    pub packed_percent: Option<usize>,
+    pub source_identity: Option<String>,
+}
+
+impl Encode for WebIdentitySession {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let [credentials, assumed_role_user] = self.issued.xml();
+        let mut result = vec![
+            credentials,
+            Xml::text("SubjectFromWebIdentityToken", self.subject),
+            assumed_role_user,
+            Xml::text("Provider", self.provider),
+            Xml::text("Audience", self.audience),
+        ];
+        if let Some(percent) = self.packed_percent {
+            result.push(Xml::text("PackedPolicySize", percent.to_string()));
+        }
+        if let Some(source) = self.source_identity {
+            result.push(Xml::text("SourceIdentity", source));
+        }
+        result
+    }
+}
+
+impl UnsignedAction for AssumeRoleWithWebIdentity {
+    const SPEC: ActionSpec = spec(
+        "sts:AssumeRoleWithWebIdentity",
+        R::Role,
+        &[
+            REQUEST_TAG,
+            TAG_KEYS,
+            "${OidcProvider}:amr",
+            "${OidcProvider}:aud",
+            "${OidcProvider}:oaud",
+            "${OidcProvider}:sub",
+            "sts:RoleSessionName",
+            "sts:SourceIdentity",
+            "sts:TransitiveTagKeys",
+        ],
+    );
+    type Found = WebIdentity;
+    type Output = WebIdentitySession;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            role_arn: params.required_member("RoleArn")?,
+            session_name: params.required_member("RoleSessionName")?,
+            token: params.required_member("WebIdentityToken")?,
+            provider_id: params.member("ProviderId")?,
+            duration: params.member("DurationSeconds")?,
+            policies: SessionPolicies::read(params)?,
+        })
+    }
+
+    async fn access(
+        &self,
+        state: &AppState,
+    ) -> Result<(Principal, SessionAccess, WebIdentity), AwsError> {
+        let token = self.token.0.as_str();
+        let (account, path, name) = role_arn_parts(state, &self.role_arn)?;
+
+        // The issuer chooses the provider, in the role's account.
+        let issuer = unverified_issuer(token)?;
+        let no_provider = || {
+            invalid_token(format!(
+                "No OpenIDConnect provider found in your account for {issuer}"
+            ))
+        };
+        let url = issuer
+            .strip_prefix("https://")
+            .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
+            .filter(|url| !url.is_empty())
+            .ok_or_else(no_provider)?;
+        let provider = state
+            .store()
+            .oidc_provider_by_url(&account, url)
+            .await?
+            .ok_or_else(no_provider)?;
+        let verified = state
+            .oidc()
+            .verify(
+                token,
+                Provider {
+                    url: &provider.url,
+                    client_ids: &provider.client_ids,
+                },
+                state.now().unix_timestamp(),
+            )
+            .await?;
+        let (tags, transitive) =
+            session_tags(&verified.session_tags, &verified.transitive_tag_keys)?;
+        let source = source_identity(verified.source_identity.as_deref())?;
+        let packed = self.policies.packed + tags_packed(&tags);
+        let packed_percent = packed_percent(packed)?;
+
+        // The trust policy decides, with the token's claims as condition keys.
+        let prefix = &provider.url;
+        let mut keys: Vec<(String, ContextValue)> = vec![
+            (format!("{prefix}:aud"), verified.audience.clone().into()),
+            (format!("{prefix}:sub"), verified.subject.clone().into()),
+        ];
+        if !verified.amr.is_empty() {
+            keys.push((format!("{prefix}:amr"), verified.amr.clone().into()));
+        }
+        if !verified.other_audiences.is_empty() {
+            keys.push((
+                format!("{prefix}:oaud"),
+                verified.other_audiences.clone().into(),
+            ));
+        }
+        let (access, federation) = prepare(
+            state,
+            FederatedRequest {
+                action: Self::SPEC.action,
+                provider_arn: &provider.arn,
+                account: &account,
+                role_path: &path,
+                role_name: &name,
+                session_name: &self.session_name.0,
+                keys,
+                tags,
+                transitive,
+                source: source.clone(),
+                duration: self.duration.map(|d| d.0),
+                not_after: None,
+                policy: self.policies.policy.clone(),
+                policy_arns: self.policies.arns.clone(),
             },
-            state.now().unix_timestamp(),
         )
         .await?;
-    let (tags, transitive) = session_tags(&verified.session_tags, &verified.transitive_tag_keys)?;
-    let source = source_identity(verified.source_identity.as_deref())?;
-    packed += tags
-        .iter()
-        .map(|t| t.key.len() + t.value.len())
-        .sum::<usize>();
-    let packed_percent = packed_percent(packed)?;
+        let found = WebIdentity {
+            federation,
+            subject: verified.subject,
+            provider: provider.arn.clone(),
+            audience: verified.audience,
+            packed,
+            packed_percent,
+            source,
+        };
+        Ok((Principal::web_identity(provider.arn), access, found))
+    }
 
-    // The trust policy decides, with the token's claims as condition keys.
-    let prefix = &provider.url;
-    let mut keys: Vec<(String, ContextValue)> = vec![
-        (format!("{prefix}:aud"), verified.audience.clone().into()),
-        (format!("{prefix}:sub"), verified.subject.clone().into()),
-    ];
-    if !verified.amr.is_empty() {
-        keys.push((format!("{prefix}:amr"), verified.amr.clone().into()));
+    async fn run(
+        self,
+        state: &AppState,
+        found: WebIdentity,
+    ) -> Result<WebIdentitySession, AwsError> {
+        Ok(WebIdentitySession {
+            issued: issue(state, found.federation).await?,
+            subject: found.subject,
+            provider: found.provider,
+            audience: found.audience,
+            packed_percent: (found.packed > 0).then_some(found.packed_percent),
+            source_identity: found.source,
+        })
     }
-    if !verified.other_audiences.is_empty() {
-        keys.push((
-            format!("{prefix}:oaud"),
-            verified.other_audiences.clone().into(),
-        ));
-    }
-    let issued = assume(
-        state,
-        FederatedRequest {
-            action: ACTION,
-            principal: Principal::web_identity(provider.arn.clone()),
-            provider_arn: &provider.arn,
-            account,
-            role_path: &path,
-            role_name: name,
-            session_name,
-            keys,
-            tags,
-            transitive,
-            source: source.clone(),
-            duration: requested,
-            not_after: None,
-            policy,
-            policy_arns,
-        },
-    )
-    .await?;
-
-    let mut result = vec![
-        issued.credentials,
-        Xml::text("SubjectFromWebIdentityToken", verified.subject),
-        issued.assumed_role_user,
-        Xml::text("Provider", provider.arn),
-        Xml::text("Audience", verified.audience),
-    ];
-    if packed > 0 {
-        result.push(Xml::text("PackedPolicySize", packed_percent.to_string()));
-    }
-    if let Some(source) = source {
-        result.push(Xml::text("SourceIdentity", source));
-    }
-    Ok(result)
 }
