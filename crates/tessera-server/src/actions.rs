@@ -3,7 +3,8 @@
 //! AWS's Service Authorization Reference. Besides these, every request
 //! carries the global keys in [`GLOBAL_KEYS`].
 //!
-//! The table is data: the authorizer reads it to set the resource's tag
+//! Each action type declares its own entry ([`crate::action::Action::SPEC`]);
+//! [`actions`] gathers them. The table is data: the authorizer reads it to set the resource's tag
 //! keys and to refuse a key an action does not declare, and
 //! `tessera actions` prints it so that it can be held against the reference.
 
@@ -179,116 +180,20 @@ const ASSUMPTIONS: &[&str] = &[
 
 pub(crate) use ResourceType as R;
 
-/// Keys of several actions.
+/// The keys of an action that sets tags.
 pub(crate) const TAGGING: &[&str] = &[REQUEST_TAG, TAG_KEYS];
-/// Keys of several actions.
+/// The keys of an action that sets tags and a permissions boundary.
 pub(crate) const TAGGING_BOUNDARY: &[&str] = &[REQUEST_TAG, TAG_KEYS, PERMISSIONS_BOUNDARY];
-/// Keys of several actions.
+/// The key of an action on a user or role with a permissions boundary.
 pub(crate) const BOUNDARY: &[&str] = &[PERMISSIONS_BOUNDARY];
-/// Keys of several actions.
+/// The keys of attaching a policy to a user or role.
 pub(crate) const ATTACH: &[&str] = &[PERMISSIONS_BOUNDARY, POLICY_ARN];
-/// Keys of several actions.
-pub(crate) const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];
+/// The keys of tagging a session.
+const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];
 
-/// The declarations no action type carries yet.
-const UNDECLARED: &[ActionSpec] = &[
-    spec(
-        "iam:AddClientIDToOpenIDConnectProvider",
-        R::OidcProvider,
-        &[],
-    ),
-    spec("iam:AddUserToGroup", R::Group, &[]),
-    spec("iam:AttachGroupPolicy", R::Group, &[POLICY_ARN]),
-    spec("iam:AttachRolePolicy", R::Role, ATTACH),
-    spec("iam:AttachUserPolicy", R::User, ATTACH),
-    spec("iam:CreateAccessKey", R::User, &[]),
-    spec("iam:CreateAccountAlias", R::None, &[]),
-    spec("iam:CreateGroup", R::Group, &[]),
-    spec("iam:CreateOpenIDConnectProvider", R::OidcProvider, TAGGING),
-    spec("iam:CreatePolicy", R::Policy, TAGGING),
-    spec("iam:CreatePolicyVersion", R::Policy, &[]),
-    spec("iam:CreateRole", R::Role, TAGGING_BOUNDARY),
-    spec("iam:CreateSAMLProvider", R::SamlProvider, TAGGING),
-    spec("iam:CreateVirtualMFADevice", R::Mfa, TAGGING),
-    spec("iam:DeactivateMFADevice", R::User, &[]),
-    spec("iam:DeleteAccessKey", R::User, &[]),
-    spec("iam:DeleteAccountAlias", R::None, &[]),
-    spec("iam:DeleteGroup", R::Group, &[]),
-    spec("iam:DeleteGroupPolicy", R::Group, &[]),
-    spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]),
-    spec("iam:DeletePolicy", R::Policy, &[]),
-    spec("iam:DeletePolicyVersion", R::Policy, &[]),
-    spec("iam:DeleteResourcePolicy", R::ServiceResource, &[]),
-    spec("iam:DeleteRole", R::Role, BOUNDARY),
-    spec("iam:DeleteRolePermissionsBoundary", R::Role, BOUNDARY),
-    spec("iam:DeleteRolePolicy", R::Role, BOUNDARY),
-    spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]),
-    spec("iam:DeleteUserPermissionsBoundary", R::User, BOUNDARY),
-    spec("iam:DeleteUserPolicy", R::User, BOUNDARY),
-    spec("iam:DeleteVirtualMFADevice", R::Mfa, &[]),
-    spec("iam:DetachGroupPolicy", R::Group, &[POLICY_ARN]),
-    spec("iam:DetachRolePolicy", R::Role, ATTACH),
-    spec("iam:DetachUserPolicy", R::User, ATTACH),
-    spec("iam:EnableMFADevice", R::User, &[]),
-    spec("iam:GetAccessKeyLastUsed", R::User, &[]),
-    spec("iam:GetAccountSummary", R::None, &[]),
-    spec("iam:GetGroup", R::Group, &[]),
-    spec("iam:GetGroupPolicy", R::Group, &[]),
-    spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]),
-    spec("iam:GetPolicy", R::Policy, &[]),
-    spec("iam:GetPolicyVersion", R::Policy, &[]),
-    spec("iam:GetResourcePolicy", R::ServiceResource, &[]),
-    spec("iam:GetRole", R::Role, BOUNDARY),
-    spec("iam:GetRolePolicy", R::Role, &[]),
-    spec("iam:GetSAMLProvider", R::SamlProvider, &[]),
-    spec("iam:GetUserPolicy", R::User, &[]),
-    spec("iam:ListAccessKeys", R::User, &[]),
-    spec("iam:ListAccountAliases", R::None, &[]),
-    spec("iam:ListAttachedGroupPolicies", R::Group, &[]),
-    spec("iam:ListAttachedRolePolicies", R::Role, &[]),
-    spec("iam:ListAttachedUserPolicies", R::User, &[]),
-    spec("iam:ListEntitiesForPolicy", R::Policy, &[]),
-    spec("iam:ListGroupPolicies", R::Group, &[]),
-    spec("iam:ListGroups", R::None, &[]),
-    spec("iam:ListGroupsForUser", R::User, &[]),
-    spec("iam:ListMFADevices", R::User, &[]),
-    spec("iam:ListOpenIDConnectProviders", R::None, &[]),
-    spec("iam:ListPolicies", R::None, &[]),
-    spec("iam:ListPolicyVersions", R::Policy, &[]),
-    spec("iam:ListRolePolicies", R::Role, &[]),
-    spec("iam:ListRoles", R::None, &[]),
-    spec("iam:ListRoleTags", R::Role, &[]),
-    spec("iam:ListSAMLProviders", R::None, &[]),
-    spec("iam:ListUserPolicies", R::User, &[]),
-    spec("iam:ListVirtualMFADevices", R::None, &[]),
-    spec("iam:PutGroupPolicy", R::Group, &[]),
-    spec("iam:PutResourcePolicy", R::ServiceResource, &[]),
-    spec("iam:PutRolePermissionsBoundary", R::Role, BOUNDARY),
-    spec("iam:PutRolePolicy", R::Role, BOUNDARY),
-    spec("iam:PutUserPermissionsBoundary", R::User, BOUNDARY),
-    spec("iam:PutUserPolicy", R::User, BOUNDARY),
-    spec(
-        "iam:RemoveClientIDFromOpenIDConnectProvider",
-        R::OidcProvider,
-        &[],
-    ),
-    spec("iam:RemoveUserFromGroup", R::Group, &[]),
-    spec("iam:RevokeSessions", R::None, &[]),
-    spec("iam:SetDefaultPolicyVersion", R::Policy, &[]),
-    spec("iam:SimulateCustomPolicy", R::None, &[]),
-    spec("iam:SimulatePrincipalPolicy", R::User, &[]),
-    spec("iam:TagRole", R::Role, TAGGING),
-    spec("iam:UntagRole", R::Role, &[TAG_KEYS]),
-    spec("iam:UpdateAccessKey", R::User, &[]),
-    spec("iam:UpdateAssumeRolePolicy", R::Role, BOUNDARY),
-    spec("iam:UpdateGroup", R::Group, &[]),
-    spec(
-        "iam:UpdateOpenIDConnectProviderThumbprint",
-        R::OidcProvider,
-        &[],
-    ),
-    spec("iam:UpdateRole", R::Role, BOUNDARY),
-    spec("iam:UpdateSAMLProvider", R::SamlProvider, &[]),
+/// The actions checked alongside a role assumption or a federation token
+/// ([`ActionSpec::accompanies`]); no request names them itself.
+const ALONGSIDE: &[ActionSpec] = &[
     with_assumptions("sts:SetSourceIdentity", &["sts:SourceIdentity"]),
     with_assumptions("sts:TagSession", ROLE_SESSION),
 ];
@@ -298,15 +203,12 @@ const UNDECLARED: &[ActionSpec] = &[
 /// assumption.
 pub fn actions() -> &'static [ActionSpec] {
     static ACTIONS: std::sync::LazyLock<Vec<ActionSpec>> = std::sync::LazyLock::new(|| {
-        let declared: Vec<ActionSpec> = crate::iam::specs()
+        let mut all: Vec<ActionSpec> = crate::iam::specs()
             .chain(crate::sts::SPECS)
             .chain(crate::sts::UNSIGNED_SPECS)
+            .chain(ALONGSIDE)
             .copied()
             .collect();
-        let undeclared = UNDECLARED
-            .iter()
-            .filter(|u| !declared.iter().any(|d| d.action == u.action));
-        let mut all: Vec<ActionSpec> = declared.iter().chain(undeclared).copied().collect();
         all.sort_by_key(|s| s.action.to_ascii_lowercase());
         all
     });

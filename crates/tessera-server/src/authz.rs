@@ -466,23 +466,6 @@ fn declared(action: &str) -> Result<&'static actions::ActionSpec, AwsError> {
     })
 }
 
-/// Decides whether `caller` may perform `action` on `resource` (an ARN in
-/// `resource_account`), with AWS's evaluation logic.
-pub async fn authorize(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    resource: &str,
-    resource_account: &str,
-) -> Result<(), AwsError> {
-    authorize_check(
-        state,
-        caller,
-        &Check::new(action, resource, resource_account),
-    )
-    .await
-}
-
 /// Decides a [`Check`] for `caller`; `AccessDenied` with AWS's message and
 /// an encoded explanation when it is not allowed.
 pub async fn authorize_check(

@@ -11,10 +11,10 @@ use axum::{
     Router,
     body::{Body, Bytes},
     extract::{ConnectInfo, Request, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
     http::HeaderName,
+    http::{HeaderValue, StatusCode, header},
     middleware::{map_request, map_response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use hyper_util::{
@@ -419,9 +419,7 @@ async fn authenticate_caller(
                 .map_err(|e| fail(signed_for, action, e))?;
             Ok((signed_for, Some(caller)))
         }
-        None if service == Service::Sts && sts::is_unsigned(action) => {
-            Ok((service, None))
-        }
+        None if service == Service::Sts && sts::is_unsigned(action) => Ok((service, None)),
         None => Err(fail(
             service,
             action,

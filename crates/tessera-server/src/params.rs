@@ -137,12 +137,6 @@ impl Params {
         items.into_values().collect()
     }
 
-    /// The value of a required member, or AWS's `Member must not be null`.
-    pub fn required(&self, name: &str, member: &str) -> Result<&str, AwsError> {
-        self.get(name)
-            .ok_or_else(|| AwsError::constraint(member, None, "Member must not be null"))
-    }
-
     /// An optional integer member within `min..=max`.
     pub fn integer(
         &self,

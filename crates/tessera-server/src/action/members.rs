@@ -66,10 +66,9 @@ macro_rules! text_member {
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $name$(<const $param: usize>)?(String);
 
-        impl$(<const $param: usize>)? $name$(<$param>)? {
-            /// The value, owned.
-            pub fn into_string(self) -> String {
-                self.0
+        impl$(<const $param: usize>)? From<$name$(<$param>)?> for String {
+            fn from(value: $name$(<$param>)?) -> String {
+                value.0
             }
         }
 
@@ -158,7 +157,7 @@ text_member!(
 
 impl Scalar for PolicyPath {
     fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
-        let path = IamPath::parse(member, value)?.into_string();
+        let path: String = IamPath::parse(member, value)?.into();
         let valid = path == "/"
             || path[1..path.len() - 1].split('/').all(|segment| {
                 !segment.is_empty()
@@ -325,7 +324,7 @@ text_member!(
 
 impl Scalar for RoleDescription {
     fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
-        let text = Description::parse(member, value)?.into_string();
+        let text: String = Description::parse(member, value)?.into();
         if !text
             .chars()
             .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'))
@@ -603,5 +602,437 @@ impl Page {
             truncated,
             marker,
         }
+    }
+}
+
+text_member!(
+    /// An OpenID Connect provider's URL as given
+    /// (`OpenIDConnectProviderUrlType`): 1 to 255 characters. Whether it is
+    /// a provider's URL is the action's to decide.
+    OidcUrl
+);
+
+impl Scalar for OidcUrl {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 255)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// An audience of an OpenID Connect provider (`clientIDType`): 1 to
+    /// 255 characters.
+    ClientId
+);
+
+impl Scalar for ClientId {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 255)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// A list of scalar members, `NAME.member.N`, in index order, each read as
+/// `T` (called `name.member` in messages). Absent, it is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> Deref for List<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Scalar> Member for List<T> {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        let items = params.list(name);
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let member = format!("{}.member", member_name(name));
+        let items = items
+            .into_iter()
+            .map(|item| T::parse(&member, item))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Self(items)))
+    }
+}
+
+/// The most thumbprints an OpenID Connect provider may have.
+pub const MAX_THUMBPRINTS: usize = 5;
+
+/// `ThumbprintList` (`thumbprintListType`), as IAM checks it: at most
+/// [`MAX_THUMBPRINTS`] thumbprints of 40 hex digits, kept lower-cased.
+/// Absent, there are none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thumbprints(pub Vec<String>);
+
+impl Deref for Thumbprints {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Member for Thumbprints {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        let list = params.list(name);
+        if list.is_empty() {
+            return Ok(None);
+        }
+        if list.len() > MAX_THUMBPRINTS {
+            return Err(AwsError::invalid_input(format!(
+                "Thumbprint list must contain fewer than {} entries.",
+                MAX_THUMBPRINTS + 1
+            )));
+        }
+        for thumbprint in &list {
+            if thumbprint.chars().count() != 40 {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value '[{}]' at '{}' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]",
+                    list.join(", "),
+                    member_name(name)
+                )));
+            }
+            if !thumbprint.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(AwsError::invalid_input(format!(
+                    "Thumbprint {thumbprint} is not a valid hex string."
+                )));
+            }
+        }
+        Ok(Some(Self(
+            list.into_iter().map(str::to_ascii_lowercase).collect(),
+        )))
+    }
+}
+
+text_member!(
+    /// A SAML provider's name (`SAMLProviderNameType`): 1 to 128 characters
+    /// of `[\w._-]`.
+    SamlProviderName
+);
+
+impl Scalar for SamlProviderName {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 128)?;
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w._-]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A SAML metadata document (`SAMLMetadataDocumentType`): 1,000 to
+    /// 10,000,000 characters; the length error does not echo it back.
+    /// Whether it is IdP metadata is the action's to decide.
+    SamlMetadataDocument
+);
+
+impl Scalar for SamlMetadataDocument {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        let n = value.chars().count();
+        let constraint = if n < 1000 {
+            "Member must have length greater than or equal to 1000"
+        } else if n > 10_000_000 {
+            "Member must have length less than or equal to 10000000"
+        } else {
+            return Ok(Self(value.to_string()));
+        };
+        Err(AwsError::constraint(member, None, constraint))
+    }
+}
+
+text_member!(
+    /// An MFA device's serial number as IAM takes it (`serialNumberType`):
+    /// 9 to 256 characters of `[\w+=/:,.@-]`.
+    SerialNumber
+);
+
+impl Scalar for SerialNumber {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 9, 256)?;
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c))
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w+=/:,.@-]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// A code of an MFA device (`authenticationCodeType`): 6 digits.
+    AuthenticationCode
+);
+
+impl Scalar for AuthenticationCode {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 6, 6)?;
+        if !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\d]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// `AssignmentStatus` (`assignmentStatusType`): which virtual MFA devices
+/// a listing returns. Absent, it is `Any`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssignmentStatus {
+    /// Every device.
+    #[default]
+    Any,
+    /// Devices enabled for a user.
+    Assigned,
+    /// Devices enabled for no user.
+    Unassigned,
+}
+
+impl Scalar for AssignmentStatus {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "Any" => Ok(Self::Any),
+            "Assigned" => Ok(Self::Assigned),
+            "Unassigned" => Ok(Self::Unassigned),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [Any, Assigned, Unassigned]",
+            )),
+        }
+    }
+}
+
+text_member!(
+    /// An account alias (`accountAliasType`): 3 to 63 characters of
+    /// `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`.
+    AccountAlias
+);
+
+impl Scalar for AccountAlias {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 3, 63)?;
+        let bytes = value.as_bytes();
+        let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let ok = bytes.first().copied().is_some_and(edge)
+            && bytes.last().copied().is_some_and(edge)
+            && bytes.iter().all(|&b| edge(b) || b == b'-')
+            && !value.contains("--");
+        if !ok {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// An access key's `Status` (`statusType`) as a call may set it: `Active`
+/// or `Inactive` (`Expired` is IAM's own to set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStatus(pub tessera_store::AccessKeyStatus);
+
+impl Scalar for KeyStatus {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        if value == "Expired" {
+            return Err(AwsError::invalid_input(
+                "The status of an access key can only be set to Active or Inactive.",
+            ));
+        }
+        tessera_store::AccessKeyStatus::parse(value)
+            .map(Self)
+            .ok_or_else(|| {
+                AwsError::constraint(
+                    member,
+                    Some(value),
+                    "Member must satisfy enum value set: [Active, Inactive, Expired]",
+                )
+            })
+    }
+}
+
+/// `PolicyUsageFilter` (`PolicyUsageType`): `PermissionsPolicy` or
+/// `PermissionsBoundary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyUsageFilter(pub tessera_store::PolicyUsage);
+
+impl Scalar for PolicyUsageFilter {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        use tessera_store::PolicyUsage;
+        match value {
+            "PermissionsPolicy" => Ok(Self(PolicyUsage::Permissions)),
+            "PermissionsBoundary" => Ok(Self(PolicyUsage::Boundary)),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+            )),
+        }
+    }
+}
+
+/// `EntityFilter` of `ListEntitiesForPolicy` (`EntityType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityFilter {
+    /// `User`.
+    User,
+    /// `Role`.
+    Role,
+    /// `Group`.
+    Group,
+    /// `LocalManagedPolicy`.
+    LocalManagedPolicy,
+    /// `AWSManagedPolicy`.
+    AwsManagedPolicy,
+}
+
+impl Scalar for EntityFilter {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "User" => Ok(Self::User),
+            "Role" => Ok(Self::Role),
+            "Group" => Ok(Self::Group),
+            "LocalManagedPolicy" => Ok(Self::LocalManagedPolicy),
+            "AWSManagedPolicy" => Ok(Self::AwsManagedPolicy),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]",
+            )),
+        }
+    }
+}
+
+/// `Scope` of `ListPolicies` (`policyScopeType`). Absent, it is `All`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PolicyScope {
+    /// Every policy.
+    #[default]
+    All,
+    /// AWS managed policies (`AWS`).
+    Aws,
+    /// The account's own policies.
+    Local,
+}
+
+impl Scalar for PolicyScope {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "All" => Ok(Self::All),
+            "AWS" => Ok(Self::Aws),
+            "Local" => Ok(Self::Local),
+            _ => Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy enum value set: [All, AWS, Local]",
+            )),
+        }
+    }
+}
+
+text_member!(
+    /// An action name of the simulator (`ActionNameType`): 3 to 128
+    /// characters.
+    ActionName
+);
+
+impl Scalar for ActionName {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 3, 128)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// The simulator's `ContextEntries.member.N.{ContextKeyName,
+/// ContextKeyType, ContextKeyValues.member.M}` (`ContextEntryListType`):
+/// each key with its value, a list for the `…List` types. Absent, there
+/// are none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContextEntryList(pub Vec<(String, tessera_policy::ContextValue)>);
+
+impl Member for ContextEntryList {
+    fn read(params: &Params, name: &str) -> Result<Option<Self>, AwsError> {
+        use tessera_policy::ContextValue;
+        const TYPES: [&str; 12] = [
+            "string",
+            "stringList",
+            "numeric",
+            "numericList",
+            "boolean",
+            "booleanList",
+            "ip",
+            "ipList",
+            "binary",
+            "binaryList",
+            "date",
+            "dateList",
+        ];
+        let structures = params.structures(name);
+        if structures.is_empty() {
+            return Ok(None);
+        }
+        let mut entries = Vec::with_capacity(structures.len());
+        for entry in structures {
+            let key = entry.get("ContextKeyName").ok_or_else(|| {
+                AwsError::invalid_input("ContextKeyName is required for every context entry.")
+            })?;
+            let kind = entry
+                .get("ContextKeyType")
+                .map(String::as_str)
+                .unwrap_or("string");
+            if !TYPES.contains(&kind) {
+                return Err(AwsError::constraint(
+                    &format!("{}.member.contextKeyType", member_name(name)),
+                    Some(kind),
+                    &format!("Member must satisfy enum value set: [{}]", TYPES.join(", ")),
+                ));
+            }
+            let mut values: Vec<(u32, &String)> = entry
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("ContextKeyValues.member.")
+                        .and_then(|n| n.parse().ok())
+                        .map(|n| (n, v))
+                })
+                .collect();
+            values.sort_by_key(|(n, _)| *n);
+            let mut values = values.into_iter().map(|(_, v)| v.clone());
+            let value = if kind.ends_with("List") {
+                ContextValue::Multi(values.collect())
+            } else {
+                match values.next() {
+                    Some(v) => ContextValue::Single(v),
+                    None => ContextValue::Multi(Vec::new()),
+                }
+            };
+            entries.push((key.clone(), value));
+        }
+        Ok(Some(Self(entries)))
     }
 }

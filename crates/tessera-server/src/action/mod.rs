@@ -143,6 +143,15 @@ pub enum Access {
         /// The keys the request adds.
         keys: Keys,
     },
+    /// The caller's policies allow the action on `target`, a resource of
+    /// `account` (a service resource another account may own: across
+    /// accounts, a request without a resource policy of its own is denied).
+    Owned {
+        /// The resource.
+        target: Target,
+        /// The account that owns it.
+        account: String,
+    },
     /// A new session of a role or a federated user: the action, and
     /// alongside it `sts:TagSession` and `sts:SetSourceIdentity` when the
     /// request sets session tags or a source identity.
@@ -201,10 +210,7 @@ impl SessionAccess {
             action,
             resource: &self.resource,
             resource_account: &self.account,
-            trust_policy: self
-                .trust
-                .as_ref()
-                .map(|t| (trust_id, t.policy.as_str())),
+            trust_policy: self.trust.as_ref().map(|t| (trust_id, t.policy.as_str())),
             trust_bindings: self.trust.as_ref().and_then(|t| t.bindings.as_deref()),
             resource_tags: &self.tags,
             resource_boundary: None,
@@ -234,13 +240,8 @@ impl Access {
     /// Decides this access for `ctx`'s caller and action.
     async fn check(self, ctx: &Context<'_>) -> Result<(), AwsError> {
         match self {
-            Self::On { target, keys } => {
-                let mut check = authz::Check::new(ctx.spec.action, &target.arn, ctx.account_id());
-                check.resource_tags = &target.tags;
-                check.resource_boundary = target.boundary.as_deref();
-                check.keys = keys;
-                authz::authorize_check(ctx.state, ctx.caller, &check).await
-            }
+            Self::On { target, keys } => on(ctx, &target, ctx.account_id(), keys).await,
+            Self::Owned { target, account } => on(ctx, &target, &account, Vec::new()).await,
             Self::Session(session) => {
                 let trust_id = session.trust_id();
                 for action in session.actions(ctx.spec.action) {
@@ -252,6 +253,15 @@ impl Access {
             Self::Unconditional => Ok(()),
         }
     }
+}
+
+/// Decides `ctx`'s action on `target`, a resource of `account`.
+async fn on(ctx: &Context<'_>, target: &Target, account: &str, keys: Keys) -> Result<(), AwsError> {
+    let mut check = authz::Check::new(ctx.spec.action, &target.arn, account);
+    check.resource_tags = &target.tags;
+    check.resource_boundary = target.boundary.as_deref();
+    check.keys = keys;
+    authz::authorize_check(ctx.state, ctx.caller, &check).await
 }
 
 /// Authorizes and runs `input` for `ctx`'s caller: [`Action::access`], the
@@ -296,8 +306,9 @@ pub trait UnsignedAction: Sized + Send + Sync {
     fn access(
         &self,
         state: &AppState,
-    ) -> impl Future<Output = Result<(tessera_policy::Principal, SessionAccess, Self::Found), AwsError>>
-    + Send;
+    ) -> impl Future<
+        Output = Result<(tessera_policy::Principal, SessionAccess, Self::Found), AwsError>,
+    > + Send;
 
     /// Issues the session, once the trust policy allows it.
     fn run(

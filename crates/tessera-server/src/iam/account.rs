@@ -1,103 +1,121 @@
 //! The account: its alias and summary.
 
-use super::common::{Page, authorize};
-use crate::{AppState, AwsError, Caller, params::Params, params::check_length, xml::Xml};
+use crate::action::members::{AccountAlias, Page};
+use crate::action::{Access, Action, Context, Empty, Encode, Listing};
+use crate::actions::{ActionSpec, R, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
+use tessera_store::AccountCounts;
 
-/// Runs `name` if this area (the account) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    let (_s, _c, _p) = (state, caller, params);
-    Some(match name {
-        "CreateAccountAlias" => create_account_alias(state, caller, params).await,
-        "ListAccountAliases" => list_account_aliases(state, caller, params).await,
-        "DeleteAccountAlias" => delete_account_alias(state, caller, params).await,
-        "GetAccountSummary" => get_account_summary(state, caller).await,
-        _ => return None,
-    })
+/// The access every account action needs: the action on `*`.
+fn on_account() -> (Access, ()) {
+    (Access::on_arn("*"), ())
 }
 
-/// Validates an account alias: `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`.
-pub(super) fn validate_alias(alias: &str) -> Result<(), AwsError> {
-    check_length("accountAlias", alias, 3, 63)?;
-    let bytes = alias.as_bytes();
-    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let ok = bytes.first().copied().is_some_and(edge)
-        && bytes.last().copied().is_some_and(edge)
-        && bytes.iter().all(|&b| edge(b) || b == b'-')
-        && !alias.contains("--");
-    if !ok {
-        return Err(AwsError::constraint(
-            "accountAlias",
-            Some(alias),
-            "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
-        ));
+/// `CreateAccountAlias`: the account's alias (it has at most one).
+#[derive(Debug, Clone)]
+pub(super) struct CreateAccountAlias {
+    pub alias: AccountAlias,
+}
+
+impl Action for CreateAccountAlias {
+    const SPEC: ActionSpec = spec("iam:CreateAccountAlias", R::None, &[]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            alias: params.required_member("AccountAlias")?,
+        })
     }
-    Ok(())
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok(on_account())
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .set_account_alias(ctx.account_id(), &self.alias)
+            .await?;
+        Ok(Empty)
+    }
 }
 
-pub(super) async fn create_account_alias(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let alias = params.required("AccountAlias", "accountAlias")?;
-    validate_alias(alias)?;
-    authorize(state, caller, "CreateAccountAlias", "*").await?;
-    state
-        .store()
-        .set_account_alias(caller.account_id(), alias)
-        .await?;
-    Ok(Vec::new())
+/// A page of `ListAccountAliases`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AliasListing(pub Listing<String>);
+
+impl Encode for AliasListing {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        self.0.texts("AccountAliases", |alias| alias)
+    }
 }
 
-pub(super) async fn list_account_aliases(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let page = Page::from_params(params)?;
-    authorize(state, caller, "ListAccountAliases", "*").await?;
-    let aliases: Vec<String> = state
-        .store()
-        .account_aliases(caller.account_id())
-        .await?
-        .into_iter()
-        .filter(|a| page.after.as_ref().is_none_or(|after| a > after))
-        .take(page.fetch_limit())
-        .collect();
-    let (aliases, tail) = page.finish(aliases, Clone::clone);
-    let mut result = vec![Xml::node(
-        "AccountAliases",
-        aliases
+/// `ListAccountAliases`.
+#[derive(Debug, Clone)]
+pub(super) struct ListAccountAliases {
+    pub page: Page,
+}
+
+impl Action for ListAccountAliases {
+    const SPEC: ActionSpec = spec("iam:ListAccountAliases", R::None, &[]);
+    type Found = ();
+    type Output = AliasListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok(on_account())
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<AliasListing, AwsError> {
+        let page = &self.page;
+        let aliases: Vec<String> = ctx
+            .store()
+            .account_aliases(ctx.account_id())
+            .await?
             .into_iter()
-            .map(|a| Xml::text("member", a))
-            .collect(),
-    )];
-    result.extend(tail);
-    Ok(result)
+            .filter(|a| page.after.as_ref().is_none_or(|after| a > after))
+            .take(page.fetch_limit())
+            .collect();
+        Ok(AliasListing(page.finish(aliases, Clone::clone)))
+    }
 }
 
-pub(super) async fn delete_account_alias(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let alias = params.required("AccountAlias", "accountAlias")?;
-    validate_alias(alias)?;
-    authorize(state, caller, "DeleteAccountAlias", "*").await?;
-    state
-        .store()
-        .delete_account_alias(caller.account_id(), alias)
-        .await?;
-    Ok(Vec::new())
+/// `DeleteAccountAlias`.
+#[derive(Debug, Clone)]
+pub(super) struct DeleteAccountAlias {
+    pub alias: AccountAlias,
+}
+
+impl Action for DeleteAccountAlias {
+    const SPEC: ActionSpec = spec("iam:DeleteAccountAlias", R::None, &[]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            alias: params.required_member("AccountAlias")?,
+        })
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok(on_account())
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_account_alias(ctx.account_id(), &self.alias)
+            .await?;
+        Ok(Empty)
+    }
 }
 
 /// IAM's quotas, as `GetAccountSummary` reports them.
-pub(super) const QUOTAS: &[(&str, i64)] = &[
+const QUOTAS: &[(&str, i64)] = &[
     ("UsersQuota", 5000),
     ("GroupsQuota", 300),
     ("RolesQuota", 1000),
@@ -120,57 +138,151 @@ pub(super) const QUOTAS: &[(&str, i64)] = &[
     ("GlobalEndpointTokenVersion", 1),
 ];
 
-pub(super) async fn get_account_summary(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<Vec<Xml>, AwsError> {
-    authorize(state, caller, "GetAccountSummary", "*").await?;
-    let counts = state.store().account_counts(caller.account_id()).await?;
-    let mut entries: Vec<(&str, i64)> = vec![
-        ("Users", counts.users),
-        ("Groups", counts.groups),
-        ("Roles", counts.roles),
-        ("Policies", counts.policies),
-        ("PolicyVersionsInUse", counts.policy_versions_in_use),
-        ("MFADevices", counts.mfa_devices),
-        ("MFADevicesInUse", counts.mfa_devices_in_use),
-        ("Providers", counts.providers),
-        ("AccountMFAEnabled", 0),
-        (
-            "AccountAccessKeysPresent",
-            i64::from(counts.root_access_keys > 0),
-        ),
-        ("AccountPasswordPresent", 0),
-        ("AccountSigningCertificatesPresent", 0),
-        ("ServerCertificates", 0),
-        ("InstanceProfiles", 0),
-    ];
-    entries.extend_from_slice(QUOTAS);
-    Ok(vec![Xml::node(
-        "SummaryMap",
-        entries
-            .into_iter()
-            .map(|(key, value)| {
-                Xml::node(
-                    "entry",
-                    vec![Xml::text("key", key), Xml::text("value", value.to_string())],
-                )
-            })
-            .collect(),
-    )])
+/// `GetAccountSummary`'s `SummaryMap`: the account's counts, then IAM's
+/// quotas, in IAM's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AccountSummary(pub Vec<(&'static str, i64)>);
+
+impl AccountSummary {
+    /// The summary of an account with these counts.
+    pub fn of(counts: &AccountCounts) -> Self {
+        let mut entries: Vec<(&str, i64)> = vec![
+            ("Users", counts.users),
+            ("Groups", counts.groups),
+            ("Roles", counts.roles),
+            ("Policies", counts.policies),
+            ("PolicyVersionsInUse", counts.policy_versions_in_use),
+            ("MFADevices", counts.mfa_devices),
+            ("MFADevicesInUse", counts.mfa_devices_in_use),
+            ("Providers", counts.providers),
+            ("AccountMFAEnabled", 0),
+            (
+                "AccountAccessKeysPresent",
+                i64::from(counts.root_access_keys > 0),
+            ),
+            ("AccountPasswordPresent", 0),
+            ("AccountSigningCertificatesPresent", 0),
+            ("ServerCertificates", 0),
+            ("InstanceProfiles", 0),
+        ];
+        entries.extend_from_slice(QUOTAS);
+        Self(entries)
+    }
 }
+
+impl Encode for AccountSummary {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![Xml::node(
+            "SummaryMap",
+            self.0
+                .into_iter()
+                .map(|(key, value)| {
+                    Xml::node(
+                        "entry",
+                        vec![Xml::text("key", key), Xml::text("value", value.to_string())],
+                    )
+                })
+                .collect(),
+        )]
+    }
+}
+
+/// `GetAccountSummary`.
+#[derive(Debug, Clone)]
+pub(super) struct GetAccountSummary;
+
+impl Action for GetAccountSummary {
+    const SPEC: ActionSpec = spec("iam:GetAccountSummary", R::None, &[]);
+    type Found = ();
+    type Output = AccountSummary;
+
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok(on_account())
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<AccountSummary, AwsError> {
+        let counts = ctx.store().account_counts(ctx.account_id()).await?;
+        Ok(AccountSummary::of(&counts))
+    }
+}
+
+crate::action::action_table!(
+    CreateAccountAlias,
+    ListAccountAliases,
+    DeleteAccountAlias,
+    GetAccountSummary,
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+
+    fn alias(text: &str) -> Result<AccountAlias, AwsError> {
+        AccountAlias::parse("accountAlias", text)
+    }
 
     #[test]
     fn aliases_follow_iams_pattern() {
         for good in ["abc", "a-b-c", "123", "my-company-2"] {
-            assert!(validate_alias(good).is_ok(), "{good}");
+            assert!(alias(good).is_ok(), "{good}");
         }
         for bad in ["ab", "-ab", "ab-", "a--b", "ABC", "a_b", &"a".repeat(64)] {
-            assert!(validate_alias(bad).is_err(), "{bad}");
+            assert!(alias(bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_alias_is_set_replaced_listed_and_deleted() {
+        let fx = Fixture::new().await;
+        let list = || ListAccountAliases {
+            page: Page::default(),
+        };
+        assert!(fx.call(list()).await.expect("list").0.items.is_empty());
+        for name in ["first", "second"] {
+            fx.call(CreateAccountAlias {
+                alias: alias(name).expect("alias"),
+            })
+            .await
+            .expect("set");
+        }
+        let listed = fx.call(list()).await.expect("list").0;
+        assert_eq!(
+            (listed.items, listed.truncated, listed.marker),
+            (vec!["second".to_string()], false, None)
+        );
+        let error = fx
+            .call(DeleteAccountAlias {
+                alias: alias("first").expect("alias"),
+            })
+            .await
+            .expect_err("not the alias");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+        fx.call(DeleteAccountAlias {
+            alias: alias("second").expect("alias"),
+        })
+        .await
+        .expect("deleted");
+        assert!(fx.call(list()).await.expect("list").0.items.is_empty());
+    }
+
+    fn value(summary: &AccountSummary, key: &str) -> Option<i64> {
+        summary.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    #[tokio::test]
+    async fn the_summary_counts_the_account_then_gives_the_quotas() {
+        let fx = Fixture::new().await;
+        let summary = fx.call(GetAccountSummary).await.expect("summary");
+        assert_eq!(summary.0.first(), Some(&("Users", 0)));
+        assert_eq!(value(&summary, "Providers"), Some(0));
+        assert_eq!(value(&summary, "UsersQuota"), Some(5000));
+        assert_eq!(summary.0.last(), Some(&("GlobalEndpointTokenVersion", 1)));
+        assert_eq!(summary.0.len(), 14 + QUOTAS.len());
     }
 }

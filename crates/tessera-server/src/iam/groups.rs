@@ -1,196 +1,583 @@
 //! IAM groups and their members.
 
-use super::common::{Page, authorize, path_param, path_prefix_param};
-use super::entity_params::{
-    find_group, find_user, group_arn, group_xml, listing, name_param, new_path_param, now,
-    optional_name, token_error, user_xml,
-};
-use crate::{
-    AppState, AwsError, Caller,
-    params::Params,
-    xml::{Xml, members},
-};
+use super::common::iso8601;
+use super::entity_params::{token_error, user_xml};
+use super::users::{find_user, found_user};
+use crate::action::members::{IamPath, Name, Page, PathPrefix};
+use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
+use crate::actions::{ActionSpec, R, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
-use tessera_store::Group;
+use tessera_store::{Group, PolicyOwnerKind, User, no_such_owner};
 use tessera_token::new_unique_id;
 
-/// Runs `name` if this area (groups) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    Some(match name {
-        "CreateGroup" => create_group(state, caller, params).await,
-        "GetGroup" => get_group(state, caller, params).await,
-        "ListGroups" => list_groups(state, caller, params).await,
-        "UpdateGroup" => update_group(state, caller, params).await,
-        "DeleteGroup" => delete_group(state, caller, params).await,
-        "AddUserToGroup" => add_user_to_group(state, caller, params).await,
-        "RemoveUserFromGroup" => remove_user_from_group(state, caller, params).await,
-        "ListGroupsForUser" => list_groups_for_user(state, caller, params).await,
-        _ => return None,
-    })
+/// A group name (`groupNameType`).
+type GroupName = Name<128>;
+/// A user name that names an existing user (`existingUserNameType`).
+type UserName = Name<128>;
+
+fn group_arn(state: &AppState, group: &Group) -> String {
+    Arn::group(
+        state.partition(),
+        &group.account_id,
+        &group.path,
+        &group.name,
+    )
+    .into_string()
+}
+
+/// The `Group` shape.
+fn group_xml(state: &AppState, group: &Group) -> Vec<Xml> {
+    vec![
+        Xml::text("Path", group.path.clone()),
+        Xml::text("GroupName", group.name.clone()),
+        Xml::text("GroupId", group.group_id.clone()),
+        Xml::text("Arn", group_arn(state, group)),
+        Xml::text("CreateDate", iso8601(group.created_at)),
+    ]
+}
+
+/// The group `name` of the caller's account as stored, with the access a
+/// call on it needs (an unknown group is named by the ARN the request gives
+/// it).
+async fn find_group(ctx: &Context<'_>, name: &str) -> Result<(Access, Option<Group>), AwsError> {
+    let account = ctx.account_id();
+    let group = ctx.store().group_by_name(account, name).await?;
+    let arn = match &group {
+        Some(group) => group_arn(ctx.state, group),
+        None => Arn::group(ctx.partition(), account, "/", name).into_string(),
+    };
+    Ok((Access::on_arn(arn), group))
+}
+
+/// The group `find_group` found, or `NoSuchEntity`.
+fn found_group(group: Option<Group>, name: &str) -> Result<Group, AwsError> {
+    group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
+}
+
+/// One group in IAM's `Group` shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct GroupResult(pub Group);
+
+impl Encode for GroupResult {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        vec![Xml::node("Group", group_xml(state, &self.0))]
+    }
+}
+
+/// A page of groups (`ListGroups`, `ListGroupsForUser`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct GroupListing(pub Listing<Group>);
+
+impl Encode for GroupListing {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        self.0.xml("Groups", |group| group_xml(state, &group))
+    }
+}
+
+/// `GetGroup`'s result: the group and a page of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct GroupMembers {
+    /// The group.
+    pub group: Group,
+    /// A page of its members.
+    pub users: Listing<User>,
+}
+
+impl Encode for GroupMembers {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        let mut out = vec![Xml::node("Group", group_xml(state, &self.group))];
+        out.extend(
+            self.users
+                .xml("Users", |user| user_xml(state, &user, false, None)),
+        );
+        out
+    }
 }
 
 /// `CreateGroup`.
-pub(super) async fn create_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, "GroupName", "groupName", 128)?;
-    let path = path_param(params, "Path", "path")?;
-    let group = Group {
-        group_id: new_unique_id("AGPA").map_err(token_error)?,
-        account_id: caller.account_id().to_string(),
-        name: name.to_string(),
-        path,
-        created_at: now(state),
-    };
-    authorize(state, caller, "CreateGroup", &group_arn(state, &group)).await?;
-    state.store().create_group(&group).await?;
-    Ok(vec![Xml::node("Group", group_xml(state, &group))])
+#[derive(Debug, Clone)]
+pub(super) struct CreateGroup {
+    pub name: GroupName,
+    pub path: IamPath,
+}
+
+impl Action for CreateGroup {
+    const SPEC: ActionSpec = spec("iam:CreateGroup", R::Group, &[]);
+    type Found = Group;
+    type Output = GroupResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("GroupName")?,
+            path: params.member("Path")?.unwrap_or_else(IamPath::root),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Group), AwsError> {
+        let group = Group {
+            group_id: new_unique_id("AGPA").map_err(token_error)?,
+            account_id: ctx.account_id().to_string(),
+            name: self.name.to_string(),
+            path: self.path.to_string(),
+            created_at: ctx.now(),
+        };
+        Ok((Access::on_arn(group_arn(ctx.state, &group)), group))
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Group) -> Result<GroupResult, AwsError> {
+        ctx.store().create_group(&group).await?;
+        Ok(GroupResult(group))
+    }
 }
 
 /// `GetGroup`: the group and a page of its members.
-pub(super) async fn get_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, "GroupName", "groupName", 128)?;
-    let page = Page::from_params(params)?;
-    let group = find_group(state, caller, "GetGroup", name).await?;
-    let rows = state
-        .store()
-        .group_members(&group.group_id, page.after.as_deref(), page.fetch_limit())
-        .await?;
-    let (rows, tail) = page.finish(rows, |u| u.name.clone());
-    let users = rows
-        .iter()
-        .map(|u| user_xml(state, u, false, None))
-        .collect();
-    let mut out = vec![Xml::node("Group", group_xml(state, &group))];
-    out.extend(listing(members("Users", users), tail));
-    Ok(out)
+#[derive(Debug, Clone)]
+pub(super) struct GetGroup {
+    pub name: GroupName,
+    pub page: Page,
+}
+
+impl Action for GetGroup {
+    const SPEC: ActionSpec = spec("iam:GetGroup", R::Group, &[]);
+    type Found = Option<Group>;
+    type Output = GroupMembers;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("GroupName")?,
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
+        find_group(ctx, &self.name).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<GroupMembers, AwsError> {
+        let group = found_group(group, &self.name)?;
+        let rows = ctx
+            .store()
+            .group_members(
+                &group.group_id,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        let users = self.page.finish(rows, |u| u.name.clone());
+        Ok(GroupMembers { group, users })
+    }
 }
 
 /// `ListGroups`.
-pub(super) async fn list_groups(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let prefix = path_prefix_param(params)?;
-    let page = Page::from_params(params)?;
-    let account = caller.account_id();
-    authorize(
-        state,
-        caller,
-        "ListGroups",
-        &Arn::group(state.partition(), account, &prefix, "").into_string(),
-    )
-    .await?;
-    let rows = state
-        .store()
-        .list_groups(account, &prefix, page.after.as_deref(), page.fetch_limit())
-        .await?;
-    let (rows, tail) = page.finish(rows, |g| g.name.clone());
-    let groups = rows.iter().map(|g| group_xml(state, g)).collect();
-    Ok(listing(members("Groups", groups), tail))
+#[derive(Debug, Clone)]
+pub(super) struct ListGroups {
+    pub prefix: PathPrefix,
+    pub page: Page,
+}
+
+impl Action for ListGroups {
+    const SPEC: ActionSpec = spec("iam:ListGroups", R::None, &[]);
+    type Found = ();
+    type Output = GroupListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            prefix: params
+                .member("PathPrefix")?
+                .unwrap_or_else(PathPrefix::root),
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let arn = Arn::group(ctx.partition(), ctx.account_id(), &self.prefix, "");
+        Ok((Access::on_arn(arn.into_string()), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<GroupListing, AwsError> {
+        let rows = ctx
+            .store()
+            .list_groups(
+                ctx.account_id(),
+                &self.prefix,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        Ok(GroupListing(self.page.finish(rows, |g| g.name.clone())))
+    }
 }
 
 /// `UpdateGroup`: `NewGroupName` and/or `NewPath`.
-pub(super) async fn update_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, "GroupName", "groupName", 128)?;
-    let new_name = optional_name(params, "NewGroupName", "newGroupName", 128)?;
-    let new_path = new_path_param(params)?;
-    let group = find_group(state, caller, "UpdateGroup", name).await?;
-    if new_name.is_some() || new_path.is_some() {
-        // A rename or move needs the permission on the new ARN as well.
-        let moved = Arn::group(
-            state.partition(),
-            &group.account_id,
-            new_path.unwrap_or(&group.path),
-            new_name.unwrap_or(&group.name),
-        )
-        .into_string();
-        authorize(state, caller, "UpdateGroup", &moved).await?;
+#[derive(Debug, Clone)]
+pub(super) struct UpdateGroup {
+    pub name: GroupName,
+    pub new_name: Option<GroupName>,
+    pub new_path: Option<IamPath>,
+}
+
+impl Action for UpdateGroup {
+    const SPEC: ActionSpec = spec("iam:UpdateGroup", R::Group, &[]);
+    type Found = Option<Group>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("GroupName")?,
+            new_name: params.member("NewGroupName")?,
+            new_path: params.member("NewPath")?,
+        })
     }
-    state
-        .store()
-        .update_group(caller.account_id(), name, new_name, new_path)
-        .await?;
-    Ok(Vec::new())
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
+        find_group(ctx, &self.name).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
+        let group = found_group(group, &self.name)?;
+        let (new_name, new_path) = (self.new_name.as_deref(), self.new_path.as_deref());
+        if new_name.is_some() || new_path.is_some() {
+            // A rename or move needs the permission on the new ARN as well.
+            let moved = Group {
+                name: new_name.unwrap_or(&group.name).to_string(),
+                path: new_path.unwrap_or(&group.path).to_string(),
+                ..group
+            };
+            let target = Target::named(group_arn(ctx.state, &moved));
+            ctx.authorize_also(&target, Vec::new()).await?;
+        }
+        ctx.store()
+            .update_group(ctx.account_id(), &self.name, new_name, new_path)
+            .await?;
+        Ok(Empty)
+    }
 }
 
 /// `DeleteGroup`: refused while it has members or policies.
-pub(super) async fn delete_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, "GroupName", "groupName", 128)?;
-    find_group(state, caller, "DeleteGroup", name).await?;
-    state
-        .store()
-        .delete_group(caller.account_id(), name)
-        .await?;
-    Ok(Vec::new())
+#[derive(Debug, Clone)]
+pub(super) struct DeleteGroup {
+    pub name: GroupName,
+}
+
+impl Action for DeleteGroup {
+    const SPEC: ActionSpec = spec("iam:DeleteGroup", R::Group, &[]);
+    type Found = Option<Group>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("GroupName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
+        find_group(ctx, &self.name).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
+        found_group(group, &self.name)?;
+        ctx.store()
+            .delete_group(ctx.account_id(), &self.name)
+            .await?;
+        Ok(Empty)
+    }
 }
 
 /// `AddUserToGroup` (adding a member again changes nothing).
-pub(super) async fn add_user_to_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let group = name_param(params, "GroupName", "groupName", 128)?;
-    let user = name_param(params, "UserName", "userName", 128)?;
-    find_group(state, caller, "AddUserToGroup", group).await?;
-    state
-        .store()
-        .add_user_to_group(caller.account_id(), group, user, now(state))
-        .await?;
-    Ok(Vec::new())
+#[derive(Debug, Clone)]
+pub(super) struct AddUserToGroup {
+    pub group: GroupName,
+    pub user: UserName,
+}
+
+impl Action for AddUserToGroup {
+    const SPEC: ActionSpec = spec("iam:AddUserToGroup", R::Group, &[]);
+    type Found = Option<Group>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            group: params.required_member("GroupName")?,
+            user: params.required_member("UserName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
+        find_group(ctx, &self.group).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
+        found_group(group, &self.group)?;
+        ctx.store()
+            .add_user_to_group(ctx.account_id(), &self.group, &self.user, ctx.now())
+            .await?;
+        Ok(Empty)
+    }
 }
 
 /// `RemoveUserFromGroup` (removing a non-member changes nothing).
-pub(super) async fn remove_user_from_group(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let group = name_param(params, "GroupName", "groupName", 128)?;
-    let user = name_param(params, "UserName", "userName", 128)?;
-    find_group(state, caller, "RemoveUserFromGroup", group).await?;
-    state
-        .store()
-        .remove_user_from_group(caller.account_id(), group, user)
-        .await?;
-    Ok(Vec::new())
+#[derive(Debug, Clone)]
+pub(super) struct RemoveUserFromGroup {
+    pub group: GroupName,
+    pub user: UserName,
+}
+
+impl Action for RemoveUserFromGroup {
+    const SPEC: ActionSpec = spec("iam:RemoveUserFromGroup", R::Group, &[]);
+    type Found = Option<Group>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            group: params.required_member("GroupName")?,
+            user: params.required_member("UserName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
+        find_group(ctx, &self.group).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
+        found_group(group, &self.group)?;
+        ctx.store()
+            .remove_user_from_group(ctx.account_id(), &self.group, &self.user)
+            .await?;
+        Ok(Empty)
+    }
 }
 
 /// `ListGroupsForUser`.
-pub(super) async fn list_groups_for_user(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, "UserName", "userName", 128)?;
-    let page = Page::from_params(params)?;
-    let user = find_user(state, caller, "ListGroupsForUser", name).await?;
-    let rows = state
-        .store()
-        .groups_for_user(&user.user_id, page.after.as_deref(), page.fetch_limit())
-        .await?;
-    let (rows, tail) = page.finish(rows, |g| g.name.clone());
-    let groups = rows.iter().map(|g| group_xml(state, g)).collect();
-    Ok(listing(members("Groups", groups), tail))
+#[derive(Debug, Clone)]
+pub(super) struct ListGroupsForUser {
+    pub user: UserName,
+    pub page: Page,
+}
+
+impl Action for ListGroupsForUser {
+    const SPEC: ActionSpec = spec("iam:ListGroupsForUser", R::User, &[]);
+    type Found = Option<User>;
+    type Output = GroupListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            user: params.required_member("UserName")?,
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
+        let (target, user) = find_user(ctx, &self.user).await?;
+        Ok((Access::on(target), user))
+    }
+
+    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<GroupListing, AwsError> {
+        let user = found_user(user, &self.user)?;
+        let rows = ctx
+            .store()
+            .groups_for_user(
+                &user.user_id,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        Ok(GroupListing(self.page.finish(rows, |g| g.name.clone())))
+    }
+}
+
+crate::action::action_table!(
+    CreateGroup,
+    GetGroup,
+    ListGroups,
+    UpdateGroup,
+    DeleteGroup,
+    AddUserToGroup,
+    RemoveUserFromGroup,
+    ListGroupsForUser,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::members::{Scalar, Tags};
+    use crate::action::testing::Fixture;
+    use crate::iam::users::CreateUser;
+
+    fn name<const MAX: usize>(text: &str) -> Name<MAX> {
+        Name::parse("groupName", text).expect("valid name")
+    }
+
+    fn create(group: &str) -> CreateGroup {
+        CreateGroup {
+            name: name(group),
+            path: IamPath::root(),
+        }
+    }
+
+    async fn create_user(fx: &Fixture, user: &str) {
+        fx.call(CreateUser {
+            name: name(user),
+            path: IamPath::root(),
+            boundary: None,
+            tags: Tags::default(),
+        })
+        .await
+        .expect("user created");
+    }
+
+    fn get(group: &str) -> GetGroup {
+        GetGroup {
+            name: name(group),
+            page: Page::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_created_group_is_read_back_with_its_members() {
+        let fx = Fixture::new().await;
+        let GroupResult(created) = fx.call(create("admins")).await.expect("created");
+        assert!(created.group_id.starts_with("AGPA"));
+        assert_eq!(
+            (created.name.as_str(), created.path.as_str()),
+            ("admins", "/")
+        );
+        create_user(&fx, "alice").await;
+        let add = AddUserToGroup {
+            group: name("admins"),
+            user: name("alice"),
+        };
+        fx.call(add.clone()).await.expect("added");
+        fx.call(add).await.expect("added again");
+        let read = fx.call(get("ADMINS")).await.expect("read");
+        assert_eq!(read.group, created);
+        let members: Vec<_> = read.users.items.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!((members, read.users.truncated), (vec!["alice"], false));
+        let groups = fx
+            .call(ListGroupsForUser {
+                user: name("alice"),
+                page: Page::default(),
+            })
+            .await
+            .expect("listed")
+            .0;
+        assert_eq!(groups.items, vec![created]);
+        fx.call(RemoveUserFromGroup {
+            group: name("admins"),
+            user: name("alice"),
+        })
+        .await
+        .expect("removed");
+        assert!(
+            fx.call(get("admins"))
+                .await
+                .expect("read")
+                .users
+                .items
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_group_name_is_unique_regardless_of_case() {
+        let fx = Fixture::new().await;
+        fx.call(create("devs")).await.expect("created");
+        let error = fx.call(create("DEVS")).await.expect_err("taken");
+        assert_eq!(
+            (error.code.as_ref(), error.status.as_u16()),
+            ("EntityAlreadyExists", 409)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_group_is_no_such_entity() {
+        let fx = Fixture::new().await;
+        let error = fx
+            .call(DeleteGroup {
+                name: name("nobody"),
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            (
+                error.code.as_ref(),
+                error.status.as_u16(),
+                error.message.as_str()
+            ),
+            (
+                "NoSuchEntity",
+                404,
+                "The group with name nobody cannot be found."
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn groups_are_listed_a_page_at_a_time() {
+        let fx = Fixture::new().await;
+        for group in ["g1", "g2", "g3"] {
+            fx.call(create(group)).await.expect("created");
+        }
+        let list = |after: Option<String>| ListGroups {
+            prefix: PathPrefix::root(),
+            page: Page {
+                after,
+                max_items: 2,
+            },
+        };
+        let first = fx.call(list(None)).await.expect("page").0;
+        let names: Vec<_> = first.items.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!((names, first.truncated), (vec!["g1", "g2"], true));
+        assert!(first.marker.is_some());
+        let after = first.items.last().map(|g| g.name.clone());
+        let second = fx.call(list(after)).await.expect("page").0;
+        let names: Vec<_> = second.items.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            (names, second.truncated, second.marker),
+            (vec!["g3"], false, None)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_group_is_renamed_and_moved_then_deleted() {
+        let fx = Fixture::new().await;
+        fx.call(create("old")).await.expect("created");
+        fx.call(UpdateGroup {
+            name: name("old"),
+            new_name: Some(name("new")),
+            new_path: Some(IamPath::parse("newPath", "/team/").expect("valid path")),
+        })
+        .await
+        .expect("updated");
+        let read = fx.call(get("new")).await.expect("read").group;
+        assert_eq!((read.name.as_str(), read.path.as_str()), ("new", "/team/"));
+        let error = fx.call(get("old")).await.expect_err("renamed away");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+        fx.call(DeleteGroup { name: name("new") })
+            .await
+            .expect("deleted");
+        let error = fx.call(get("new")).await.expect_err("deleted");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn a_group_with_members_is_not_deleted() {
+        let fx = Fixture::new().await;
+        fx.call(create("busy")).await.expect("created");
+        create_user(&fx, "bob").await;
+        fx.call(AddUserToGroup {
+            group: name("busy"),
+            user: name("bob"),
+        })
+        .await
+        .expect("added");
+        let error = fx
+            .call(DeleteGroup { name: name("busy") })
+            .await
+            .expect_err("has members");
+        assert_eq!(
+            (error.code.as_ref(), error.status.as_u16()),
+            ("DeleteConflict", 409)
+        );
+    }
 }

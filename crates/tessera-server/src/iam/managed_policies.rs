@@ -1,49 +1,23 @@
 //! IAM managed policies and their versions.
 
-use super::common::{
-    Page, Target, authorize, authorize_on, encode_policy_document, iso8601, parse_policy,
-    path_prefix_param, request_tag_keys, tags_param, tags_xml, validate_name,
+use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
+use super::entity_params::token_error;
+use crate::action::members::{
+    ArnValue, Description, Flag, Name, Page, PathPrefix, PolicyDocument, PolicyPath, PolicyScope,
+    PolicyUsageFilter, Tags, VersionId,
 };
-use super::policy_params::{
-    arn_param, bool_param, description_param, document_param, new_id, policy_path_param,
-    usage_param, version_param,
-};
-use crate::{
-    AppState, AwsError, Caller,
-    params::Params,
-    xml::{Xml, members},
-};
+use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
+use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
-use tessera_store::{ManagedPolicy, PolicyFilter, PolicyVersion};
+use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion};
+use tessera_token::new_unique_id;
 
-/// Runs `name` if this area (managed policies) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    let (s, c, p) = (state, caller, params);
-    Some(match name {
-        "CreatePolicy" => create_policy(s, c, p).await,
-        "GetPolicy" => get_policy(s, c, p).await,
-        "ListPolicies" => list_policies(s, c, p).await,
-        "DeletePolicy" => delete_policy(s, c, p).await,
-        "CreatePolicyVersion" => create_policy_version(s, c, p).await,
-        "GetPolicyVersion" => get_policy_version(s, c, p).await,
-        "ListPolicyVersions" => list_policy_versions(s, c, p).await,
-        "DeletePolicyVersion" => delete_policy_version(s, c, p).await,
-        "SetDefaultPolicyVersion" => set_default_policy_version(s, c, p).await,
-        _ => return None,
-    })
-}
+/// A managed policy's name (`policyNameType`).
+type PolicyName = Name<128>;
 
-pub(super) fn policy_xml(
-    policy: &ManagedPolicy,
-    description: bool,
-    tags: &[(String, String)],
-) -> Vec<Xml> {
+fn policy_xml(policy: &ManagedPolicy, description: bool, tags: &[(String, String)]) -> Vec<Xml> {
     let mut out = vec![
         Xml::text("PolicyName", policy.name.clone()),
         Xml::text("PolicyId", policy.policy_id.clone()),
@@ -68,7 +42,7 @@ pub(super) fn policy_xml(
     out
 }
 
-pub(super) fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
+fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
     let mut out = Vec::with_capacity(4);
     if document {
         out.push(Xml::text(
@@ -85,222 +59,31 @@ pub(super) fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
     out
 }
 
-pub(super) fn policy_not_found(policy_arn: &str) -> AwsError {
-    AwsError::no_such_entity(format!("Policy {policy_arn} was not found."))
-}
-
-/// Authorizes `action` on the managed policy `policy_arn` of the caller's
-/// account, with its tags when it exists.
-pub(super) async fn authorize_policy(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
+/// The access to the managed policy `policy_arn` of the caller's account
+/// (its ARN, with its tags when it exists), and the policy as stored.
+async fn policy_access(
+    ctx: &Context<'_>,
     policy_arn: &str,
-) -> Result<(), AwsError> {
+) -> Result<(Access, Option<ManagedPolicy>), AwsError> {
+    let store = ctx.store();
+    let policy = store.managed_policy(ctx.account_id(), policy_arn).await?;
     let mut target = Target::named(policy_arn);
-    if let Some(policy) = state
-        .store()
-        .managed_policy(caller.account_id(), policy_arn)
-        .await?
-    {
-        target.tags = state.store().policy_area_tags(&policy.policy_id).await?;
+    if let Some(policy) = &policy {
+        target.tags = store.policy_area_tags(&policy.policy_id).await?;
     }
-    authorize_on(state, caller, action, &target, Vec::new()).await
+    Ok((Access::on(target), policy))
 }
 
-pub(super) async fn find_policy(
-    state: &AppState,
-    account_id: &str,
+/// The policy `policy_access` found, or `NoSuchEntity`.
+fn found_policy(
+    policy: Option<ManagedPolicy>,
     policy_arn: &str,
 ) -> Result<ManagedPolicy, AwsError> {
-    state
-        .store()
-        .managed_policy(account_id, policy_arn)
-        .await?
-        .ok_or_else(|| policy_not_found(policy_arn))
+    policy.ok_or_else(|| AwsError::no_such_entity(format!("Policy {policy_arn} was not found.")))
 }
 
-pub(super) async fn create_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = params.required("PolicyName", "policyName")?;
-    validate_name("policyName", name, 128)?;
-    let path = policy_path_param(params)?;
-    let document = document_param(params, "PolicyDocument", "policyDocument")?;
-    let description = description_param(params)?;
-    let tags = tags_param(params)?;
-    let account_id = caller.account_id();
-    let policy_arn = Arn::policy(state.partition(), account_id, &path, name).into_string();
-    authorize_on(
-        state,
-        caller,
-        "CreatePolicy",
-        &Target::named(policy_arn.clone()),
-        request_tag_keys(&tags),
-    )
-    .await?;
-    parse_policy(document, PolicyKind::managed())?;
-    let now = state.now().unix_timestamp();
-    let policy = ManagedPolicy {
-        arn: policy_arn,
-        policy_id: new_id("ANPA")?,
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path,
-        description: description.map(str::to_string),
-        default_version: "v1".to_string(),
-        created_at: now,
-        updated_at: now,
-        attachment_count: 0,
-        boundary_usage_count: 0,
-    };
-    state
-        .store()
-        .create_policy(&policy, document, &tags)
-        .await?;
-    Ok(vec![Xml::node("Policy", policy_xml(&policy, true, &tags))])
-}
-
-pub(super) async fn get_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize_policy(state, caller, "GetPolicy", policy_arn).await?;
-    let policy = find_policy(state, caller.account_id(), policy_arn).await?;
-    let tags = state.store().policy_area_tags(&policy.policy_id).await?;
-    Ok(vec![Xml::node("Policy", policy_xml(&policy, true, &tags))])
-}
-
-pub(super) async fn list_policies(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let scope = params.get("Scope").unwrap_or("All");
-    if !matches!(scope, "All" | "AWS" | "Local") {
-        return Err(AwsError::constraint(
-            "scope",
-            Some(scope),
-            "Member must satisfy enum value set: [All, AWS, Local]",
-        ));
-    }
-    let only_attached = bool_param(params, "OnlyAttached")?;
-    let usage = usage_param(params)?;
-    let prefix = path_prefix_param(params)?;
-    let page = Page::from_params(params)?;
-    let account_id = caller.account_id();
-    authorize(
-        state,
-        caller,
-        "ListPolicies",
-        &Arn::policy(state.partition(), account_id, &prefix, "").into_string(),
-    )
-    .await?;
-    // There are no AWS managed policies: the AWS scope is empty.
-    let rows = if scope == "AWS" {
-        Vec::new()
-    } else {
-        let filter = PolicyFilter {
-            path_prefix: Some(prefix),
-            only_attached,
-            usage,
-        };
-        state
-            .store()
-            .list_policies(
-                account_id,
-                &filter,
-                page.after.as_deref(),
-                page.fetch_limit(),
-            )
-            .await?
-    };
-    let (rows, tail) = page.finish(rows, |p| p.name.clone());
-    let mut out = vec![members(
-        "Policies",
-        rows.iter().map(|p| policy_xml(p, false, &[])).collect(),
-    )];
-    out.extend(tail);
-    Ok(out)
-}
-
-pub(super) async fn delete_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    authorize_policy(state, caller, "DeletePolicy", policy_arn).await?;
-    state
-        .store()
-        .delete_policy(caller.account_id(), policy_arn)
-        .await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn create_policy_version(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    let document = document_param(params, "PolicyDocument", "policyDocument")?;
-    let set_as_default = bool_param(params, "SetAsDefault")?;
-    authorize_policy(state, caller, "CreatePolicyVersion", policy_arn).await?;
-    find_policy(state, caller.account_id(), policy_arn).await?;
-    parse_policy(document, PolicyKind::managed())?;
-    let now = state.now().unix_timestamp();
-    let version_id = state
-        .store()
-        .create_policy_version(
-            caller.account_id(),
-            policy_arn,
-            document,
-            set_as_default,
-            now,
-        )
-        .await?;
-    let version = PolicyVersion {
-        version_id,
-        document: document.to_string(),
-        is_default: set_as_default,
-        created_at: now,
-    };
-    Ok(vec![Xml::node(
-        "PolicyVersion",
-        version_xml(&version, false),
-    )])
-}
-
-pub(super) async fn get_policy_version(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    let version_id = version_param(params)?;
-    authorize_policy(state, caller, "GetPolicyVersion", policy_arn).await?;
-    find_policy(state, caller.account_id(), policy_arn).await?;
-    let version = state
-        .store()
-        .policy_version(caller.account_id(), policy_arn, version_id)
-        .await?
-        .ok_or_else(|| {
-            AwsError::no_such_entity(format!(
-                "Policy {policy_arn} version {version_id} does not exist or is not attachable."
-            ))
-        })?;
-    Ok(vec![Xml::node(
-        "PolicyVersion",
-        version_xml(&version, true),
-    )])
-}
-
-pub(super) fn version_number(version_id: &str) -> u64 {
+/// The number of a version id: 3 of `v3`.
+fn version_number(version_id: &str) -> u64 {
     version_id
         .trim_start_matches('v')
         .split('.')
@@ -309,61 +92,710 @@ pub(super) fn version_number(version_id: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub(super) async fn list_policy_versions(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    let page = Page::from_params(params)?;
-    authorize_policy(state, caller, "ListPolicyVersions", policy_arn).await?;
-    find_policy(state, caller.account_id(), policy_arn).await?;
-    // Newest first: a page continues with the versions older than the marker.
-    let after = page.after.as_deref().map(version_number);
-    let versions: Vec<PolicyVersion> = state
-        .store()
-        .policy_versions(caller.account_id(), policy_arn)
-        .await?
-        .into_iter()
-        .filter(|v| after.is_none_or(|a| version_number(&v.version_id) < a))
-        .take(page.fetch_limit())
-        .collect();
-    let (versions, tail) = page.finish(versions, |v| v.version_id.clone());
-    let mut out = vec![members(
-        "Versions",
-        versions.iter().map(|v| version_xml(v, false)).collect(),
-    )];
-    out.extend(tail);
-    Ok(out)
+/// One managed policy in IAM's `Policy` shape, with its description and
+/// tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PolicyResult {
+    /// The policy as stored.
+    pub policy: ManagedPolicy,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
 }
 
-pub(super) async fn delete_policy_version(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    let version_id = version_param(params)?;
-    authorize_policy(state, caller, "DeletePolicyVersion", policy_arn).await?;
-    state
-        .store()
-        .delete_policy_version(caller.account_id(), policy_arn, version_id)
-        .await?;
-    Ok(Vec::new())
+impl Encode for PolicyResult {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![Xml::node(
+            "Policy",
+            policy_xml(&self.policy, true, &self.tags),
+        )]
+    }
 }
 
-pub(super) async fn set_default_policy_version(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let policy_arn = arn_param(params, "PolicyArn", "policyArn")?;
-    let version_id = version_param(params)?;
-    authorize_policy(state, caller, "SetDefaultPolicyVersion", policy_arn).await?;
-    let now = state.now().unix_timestamp();
-    state
-        .store()
-        .set_default_policy_version(caller.account_id(), policy_arn, version_id, now)
-        .await?;
-    Ok(Vec::new())
+/// A page of `ListPolicies`: the `Policy` shape without description or
+/// tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PolicyListing(pub Listing<ManagedPolicy>);
+
+impl Encode for PolicyListing {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        self.0.xml("Policies", |p| policy_xml(&p, false, &[]))
+    }
+}
+
+/// One version in IAM's `PolicyVersion` shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct VersionResult {
+    /// The version.
+    pub version: PolicyVersion,
+    /// Whether the shape holds its `Document` (`GetPolicyVersion`'s does,
+    /// `CreatePolicyVersion`'s does not).
+    pub with_document: bool,
+}
+
+impl Encode for VersionResult {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![Xml::node(
+            "PolicyVersion",
+            version_xml(&self.version, self.with_document),
+        )]
+    }
+}
+
+/// A page of `ListPolicyVersions`, newest first, without documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct VersionListing(pub Listing<PolicyVersion>);
+
+impl Encode for VersionListing {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        self.0.xml("Versions", |v| version_xml(&v, false))
+    }
+}
+
+/// `CreatePolicy`: a customer managed policy, its document as `v1`.
+#[derive(Debug, Clone)]
+pub(super) struct CreatePolicy {
+    pub name: PolicyName,
+    /// `/` when absent.
+    pub path: Option<PolicyPath>,
+    pub document: PolicyDocument,
+    pub description: Option<Description>,
+    pub tags: Tags,
+}
+
+impl Action for CreatePolicy {
+    const SPEC: ActionSpec = spec("iam:CreatePolicy", R::Policy, TAGGING);
+    /// The new policy's ARN.
+    type Found = String;
+    type Output = PolicyResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("PolicyName")?,
+            path: params.member("Path")?,
+            document: params.required_member("PolicyDocument")?,
+            description: params.member("Description")?,
+            tags: params.member("Tags")?.unwrap_or_default(),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        let path = self.path.as_deref().unwrap_or("/");
+        let arn = Arn::policy(ctx.partition(), ctx.account_id(), path, &self.name).into_string();
+        let keys = request_tag_keys(&self.tags);
+        let target = Target::named(arn.clone());
+        Ok((Access::On { target, keys }, arn))
+    }
+
+    async fn run(self, ctx: &Context<'_>, arn: String) -> Result<PolicyResult, AwsError> {
+        parse_policy(&self.document, PolicyKind::managed())?;
+        let now = ctx.now();
+        let policy = ManagedPolicy {
+            arn,
+            policy_id: new_unique_id("ANPA").map_err(token_error)?,
+            account_id: ctx.account_id().to_string(),
+            name: self.name.into(),
+            path: self.path.map_or_else(|| "/".to_string(), String::from),
+            description: self.description.map(String::from),
+            default_version: "v1".to_string(),
+            created_at: now,
+            updated_at: now,
+            attachment_count: 0,
+            boundary_usage_count: 0,
+        };
+        ctx.store()
+            .create_policy(&policy, &self.document, &self.tags)
+            .await?;
+        Ok(PolicyResult {
+            policy,
+            tags: self.tags.0,
+        })
+    }
+}
+
+/// `GetPolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct GetPolicy {
+    pub arn: ArnValue,
+}
+
+impl Action for GetPolicy {
+    const SPEC: ActionSpec = spec("iam:GetPolicy", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = PolicyResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<PolicyResult, AwsError> {
+        let policy = found_policy(policy, &self.arn)?;
+        let tags = ctx.store().policy_area_tags(&policy.policy_id).await?;
+        Ok(PolicyResult { policy, tags })
+    }
+}
+
+/// `ListPolicies`. There are no AWS managed policies: the `AWS` scope is
+/// empty.
+#[derive(Debug, Clone)]
+pub(super) struct ListPolicies {
+    pub scope: PolicyScope,
+    pub only_attached: bool,
+    pub usage: Option<PolicyUsage>,
+    pub prefix: PathPrefix,
+    pub page: Page,
+}
+
+impl Action for ListPolicies {
+    const SPEC: ActionSpec = spec("iam:ListPolicies", R::None, &[]);
+    type Found = ();
+    type Output = PolicyListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            scope: params.member("Scope")?.unwrap_or_default(),
+            only_attached: params.member::<Flag>("OnlyAttached")?.unwrap_or_default().0,
+            usage: params
+                .member::<PolicyUsageFilter>("PolicyUsageFilter")?
+                .map(|filter| filter.0),
+            prefix: params
+                .member("PathPrefix")?
+                .unwrap_or_else(PathPrefix::root),
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let arn = Arn::policy(ctx.partition(), ctx.account_id(), &self.prefix, "");
+        Ok((Access::on_arn(arn.into_string()), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<PolicyListing, AwsError> {
+        let rows = if self.scope == PolicyScope::Aws {
+            Vec::new()
+        } else {
+            let filter = PolicyFilter {
+                path_prefix: Some(self.prefix.into()),
+                only_attached: self.only_attached,
+                usage: self.usage,
+            };
+            ctx.store()
+                .list_policies(
+                    ctx.account_id(),
+                    &filter,
+                    self.page.after.as_deref(),
+                    self.page.fetch_limit(),
+                )
+                .await?
+        };
+        Ok(PolicyListing(self.page.finish(rows, |p| p.name.clone())))
+    }
+}
+
+/// `DeletePolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct DeletePolicy {
+    pub arn: ArnValue,
+}
+
+impl Action for DeletePolicy {
+    const SPEC: ActionSpec = spec("iam:DeletePolicy", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_policy(ctx.account_id(), &self.arn)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `CreatePolicyVersion`.
+#[derive(Debug, Clone)]
+pub(super) struct CreatePolicyVersion {
+    pub arn: ArnValue,
+    pub document: PolicyDocument,
+    pub set_as_default: bool,
+}
+
+impl Action for CreatePolicyVersion {
+    const SPEC: ActionSpec = spec("iam:CreatePolicyVersion", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = VersionResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            document: params.required_member("PolicyDocument")?,
+            set_as_default: params.member::<Flag>("SetAsDefault")?.unwrap_or_default().0,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionResult, AwsError> {
+        found_policy(policy, &self.arn)?;
+        parse_policy(&self.document, PolicyKind::managed())?;
+        let now = ctx.now();
+        let version_id = ctx
+            .store()
+            .create_policy_version(
+                ctx.account_id(),
+                &self.arn,
+                &self.document,
+                self.set_as_default,
+                now,
+            )
+            .await?;
+        Ok(VersionResult {
+            version: PolicyVersion {
+                version_id,
+                document: self.document.into(),
+                is_default: self.set_as_default,
+                created_at: now,
+            },
+            with_document: false,
+        })
+    }
+}
+
+/// `GetPolicyVersion`.
+#[derive(Debug, Clone)]
+pub(super) struct GetPolicyVersion {
+    pub arn: ArnValue,
+    pub version_id: VersionId,
+}
+
+impl Action for GetPolicyVersion {
+    const SPEC: ActionSpec = spec("iam:GetPolicyVersion", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = VersionResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            version_id: params.required_member("VersionId")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionResult, AwsError> {
+        found_policy(policy, &self.arn)?;
+        let (arn, version_id) = (&self.arn, &self.version_id);
+        let version = ctx
+            .store()
+            .policy_version(ctx.account_id(), arn, version_id)
+            .await?
+            .ok_or_else(|| {
+                AwsError::no_such_entity(format!(
+                    "Policy {arn} version {version_id} does not exist or is not attachable."
+                ))
+            })?;
+        Ok(VersionResult {
+            version,
+            with_document: true,
+        })
+    }
+}
+
+/// `ListPolicyVersions`: newest first; a page continues with the versions
+/// older than the marker's.
+#[derive(Debug, Clone)]
+pub(super) struct ListPolicyVersions {
+    pub arn: ArnValue,
+    pub page: Page,
+}
+
+impl Action for ListPolicyVersions {
+    const SPEC: ActionSpec = spec("iam:ListPolicyVersions", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = VersionListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionListing, AwsError> {
+        found_policy(policy, &self.arn)?;
+        let after = self.page.after.as_deref().map(version_number);
+        let versions: Vec<PolicyVersion> = ctx
+            .store()
+            .policy_versions(ctx.account_id(), &self.arn)
+            .await?
+            .into_iter()
+            .filter(|v| after.is_none_or(|a| version_number(&v.version_id) < a))
+            .take(self.page.fetch_limit())
+            .collect();
+        Ok(VersionListing(
+            self.page.finish(versions, |v| v.version_id.clone()),
+        ))
+    }
+}
+
+/// `DeletePolicyVersion`: a version that is not the default.
+#[derive(Debug, Clone)]
+pub(super) struct DeletePolicyVersion {
+    pub arn: ArnValue,
+    pub version_id: VersionId,
+}
+
+impl Action for DeletePolicyVersion {
+    const SPEC: ActionSpec = spec("iam:DeletePolicyVersion", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            version_id: params.required_member("VersionId")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_policy_version(ctx.account_id(), &self.arn, &self.version_id)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `SetDefaultPolicyVersion`.
+#[derive(Debug, Clone)]
+pub(super) struct SetDefaultPolicyVersion {
+    pub arn: ArnValue,
+    pub version_id: VersionId,
+}
+
+impl Action for SetDefaultPolicyVersion {
+    const SPEC: ActionSpec = spec("iam:SetDefaultPolicyVersion", R::Policy, &[]);
+    type Found = Option<ManagedPolicy>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            version_id: params.required_member("VersionId")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+        ctx.store()
+            .set_default_policy_version(ctx.account_id(), &self.arn, &self.version_id, ctx.now())
+            .await?;
+        Ok(Empty)
+    }
+}
+
+crate::action::action_table!(
+    CreatePolicy,
+    GetPolicy,
+    ListPolicies,
+    DeletePolicy,
+    CreatePolicyVersion,
+    GetPolicyVersion,
+    ListPolicyVersions,
+    DeletePolicyVersion,
+    SetDefaultPolicyVersion,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+
+    const ALLOW_S3: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    const ALLOW_ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    fn document(text: &str) -> PolicyDocument {
+        PolicyDocument::parse("policyDocument", text).expect("valid document")
+    }
+
+    fn arn(text: &str) -> ArnValue {
+        ArnValue::parse("policyArn", text).expect("valid ARN")
+    }
+
+    fn version(text: &str) -> VersionId {
+        VersionId::parse("versionId", text).expect("valid version id")
+    }
+
+    fn create(name: &str) -> CreatePolicy {
+        CreatePolicy {
+            name: Name::parse("policyName", name).expect("valid name"),
+            path: None,
+            document: document(ALLOW_S3),
+            description: Some(Description::parse("description", "s3").expect("ok")),
+            tags: Tags(vec![("team".into(), "blue".into())]),
+        }
+    }
+
+    fn list(after: Option<String>, max_items: usize) -> ListPolicies {
+        ListPolicies {
+            scope: PolicyScope::All,
+            only_attached: false,
+            usage: None,
+            prefix: PathPrefix::root(),
+            page: Page { after, max_items },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_created_policy_is_read_back_with_its_tags() {
+        let fx = Fixture::new().await;
+        let created = fx.call(create("reader")).await.expect("created");
+        let expected = format!("arn:aws:iam::{}:policy/reader", fx.account_id);
+        assert_eq!(
+            (
+                created.policy.arn.as_str(),
+                created.policy.default_version.as_str(),
+                created.policy.description.as_deref()
+            ),
+            (expected.as_str(), "v1", Some("s3"))
+        );
+        assert!(created.policy.policy_id.starts_with("ANPA"));
+        let read = fx
+            .call(GetPolicy {
+                arn: arn(&expected),
+            })
+            .await
+            .expect("read");
+        assert_eq!(read, created);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_policy_is_no_such_entity() {
+        let fx = Fixture::new().await;
+        let missing = format!("arn:aws:iam::{}:policy/none", fx.account_id);
+        let error = fx
+            .call(GetPolicy { arn: arn(&missing) })
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            (
+                error.code.as_ref(),
+                error.status.as_u16(),
+                error.message.clone()
+            ),
+            (
+                "NoSuchEntity",
+                404,
+                format!("Policy {missing} was not found.")
+            )
+        );
+        let error = fx
+            .call(CreatePolicyVersion {
+                arn: arn(&missing),
+                document: document(ALLOW_ALL),
+                set_as_default: false,
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn a_name_is_unique_and_a_document_must_be_a_policy() {
+        let fx = Fixture::new().await;
+        fx.call(create("writer")).await.expect("created");
+        let error = fx.call(create("WRITER")).await.expect_err("taken");
+        assert_eq!(
+            (error.code.as_ref(), error.status.as_u16()),
+            ("EntityAlreadyExists", 409)
+        );
+        let error = fx
+            .call(CreatePolicy {
+                document: document("{"),
+                ..create("broken")
+            })
+            .await
+            .expect_err("malformed");
+        assert_eq!(error.code.as_ref(), "MalformedPolicyDocument");
+    }
+
+    #[tokio::test]
+    async fn policies_are_listed_a_page_at_a_time() {
+        let fx = Fixture::new().await;
+        for name in ["p1", "p2", "p3"] {
+            fx.call(create(name)).await.expect("created");
+        }
+        let first = fx.call(list(None, 2)).await.expect("page").0;
+        let names: Vec<_> = first.items.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!((names, first.truncated), (vec!["p1", "p2"], true));
+        let after = first.items.last().map(|p| p.name.clone());
+        let second = fx.call(list(after, 2)).await.expect("page").0;
+        let names: Vec<_> = second.items.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            (names, second.truncated, second.marker),
+            (vec!["p3"], false, None)
+        );
+        let aws = fx
+            .call(ListPolicies {
+                scope: PolicyScope::Aws,
+                ..list(None, 100)
+            })
+            .await
+            .expect("page")
+            .0;
+        assert!(aws.items.is_empty() && !aws.truncated);
+        let attached = fx
+            .call(ListPolicies {
+                only_attached: true,
+                ..list(None, 100)
+            })
+            .await
+            .expect("page")
+            .0;
+        assert!(attached.items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn versions_are_created_listed_and_made_default() {
+        let fx = Fixture::new().await;
+        let policy = fx.call(create("versioned")).await.expect("created").policy;
+        let created = fx
+            .call(CreatePolicyVersion {
+                arn: arn(&policy.arn),
+                document: document(ALLOW_ALL),
+                set_as_default: false,
+            })
+            .await
+            .expect("version");
+        assert_eq!(
+            (
+                created.version.version_id.as_str(),
+                created.version.is_default,
+                created.with_document
+            ),
+            ("v2", false, false)
+        );
+        let first = fx
+            .call(ListPolicyVersions {
+                arn: arn(&policy.arn),
+                page: Page {
+                    after: None,
+                    max_items: 1,
+                },
+            })
+            .await
+            .expect("versions")
+            .0;
+        let ids: Vec<_> = first.items.iter().map(|v| v.version_id.as_str()).collect();
+        assert_eq!((ids, first.truncated), (vec!["v2"], true));
+        let second = fx
+            .call(ListPolicyVersions {
+                arn: arn(&policy.arn),
+                page: Page {
+                    after: Some("v2".into()),
+                    max_items: 1,
+                },
+            })
+            .await
+            .expect("versions")
+            .0;
+        let ids: Vec<_> = second.items.iter().map(|v| v.version_id.as_str()).collect();
+        assert_eq!((ids, second.truncated), (vec!["v1"], false));
+        fx.call(SetDefaultPolicyVersion {
+            arn: arn(&policy.arn),
+            version_id: version("v2"),
+        })
+        .await
+        .expect("default");
+        let read = fx
+            .call(GetPolicyVersion {
+                arn: arn(&policy.arn),
+                version_id: version("v2"),
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            (
+                read.version.document.as_str(),
+                read.version.is_default,
+                read.with_document
+            ),
+            (ALLOW_ALL, true, true)
+        );
+        fx.call(DeletePolicyVersion {
+            arn: arn(&policy.arn),
+            version_id: version("v1"),
+        })
+        .await
+        .expect("deleted");
+        let error = fx
+            .call(GetPolicyVersion {
+                arn: arn(&policy.arn),
+                version_id: version("v1"),
+            })
+            .await
+            .expect_err("gone");
+        assert_eq!(
+            (error.code.as_ref(), error.message.clone()),
+            (
+                "NoSuchEntity",
+                format!(
+                    "Policy {} version v1 does not exist or is not attachable.",
+                    policy.arn
+                )
+            )
+        );
+        fx.call(DeletePolicy {
+            arn: arn(&policy.arn),
+        })
+        .await
+        .expect("deleted");
+        let error = fx
+            .call(GetPolicy {
+                arn: arn(&policy.arn),
+            })
+            .await
+            .expect_err("gone");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[test]
+    fn version_ids_are_checked() {
+        for good in ["v1", "v12", "v3.a-b"] {
+            assert!(VersionId::parse("versionId", good).is_ok(), "{good}");
+        }
+        for bad in ["1", "v0", "v", "vx", "v01"] {
+            assert!(VersionId::parse("versionId", bad).is_err(), "{bad}");
+        }
+    }
 }

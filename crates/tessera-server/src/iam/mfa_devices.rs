@@ -1,104 +1,46 @@
 //! IAM virtual MFA devices: create, enable, deactivate, list, delete.
 
-use super::common::{
-    Page, Target, authorize, authorize_on, iso8601, path_param, request_tag_keys, tags_param,
-    user_arn, user_target, validate_name,
-};
+use super::common::{iso8601, request_tag_keys, user_arn, user_target};
 use super::provider_params::{internal, optional_tags};
-use crate::mfa::{consecutive_codes, device_totp};
-use crate::{
-    AppState, AwsError, Caller,
-    params::Params,
-    params::check_length,
-    xml::{Xml, members},
+use crate::action::members::{
+    AssignmentStatus, AuthenticationCode, IamPath, Name, Page, SerialNumber, Tags,
 };
+use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
+use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::mfa::{consecutive_codes, device_totp};
+use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use tessera_arn::Arn;
 use tessera_store::{MfaDevice, MfaFilter, User};
 use tessera_token::SessionPrincipal;
 use totp_rs::Secret;
 
-/// Runs `name` if this area (MFA devices) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    let (_s, _c, _p) = (state, caller, params);
-    Some(match name {
-        "CreateVirtualMFADevice" => create_virtual_mfa_device(state, caller, params).await,
-        "EnableMFADevice" => enable_mfa_device(state, caller, params).await,
-        "DeactivateMFADevice" => deactivate_mfa_device(state, caller, params).await,
-        "ListMFADevices" => list_mfa_devices(state, caller, params).await,
-        "ListVirtualMFADevices" => list_virtual_mfa_devices(state, caller, params).await,
-        "DeleteVirtualMFADevice" => delete_virtual_mfa_device(state, caller, params).await,
-        _ => return None,
-    })
-}
+/// A user name that names an existing user (`existingUserNameType`).
+type UserName = Name<128>;
 
-/// A serial number member (9 to 256 characters of `[\w+=/:,.@-]`).
-pub(super) fn serial_param(params: &Params) -> Result<&str, AwsError> {
-    let serial = params.required("SerialNumber", "serialNumber")?;
-    check_length("serialNumber", serial, 9, 256)?;
-    if !serial
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c))
-    {
-        return Err(AwsError::constraint(
-            "serialNumber",
-            Some(serial),
-            "Member must satisfy regular expression pattern: [\\w+=/:,.@-]+",
-        ));
-    }
-    Ok(serial)
-}
-
-pub(super) fn code_param<'a>(
-    params: &'a Params,
-    name: &str,
-    member: &str,
-) -> Result<&'a str, AwsError> {
-    let code = params.required(name, member)?;
-    check_length(member, code, 6, 6)?;
-    if !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AwsError::constraint(
-            member,
-            Some(code),
-            "Member must satisfy regular expression pattern: [\\d]+",
-        ));
-    }
-    Ok(code)
-}
-
-pub(super) fn no_such_user(name: &str) -> AwsError {
+fn no_such_user(name: &str) -> AwsError {
     AwsError::no_such_entity(format!("The user with name {name} cannot be found."))
 }
 
-/// The user named by `UserName`, or the calling user when it is absent
-/// (`None` for an account's root, which has no IAM user).
-pub(super) async fn user_param(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Option<User>, AwsError> {
-    if let Some(name) = params.get("UserName") {
-        validate_name("userName", name, 128)?;
-        return state
+/// The user `name`, or the calling user when there is none (`None` for an
+/// account's root, which has no IAM user).
+async fn subject(ctx: &Context<'_>, name: Option<&str>) -> Result<Option<User>, AwsError> {
+    if let Some(name) = name {
+        return ctx
             .store()
-            .user_by_name(caller.account_id(), name)
+            .user_by_name(ctx.account_id(), name)
             .await?
             .map(Some)
             .ok_or_else(|| no_such_user(name));
     }
-    match caller {
+    match ctx.caller {
         Caller::Root { .. } => Ok(None),
         Caller::User { user, .. } => Ok(Some(user.as_ref().clone())),
         Caller::Session(claims) => match &claims.principal {
             SessionPrincipal::Root { .. } => Ok(None),
             SessionPrincipal::User {
                 user_id, user_name, ..
-            } => state
+            } => ctx
                 .store()
                 .user_by_id(user_id)
                 .await?
@@ -111,9 +53,23 @@ pub(super) async fn user_param(
     }
 }
 
+/// The access to the devices of the user `name` (or of the caller): the
+/// action on that user, or on the account's root user.
+async fn subject_access(
+    ctx: &Context<'_>,
+    name: Option<&str>,
+) -> Result<(Access, Option<User>), AwsError> {
+    let user = subject(ctx, name).await?;
+    let target = match &user {
+        Some(user) => user_target(ctx.state, user).await?,
+        None => Target::named(Arn::root(ctx.partition(), ctx.account_id())),
+    };
+    Ok((Access::on(target), user))
+}
+
 /// The PNG of a QR code (black on white, 4 pixels a module, 4-module quiet
 /// zone) encoding `text`.
-pub(super) fn qr_png(text: &str) -> Result<Vec<u8>, AwsError> {
+fn qr_png(text: &str) -> Result<Vec<u8>, AwsError> {
     const SCALE: usize = 4;
     const BORDER: usize = 4;
     let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium)
@@ -143,358 +99,459 @@ pub(super) fn qr_png(text: &str) -> Result<Vec<u8>, AwsError> {
     Ok(png_bytes)
 }
 
-pub(super) async fn create_virtual_mfa_device(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = params.required("VirtualMFADeviceName", "virtualMFADeviceName")?;
-    validate_name("virtualMFADeviceName", name, 226)?;
-    let path = path_param(params, "Path", "path")?;
-    let tags = tags_param(params)?;
-    let account_id = caller.account_id();
-    let serial_number = Arn::mfa_device(state.partition(), account_id, &path, name).into_string();
-    if serial_number.len() > 256 {
-        return Err(AwsError::invalid_input(
-            "The combined length of the path and name of the MFA device is too long.",
-        ));
-    }
-    authorize_on(
-        state,
-        caller,
-        "CreateVirtualMFADevice",
-        &Target::named(serial_number.clone()),
-        request_tag_keys(&tags),
-    )
-    .await?;
+/// A new virtual MFA device: its serial number, its seed and the QR code
+/// of its `otpauth://` URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct VirtualMfaDevice {
+    pub serial_number: String,
+    /// The Base32 seed.
+    pub base32_seed: String,
+    /// The PNG of the QR code.
+    pub qr_code_png: Vec<u8>,
+    pub tags: Vec<(String, String)>,
+}
 
-    let mut seed = [0u8; 20];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
-        .map_err(|_| internal("no randomness"))?;
-    let base32_seed = Secret::from(seed).to_base32();
-    let sealed_seed = state
-        .keys()
-        .seal_stored_secret(&serial_number, &base32_seed)
-        .map_err(internal)?;
-    let account_name = state
-        .store()
-        .account_aliases(account_id)
-        .await?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| account_id.to_string());
-    let uri = format!(
-        "otpauth://totp/{}?secret={base32_seed}",
-        tessera_sigv4::uri_encode(&format!("{name}@{account_name}"))
-    );
-    let png = qr_png(&uri)?;
-    state
-        .store()
-        .create_mfa_device(&MfaDevice {
-            serial_number: serial_number.clone(),
-            account_id: account_id.to_string(),
-            sealed_seed,
-            user: None,
-            enabled_at: None,
-            created_at: state.now().unix_timestamp(),
-            last_used_step: None,
-            tags: tags.clone(),
+impl Encode for VirtualMfaDevice {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let mut device = vec![
+            Xml::text("SerialNumber", self.serial_number),
+            Xml::text(
+                "Base32StringSeed",
+                STANDARD.encode(self.base32_seed.as_bytes()),
+            ),
+            Xml::text("QRCodePNG", STANDARD.encode(&self.qr_code_png)),
+        ];
+        device.extend(optional_tags(&self.tags));
+        vec![Xml::node("VirtualMFADevice", device)]
+    }
+}
+
+/// A page of `ListMFADevices`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct MfaDeviceListing(pub Listing<MfaDevice>);
+
+impl Encode for MfaDeviceListing {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        self.0.xml("MFADevices", |d| {
+            let user_name = d.user.map(|u| u.name).unwrap_or_default();
+            vec![
+                Xml::text("UserName", user_name),
+                Xml::text("SerialNumber", d.serial_number),
+                Xml::text("EnableDate", iso8601(d.enabled_at.unwrap_or(d.created_at))),
+            ]
         })
-        .await?;
-    let mut device = vec![
-        Xml::text("SerialNumber", serial_number),
-        Xml::text("Base32StringSeed", STANDARD.encode(base32_seed.as_bytes())),
-        Xml::text("QRCodePNG", STANDARD.encode(&png)),
-    ];
-    device.extend(optional_tags(&tags));
-    Ok(vec![Xml::node("VirtualMFADevice", device)])
-}
-
-pub(super) async fn enable_mfa_device(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = params.required("UserName", "userName")?;
-    validate_name("userName", name, 128)?;
-    let serial_number = serial_param(params)?;
-    let code1 = code_param(params, "AuthenticationCode1", "authenticationCode1")?;
-    let code2 = code_param(params, "AuthenticationCode2", "authenticationCode2")?;
-    let account_id = caller.account_id();
-    let user = state
-        .store()
-        .user_by_name(account_id, name)
-        .await?
-        .ok_or_else(|| no_such_user(name))?;
-    authorize_on(
-        state,
-        caller,
-        "EnableMFADevice",
-        &user_target(state, &user).await?,
-        Vec::new(),
-    )
-    .await?;
-    let device = state
-        .store()
-        .mfa_device(account_id, serial_number)
-        .await?
-        .ok_or_else(|| {
-            AwsError::no_such_entity(format!(
-                "VirtualMFADevice with serial number {serial_number} doesn't exist."
-            ))
-        })?;
-    if device.user.is_some() {
-        return Err(AwsError::entity_already_exists(
-            "MFA Device is already in use.",
-        ));
     }
-    let step = device_totp(state, &device)
-        .and_then(|totp| consecutive_codes(&totp, code1, code2, state.now().unix_timestamp()))
-        .ok_or_else(AwsError::invalid_authentication_code)?;
-    state
-        .store()
-        .enable_mfa_device(
-            account_id,
-            serial_number,
-            &user.user_id,
-            state.now().unix_timestamp(),
-            step,
-        )
-        .await?;
-    Ok(Vec::new())
 }
 
-pub(super) async fn deactivate_mfa_device(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let serial_number = serial_param(params)?;
-    let not_found = || {
-        AwsError::no_such_entity(format!(
-            "MFA Device with serial number {serial_number} does not exist."
-        ))
-    };
-    let user = user_param(state, caller, params).await?;
-    let target = match &user {
-        Some(user) => user_target(state, user).await?,
-        None => Target::named(Arn::root(state.partition(), caller.account_id())),
-    };
-    authorize_on(state, caller, "DeactivateMFADevice", &target, Vec::new()).await?;
-    let user = user.ok_or_else(not_found)?;
-    state
-        .store()
-        .deactivate_mfa_device(caller.account_id(), serial_number, &user.user_id)
-        .await?;
-    Ok(Vec::new())
+/// A page of `ListVirtualMFADevices`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct VirtualMfaDeviceListing(pub Listing<MfaDevice>);
+
+impl Encode for VirtualMfaDeviceListing {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        self.0.xml("VirtualMFADevices", |d| {
+            let mut entry = vec![Xml::text("SerialNumber", d.serial_number.clone())];
+            if let Some(user) = &d.user {
+                entry.push(Xml::node(
+                    "User",
+                    vec![
+                        Xml::text("Path", user.path.clone()),
+                        Xml::text("UserName", user.name.clone()),
+                        Xml::text("UserId", user.user_id.clone()),
+                        Xml::text("Arn", user_arn(state, user)),
+                        Xml::text("CreateDate", iso8601(user.created_at)),
+                    ],
+                ));
+            }
+            if let Some(enabled_at) = d.enabled_at {
+                entry.push(Xml::text("EnableDate", iso8601(enabled_at)));
+            }
+            entry.extend(optional_tags(&d.tags));
+            entry
+        })
+    }
 }
 
-pub(super) async fn list_mfa_devices(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let page = Page::from_params(params)?;
-    let user = user_param(state, caller, params).await?;
-    let target = match &user {
-        Some(user) => user_target(state, user).await?,
-        None => Target::named(Arn::root(state.partition(), caller.account_id())),
-    };
-    authorize_on(state, caller, "ListMFADevices", &target, Vec::new()).await?;
-    let rows = match &user {
-        Some(user) => {
-            state
-                .store()
-                .mfa_devices(
-                    caller.account_id(),
-                    MfaFilter::User(&user.user_id),
-                    page.after.as_deref(),
-                    page.fetch_limit(),
-                )
-                .await?
-        }
-        None => Vec::new(),
-    };
-    let (rows, tail) = page.finish(rows, |d| d.serial_number.clone());
-    let mut result = vec![members(
-        "MFADevices",
-        rows.into_iter()
-            .map(|d| {
-                let user_name = d.user.map(|u| u.name).unwrap_or_default();
-                vec![
-                    Xml::text("UserName", user_name),
-                    Xml::text("SerialNumber", d.serial_number),
-                    Xml::text("EnableDate", iso8601(d.enabled_at.unwrap_or(d.created_at))),
-                ]
-            })
-            .collect(),
-    )];
-    result.extend(tail);
-    Ok(result)
+/// `CreateVirtualMFADevice`: a device with a new seed, enabled for nobody.
+#[derive(Debug, Clone)]
+pub(super) struct CreateVirtualMfaDevice {
+    pub name: Name<226>,
+    pub path: IamPath,
+    pub tags: Tags,
 }
 
-pub(super) async fn list_virtual_mfa_devices(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let filter = match params.get("AssignmentStatus") {
-        None | Some("Any") => MfaFilter::Any,
-        Some("Assigned") => MfaFilter::Assigned,
-        Some("Unassigned") => MfaFilter::Unassigned,
-        Some(other) => {
-            return Err(AwsError::constraint(
-                "assignmentStatus",
-                Some(other),
-                "Member must satisfy enum value set: [Any, Assigned, Unassigned]",
+impl Action for CreateVirtualMfaDevice {
+    const SPEC: ActionSpec = spec("iam:CreateVirtualMFADevice", R::Mfa, TAGGING);
+    /// The serial number.
+    type Found = String;
+    type Output = VirtualMfaDevice;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("VirtualMFADeviceName")?,
+            path: params.member("Path")?.unwrap_or_else(IamPath::root),
+            tags: params.member("Tags")?.unwrap_or_default(),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        let serial_number =
+            Arn::mfa_device(ctx.partition(), ctx.account_id(), &self.path, &self.name)
+                .into_string();
+        if serial_number.len() > 256 {
+            return Err(AwsError::invalid_input(
+                "The combined length of the path and name of the MFA device is too long.",
             ));
         }
-    };
-    let page = Page::from_params(params)?;
-    authorize(state, caller, "ListVirtualMFADevices", "*").await?;
-    let rows = state
-        .store()
-        .mfa_devices(
-            caller.account_id(),
-            filter,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )
-        .await?;
-    let (rows, tail) = page.finish(rows, |d| d.serial_number.clone());
-    let mut result = vec![members(
-        "VirtualMFADevices",
-        rows.into_iter()
-            .map(|d| {
-                let mut entry = vec![Xml::text("SerialNumber", d.serial_number.clone())];
-                if let Some(user) = &d.user {
-                    entry.push(Xml::node(
-                        "User",
-                        vec![
-                            Xml::text("Path", user.path.clone()),
-                            Xml::text("UserName", user.name.clone()),
-                            Xml::text("UserId", user.user_id.clone()),
-                            Xml::text("Arn", user_arn(state, user)),
-                            Xml::text("CreateDate", iso8601(user.created_at)),
-                        ],
-                    ));
-                }
-                if let Some(enabled_at) = d.enabled_at {
-                    entry.push(Xml::text("EnableDate", iso8601(enabled_at)));
-                }
-                entry.extend(optional_tags(&d.tags));
-                entry
+        let target = Target::named(serial_number.clone());
+        let keys = request_tag_keys(&self.tags);
+        Ok((Access::On { target, keys }, serial_number))
+    }
+
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        serial_number: String,
+    ) -> Result<VirtualMfaDevice, AwsError> {
+        let account_id = ctx.account_id();
+        let mut seed = [0u8; 20];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
+            .map_err(|_| internal("no randomness"))?;
+        let base32_seed = Secret::from(seed).to_base32();
+        let sealed_seed = ctx
+            .state
+            .keys()
+            .seal_stored_secret(&serial_number, &base32_seed)
+            .map_err(internal)?;
+        let account_name = ctx
+            .store()
+            .account_aliases(account_id)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| account_id.to_string());
+        let uri = format!(
+            "otpauth://totp/{}?secret={base32_seed}",
+            tessera_sigv4::uri_encode(&format!("{}@{account_name}", self.name))
+        );
+        let qr_code_png = qr_png(&uri)?;
+        ctx.store()
+            .create_mfa_device(&MfaDevice {
+                serial_number: serial_number.clone(),
+                account_id: account_id.to_string(),
+                sealed_seed,
+                user: None,
+                enabled_at: None,
+                created_at: ctx.now(),
+                last_used_step: None,
+                tags: self.tags.0.clone(),
             })
-            .collect(),
-    )];
-    result.extend(tail);
-    Ok(result)
+            .await?;
+        Ok(VirtualMfaDevice {
+            serial_number,
+            base32_seed,
+            qr_code_png,
+            tags: self.tags.0,
+        })
+    }
 }
 
-pub(super) async fn delete_virtual_mfa_device(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let serial_number = serial_param(params)?;
-    let mut target = Target::named(serial_number);
-    if let Some(device) = state
-        .store()
-        .mfa_device(caller.account_id(), serial_number)
-        .await?
-    {
-        target.tags = device.tags;
-    }
-    authorize_on(state, caller, "DeleteVirtualMFADevice", &target, Vec::new()).await?;
-    state
-        .store()
-        .delete_mfa_device(caller.account_id(), serial_number)
-        .await?;
-    Ok(Vec::new())
+/// `EnableMFADevice`: a device enabled for a user, given two consecutive
+/// codes of it.
+#[derive(Debug, Clone)]
+pub(super) struct EnableMfaDevice {
+    pub user_name: UserName,
+    pub serial_number: SerialNumber,
+    pub code1: AuthenticationCode,
+    pub code2: AuthenticationCode,
 }
+
+impl Action for EnableMfaDevice {
+    const SPEC: ActionSpec = spec("iam:EnableMFADevice", R::User, &[]);
+    type Found = User;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            user_name: params.required_member("UserName")?,
+            serial_number: params.required_member("SerialNumber")?,
+            code1: params.required_member("AuthenticationCode1")?,
+            code2: params.required_member("AuthenticationCode2")?,
+        })
+    }
+
+    /// An unknown user is `NoSuchEntity` before authorization, as IAM
+    /// answers it.
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, User), AwsError> {
+        let user = ctx
+            .store()
+            .user_by_name(ctx.account_id(), &self.user_name)
+            .await?
+            .ok_or_else(|| no_such_user(&self.user_name))?;
+        let target = user_target(ctx.state, &user).await?;
+        Ok((Access::on(target), user))
+    }
+
+    async fn run(self, ctx: &Context<'_>, user: User) -> Result<Empty, AwsError> {
+        let (account_id, serial_number) = (ctx.account_id(), &*self.serial_number);
+        let device = ctx
+            .store()
+            .mfa_device(account_id, serial_number)
+            .await?
+            .ok_or_else(|| {
+                AwsError::no_such_entity(format!(
+                    "VirtualMFADevice with serial number {serial_number} doesn't exist."
+                ))
+            })?;
+        if device.user.is_some() {
+            return Err(AwsError::entity_already_exists(
+                "MFA Device is already in use.",
+            ));
+        }
+        let step = device_totp(ctx.state, &device)
+            .and_then(|totp| consecutive_codes(&totp, &self.code1, &self.code2, ctx.now()))
+            .ok_or_else(AwsError::invalid_authentication_code)?;
+        ctx.store()
+            .enable_mfa_device(account_id, serial_number, &user.user_id, ctx.now(), step)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `DeactivateMFADevice`: a device of the user (or of the caller) enabled
+/// for nobody.
+#[derive(Debug, Clone)]
+pub(super) struct DeactivateMfaDevice {
+    pub serial_number: SerialNumber,
+    pub user_name: Option<UserName>,
+}
+
+impl Action for DeactivateMfaDevice {
+    const SPEC: ActionSpec = spec("iam:DeactivateMFADevice", R::User, &[]);
+    type Found = Option<User>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            serial_number: params.required_member("SerialNumber")?,
+            user_name: params.member("UserName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
+        subject_access(ctx, self.user_name.as_deref()).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<Empty, AwsError> {
+        let user = user.ok_or_else(|| {
+            AwsError::no_such_entity(format!(
+                "MFA Device with serial number {} does not exist.",
+                self.serial_number
+            ))
+        })?;
+        ctx.store()
+            .deactivate_mfa_device(ctx.account_id(), &self.serial_number, &user.user_id)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `ListMFADevices`: the devices enabled for the user (or the caller).
+#[derive(Debug, Clone)]
+pub(super) struct ListMfaDevices {
+    pub page: Page,
+    pub user_name: Option<UserName>,
+}
+
+impl Action for ListMfaDevices {
+    const SPEC: ActionSpec = spec("iam:ListMFADevices", R::User, &[]);
+    type Found = Option<User>;
+    type Output = MfaDeviceListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            page: Page::read(params)?,
+            user_name: params.member("UserName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
+        subject_access(ctx, self.user_name.as_deref()).await
+    }
+
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        user: Option<User>,
+    ) -> Result<MfaDeviceListing, AwsError> {
+        let rows = match &user {
+            Some(user) => {
+                ctx.store()
+                    .mfa_devices(
+                        ctx.account_id(),
+                        MfaFilter::User(&user.user_id),
+                        self.page.after.as_deref(),
+                        self.page.fetch_limit(),
+                    )
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(MfaDeviceListing(
+            self.page.finish(rows, |d| d.serial_number.clone()),
+        ))
+    }
+}
+
+/// `ListVirtualMFADevices`: the account's devices, by assignment.
+#[derive(Debug, Clone)]
+pub(super) struct ListVirtualMfaDevices {
+    pub status: AssignmentStatus,
+    pub page: Page,
+}
+
+impl Action for ListVirtualMfaDevices {
+    const SPEC: ActionSpec = spec("iam:ListVirtualMFADevices", R::None, &[]);
+    type Found = ();
+    type Output = VirtualMfaDeviceListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            status: params.member("AssignmentStatus")?.unwrap_or_default(),
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok((Access::on_arn("*"), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<VirtualMfaDeviceListing, AwsError> {
+        let filter = match self.status {
+            AssignmentStatus::Any => MfaFilter::Any,
+            AssignmentStatus::Assigned => MfaFilter::Assigned,
+            AssignmentStatus::Unassigned => MfaFilter::Unassigned,
+        };
+        let rows = ctx
+            .store()
+            .mfa_devices(
+                ctx.account_id(),
+                filter,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        Ok(VirtualMfaDeviceListing(
+            self.page.finish(rows, |d| d.serial_number.clone()),
+        ))
+    }
+}
+
+/// `DeleteVirtualMFADevice`: a device enabled for nobody.
+#[derive(Debug, Clone)]
+pub(super) struct DeleteVirtualMfaDevice {
+    pub serial_number: SerialNumber,
+}
+
+impl Action for DeleteVirtualMfaDevice {
+    const SPEC: ActionSpec = spec("iam:DeleteVirtualMFADevice", R::Mfa, &[]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            serial_number: params.required_member("SerialNumber")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let serial_number = &*self.serial_number;
+        let mut target = Target::named(serial_number);
+        if let Some(device) = ctx
+            .store()
+            .mfa_device(ctx.account_id(), serial_number)
+            .await?
+        {
+            target.tags = device.tags;
+        }
+        Ok((Access::on(target), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_mfa_device(ctx.account_id(), &self.serial_number)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+crate::action::action_table!(
+    CreateVirtualMfaDevice,
+    EnableMfaDevice,
+    DeactivateMfaDevice,
+    ListMfaDevices,
+    ListVirtualMfaDevices,
+    DeleteVirtualMfaDevice,
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
     use crate::mfa::verify_mfa_code;
-    use crate::{DataDir, KeyRingHandle};
-    use std::sync::Arc;
-    use tessera_token::ManualClock;
     use time::OffsetDateTime;
     use time::macros::datetime;
     use totp_rs::Totp;
 
     const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
 
-    struct Fixture {
-        state: AppState,
-        root: Caller,
-        account_id: String,
-        _dir: tempfile::TempDir,
-    }
-
+    /// A new account with users alice and bob.
     async fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let data = DataDir::new(dir.path().join("data"));
-        let (store, keys, created) = data.open_or_bootstrap(NOW).await.expect("bootstrap");
-        let account_id = created.expect("new account").account_id;
-        let pool =
-            sqlx::SqlitePool::connect(&format!("sqlite://{}", data.database_path().display()))
-                .await
-                .expect("pool");
+        let f = Fixture::new().await;
         for (user_id, name) in [
             ("AIDAAAAAAAAAAAAAAAAA1", "alice"),
             ("AIDAAAAAAAAAAAAAAAAA2", "bob"),
         ] {
-            sqlx::query(
-                "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, ?, '/', 0)",
-            )
-            .bind(user_id)
-            .bind(&account_id)
-            .bind(name)
-            .execute(&pool)
-            .await
-            .expect("user");
+            let user = User {
+                user_id: user_id.to_string(),
+                account_id: f.account_id.clone(),
+                name: name.to_string(),
+                path: "/".to_string(),
+                permissions_boundary: None,
+                created_at: 0,
+            };
+            f.state.store().create_user(&user, &[]).await.expect("user");
         }
-        pool.close().await;
-        let keys: Arc<KeyRingHandle> = Arc::new(keys);
-        let state = AppState::new(Arc::new(store), keys, Arc::new(ManualClock::new(NOW)));
-        Fixture {
-            state,
-            root: Caller::Root {
-                account_id: account_id.clone(),
-                access_key_id: "AKIAROOT".to_string(),
-            },
-            account_id,
-            _dir: dir,
+        f
+    }
+
+    fn member<T: Scalar>(text: &str) -> T {
+        T::parse("member", text).expect("valid member")
+    }
+
+    fn create(name: &str) -> CreateVirtualMfaDevice {
+        CreateVirtualMfaDevice {
+            name: member(name),
+            path: IamPath::root(),
+            tags: Tags::default(),
         }
     }
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        Params::from_request(&query, None, b"", crate::params::BodyRule::ByContentType)
-            .expect("params")
+    /// The codes of the steps before and at `at`.
+    fn codes(totp: &Totp, at: OffsetDateTime) -> (AuthenticationCode, AuthenticationCode) {
+        let at = at.unix_timestamp() as u64;
+        (
+            member(&totp.generate(at - 30).to_string()),
+            member(&totp.generate(at).to_string()),
+        )
     }
 
     /// Creates a device and enables it for alice with the codes of the
     /// steps before and at `NOW`; returns its serial number and TOTP.
     async fn enabled_device(f: &Fixture) -> (String, Totp) {
-        let created = create_virtual_mfa_device(
-            &f.state,
-            &f.root,
-            &params(&[("VirtualMFADeviceName", "phone")]),
-        )
-        .await
-        .expect("create");
-        let Some(Xml::Node(_, fields)) = created.first() else {
-            panic!("no device in {created:?}");
-        };
-        let serial = match fields.first() {
-            Some(Xml::Text(_, serial)) => serial.clone(),
-            other => panic!("no serial: {other:?}"),
-        };
+        let created = f.call(create("phone")).await.expect("create");
+        let serial = created.serial_number;
         let device = f
             .state
             .store()
@@ -503,21 +560,13 @@ mod tests {
             .expect("read")
             .expect("device");
         let totp = device_totp(&f.state, &device).expect("totp");
-        let now = NOW.unix_timestamp() as u64;
-        let (c1, c2) = (
-            totp.generate(now - 30).to_string(),
-            totp.generate(now).to_string(),
-        );
-        enable_mfa_device(
-            &f.state,
-            &f.root,
-            &params(&[
-                ("UserName", "alice"),
-                ("SerialNumber", &serial),
-                ("AuthenticationCode1", &c1),
-                ("AuthenticationCode2", &c2),
-            ]),
-        )
+        let (code1, code2) = codes(&totp, NOW);
+        f.call(EnableMfaDevice {
+            user_name: member("alice"),
+            serial_number: member(&serial),
+            code1,
+            code2,
+        })
         .await
         .expect("enable");
         (serial, totp)
@@ -559,11 +608,10 @@ mod tests {
         assert!(!verify("12a456".into(), alice, far).await);
         assert!(!verify("1234567".into(), alice, far).await);
         // A deactivated device accepts nothing.
-        deactivate_mfa_device(
-            &f.state,
-            &f.root,
-            &params(&[("UserName", "alice"), ("SerialNumber", &serial)]),
-        )
+        f.call(DeactivateMfaDevice {
+            serial_number: member(&serial),
+            user_name: Some(member("alice")),
+        })
         .await
         .expect("deactivate");
         assert!(!verify(code(far), alice, far).await);
@@ -599,5 +647,221 @@ mod tests {
             }
         }
         assert_eq!(accepted, 1);
+    }
+
+    fn serials(listing: &Listing<MfaDevice>) -> Vec<&str> {
+        listing
+            .items
+            .iter()
+            .map(|d| d.serial_number.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn devices_are_listed_by_assignment_a_page_at_a_time() {
+        let f = fixture().await;
+        let (enabled, _) = enabled_device(&f).await;
+        for name in ["tablet", "watch"] {
+            f.call(create(name)).await.expect("created");
+        }
+        let arn = |name: &str| format!("arn:aws:iam::{}:mfa/{name}", f.account_id);
+        let list = |status, after: Option<String>| ListVirtualMfaDevices {
+            status,
+            page: Page {
+                after,
+                max_items: 2,
+            },
+        };
+        let first = f
+            .call(list(AssignmentStatus::Any, None))
+            .await
+            .expect("page")
+            .0;
+        assert_eq!(
+            (serials(&first), first.truncated),
+            (vec![arn("phone").as_str(), arn("tablet").as_str()], true)
+        );
+        let after = first.items.last().map(|d| d.serial_number.clone());
+        let second = f
+            .call(list(AssignmentStatus::Any, after))
+            .await
+            .expect("page")
+            .0;
+        assert_eq!(
+            (serials(&second), second.truncated, second.marker.is_none()),
+            (vec![arn("watch").as_str()], false, true)
+        );
+        let assigned = f
+            .call(list(AssignmentStatus::Assigned, None))
+            .await
+            .expect("assigned")
+            .0;
+        assert_eq!(serials(&assigned), vec![enabled.as_str()]);
+        let user = assigned.items[0].user.as_ref().map(|u| u.name.as_str());
+        assert_eq!(user, Some("alice"));
+        let unassigned = f
+            .call(list(AssignmentStatus::Unassigned, None))
+            .await
+            .expect("unassigned")
+            .0;
+        assert_eq!(
+            serials(&unassigned),
+            vec![arn("tablet").as_str(), arn("watch").as_str()]
+        );
+
+        let of = |name: Option<&str>| ListMfaDevices {
+            page: Page::default(),
+            user_name: name.map(member),
+        };
+        let alices = f.call(of(Some("alice"))).await.expect("alice's").0;
+        assert_eq!(serials(&alices), vec![enabled.as_str()]);
+        assert!(
+            f.call(of(Some("bob")))
+                .await
+                .expect("bob's")
+                .0
+                .items
+                .is_empty()
+        );
+        assert!(f.call(of(None)).await.expect("root's").0.items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_device_in_use_is_neither_enabled_again_nor_deleted() {
+        let f = fixture().await;
+        let (serial, totp) = enabled_device(&f).await;
+        let (code1, code2) = codes(&totp, NOW + time::Duration::seconds(60));
+        let error = f
+            .call(EnableMfaDevice {
+                user_name: member("bob"),
+                serial_number: member(&serial),
+                code1,
+                code2,
+            })
+            .await
+            .expect_err("in use");
+        assert_eq!(
+            (error.code.as_ref(), error.message.as_str()),
+            ("EntityAlreadyExists", "MFA Device is already in use.")
+        );
+        let error = f
+            .call(DeleteVirtualMfaDevice {
+                serial_number: member(&serial),
+            })
+            .await
+            .expect_err("in use");
+        assert_eq!(error.status.as_u16(), 409);
+        f.call(DeactivateMfaDevice {
+            serial_number: member(&serial),
+            user_name: Some(member("alice")),
+        })
+        .await
+        .expect("deactivated");
+        f.call(DeleteVirtualMfaDevice {
+            serial_number: member(&serial),
+        })
+        .await
+        .expect("deleted");
+        let error = f
+            .call(DeleteVirtualMfaDevice {
+                serial_number: member(&serial),
+            })
+            .await
+            .expect_err("gone");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn unknown_users_devices_and_wrong_codes_are_refused() {
+        let f = fixture().await;
+        let serial = f
+            .call(create("phone"))
+            .await
+            .expect("created")
+            .serial_number;
+        let enable = |user: &str, serial: &str| EnableMfaDevice {
+            user_name: member(user),
+            serial_number: member(serial),
+            code1: member("000000"),
+            code2: member("000000"),
+        };
+        let error = f
+            .call(enable("nobody", &serial))
+            .await
+            .expect_err("no user");
+        assert_eq!(
+            (error.code.as_ref(), error.message.as_str()),
+            ("NoSuchEntity", "The user with name nobody cannot be found.")
+        );
+        let missing = format!("arn:aws:iam::{}:mfa/missing", f.account_id);
+        let error = f
+            .call(enable("alice", &missing))
+            .await
+            .expect_err("no device");
+        assert_eq!(
+            error.message,
+            format!("VirtualMFADevice with serial number {missing} doesn't exist.")
+        );
+        let error = f
+            .call(enable("alice", &serial))
+            .await
+            .expect_err("wrong codes");
+        assert_eq!(error.code.as_ref(), "InvalidAuthenticationCode");
+        // The root user has no IAM user, hence no device to deactivate.
+        let error = f
+            .call(DeactivateMfaDevice {
+                serial_number: member(&serial),
+                user_name: None,
+            })
+            .await
+            .expect_err("root");
+        assert_eq!(
+            error.message,
+            format!("MFA Device with serial number {serial} does not exist.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_created_device_has_a_base32_seed_and_a_png_qr_code() {
+        let f = fixture().await;
+        let device = f
+            .call(CreateVirtualMfaDevice {
+                name: member("phone"),
+                path: member("/team/"),
+                tags: Tags(vec![("k".into(), "v".into())]),
+            })
+            .await
+            .expect("created");
+        assert_eq!(
+            device.serial_number,
+            format!("arn:aws:iam::{}:mfa/team/phone", f.account_id)
+        );
+        assert!(crate::mfa::totp(&device.base32_seed).is_some());
+        assert!(device.qr_code_png.starts_with(b"\x89PNG"));
+        assert_eq!(device.tags, vec![("k".into(), "v".into())]);
+        let error = f
+            .call(CreateVirtualMfaDevice {
+                name: member("phone"),
+                path: member("/team/"),
+                tags: Tags::default(),
+            })
+            .await
+            .expect_err("taken");
+        assert_eq!(error.code.as_ref(), "EntityAlreadyExists");
+        let error = f
+            .call(CreateVirtualMfaDevice {
+                name: member(&"a".repeat(226)),
+                path: member(&format!("/{}/", "p".repeat(20))),
+                tags: Tags::default(),
+            })
+            .await
+            .expect_err("too long");
+        assert_eq!(
+            (error.code.as_ref(), error.message.as_str()),
+            (
+                "InvalidInput",
+                "The combined length of the path and name of the MFA device is too long."
+            )
+        );
     }
 }

@@ -1,45 +1,20 @@
 //! IAM OpenID Connect providers.
 
-use super::common::{Target, authorize, authorize_on, iso8601, request_tag_keys, tags_param};
-use super::provider_params::{arn_param, optional_tags};
-use crate::{
-    AppState, AwsError, Caller,
-    params::Params,
-    params::check_length,
-    xml::{Xml, members},
-};
+use super::common::{iso8601, request_tag_keys};
+use super::provider_params::optional_tags;
+use crate::action::members::{ArnText, ClientId, List, OidcUrl, Tags, Thumbprints};
+use crate::action::{Access, Action, Context, Empty, Encode, Target};
+use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_store::OidcProvider;
 
-/// Runs `name` if this area (OIDC providers) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    let (_s, _c, _p) = (state, caller, params);
-    Some(match name {
-        "CreateOpenIDConnectProvider" => create_oidc_provider(state, caller, params).await,
-        "GetOpenIDConnectProvider" => get_oidc_provider(state, caller, params).await,
-        "ListOpenIDConnectProviders" => list_oidc_providers(state, caller).await,
-        "DeleteOpenIDConnectProvider" => delete_oidc_provider(state, caller, params).await,
-        "AddClientIDToOpenIDConnectProvider" => add_client_id(state, caller, params).await,
-        "RemoveClientIDFromOpenIDConnectProvider" => remove_client_id(state, caller, params).await,
-        "UpdateOpenIDConnectProviderThumbprint" => update_thumbprints(state, caller, params).await,
-        _ => return None,
-    })
-}
-
-/// Most thumbprints an OIDC provider may have.
-pub(super) const MAX_THUMBPRINTS: usize = 5;
 /// Most client ids an OIDC provider may have.
-pub(super) const MAX_CLIENT_IDS: usize = 100;
+const MAX_CLIENT_IDS: usize = 100;
 
 /// The provider's URL without `https://` (and without a trailing `/`), or
 /// AWS's `InvalidInput`.
-pub(super) fn oidc_url(url: &str) -> Result<String, AwsError> {
-    check_length("url", url, 1, 255)?;
+fn oidc_url(url: &str) -> Result<String, AwsError> {
     let invalid = || AwsError::invalid_input("Invalid Open ID Connect Provider URL");
     let rest = url
         .get(..8)
@@ -55,233 +30,354 @@ pub(super) fn oidc_url(url: &str) -> Result<String, AwsError> {
     Ok(rest.to_string())
 }
 
-pub(super) fn thumbprints_param(params: &Params) -> Result<Vec<String>, AwsError> {
-    let list = params.list("ThumbprintList");
-    if list.len() > MAX_THUMBPRINTS {
-        return Err(AwsError::invalid_input(format!(
-            "Thumbprint list must contain fewer than {} entries.",
-            MAX_THUMBPRINTS + 1
-        )));
+/// The provider `arn` of the caller's account as stored, with its
+/// [`Target`] (its tags, when it exists).
+async fn find_provider(
+    ctx: &Context<'_>,
+    arn: &str,
+) -> Result<(Target, Option<OidcProvider>), AwsError> {
+    let provider = ctx.store().oidc_provider(ctx.account_id(), arn).await?;
+    let mut target = Target::named(arn);
+    if let Some(provider) = &provider {
+        target.tags = provider.tags.clone();
     }
-    for thumbprint in &list {
-        if thumbprint.chars().count() != 40 {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '[{}]' at 'thumbprintList' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]",
-                list.join(", ")
-            )));
-        }
-        if !thumbprint.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(AwsError::invalid_input(format!(
-                "Thumbprint {thumbprint} is not a valid hex string."
-            )));
-        }
-    }
-    Ok(list.into_iter().map(str::to_ascii_lowercase).collect())
+    Ok((target, provider))
 }
 
-pub(super) fn client_id(member: &str, value: &str) -> Result<(), AwsError> {
-    check_length(member, value, 1, 255)
+/// The access to the provider `arn`: the action on it, with its tags.
+async fn provider_access(ctx: &Context<'_>, arn: &str) -> Result<(Access, ()), AwsError> {
+    let (target, _) = find_provider(ctx, arn).await?;
+    Ok((Access::on(target), ()))
 }
 
-pub(super) async fn create_oidc_provider(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let url = oidc_url(params.required("Url", "url")?)?;
-    let mut client_ids: Vec<String> = Vec::new();
-    for id in params.list("ClientIDList") {
-        client_id("clientIDList.member", id)?;
-        if !client_ids.iter().any(|c| c == id) {
-            client_ids.push(id.to_string());
+/// A created provider: its ARN and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CreatedOidcProvider {
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+}
+
+impl Encode for CreatedOidcProvider {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let mut result = vec![Xml::text("OpenIDConnectProviderArn", self.arn)];
+        result.extend(optional_tags(&self.tags));
+        result
+    }
+}
+
+/// A provider in `GetOpenIDConnectProvider`'s shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct OidcProviderResult(pub OidcProvider);
+
+impl Encode for OidcProviderResult {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let provider = self.0;
+        let texts = |name, values: Vec<String>| {
+            Xml::node(
+                name,
+                values.into_iter().map(|v| Xml::text("member", v)).collect(),
+            )
+        };
+        let mut result = vec![
+            Xml::text("Url", provider.url),
+            texts("ClientIDList", provider.client_ids),
+            texts("ThumbprintList", provider.thumbprints),
+            Xml::text("CreateDate", iso8601(provider.created_at)),
+        ];
+        result.extend(optional_tags(&provider.tags));
+        result
+    }
+}
+
+/// The providers of `ListOpenIDConnectProviders`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct OidcProviderList(pub Vec<OidcProvider>);
+
+impl Encode for OidcProviderList {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![crate::xml::members(
+            "OpenIDConnectProviderList",
+            self.0
+                .into_iter()
+                .map(|p| vec![Xml::text("Arn", p.arn)])
+                .collect(),
+        )]
+    }
+}
+
+/// `CreateOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct CreateOpenIdConnectProvider {
+    /// The URL without `https://`, as [`oidc_url`] makes it.
+    pub url: String,
+    /// The client ids, each once, in the order given.
+    pub client_ids: Vec<String>,
+    pub thumbprints: Thumbprints,
+    pub tags: Tags,
+}
+
+impl Action for CreateOpenIdConnectProvider {
+    const SPEC: ActionSpec = spec("iam:CreateOpenIDConnectProvider", R::OidcProvider, TAGGING);
+    type Found = String;
+    type Output = CreatedOidcProvider;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let url = oidc_url(&params.required_member::<OidcUrl>("Url")?)?;
+        let listed: List<ClientId> = params.member("ClientIDList")?.unwrap_or_default();
+        let mut client_ids: Vec<String> = Vec::new();
+        for id in listed.0 {
+            if !client_ids.iter().any(|c| c.as_str() == &*id) {
+                client_ids.push(id.into());
+            }
         }
-    }
-    if client_ids.len() > MAX_CLIENT_IDS {
-        return Err(AwsError::limit_exceeded(format!(
-            "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
-        )));
-    }
-    let thumbprints = thumbprints_param(params)?;
-    let tags = tags_param(params)?;
-    let account_id = caller.account_id();
-    let provider_arn = Arn::oidc_provider(state.partition(), account_id, &url).into_string();
-    authorize_on(
-        state,
-        caller,
-        "CreateOpenIDConnectProvider",
-        &Target::named(provider_arn.clone()),
-        request_tag_keys(&tags),
-    )
-    .await?;
-    state
-        .store()
-        .create_oidc_provider(&OidcProvider {
-            arn: provider_arn.clone(),
-            account_id: account_id.to_string(),
+        if client_ids.len() > MAX_CLIENT_IDS {
+            return Err(AwsError::limit_exceeded(format!(
+                "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+            )));
+        }
+        Ok(Self {
             url,
             client_ids,
-            thumbprints,
-            created_at: state.now().unix_timestamp(),
-            tags: tags.clone(),
+            thumbprints: params.member("ThumbprintList")?.unwrap_or_default(),
+            tags: params.member("Tags")?.unwrap_or_default(),
         })
-        .await?;
-    let mut result = vec![Xml::text("OpenIDConnectProviderArn", provider_arn)];
-    result.extend(optional_tags(&tags));
-    Ok(result)
-}
-
-/// The OIDC provider named by `OpenIDConnectProviderArn`, after the
-/// caller is authorized for `action` on it.
-pub(super) async fn oidc_target<'a>(
-    state: &AppState,
-    caller: &Caller,
-    params: &'a Params,
-    action: &str,
-) -> Result<&'a str, AwsError> {
-    let provider_arn = arn_param(
-        params,
-        "OpenIDConnectProviderArn",
-        "openIDConnectProviderArn",
-    )?;
-    let mut target = Target::named(provider_arn);
-    if let Some(provider) = state
-        .store()
-        .oidc_provider(caller.account_id(), provider_arn)
-        .await?
-    {
-        target.tags = provider.tags;
     }
-    authorize_on(state, caller, action, &target, Vec::new()).await?;
-    Ok(provider_arn)
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        let arn = Arn::oidc_provider(ctx.partition(), ctx.account_id(), &self.url).into_string();
+        let target = Target::named(arn.clone());
+        let keys = request_tag_keys(&self.tags);
+        Ok((Access::On { target, keys }, arn))
+    }
+
+    async fn run(self, ctx: &Context<'_>, arn: String) -> Result<CreatedOidcProvider, AwsError> {
+        ctx.store()
+            .create_oidc_provider(&OidcProvider {
+                arn: arn.clone(),
+                account_id: ctx.account_id().to_string(),
+                url: self.url,
+                client_ids: self.client_ids,
+                thumbprints: self.thumbprints.0,
+                created_at: ctx.now(),
+                tags: self.tags.0.clone(),
+            })
+            .await?;
+        Ok(CreatedOidcProvider {
+            arn,
+            tags: self.tags.0,
+        })
+    }
 }
 
-pub(super) async fn get_oidc_provider(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "GetOpenIDConnectProvider").await?;
-    let provider = state
-        .store()
-        .oidc_provider(caller.account_id(), provider_arn)
-        .await?
-        .ok_or_else(|| {
+/// `GetOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct GetOpenIdConnectProvider {
+    pub arn: ArnText,
+}
+
+impl Action for GetOpenIdConnectProvider {
+    const SPEC: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
+    type Found = Option<OidcProvider>;
+    type Output = OidcProviderResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("OpenIDConnectProviderArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<OidcProvider>), AwsError> {
+        let (target, provider) = find_provider(ctx, &self.arn).await?;
+        Ok((Access::on(target), provider))
+    }
+
+    async fn run(
+        self,
+        _ctx: &Context<'_>,
+        provider: Option<OidcProvider>,
+    ) -> Result<OidcProviderResult, AwsError> {
+        let provider = provider.ok_or_else(|| {
             AwsError::no_such_entity(format!(
-                "OpenIDConnect Provider not found for arn {provider_arn}"
+                "OpenIDConnect Provider not found for arn {}",
+                self.arn
             ))
         })?;
-    let mut result = vec![
-        Xml::text("Url", provider.url),
-        Xml::node(
-            "ClientIDList",
-            provider
-                .client_ids
-                .into_iter()
-                .map(|c| Xml::text("member", c))
-                .collect(),
-        ),
-        Xml::node(
-            "ThumbprintList",
-            provider
-                .thumbprints
-                .into_iter()
-                .map(|t| Xml::text("member", t))
-                .collect(),
-        ),
-        Xml::text("CreateDate", iso8601(provider.created_at)),
-    ];
-    result.extend(optional_tags(&provider.tags));
-    Ok(result)
+        Ok(OidcProviderResult(provider))
+    }
 }
 
-pub(super) async fn list_oidc_providers(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<Vec<Xml>, AwsError> {
-    authorize(state, caller, "ListOpenIDConnectProviders", "*").await?;
-    let providers = state.store().oidc_providers(caller.account_id()).await?;
-    Ok(vec![members(
-        "OpenIDConnectProviderList",
-        providers
-            .into_iter()
-            .map(|p| vec![Xml::text("Arn", p.arn)])
-            .collect(),
-    )])
+/// `ListOpenIDConnectProviders`: every provider of the account.
+#[derive(Debug, Clone)]
+pub(super) struct ListOpenIdConnectProviders;
+
+impl Action for ListOpenIdConnectProviders {
+    const SPEC: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
+    type Found = ();
+    type Output = OidcProviderList;
+
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok((Access::on_arn("*"), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<OidcProviderList, AwsError> {
+        let providers = ctx.store().oidc_providers(ctx.account_id()).await?;
+        Ok(OidcProviderList(providers))
+    }
 }
 
-pub(super) async fn delete_oidc_provider(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let provider_arn = oidc_target(state, caller, params, "DeleteOpenIDConnectProvider").await?;
-    state
-        .store()
-        .delete_oidc_provider(caller.account_id(), provider_arn)
-        .await?;
-    Ok(Vec::new())
+/// `DeleteOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct DeleteOpenIdConnectProvider {
+    pub arn: ArnText,
 }
 
-pub(super) async fn add_client_id(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let id = params.required("ClientID", "clientID")?;
-    client_id("clientID", id)?;
-    let provider_arn =
-        oidc_target(state, caller, params, "AddClientIDToOpenIDConnectProvider").await?;
-    state
-        .store()
-        .add_oidc_client_id(caller.account_id(), provider_arn, id)
-        .await?;
-    Ok(Vec::new())
+impl Action for DeleteOpenIdConnectProvider {
+    const SPEC: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("OpenIDConnectProviderArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        provider_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_oidc_provider(ctx.account_id(), &self.arn)
+            .await?;
+        Ok(Empty)
+    }
 }
 
-pub(super) async fn remove_client_id(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let id = params.required("ClientID", "clientID")?;
-    client_id("clientID", id)?;
-    let provider_arn = oidc_target(
-        state,
-        caller,
-        params,
-        "RemoveClientIDFromOpenIDConnectProvider",
-    )
-    .await?;
-    state
-        .store()
-        .remove_oidc_client_id(caller.account_id(), provider_arn, id)
-        .await?;
-    Ok(Vec::new())
+/// `AddClientIDToOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct AddClientIdToOpenIdConnectProvider {
+    pub client_id: ClientId,
+    pub arn: ArnText,
 }
 
-pub(super) async fn update_thumbprints(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let thumbprints = thumbprints_param(params)?;
-    let provider_arn = oidc_target(
-        state,
-        caller,
-        params,
-        "UpdateOpenIDConnectProviderThumbprint",
-    )
-    .await?;
-    state
-        .store()
-        .set_oidc_thumbprints(caller.account_id(), provider_arn, &thumbprints)
-        .await?;
-    Ok(Vec::new())
+impl Action for AddClientIdToOpenIdConnectProvider {
+    const SPEC: ActionSpec = spec(
+        "iam:AddClientIDToOpenIDConnectProvider",
+        R::OidcProvider,
+        &[],
+    );
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            client_id: params.required_member("ClientID")?,
+            arn: params.required_member("OpenIDConnectProviderArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        provider_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .add_oidc_client_id(ctx.account_id(), &self.arn, &self.client_id)
+            .await?;
+        Ok(Empty)
+    }
 }
+
+/// `RemoveClientIDFromOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct RemoveClientIdFromOpenIdConnectProvider {
+    pub client_id: ClientId,
+    pub arn: ArnText,
+}
+
+impl Action for RemoveClientIdFromOpenIdConnectProvider {
+    const SPEC: ActionSpec = spec(
+        "iam:RemoveClientIDFromOpenIDConnectProvider",
+        R::OidcProvider,
+        &[],
+    );
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            client_id: params.required_member("ClientID")?,
+            arn: params.required_member("OpenIDConnectProviderArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        provider_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .remove_oidc_client_id(ctx.account_id(), &self.arn, &self.client_id)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `UpdateOpenIDConnectProviderThumbprint`: replaces the thumbprints.
+#[derive(Debug, Clone)]
+pub(super) struct UpdateOpenIdConnectProviderThumbprint {
+    pub thumbprints: Thumbprints,
+    pub arn: ArnText,
+}
+
+impl Action for UpdateOpenIdConnectProviderThumbprint {
+    const SPEC: ActionSpec = spec(
+        "iam:UpdateOpenIDConnectProviderThumbprint",
+        R::OidcProvider,
+        &[],
+    );
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            thumbprints: params.member("ThumbprintList")?.unwrap_or_default(),
+            arn: params.required_member("OpenIDConnectProviderArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        provider_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .set_oidc_thumbprints(ctx.account_id(), &self.arn, &self.thumbprints)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+crate::action::action_table!(
+    CreateOpenIdConnectProvider,
+    GetOpenIdConnectProvider,
+    ListOpenIdConnectProviders,
+    DeleteOpenIdConnectProvider,
+    AddClientIdToOpenIdConnectProvider,
+    RemoveClientIdFromOpenIdConnectProvider,
+    UpdateOpenIdConnectProviderThumbprint,
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
 
     #[test]
     fn oidc_urls_lose_the_scheme_and_trailing_slash() {
@@ -302,5 +398,124 @@ mod tests {
         ] {
             assert!(oidc_url(bad).is_err(), "{bad}");
         }
+    }
+
+    const THUMBPRINT: &str = "9E99A48A9960B14926BB7F3B02E22DA2B0AB7280";
+
+    fn arn(text: &str) -> ArnText {
+        ArnText::parse("openIDConnectProviderArn", text).expect("valid ARN")
+    }
+
+    fn params(query: &str) -> Params {
+        Params::from_request(query, None, b"", crate::params::BodyRule::ByContentType)
+            .expect("params")
+    }
+
+    fn create(url: &str) -> CreateOpenIdConnectProvider {
+        CreateOpenIdConnectProvider {
+            url: oidc_url(url).expect("url"),
+            client_ids: vec!["app".into()],
+            thumbprints: Thumbprints(vec![THUMBPRINT.to_ascii_lowercase()]),
+            tags: Tags(vec![("team".into(), "blue".into())]),
+        }
+    }
+
+    #[test]
+    fn client_ids_are_kept_once_each_and_thumbprints_lower_cased() {
+        let input = CreateOpenIdConnectProvider::decode(&params(&format!(
+            "Url=https://idp.example.com/&ClientIDList.member.1=a&ClientIDList.member.2=b&ClientIDList.member.3=a&ThumbprintList.member.1={THUMBPRINT}"
+        )))
+        .expect("decoded");
+        assert_eq!(input.url, "idp.example.com");
+        assert_eq!(input.client_ids, vec!["a", "b"]);
+        assert_eq!(input.thumbprints.0, vec![THUMBPRINT.to_ascii_lowercase()]);
+        let error = CreateOpenIdConnectProvider::decode(&params(
+            "Url=https://idp.example.com&ClientIDList.member.1=",
+        ))
+        .expect_err("empty client id");
+        assert!(
+            error.message.contains("at 'clientIDList.member'"),
+            "{}",
+            error.message
+        );
+        let error = CreateOpenIdConnectProvider::decode(&params(
+            "Url=https://idp.example.com&ThumbprintList.member.1=abc",
+        ))
+        .expect_err("short thumbprint");
+        assert_eq!(
+            error.message,
+            "1 validation error detected: Value '[abc]' at 'thumbprintList' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_created_provider_is_read_listed_updated_and_deleted() {
+        let fx = Fixture::new().await;
+        let created = fx
+            .call(create("https://idp.example.com/"))
+            .await
+            .expect("created");
+        let expected = format!(
+            "arn:aws:iam::{}:oidc-provider/idp.example.com",
+            fx.account_id
+        );
+        assert_eq!(created.arn, expected);
+        assert_eq!(created.tags, vec![("team".into(), "blue".into())]);
+        let error = fx
+            .call(create("https://idp.example.com"))
+            .await
+            .expect_err("exists");
+        assert_eq!(error.code.as_ref(), "EntityAlreadyExists");
+
+        fx.call(AddClientIdToOpenIdConnectProvider {
+            client_id: ClientId::parse("clientID", "other").expect("id"),
+            arn: arn(&expected),
+        })
+        .await
+        .expect("added");
+        fx.call(RemoveClientIdFromOpenIdConnectProvider {
+            client_id: ClientId::parse("clientID", "app").expect("id"),
+            arn: arn(&expected),
+        })
+        .await
+        .expect("removed");
+        fx.call(UpdateOpenIdConnectProviderThumbprint {
+            thumbprints: Thumbprints(vec!["0".repeat(40)]),
+            arn: arn(&expected),
+        })
+        .await
+        .expect("updated");
+        let OidcProviderResult(read) = fx
+            .call(GetOpenIdConnectProvider {
+                arn: arn(&expected),
+            })
+            .await
+            .expect("read");
+        assert_eq!(read.url, "idp.example.com");
+        assert_eq!(read.client_ids, vec!["other"]);
+        assert_eq!(read.thumbprints, vec!["0".repeat(40)]);
+
+        let listed = fx.call(ListOpenIdConnectProviders).await.expect("list").0;
+        let arns: Vec<_> = listed.iter().map(|p| p.arn.as_str()).collect();
+        assert_eq!(arns, vec![expected.as_str()]);
+
+        fx.call(DeleteOpenIdConnectProvider {
+            arn: arn(&expected),
+        })
+        .await
+        .expect("deleted");
+        let error = fx
+            .call(GetOpenIdConnectProvider {
+                arn: arn(&expected),
+            })
+            .await
+            .expect_err("gone");
+        assert_eq!(
+            (error.code.as_ref(), error.message),
+            (
+                "NoSuchEntity",
+                format!("OpenIDConnect Provider not found for arn {expected}")
+            )
+        );
     }
 }

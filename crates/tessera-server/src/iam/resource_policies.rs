@@ -20,11 +20,15 @@
 
 use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{encode_policy_document, parse_policy};
+use crate::action::members::Scalar;
+use crate::action::{Access, Action, Context, Empty, Encode, Target};
+use crate::actions::{ActionSpec, R, spec};
 use crate::{
-    AppState, AwsError, Caller, authz,
+    AppState, AwsError,
     params::{Params, check_length, check_policy_characters},
     xml::Xml,
 };
+use std::ops::Deref;
 use tessera_policy::PolicyKind;
 use tessera_store::ResourcePolicyRecord;
 
@@ -32,48 +36,63 @@ use tessera_store::ResourcePolicyRecord;
 /// (20 KB).
 pub const MAX_RESOURCE_POLICY_BYTES: usize = 20_480;
 
-/// Runs `name` if it is one of the resource-policy actions.
-pub async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    match name {
-        "PutResourcePolicy" => Some(put_resource_policy(state, caller, params).await),
-        "GetResourcePolicy" => Some(get_resource_policy(state, caller, params).await),
-        "DeleteResourcePolicy" => Some(delete_resource_policy(state, caller, params).await),
-        _ => None,
+/// `ResourceArn`: 1 to 2,048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ResourceArn(String);
+
+impl Scalar for ResourceArn {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 2048)?;
+        Ok(Self(value.to_string()))
     }
 }
 
-/// `ResourceArn`: 1 to 2,048 characters.
-fn resource_arn_param(params: &Params) -> Result<&str, AwsError> {
-    let arn = params.required("ResourceArn", "resourceArn")?;
-    check_length("resourceArn", arn, 1, 2048)?;
-    Ok(arn)
+impl Deref for ResourceArn {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
-/// Checks a resource policy document before it is read as a policy: 1 to
-/// [`MAX_RESOURCE_POLICY_BYTES`] bytes of the policy character set, or
+/// A resource policy document, checked before it is read as a policy: 1
+/// to [`MAX_RESOURCE_POLICY_BYTES`] bytes of the policy character set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ResourcePolicyDocument(String);
+
+impl Scalar for ResourcePolicyDocument {
+    fn parse(member: &str, document: &str) -> Result<Self, AwsError> {
+        if document.is_empty() {
+            return Err(AwsError::constraint(
+                member,
+                Some(document),
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        if document.len() > MAX_RESOURCE_POLICY_BYTES {
+            return Err(AwsError::constraint(
+                member,
+                Some(document),
+                &format!(
+                    "Member must have length less than or equal to {MAX_RESOURCE_POLICY_BYTES}"
+                ),
+            ));
+        }
+        check_policy_characters(member, document)?;
+        Ok(Self(document.to_string()))
+    }
+}
+
+impl Deref for ResourcePolicyDocument {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a resource policy document before it is read as a policy, or
 /// AWS's `ValidationError` for the `policyDocument` member.
 pub fn check_resource_policy_document(document: &str) -> Result<(), AwsError> {
-    const MEMBER: &str = "policyDocument";
-    if document.is_empty() {
-        return Err(AwsError::constraint(
-            MEMBER,
-            Some(document),
-            "Member must have length greater than or equal to 1",
-        ));
-    }
-    if document.len() > MAX_RESOURCE_POLICY_BYTES {
-        return Err(AwsError::constraint(
-            MEMBER,
-            Some(document),
-            &format!("Member must have length less than or equal to {MAX_RESOURCE_POLICY_BYTES}"),
-        ));
-    }
-    check_policy_characters(MEMBER, document)
+    ResourcePolicyDocument::parse("policyDocument", document).map(drop)
 }
 
 /// The account owning `arn`, a resource of a configured service.
@@ -95,22 +114,22 @@ fn resource_owner(state: &AppState, arn: &str) -> Result<String, AwsError> {
         .ok_or_else(|| AwsError::invalid_input(format!("ARN {arn} is not valid.")))
 }
 
+/// The access to the policy of resource `arn`: the action on it, in the
+/// account that owns it (which is returned).
+async fn resource_access(ctx: &Context<'_>, arn: &str) -> Result<(Access, String), AwsError> {
+    let owner = resource_owner(ctx.state, arn)?;
+    let access = Access::Owned {
+        target: Target::named(arn),
+        account: owner.clone(),
+    };
+    Ok((access, owner))
+}
+
 /// The `NoSuchEntity` answer for a resource without a policy.
 fn no_such_policy(arn: &str) -> AwsError {
     AwsError::no_such_entity(format!(
         "The resource policy of resource {arn} cannot be found."
     ))
-}
-
-/// Checks `iam:<action>` on the resource `arn` of account `owner`.
-async fn authorize(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    arn: &str,
-    owner: &str,
-) -> Result<(), AwsError> {
-    authz::authorize(state, caller, &format!("iam:{action}"), arn, owner).await
 }
 
 /// Validates `document` as a resource policy, binds its principals and
@@ -195,57 +214,126 @@ pub async fn delete_resource_policy_as_operator(
     delete(state, arn).await
 }
 
-async fn put_resource_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let arn = resource_arn_param(params)?;
-    let document = params.required("PolicyDocument", "policyDocument")?;
-    check_resource_policy_document(document)?;
-    let owner = resource_owner(state, arn)?;
-    authorize(state, caller, "PutResourcePolicy", arn, &owner).await?;
-    save(state, arn, &owner, document).await?;
-    Ok(Vec::new())
+/// `PutResourcePolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct PutResourcePolicy {
+    pub arn: ResourceArn,
+    pub document: ResourcePolicyDocument,
 }
 
-async fn get_resource_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let arn = resource_arn_param(params)?;
-    let owner = resource_owner(state, arn)?;
-    authorize(state, caller, "GetResourcePolicy", arn, &owner).await?;
-    let document = shown(state, arn).await?;
-    Ok(vec![
-        Xml::text("ResourceArn", arn),
-        Xml::text("PolicyDocument", encode_policy_document(&document)),
-    ])
+impl Action for PutResourcePolicy {
+    const SPEC: ActionSpec = spec("iam:PutResourcePolicy", R::ServiceResource, &[]);
+    /// The account owning the resource.
+    type Found = String;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("ResourceArn")?,
+            document: params.required_member("PolicyDocument")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        resource_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, owner: String) -> Result<Empty, AwsError> {
+        save(ctx.state, &self.arn, &owner, &self.document).await?;
+        Ok(Empty)
+    }
 }
 
-async fn delete_resource_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let arn = resource_arn_param(params)?;
-    let owner = resource_owner(state, arn)?;
-    authorize(state, caller, "DeleteResourcePolicy", arn, &owner).await?;
-    delete(state, arn).await?;
-    Ok(Vec::new())
+/// A resource's policy, as `GetResourcePolicy` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ResourcePolicy {
+    pub arn: String,
+    /// The JSON document, bound principals by their current ARNs.
+    pub document: String,
 }
+
+impl Encode for ResourcePolicy {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![
+            Xml::text("ResourceArn", self.arn),
+            Xml::text("PolicyDocument", encode_policy_document(&self.document)),
+        ]
+    }
+}
+
+/// `GetResourcePolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct GetResourcePolicy {
+    pub arn: ResourceArn,
+}
+
+impl Action for GetResourcePolicy {
+    const SPEC: ActionSpec = spec("iam:GetResourcePolicy", R::ServiceResource, &[]);
+    type Found = String;
+    type Output = ResourcePolicy;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("ResourceArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        resource_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, _owner: String) -> Result<ResourcePolicy, AwsError> {
+        let document = shown(ctx.state, &self.arn).await?;
+        Ok(ResourcePolicy {
+            arn: self.arn.0,
+            document,
+        })
+    }
+}
+
+/// `DeleteResourcePolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct DeleteResourcePolicy {
+    pub arn: ResourceArn,
+}
+
+impl Action for DeleteResourcePolicy {
+    const SPEC: ActionSpec = spec("iam:DeleteResourcePolicy", R::ServiceResource, &[]);
+    type Found = String;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("ResourceArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, String), AwsError> {
+        resource_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, _owner: String) -> Result<Empty, AwsError> {
+        delete(ctx.state, &self.arn).await?;
+        Ok(Empty)
+    }
+}
+
+crate::action::action_table!(PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DataDir, ResourcePolicyLookup};
+    use crate::{Caller, DataDir, ResourcePolicyLookup};
+    use std::collections::BTreeMap;
     use std::sync::Arc;
+    use tessera_authz::{S3Config, ServiceConfig, Services};
     use tessera_token::ManualClock;
     use time::macros::datetime;
 
     const BUCKET: &str = "arn:aws:s3:::logs";
     const ALICE_ID: &str = "AIDAAAAAAAAAAAAAAAAA1";
+    const PARTNER: &str = "arn:aws:s3:::partner";
+    const OTHER_ACCOUNT: &str = "111122223333";
 
     /// A state over a new data directory whose account has user alice.
     async fn state() -> (AppState, String, tempfile::TempDir) {
@@ -271,8 +359,46 @@ mod tests {
             Arc::new(store),
             Arc::new(keys),
             Arc::new(ManualClock::new(now)),
-        );
+        )
+        .with_authz_services(services(&account_id));
         (state, account_id, dir)
+    }
+
+    /// S3's profile: buckets owned by `owner`, but `partner`, owned by
+    /// another account.
+    fn services(owner: &str) -> Services {
+        Services::new(
+            vec![ServiceConfig::S3(S3Config {
+                name: "store".to_string(),
+                hosts: Vec::new(),
+                owner_account: owner.to_string(),
+                buckets: BTreeMap::from([("partner".to_string(), OTHER_ACCOUNT.to_string())]),
+            })],
+            "aws",
+        )
+        .expect("valid services")
+    }
+
+    /// Calls `input` as the root user of `account_id`.
+    async fn call<A: Action>(
+        state: &AppState,
+        account_id: &str,
+        input: A,
+    ) -> Result<A::Output, AwsError> {
+        let root = Caller::Root {
+            account_id: account_id.to_string(),
+            access_key_id: "AKIAROOT".to_string(),
+        };
+        let spec = A::SPEC;
+        crate::action::call(&Context::new(state, &root, &spec), input).await
+    }
+
+    fn arn(text: &str) -> ResourceArn {
+        ResourceArn::parse("resourceArn", text).expect("valid ARN")
+    }
+
+    fn document(text: &str) -> ResourcePolicyDocument {
+        ResourcePolicyDocument::parse("policyDocument", text).expect("valid document")
     }
 
     fn read_logs(principal: &str) -> String {
@@ -377,5 +503,109 @@ mod tests {
         let latin = "é".repeat(MAX_RESOURCE_POLICY_BYTES / 2);
         assert!(check_resource_policy_document(&latin).is_ok());
         assert!(check_resource_policy_document(&format!("{latin} ")).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_policy_is_put_read_back_and_deleted() {
+        let (state, account_id, _dir) = state().await;
+        let alice = format!("arn:aws:iam::{account_id}:user/alice");
+        call(
+            &state,
+            &account_id,
+            PutResourcePolicy {
+                arn: arn(BUCKET),
+                document: document(&read_logs(&alice)),
+            },
+        )
+        .await
+        .expect("put");
+        let read = call(&state, &account_id, GetResourcePolicy { arn: arn(BUCKET) })
+            .await
+            .expect("read");
+        assert_eq!(
+            read,
+            ResourcePolicy {
+                arn: BUCKET.to_string(),
+                document: read_logs(&alice),
+            }
+        );
+        call(
+            &state,
+            &account_id,
+            DeleteResourcePolicy { arn: arn(BUCKET) },
+        )
+        .await
+        .expect("deleted");
+        let error = call(&state, &account_id, GetResourcePolicy { arn: arn(BUCKET) })
+            .await
+            .expect_err("gone");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_account_manages_a_resource_of_a_configured_service() {
+        let (state, account_id, _dir) = state().await;
+        for resource in [
+            "arn:aws:sqs:us-east-1:123456789012:queue",
+            "arn:aws:s3:::logs/key",
+        ] {
+            let error = call(
+                &state,
+                &account_id,
+                GetResourcePolicy { arn: arn(resource) },
+            )
+            .await
+            .expect_err("not a resource holding a policy");
+            assert_eq!(
+                (error.code.as_ref(), error.message),
+                ("InvalidInput", format!("ARN {resource} is not valid."))
+            );
+        }
+        let error = call(
+            &state,
+            &account_id,
+            PutResourcePolicy {
+                arn: arn(PARTNER),
+                document: document(&read_logs("*")),
+            },
+        )
+        .await
+        .expect_err("another account's bucket");
+        assert_eq!(error.code.as_ref(), "AccessDenied");
+        assert!(
+            error.message.contains(&format!(
+                "is not authorized to perform: iam:PutResourcePolicy on resource: {PARTNER}"
+            )),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            state.store().resource_policy(PARTNER).await.expect("read"),
+            None
+        );
+    }
+
+    #[test]
+    fn members_are_checked_as_decoded() {
+        let params = |query: &str| {
+            Params::from_request(query, None, b"", crate::params::BodyRule::ByContentType)
+                .expect("params")
+        };
+        let error =
+            PutResourcePolicy::decode(&params("PolicyDocument=%7B%7D")).expect_err("no ARN");
+        assert_eq!(
+            error.message,
+            "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null"
+        );
+        let error = PutResourcePolicy::decode(&params("ResourceArn=arn:aws:s3:::logs"))
+            .expect_err("no document");
+        assert!(
+            error.message.contains("at 'policyDocument'"),
+            "{}",
+            error.message
+        );
+        let read =
+            GetResourcePolicy::decode(&params("ResourceArn=arn:aws:s3:::logs")).expect("decoded");
+        assert_eq!(&*read.arn, BUCKET);
     }
 }

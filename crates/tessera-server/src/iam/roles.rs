@@ -1,52 +1,72 @@
 //! IAM roles: create, read, list, update, delete, tags.
+//!
+//! A trust policy is saved with the users and roles it names bound to their
+//! unique ids ([`bind_principals`]), and read back with each shown by its
+//! current ARN ([`shown_bound_policy`]).
 
 use super::bindings::{bind_principals, shown_bound_policy};
-use super::common::{
-    Page, Target, authorize, authorize_on, encode_policy_document, iso8601, parse_policy,
-    path_param, path_prefix_param, request_tag_keys, tag_keys_param, tags_param, tags_xml,
+use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
+use super::entity_params::token_error;
+use super::users::TagListing;
+use crate::action::members::{
+    ArnValue, IamPath, Integer, Name, Page, PathPrefix, PolicyDocument, RoleDescription, TagKeys,
+    Tags,
 };
-use super::policy_params::{
-    authorize_entity, authorize_entity_with, boundary_xml, check_arn, document_param, name_param,
-    new_id, role_description_param,
+use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
+use crate::actions::{
+    ActionSpec, BOUNDARY, PERMISSIONS_BOUNDARY, R, TAG_KEYS, TAGGING, TAGGING_BOUNDARY, spec,
 };
-use crate::{
-    AppState, AwsError, Caller,
-    params::Params,
-    xml::{Xml, members},
-};
+use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
 use tessera_store::{OwnerKind, Role};
+use tessera_token::new_unique_id;
 
-/// Runs `name` if this area (roles) serves it.
-pub(super) async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    let (s, c, p) = (state, caller, params);
-    Some(match name {
-        "CreateRole" => create_role(s, c, p).await,
-        "GetRole" => get_role(s, c, p).await,
-        "ListRoles" => list_roles(s, c, p).await,
-        "UpdateRole" => update_role(s, c, p).await,
-        "UpdateAssumeRolePolicy" => update_assume_role_policy(s, c, p).await,
-        "DeleteRole" => delete_role(s, c, p).await,
-        "TagRole" => tag_role(s, c, p).await,
-        "UntagRole" => untag_role(s, c, p).await,
-        "ListRoleTags" => list_role_tags(s, c, p).await,
-        _ => return None,
-    })
-}
+/// A role name (`roleNameType`).
+type RoleName = Name<64>;
+/// `MaxSessionDuration` (`roleMaxSessionDurationType`), in seconds.
+type MaxSessionDuration = Integer<3600, 43200>;
 
-pub(super) fn role_arn(state: &AppState, role: &Role) -> String {
+/// The ARN of a stored role.
+fn role_arn(state: &AppState, role: &Role) -> String {
     Arn::role(state.partition(), &role.account_id, &role.path, &role.name).into_string()
 }
 
-/// The `Role` shape; `trust` is the trust policy as shown
-/// ([`shown_bound_policy`]).
-pub(super) fn role_xml(
+/// The role `name` of the caller's account as stored, with its [`Target`]
+/// (its tags and boundary; an unknown role is named by the ARN the request
+/// gives it, at path `/`).
+async fn find_role(ctx: &Context<'_>, name: &str) -> Result<(Target, Option<Role>), AwsError> {
+    let account = ctx.account_id();
+    let role = ctx.store().role_by_name(account, name).await?;
+    let target = match &role {
+        Some(role) => Target {
+            arn: role_arn(ctx.state, role),
+            tags: ctx.store().policy_area_tags(&role.role_id).await?,
+            boundary: role.permissions_boundary.clone(),
+        },
+        None => Target::named(Arn::role(ctx.partition(), account, "/", name).into_string()),
+    };
+    Ok((target, role))
+}
+
+/// The role `find_role` found, or `NoSuchEntity`.
+fn found_role(role: Option<Role>, name: &str) -> Result<Role, AwsError> {
+    role.ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))
+}
+
+/// The role's trust policy as IAM shows it.
+async fn shown_trust(ctx: &Context<'_>, role: &Role) -> Result<String, AwsError> {
+    shown_bound_policy(
+        ctx.state,
+        &role.assume_role_policy,
+        role.trust_bindings.as_deref(),
+    )
+    .await
+}
+
+/// The `Role` shape; `trust` is the trust policy as shown. Listings leave
+/// out the boundary and tags (`tags` is `None`).
+fn role_xml(
     state: &AppState,
     role: &Role,
     trust: &str,
@@ -69,7 +89,13 @@ pub(super) fn role_xml(
     ));
     if let Some(tags) = tags {
         if let Some(boundary) = &role.permissions_boundary {
-            out.push(boundary_xml(boundary));
+            out.push(Xml::node(
+                "PermissionsBoundary",
+                vec![
+                    Xml::text("PermissionsBoundaryType", "PermissionsBoundaryPolicy"),
+                    Xml::text("PermissionsBoundaryArn", boundary.clone()),
+                ],
+            ));
         }
         if !tags.is_empty() {
             out.push(tags_xml(tags));
@@ -78,273 +104,676 @@ pub(super) fn role_xml(
     out
 }
 
-pub(super) async fn find_role(
-    state: &AppState,
-    account_id: &str,
-    name: &str,
-) -> Result<Role, AwsError> {
-    state
-        .store()
-        .role_by_name(account_id, name)
-        .await?
-        .ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))
+/// One role in IAM's `Role` shape, with its boundary and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RoleResult {
+    /// The role as stored.
+    pub role: Role,
+    /// Its trust policy, as shown.
+    pub trust: String,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
+    /// Whether the shape ends with `RoleLastUsed`, as `GetRole`'s does.
+    pub with_last_used: bool,
 }
 
-pub(super) async fn create_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let path = path_param(params, "Path", "path")?;
-    let document = document_param(
-        params,
-        "AssumeRolePolicyDocument",
-        "assumeRolePolicyDocument",
-    )?;
-    let description = role_description_param(params)?;
-    let max_session = params
-        .integer("MaxSessionDuration", "maxSessionDuration", 3600, 43200)?
-        .unwrap_or(3600);
-    let boundary = match params.get("PermissionsBoundary") {
-        Some(value) => {
-            check_arn("permissionsBoundary", value)?;
-            Some(value.to_string())
+impl Encode for RoleResult {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        let mut fields = role_xml(state, &self.role, &self.trust, Some(&self.tags));
+        if self.with_last_used {
+            let mut last_used = Vec::new();
+            if let Some((at, region)) = self.role.last_used {
+                last_used.push(Xml::text("LastUsedDate", iso8601(at)));
+                last_used.push(Xml::text("Region", region));
+            }
+            fields.push(Xml::node("RoleLastUsed", last_used));
         }
-        None => None,
-    };
-    let tags = tags_param(params)?;
-    let account_id = caller.account_id();
-    let mut keys = request_tag_keys(&tags);
-    if let Some(boundary) = &boundary {
-        keys.push((
-            "iam:PermissionsBoundary".to_string(),
-            boundary.clone().into(),
-        ));
+        vec![Xml::node("Role", fields)]
     }
-    authorize_on(
-        state,
-        caller,
-        "CreateRole",
-        &Target::named(Arn::role(state.partition(), account_id, &path, name).into_string()),
-        keys,
-    )
-    .await?;
-    let trust = parse_policy(document, PolicyKind::trust())?;
-    let trust_bindings = bind_principals(state, &trust).await?;
-    let role = Role {
-        role_id: new_id("AROA")?,
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path,
-        assume_role_policy: document.to_string(),
-        description: description.map(str::to_string),
-        max_session_duration: max_session,
-        permissions_boundary: boundary,
-        created_at: state.now().unix_timestamp(),
-        last_used: None,
-        trust_bindings: Some(trust_bindings),
-    };
-    state.store().create_role(&role, &tags).await?;
-    Ok(vec![Xml::node(
-        "Role",
-        role_xml(state, &role, &role.assume_role_policy, Some(&tags)),
-    )])
 }
 
-pub(super) async fn get_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    authorize_entity(state, caller, OwnerKind::Role, name, "GetRole").await?;
-    let role = find_role(state, caller.account_id(), name).await?;
-    let tags = state.store().policy_area_tags(&role.role_id).await?;
-    let trust = shown_bound_policy(
-        state,
-        &role.assume_role_policy,
-        role.trust_bindings.as_deref(),
-    )
-    .await?;
-    let mut fields = role_xml(state, &role, &trust, Some(&tags));
-    let mut last_used = Vec::new();
-    if let Some((at, region)) = &role.last_used {
-        last_used.push(Xml::text("LastUsedDate", iso8601(*at)));
-        last_used.push(Xml::text("Region", region.clone()));
-    }
-    fields.push(Xml::node("RoleLastUsed", last_used));
-    Ok(vec![Xml::node("Role", fields)])
-}
+/// A page of `ListRoles`: each role with its trust policy as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RoleListing(pub Listing<(Role, String)>);
 
-pub(super) async fn list_roles(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let prefix = path_prefix_param(params)?;
-    let page = Page::from_params(params)?;
-    let account_id = caller.account_id();
-    authorize(
-        state,
-        caller,
-        "ListRoles",
-        &Arn::role(state.partition(), account_id, &prefix, "").into_string(),
-    )
-    .await?;
-    let rows = state
-        .store()
-        .list_roles(
-            account_id,
-            &prefix,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )
-        .await?;
-    let (rows, tail) = page.finish(rows, |r| r.name.clone());
-    let mut roles = Vec::with_capacity(rows.len());
-    for role in &rows {
-        let trust = shown_bound_policy(
-            state,
-            &role.assume_role_policy,
-            role.trust_bindings.as_deref(),
-        )
-        .await?;
-        roles.push(role_xml(state, role, &trust, None));
-    }
-    let mut out = vec![members("Roles", roles)];
-    out.extend(tail);
-    Ok(out)
-}
-
-pub(super) async fn update_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let description = role_description_param(params)?;
-    let max_session = params.integer("MaxSessionDuration", "maxSessionDuration", 3600, 43200)?;
-    authorize_entity(state, caller, OwnerKind::Role, name, "UpdateRole").await?;
-    state
-        .store()
-        .update_role(caller.account_id(), name, description, max_session)
-        .await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn update_assume_role_policy(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let document = document_param(params, "PolicyDocument", "policyDocument")?;
-    authorize_entity(
-        state,
-        caller,
-        OwnerKind::Role,
-        name,
-        "UpdateAssumeRolePolicy",
-    )
-    .await?;
-    find_role(state, caller.account_id(), name).await?;
-    let trust = parse_policy(document, PolicyKind::trust())?;
-    let bindings = bind_principals(state, &trust).await?;
-    state
-        .store()
-        .update_assume_role_policy(caller.account_id(), name, document, &bindings)
-        .await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn delete_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    authorize_entity(state, caller, OwnerKind::Role, name, "DeleteRole").await?;
-    state.store().delete_role(caller.account_id(), name).await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn tag_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let tags = tags_param(params)?;
-    if tags.is_empty() {
-        return Err(AwsError::constraint(
-            "tags",
-            None,
-            "Member must not be null",
-        ));
-    }
-    authorize_entity_with(
-        state,
-        caller,
-        OwnerKind::Role,
-        name,
-        "TagRole",
-        request_tag_keys(&tags),
-    )
-    .await?;
-    state
-        .store()
-        .tag_role(caller.account_id(), name, &tags)
-        .await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn untag_role(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let keys = tag_keys_param(params)?;
-    authorize_entity_with(
-        state,
-        caller,
-        OwnerKind::Role,
-        name,
-        "UntagRole",
-        vec![("aws:TagKeys".to_string(), keys.clone().into())],
-    )
-    .await?;
-    state
-        .store()
-        .untag_role(caller.account_id(), name, &keys)
-        .await?;
-    Ok(Vec::new())
-}
-
-pub(super) async fn list_role_tags(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let name = name_param(params, OwnerKind::Role)?;
-    let page = Page::from_params(params)?;
-    authorize_entity(state, caller, OwnerKind::Role, name, "ListRoleTags").await?;
-    let role = find_role(state, caller.account_id(), name).await?;
-    let tags: Vec<(String, String)> = state
-        .store()
-        .policy_area_tags(&role.role_id)
-        .await?
-        .into_iter()
-        .filter(|(k, _)| {
-            page.after
-                .as_deref()
-                .is_none_or(|after| k.to_ascii_lowercase() > after.to_ascii_lowercase())
+impl Encode for RoleListing {
+    fn encode(self, state: &AppState) -> Vec<Xml> {
+        self.0.xml("Roles", |(role, trust)| {
+            role_xml(state, &role, &trust, None)
         })
-        .take(page.fetch_limit())
-        .collect();
-    let (tags, tail) = page.finish(tags, |(k, _)| k.clone());
-    let mut out = vec![tags_xml(&tags)];
-    out.extend(tail);
-    Ok(out)
+    }
+}
+
+/// `CreateRole`: the trust policy is bound to the entities it names.
+#[derive(Debug, Clone)]
+pub(super) struct CreateRole {
+    pub name: RoleName,
+    pub path: IamPath,
+    pub trust: PolicyDocument,
+    pub description: Option<RoleDescription>,
+    pub max_session: Option<MaxSessionDuration>,
+    pub boundary: Option<ArnValue>,
+    pub tags: Tags,
+}
+
+impl Action for CreateRole {
+    const SPEC: ActionSpec = spec("iam:CreateRole", R::Role, TAGGING_BOUNDARY);
+    type Found = ();
+    type Output = RoleResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            path: params.member("Path")?.unwrap_or_else(IamPath::root),
+            trust: params.required_member("AssumeRolePolicyDocument")?,
+            description: params.member("Description")?,
+            max_session: params.member("MaxSessionDuration")?,
+            boundary: params.member("PermissionsBoundary")?,
+            tags: params.member("Tags")?.unwrap_or_default(),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let arn = Arn::role(ctx.partition(), ctx.account_id(), &self.path, &self.name);
+        let mut keys = request_tag_keys(&self.tags);
+        if let Some(boundary) = &self.boundary {
+            keys.push((PERMISSIONS_BOUNDARY.into(), boundary.to_string().into()));
+        }
+        let target = Target::named(arn.into_string());
+        Ok((Access::On { target, keys }, ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<RoleResult, AwsError> {
+        let trust = parse_policy(&self.trust, PolicyKind::trust())?;
+        let trust_bindings = bind_principals(ctx.state, &trust).await?;
+        let role = Role {
+            role_id: new_unique_id("AROA").map_err(token_error)?,
+            account_id: ctx.account_id().to_string(),
+            name: self.name.into(),
+            path: self.path.into(),
+            assume_role_policy: self.trust.into(),
+            description: self.description.map(String::from),
+            max_session_duration: self.max_session.map_or(3600, |n| n.0),
+            permissions_boundary: self.boundary.map(String::from),
+            created_at: ctx.now(),
+            last_used: None,
+            trust_bindings: Some(trust_bindings),
+        };
+        ctx.store().create_role(&role, &self.tags).await?;
+        Ok(RoleResult {
+            trust: role.assume_role_policy.clone(),
+            role,
+            tags: self.tags.0,
+            with_last_used: false,
+        })
+    }
+}
+
+/// `GetRole`.
+#[derive(Debug, Clone)]
+pub(super) struct GetRole {
+    pub name: RoleName,
+}
+
+impl Action for GetRole {
+    const SPEC: ActionSpec = spec("iam:GetRole", R::Role, BOUNDARY);
+    type Found = Option<Role>;
+    type Output = RoleResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
+        let (target, role) = find_role(ctx, &self.name).await?;
+        Ok((Access::on(target), role))
+    }
+
+    async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<RoleResult, AwsError> {
+        let role = found_role(role, &self.name)?;
+        let tags = ctx.store().policy_area_tags(&role.role_id).await?;
+        let trust = shown_trust(ctx, &role).await?;
+        Ok(RoleResult {
+            role,
+            trust,
+            tags,
+            with_last_used: true,
+        })
+    }
+}
+
+/// `ListRoles`.
+#[derive(Debug, Clone)]
+pub(super) struct ListRoles {
+    pub prefix: PathPrefix,
+    pub page: Page,
+}
+
+impl Action for ListRoles {
+    const SPEC: ActionSpec = spec("iam:ListRoles", R::None, &[]);
+    type Found = ();
+    type Output = RoleListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            prefix: params
+                .member("PathPrefix")?
+                .unwrap_or_else(PathPrefix::root),
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let arn = Arn::role(ctx.partition(), ctx.account_id(), &self.prefix, "");
+        Ok((Access::on_arn(arn.into_string()), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<RoleListing, AwsError> {
+        let rows = ctx
+            .store()
+            .list_roles(
+                ctx.account_id(),
+                &self.prefix,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        let page = self.page.finish(rows, |r| r.name.clone());
+        let mut items = Vec::with_capacity(page.items.len());
+        for role in page.items {
+            let trust = shown_trust(ctx, &role).await?;
+            items.push((role, trust));
+        }
+        Ok(RoleListing(Listing {
+            items,
+            truncated: page.truncated,
+            marker: page.marker,
+        }))
+    }
+}
+
+/// `UpdateRole`: `Description` and/or `MaxSessionDuration`.
+#[derive(Debug, Clone)]
+pub(super) struct UpdateRole {
+    pub name: RoleName,
+    pub description: Option<RoleDescription>,
+    pub max_session: Option<MaxSessionDuration>,
+}
+
+impl Action for UpdateRole {
+    const SPEC: ActionSpec = spec("iam:UpdateRole", R::Role, BOUNDARY);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            description: params.member("Description")?,
+            max_session: params.member("MaxSessionDuration")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let (target, _) = find_role(ctx, &self.name).await?;
+        Ok((Access::on(target), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .update_role(
+                ctx.account_id(),
+                &self.name,
+                self.description.as_deref(),
+                self.max_session.map(|n| n.0),
+            )
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `UpdateAssumeRolePolicy`: the new trust policy is bound to the entities
+/// it names.
+#[derive(Debug, Clone)]
+pub(super) struct UpdateAssumeRolePolicy {
+    pub name: RoleName,
+    pub document: PolicyDocument,
+}
+
+impl Action for UpdateAssumeRolePolicy {
+    const SPEC: ActionSpec = spec("iam:UpdateAssumeRolePolicy", R::Role, BOUNDARY);
+    type Found = Option<Role>;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            document: params.required_member("PolicyDocument")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
+        let (target, role) = find_role(ctx, &self.name).await?;
+        Ok((Access::on(target), role))
+    }
+
+    async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<Empty, AwsError> {
+        found_role(role, &self.name)?;
+        let trust = parse_policy(&self.document, PolicyKind::trust())?;
+        let bindings = bind_principals(ctx.state, &trust).await?;
+        ctx.store()
+            .update_assume_role_policy(ctx.account_id(), &self.name, &self.document, &bindings)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `DeleteRole`.
+#[derive(Debug, Clone)]
+pub(super) struct DeleteRole {
+    pub name: RoleName,
+}
+
+impl Action for DeleteRole {
+    const SPEC: ActionSpec = spec("iam:DeleteRole", R::Role, BOUNDARY);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let (target, _) = find_role(ctx, &self.name).await?;
+        Ok((Access::on(target), ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .delete_role(ctx.account_id(), &self.name)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `TagRole`.
+#[derive(Debug, Clone)]
+pub(super) struct TagRole {
+    pub name: RoleName,
+    pub tags: Tags,
+}
+
+impl Action for TagRole {
+    const SPEC: ActionSpec = spec("iam:TagRole", R::Role, TAGGING);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            tags: params.required_member("Tags")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let (target, _) = find_role(ctx, &self.name).await?;
+        let keys = request_tag_keys(&self.tags);
+        Ok((Access::On { target, keys }, ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .tag_role(ctx.account_id(), &self.name, &self.tags)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `UntagRole`.
+#[derive(Debug, Clone)]
+pub(super) struct UntagRole {
+    pub name: RoleName,
+    pub keys: TagKeys,
+}
+
+impl Action for UntagRole {
+    const SPEC: ActionSpec = spec("iam:UntagRole", R::Role, &[TAG_KEYS]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            keys: params.required_member("TagKeys")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        let (target, _) = find_role(ctx, &self.name).await?;
+        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
+        Ok((Access::On { target, keys }, ()))
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .untag_role(ctx.account_id(), &self.name, &self.keys)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `ListRoleTags`.
+#[derive(Debug, Clone)]
+pub(super) struct ListRoleTags {
+    pub name: RoleName,
+    pub page: Page,
+}
+
+impl Action for ListRoleTags {
+    const SPEC: ActionSpec = spec("iam:ListRoleTags", R::Role, &[]);
+    type Found = Option<Role>;
+    type Output = TagListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            name: params.required_member("RoleName")?,
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
+        let (target, role) = find_role(ctx, &self.name).await?;
+        Ok((Access::on(target), role))
+    }
+
+    async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<TagListing, AwsError> {
+        let role = found_role(role, &self.name)?;
+        // Keys sort without regard to case; a page starts after the marker's.
+        let after = self.page.after.as_deref().map(str::to_ascii_lowercase);
+        let tags: Vec<(String, String)> = ctx
+            .store()
+            .policy_area_tags(&role.role_id)
+            .await?
+            .into_iter()
+            .filter(|(k, _)| {
+                after
+                    .as_deref()
+                    .is_none_or(|after| k.to_ascii_lowercase().as_str() > after)
+            })
+            .take(self.page.fetch_limit())
+            .collect();
+        Ok(TagListing(self.page.finish(tags, |(k, _)| k.clone())))
+    }
+}
+
+crate::action::action_table!(
+    CreateRole,
+    GetRole,
+    ListRoles,
+    UpdateRole,
+    UpdateAssumeRolePolicy,
+    DeleteRole,
+    TagRole,
+    UntagRole,
+    ListRoleTags,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+    use tessera_store::User;
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn name(text: &str) -> RoleName {
+        Name::parse("roleName", text).expect("valid name")
+    }
+
+    fn document(text: &str) -> PolicyDocument {
+        PolicyDocument::parse("assumeRolePolicyDocument", text).expect("valid document")
+    }
+
+    fn create(role: &str) -> CreateRole {
+        CreateRole {
+            name: name(role),
+            path: IamPath::root(),
+            trust: document(TRUST),
+            description: None,
+            max_session: None,
+            boundary: None,
+            tags: Tags(vec![("team".into(), "blue".into())]),
+        }
+    }
+
+    fn list_tags(role: &str, after: Option<String>, max_items: usize) -> ListRoleTags {
+        ListRoleTags {
+            name: name(role),
+            page: Page { after, max_items },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_created_role_is_read_back_with_its_tags() {
+        let fx = Fixture::new().await;
+        let created = fx.call(create("worker")).await.expect("created");
+        assert!(created.role.role_id.starts_with("AROA"));
+        assert_eq!(
+            (
+                created.role.max_session_duration,
+                created.trust.as_str(),
+                created.with_last_used
+            ),
+            (3600, TRUST, false)
+        );
+        let read = fx
+            .call(GetRole {
+                name: name("WORKER"),
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            read,
+            RoleResult {
+                with_last_used: true,
+                ..created
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_name_is_unique_regardless_of_case() {
+        let fx = Fixture::new().await;
+        fx.call(create("builder")).await.expect("created");
+        let error = fx.call(create("BUILDER")).await.expect_err("taken");
+        assert_eq!(
+            (error.code.as_ref(), error.status.as_u16()),
+            ("EntityAlreadyExists", 409)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_role_is_no_such_entity() {
+        let fx = Fixture::new().await;
+        let error = fx
+            .call(GetRole {
+                name: name("nobody"),
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            (
+                error.code.as_ref(),
+                error.status.as_u16(),
+                error.message.as_str()
+            ),
+            (
+                "NoSuchEntity",
+                404,
+                "The role with name nobody cannot be found."
+            )
+        );
+        let error = fx
+            .call(UpdateAssumeRolePolicy {
+                name: name("nobody"),
+                document: document(TRUST),
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn a_trust_policy_names_users_that_exist() {
+        let fx = Fixture::new().await;
+        let alice = format!("arn:aws:iam::{}:user/alice", fx.account_id);
+        let naming = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{alice}"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        let error = fx
+            .call(CreateRole {
+                trust: document(&naming),
+                ..create("assumed")
+            })
+            .await
+            .expect_err("no such user");
+        assert_eq!(
+            (error.code.as_ref(), error.message.as_str()),
+            (
+                "MalformedPolicyDocument",
+                format!("Invalid principal in policy: \"AWS\":\"{alice}\"").as_str()
+            )
+        );
+        let user = User {
+            user_id: "AIDAALICE".into(),
+            account_id: fx.account_id.clone(),
+            name: "alice".into(),
+            path: "/".into(),
+            permissions_boundary: None,
+            created_at: 0,
+        };
+        fx.state
+            .store()
+            .create_user(&user, &[])
+            .await
+            .expect("user");
+        let created = fx
+            .call(CreateRole {
+                trust: document(&naming),
+                ..create("assumed")
+            })
+            .await
+            .expect("created");
+        let bindings = created.role.trust_bindings.expect("bound");
+        assert_eq!(
+            bindings
+                .iter()
+                .map(|b| (b.arn.as_str(), b.unique_id.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(alice.as_str(), "AIDAALICE")]
+        );
+        // Once the user is gone, the trust policy shows its unique id.
+        fx.state
+            .store()
+            .delete_user(&fx.account_id, "alice")
+            .await
+            .expect("deleted");
+        let read = fx
+            .call(GetRole {
+                name: name("assumed"),
+            })
+            .await
+            .expect("read");
+        assert!(
+            read.trust.contains("\"AIDAALICE\"") && !read.trust.contains(&alice),
+            "{}",
+            read.trust
+        );
+    }
+
+    #[tokio::test]
+    async fn roles_are_listed_a_page_at_a_time() {
+        let fx = Fixture::new().await;
+        for role in ["r1", "r2", "r3"] {
+            fx.call(create(role)).await.expect("created");
+        }
+        let list = |after: Option<String>| ListRoles {
+            prefix: PathPrefix::root(),
+            page: Page {
+                after,
+                max_items: 2,
+            },
+        };
+        let first = fx.call(list(None)).await.expect("page").0;
+        let names: Vec<_> = first.items.iter().map(|(r, _)| r.name.as_str()).collect();
+        assert_eq!((names, first.truncated), (vec!["r1", "r2"], true));
+        assert!(first.items.iter().all(|(_, trust)| trust == TRUST));
+        let after = first.items.last().map(|(r, _)| r.name.clone());
+        let second = fx.call(list(after)).await.expect("page").0;
+        let names: Vec<_> = second.items.iter().map(|(r, _)| r.name.as_str()).collect();
+        assert_eq!(
+            (names, second.truncated, second.marker),
+            (vec!["r3"], false, None)
+        );
+    }
+
+    #[tokio::test]
+    async fn update_tag_untag_and_delete() {
+        let fx = Fixture::new().await;
+        fx.call(create("svc")).await.expect("created");
+        fx.call(UpdateRole {
+            name: name("svc"),
+            description: Some(RoleDescription::parse("description", "runs jobs").expect("ok")),
+            max_session: Some(Integer(7200)),
+        })
+        .await
+        .expect("updated");
+        fx.call(TagRole {
+            name: name("svc"),
+            tags: Tags(vec![
+                ("Alpha".into(), "1".into()),
+                ("zeta".into(), "2".into()),
+            ]),
+        })
+        .await
+        .expect("tagged");
+        let first = fx.call(list_tags("svc", None, 2)).await.expect("tags").0;
+        let keys: Vec<_> = first.items.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!((keys, first.truncated), (vec!["Alpha", "team"], true));
+        let after = Some("team".to_string());
+        let second = fx.call(list_tags("svc", after, 2)).await.expect("tags").0;
+        let keys: Vec<_> = second.items.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!((keys, second.truncated), (vec!["zeta"], false));
+        fx.call(UntagRole {
+            name: name("svc"),
+            keys: TagKeys(vec!["team".into(), "zeta".into()]),
+        })
+        .await
+        .expect("untagged");
+        let read = fx.call(GetRole { name: name("svc") }).await.expect("read");
+        assert_eq!(
+            (
+                read.role.description.as_deref(),
+                read.role.max_session_duration,
+                read.tags
+            ),
+            (
+                Some("runs jobs"),
+                7200,
+                vec![("Alpha".to_string(), "1".to_string())]
+            )
+        );
+        fx.call(DeleteRole { name: name("svc") })
+            .await
+            .expect("deleted");
+        let error = fx
+            .call(DeleteRole { name: name("svc") })
+            .await
+            .expect_err("gone");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
 }

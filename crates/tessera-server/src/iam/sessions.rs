@@ -11,23 +11,13 @@
 //! exact path, `NoSuchEntity` when there is none. Revoking a user (or the
 //! root user) also revokes the federated-user sessions it created.
 
-use super::common::{Target, authorize_on, entity_target, iso8601, same_entity_arn};
-use crate::{AppState, AwsError, Caller, auth::federated_user_id, params::Params, xml::Xml};
+use super::common::{entity_target, iso8601, same_entity_arn};
+use crate::action::members::Text;
+use crate::action::{Access, Action, Context, Encode, Target};
+use crate::actions::{ActionSpec, R, spec};
+use crate::{AppState, AwsError, auth::federated_user_id, params::Params, xml::Xml};
 use tessera_arn::{Arn, ArnKind};
 use tessera_store::Store;
-
-/// Runs `name` if it is `RevokeSessions`.
-pub async fn dispatch(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    params: &Params,
-) -> Option<Result<Vec<Xml>, AwsError>> {
-    match name {
-        "RevokeSessions" => Some(revoke_sessions(state, caller, params).await),
-        _ => None,
-    }
-}
 
 /// A principal whose sessions can be revoked, as `arn` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,37 +158,97 @@ pub async fn revoke_sessions_of(state: &AppState, arn: &str) -> Result<String, A
     Ok(target.arn)
 }
 
-async fn revoke_sessions(
-    state: &AppState,
-    caller: &Caller,
-    params: &Params,
-) -> Result<Vec<Xml>, AwsError> {
-    let arn = params.required("PrincipalArn", "principalArn")?;
-    let revocable = Revocable::parse(state.partition(), arn)
-        .filter(|r| r.account_id() == caller.account_id())
-        .ok_or_else(|| {
-            AwsError::invalid_input(format!(
-                "PrincipalArn must be the ARN of a role, a user, a federated user or the root user of account {}: {arn}",
-                caller.account_id()
-            ))
-        })?;
-    let found = resolve_revocable(state, state.store(), &revocable, arn).await?;
-    let target = found
-        .as_ref()
-        .map_or_else(|| Target::named(arn), |(_, target)| target.clone());
-    authorize_on(state, caller, "RevokeSessions", &target, Vec::new()).await?;
-    let (principal_id, target) = found.ok_or_else(|| no_such_principal(&revocable, arn))?;
-    let now = state.now().unix_timestamp();
-    state.store().revoke_sessions(&principal_id, now).await?;
-    Ok(vec![
-        Xml::text("PrincipalArn", target.arn),
-        Xml::text("RevokedBefore", iso8601(now)),
-    ])
+/// The principal `RevokeSessions` acts on: its unique id and target, as
+/// [`resolve_revocable`] found it (`None` when it does not exist), and how
+/// the request named it.
+#[derive(Debug)]
+pub struct Principal {
+    found: Option<(String, Target)>,
+    revocable: Revocable,
 }
+
+/// What `RevokeSessions` did: the principal's ARN as stored, and the time
+/// up to which its sessions were issued (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    /// The principal's ARN as stored.
+    pub principal_arn: String,
+    /// Sessions issued up to this time no longer work.
+    pub revoked_before: i64,
+}
+
+impl Encode for Revoked {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        vec![
+            Xml::text("PrincipalArn", self.principal_arn),
+            Xml::text("RevokedBefore", iso8601(self.revoked_before)),
+        ]
+    }
+}
+
+/// `RevokeSessions`: the sessions of a principal of the caller's account,
+/// issued up to now.
+#[derive(Debug, Clone)]
+pub struct RevokeSessions {
+    /// The principal's ARN, as given.
+    pub principal_arn: Text,
+}
+
+impl Action for RevokeSessions {
+    const SPEC: ActionSpec = spec("iam:RevokeSessions", R::None, &[]);
+    type Found = Principal;
+    type Output = Revoked;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            principal_arn: params.required_member("PrincipalArn")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Principal), AwsError> {
+        let arn = &*self.principal_arn;
+        let account = ctx.account_id();
+        let revocable = Revocable::parse(ctx.partition(), arn)
+            .filter(|r| r.account_id() == account)
+            .ok_or_else(|| {
+                AwsError::invalid_input(format!(
+                    "PrincipalArn must be the ARN of a role, a user, a federated user or the root user of account {account}: {arn}"
+                ))
+            })?;
+        let found = resolve_revocable(ctx.state, ctx.store(), &revocable, arn).await?;
+        let target = found
+            .as_ref()
+            .map_or_else(|| Target::named(arn), |(_, target)| target.clone());
+        Ok((Access::on(target), Principal { found, revocable }))
+    }
+
+    async fn run(self, ctx: &Context<'_>, principal: Principal) -> Result<Revoked, AwsError> {
+        let (principal_id, target) = principal
+            .found
+            .ok_or_else(|| no_such_principal(&principal.revocable, &self.principal_arn))?;
+        let now = ctx.now();
+        ctx.store().revoke_sessions(&principal_id, now).await?;
+        Ok(Revoked {
+            principal_arn: target.arn,
+            revoked_before: now,
+        })
+    }
+}
+
+crate::action::action_table!(RevokeSessions);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+    use tessera_store::User;
+
+    fn revoke(arn: &str) -> RevokeSessions {
+        RevokeSessions {
+            principal_arn: Text::parse("principalArn", arn).expect("text"),
+        }
+    }
 
     #[test]
     fn roles_users_federated_users_and_root_of_the_account() {
@@ -223,5 +273,71 @@ mod tests {
         for arn in bad {
             assert!(!is_revocable_principal("aws", "123456789012", arn), "{arn}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_sessions_of_a_user_or_the_root_user_are_revoked() {
+        let fx = Fixture::new().await;
+        let account = fx.account_id.clone();
+        let user = User {
+            user_id: "AIDAAAAAAAAAAAAAAAAA1".to_string(),
+            account_id: account.clone(),
+            name: "Alice".to_string(),
+            path: "/team/".to_string(),
+            permissions_boundary: None,
+            created_at: 0,
+        };
+        fx.state
+            .store()
+            .create_user(&user, &[])
+            .await
+            .expect("user");
+        let revoked = fx
+            .call(revoke(&format!("arn:aws:iam::{account}:user/team/alice")))
+            .await
+            .expect("revoked");
+        assert_eq!(
+            revoked,
+            Revoked {
+                principal_arn: format!("arn:aws:iam::{account}:user/team/Alice"),
+                revoked_before: fx.state.now().unix_timestamp(),
+            }
+        );
+        let root = format!("arn:aws:iam::{account}:root");
+        let revoked = fx.call(revoke(&root)).await.expect("revoked");
+        assert_eq!(revoked.principal_arn, root);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_principal_or_another_accounts_is_refused() {
+        let fx = Fixture::new().await;
+        let account = fx.account_id.clone();
+        for (arn, message) in [
+            (
+                format!("arn:aws:iam::{account}:user/nobody"),
+                "The user with name nobody cannot be found.".to_string(),
+            ),
+            (
+                format!("arn:aws:iam::{account}:role/other/r"),
+                "The role with name r cannot be found.".to_string(),
+            ),
+        ] {
+            let error = fx.call(revoke(&arn)).await.expect_err("unknown");
+            assert_eq!(
+                (error.code.as_ref(), error.message),
+                ("NoSuchEntity", message)
+            );
+        }
+        let other = "arn:aws:iam::111122223333:root";
+        let error = fx.call(revoke(other)).await.expect_err("other account");
+        assert_eq!(
+            (error.code.as_ref(), error.message),
+            (
+                "InvalidInput",
+                format!(
+                    "PrincipalArn must be the ARN of a role, a user, a federated user or the root user of account {account}: {other}"
+                )
+            )
+        );
     }
 }

@@ -93,7 +93,10 @@ pub(super) fn assumed_role_user(
         &role.name,
         session_name,
     );
-    (format!("{}:{session_name}", role.role_id), arn.into_string())
+    (
+        format!("{}:{session_name}", role.role_id),
+        arn.into_string(),
+    )
 }
 
 /// [`parse_role_arn`] in the server's partition, or the `ValidationError`

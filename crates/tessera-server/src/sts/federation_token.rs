@@ -6,8 +6,7 @@
 use super::{
     Credentials,
     inputs::{
-        FederatedName, SessionPolicies, SessionTags, check_policy_arns, packed_percent,
-        tags_packed,
+        FederatedName, SessionPolicies, SessionTags, check_policy_arns, packed_percent, tags_packed,
     },
     new_claims, seal,
 };

@@ -116,11 +116,9 @@ impl Action for GetAccessKeyInfo {
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<KeyAccount, AwsError> {
         let key_id = self.key_id.0.as_str();
         let stored = match AccessKeyKind::of(key_id) {
-            Some(AccessKeyKind::LongTerm) => ctx
-                .store()
-                .access_key(key_id)
-                .await?
-                .map(|k| k.account_id),
+            Some(AccessKeyKind::LongTerm) => {
+                ctx.store().access_key(key_id).await?.map(|k| k.account_id)
+            }
             _ => None,
         };
         let account = stored

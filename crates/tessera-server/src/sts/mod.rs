@@ -53,8 +53,8 @@ pub async fn dispatch_unsigned(
     name: &str,
     params: &Params,
 ) -> Option<Result<Vec<Xml>, AwsError>> {
-    use web_identity::AssumeRoleWithWebIdentity as Web;
     use saml::AssumeRoleWithSaml as Saml;
+    use web_identity::AssumeRoleWithWebIdentity as Web;
     Some(match name {
         <Web as UnsignedAction>::NAME => run_unsigned::<Web>(state, params).await,
         <Saml as UnsignedAction>::NAME => run_unsigned::<Saml>(state, params).await,

@@ -8,7 +8,9 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{Federation, FederatedRequest, Issued, issue, prepare, session_tags, source_identity},
+    federated::{
+        FederatedRequest, Federation, Issued, issue, prepare, session_tags, source_identity,
+    },
     inputs::{Sensitive, SessionPolicies, packed_percent, tags_packed},
 };
 use crate::action::members::{ArnText, Integer};

@@ -7,7 +7,9 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{Federation, FederatedRequest, Issued, issue, prepare, session_tags, source_identity},
+    federated::{
+        FederatedRequest, Federation, Issued, issue, prepare, session_tags, source_identity,
+    },
     inputs::{Bounded, Sensitive, SessionName, SessionPolicies, packed_percent, tags_packed},
 };
 use crate::action::members::{ArnText, Integer};
@@ -27,7 +29,6 @@ pub(crate) struct AssumeRoleWithWebIdentity {
     pub role_arn: ArnText,
     pub session_name: SessionName,
     pub token: Sensitive<4, 20_000>,
-    pub provider_id: Option<Bounded<4, 2048>>,
     pub duration: Option<Integer<900, 43_200>>,
     pub policies: SessionPolicies,
 }
@@ -98,8 +99,13 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
         Ok(Self {
             role_arn: params.required_member("RoleArn")?,
             session_name: params.required_member("RoleSessionName")?,
-            token: params.required_member("WebIdentityToken")?,
-            provider_id: params.member("ProviderId")?,
+            token: {
+                let token = params.required_member("WebIdentityToken")?;
+                // OAuth 2.0 providers (`ProviderId`) are not served: the
+                // member is checked as AWS checks it, and otherwise unused.
+                params.member::<Bounded<4, 2048>>("ProviderId")?;
+                token
+            },
             duration: params.member("DurationSeconds")?,
             policies: SessionPolicies::read(params)?,
         })
