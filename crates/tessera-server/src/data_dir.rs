@@ -1,5 +1,7 @@
-//! The data directory: the SQLite store, the key ring and the root
-//! credentials file, and the bootstrap that creates them.
+//! The data directory: the key ring and the root credentials file, and the
+//! bootstrap that creates them in a store the binary opens (its
+//! configuration chooses the backend; the embedded SQLite database lives
+//! in the directory too, at [`DataDir::database_path`]).
 
 use crate::{KeyRingHandle, MAX_SESSION_LIFETIME};
 use std::{
@@ -7,10 +9,7 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
 };
-use tessera_store::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, SealedStore, SqliteStore, Store,
-    StoreError,
-};
+use tessera_store::{AccessKeyRecord, AccessKeyStatus, Account, SealedStore, Store, StoreError};
 use tessera_token::{
     AccessKeyKind, KeyRing, TokenError, new_access_key_id, new_account_id, new_secret_access_key,
     sealed_secret_key_id,
@@ -30,7 +29,7 @@ pub enum SetupError {
     /// `init` on a directory that already holds Tessera's files.
     #[error("{0} already holds a Tessera data directory; refusing to overwrite it")]
     AlreadyInitialized(String),
-    /// The directory has no store yet.
+    /// The directory has no key ring, or the store no account, yet.
     #[error("{0} is not an initialized Tessera data directory (run `tessera init`)")]
     NotInitialized(String),
     /// The store exists but its key ring is gone.
@@ -92,7 +91,8 @@ impl DataDir {
         &self.root
     }
 
-    /// The SQLite database file.
+    /// Where the embedded SQLite store keeps its database, unless the
+    /// configuration puts the store elsewhere.
     pub fn database_path(&self) -> PathBuf {
         self.root.join(DATABASE)
     }
@@ -107,11 +107,9 @@ impl DataDir {
         self.root.join(ROOT_CREDENTIALS)
     }
 
-    fn has_tessera_files(&self) -> bool {
-        self.database_path().exists() || self.key_ring_path().exists()
-    }
-
-    fn create_root(&self) -> Result<(), SetupError> {
+    /// Creates the directory, readable by its owner only, if it is not
+    /// there yet.
+    pub fn create(&self) -> Result<(), SetupError> {
         std::fs::create_dir_all(&self.root).map_err(io_error(&self.root))?;
         #[cfg(unix)]
         {
@@ -122,67 +120,69 @@ impl DataDir {
         Ok(())
     }
 
-    /// Creates a new data directory: key ring, store, the default account
-    /// and its root key. Refuses a directory that already holds Tessera's
-    /// files.
-    pub async fn init(&self, now: OffsetDateTime) -> Result<NewAccount, SetupError> {
-        if self.has_tessera_files() {
+    /// Sets up a new directory over `store`: key ring, the default account
+    /// and its root key. Refuses a directory that has a key ring, or a
+    /// store that holds an account.
+    pub async fn init(
+        &self,
+        store: &dyn Store,
+        now: OffsetDateTime,
+    ) -> Result<NewAccount, SetupError> {
+        if self.key_ring_path().exists() || !store.accounts().await?.is_empty() {
             return Err(SetupError::AlreadyInitialized(
                 self.root.display().to_string(),
             ));
         }
-        let (store, keys) = self.open_or_create(now).await?;
-        let account = self.bootstrap_if_empty(&store, &keys, now).await?;
-        store.close().await;
-        account.ok_or_else(|| SetupError::AlreadyInitialized(self.root.display().to_string()))
+        let keys = self.open_or_create_keys(store, now).await?;
+        self.bootstrap_if_empty(store, &keys, now)
+            .await?
+            .ok_or_else(|| SetupError::AlreadyInitialized(self.root.display().to_string()))
     }
 
-    /// Opens the directory, creating and bootstrapping it on first use.
-    /// Returns the store, the key ring, and the account the bootstrap made
+    /// Opens the key ring, creating it and bootstrapping `store` on first
+    /// use. Returns the key ring and the account the bootstrap made
     /// (`None` when the directory was already set up).
     pub async fn open_or_bootstrap(
         &self,
+        store: &dyn Store,
         now: OffsetDateTime,
-    ) -> Result<(SqliteStore, KeyRingHandle, Option<NewAccount>), SetupError> {
-        let (store, keys) = self.open_or_create(now).await?;
-        let created = self.bootstrap_if_empty(&store, &keys, now).await?;
-        Ok((store, keys, created))
+    ) -> Result<(KeyRingHandle, Option<NewAccount>), SetupError> {
+        let keys = self.open_or_create_keys(store, now).await?;
+        let created = self.bootstrap_if_empty(store, &keys, now).await?;
+        Ok((keys, created))
     }
 
-    /// Opens an existing directory.
-    pub async fn open(&self) -> Result<(SqliteStore, KeyRingHandle), SetupError> {
-        if !self.database_path().exists() || !self.key_ring_path().exists() {
+    /// The key ring of a directory already set up.
+    pub fn open_keys(&self) -> Result<KeyRingHandle, SetupError> {
+        if !self.key_ring_path().exists() {
             return Err(SetupError::NotInitialized(self.root.display().to_string()));
         }
-        let keys = KeyRingHandle::from_file(self.key_ring_path())?;
-        let store = SqliteStore::open(&self.database_path()).await?;
-        Ok((store, keys))
+        Ok(KeyRingHandle::from_file(self.key_ring_path())?)
     }
 
     /// The key ring is written before anything it seals, so a bootstrap cut
     /// short resumes on the next start instead of leaving undecryptable keys.
-    async fn open_or_create(
+    async fn open_or_create_keys(
         &self,
+        store: &dyn Store,
         now: OffsetDateTime,
-    ) -> Result<(SqliteStore, KeyRingHandle), SetupError> {
-        self.create_root()?;
+    ) -> Result<KeyRingHandle, SetupError> {
+        self.create()?;
         let ring_path = self.key_ring_path();
         if !ring_path.exists() {
-            if self.database_path().exists() {
+            if !store.accounts().await?.is_empty() {
                 // Secrets in the store were sealed by the lost ring: never
                 // replace it silently.
                 return Err(SetupError::MissingKeyRing(ring_path.display().to_string()));
             }
             KeyRing::generate(now)?.save(&ring_path)?;
         }
-        let keys = KeyRingHandle::from_file(ring_path)?;
-        let store = SqliteStore::open(&self.database_path()).await?;
-        Ok((store, keys))
+        Ok(KeyRingHandle::from_file(ring_path)?)
     }
 
     async fn bootstrap_if_empty(
         &self,
-        store: &SqliteStore,
+        store: &dyn Store,
         keys: &KeyRingHandle,
         now: OffsetDateTime,
     ) -> Result<Option<NewAccount>, SetupError> {
@@ -286,15 +286,16 @@ impl DataDir {
     /// When the ring moves into the store (sealed by a master key), the
     /// three steps become one transaction writing the ring row and the
     /// re-sealed values together.
-    pub async fn rotate_keys(&self, now: OffsetDateTime) -> Result<Rotation, SetupError> {
+    pub async fn rotate_keys(
+        &self,
+        store: &dyn Store,
+        now: OffsetDateTime,
+    ) -> Result<Rotation, SetupError> {
         let ring_path = self.key_ring_path();
-        if !ring_path.exists() || !self.database_path().exists() {
+        if !ring_path.exists() || store.accounts().await?.is_empty() {
             return Err(SetupError::NotInitialized(self.root.display().to_string()));
         }
-        let store = SqliteStore::open(&self.database_path()).await?;
-        let rotation = rotate_sealed(&store, &ring_path, now).await;
-        store.close().await;
-        rotation
+        rotate_sealed(store, &ring_path, now).await
     }
 }
 

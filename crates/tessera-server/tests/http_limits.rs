@@ -33,8 +33,12 @@ async fn serve(limits: Limits) -> Served {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = DataDir::new(dir.path().join("data"));
     let clock = ManualClock::new(datetime!(2026-03-01 12:00 UTC));
-    let (store, keys, _) = data
-        .open_or_bootstrap(clock.now())
+    data.create().expect("data directory");
+    let store = tessera_store::SqliteStore::open(&data.database_path())
+        .await
+        .expect("store");
+    let (keys, _) = data
+        .open_or_bootstrap(&store, clock.now())
         .await
         .expect("bootstrap");
     let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock));

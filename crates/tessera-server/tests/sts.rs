@@ -362,7 +362,7 @@ async fn tokens_verify_on_any_process_with_the_key_ring_across_rotation() {
     let before = a.session_token(&a.root, None).await;
 
     // Rotate as `tessera keys rotate` does, then start a second process.
-    a.data.rotate_keys(a.clock.now()).await.expect("rotate");
+    common::rotate_keys(&a.data, a.clock.now()).await;
     let b = a.sibling().await;
     let after = b.session_token(&b.root, None).await;
     assert_ne!(
@@ -444,9 +444,7 @@ async fn secrets_are_not_stored_in_plain_text() {
 #[tokio::test]
 async fn init_refuses_an_existing_data_dir() {
     let server = TestServer::start().await;
-    let err = server
-        .data
-        .init(server.clock.now())
+    let err = common::init(&server.data, server.clock.now())
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("refusing to overwrite"), "{err}");

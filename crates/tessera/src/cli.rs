@@ -1,7 +1,11 @@
 //! The command line: `serve`, `init`, `account create`, `keys rotate`,
 //! `sessions revoke`, `resource-policy put|get|delete`.
 
-use crate::{config::FileConfig, error::CliError};
+use crate::{
+    config::FileConfig,
+    error::CliError,
+    store::{OpenStore, StoreConfig},
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{
     net::SocketAddr,
@@ -9,7 +13,7 @@ use std::{
     sync::Arc,
 };
 use tessera_federation::oidc::{CachePolicy, HttpFetcher};
-use tessera_server::{AppState, DataDir, OidcVerifier};
+use tessera_server::{AppState, DataDir, KeyRingHandle, OidcVerifier, SetupError};
 use tessera_token::{Clock, SystemClock};
 
 const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -33,10 +37,13 @@ struct Common {
     /// [default: ./tessera-data].
     #[arg(long, env = "TESSERA_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// A TOML configuration file (keys: data-dir, listen, log-format,
-    /// idp-ca-file).
+    /// A TOML configuration file (keys: data-dir, store, listen,
+    /// log-format, idp-ca-file, …).
     #[arg(long, env = "TESSERA_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The store, as a URL: `sqlite:PATH` [default: sqlite:DIR/tessera.db].
+    #[arg(long, env = "TESSERA_STORE", value_name = "URL")]
+    store: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -220,17 +227,16 @@ async fn resource_policy(
         | ResourcePolicyCommand::Get { common, .. }
         | ResourcePolicyCommand::Delete { common, .. } => common,
     };
-    let (mut file, dir) = common.resolve()?;
+    let (mut file, dir, store_config) = common.resolve()?;
     let services = authz_services(&mut file)?;
     // Read before the store is opened: standard input may take a while.
     let document = match &command {
         ResourcePolicyCommand::Put { file, .. } => read_document(file.as_deref())?,
         _ => String::new(),
     };
-    let (store, keys) = dir.open().await?;
-    let store = Arc::new(store);
-    let state =
-        AppState::new(store.clone(), Arc::new(keys), Arc::new(clock)).with_authz_services(services);
+    let (store, keys) = open_initialized(&dir, &store_config).await?;
+    let state = AppState::new(store.shared(), Arc::new(keys), Arc::new(clock))
+        .with_authz_services(services);
     let result = match &command {
         ResourcePolicyCommand::Put { arn, .. } => {
             tessera_server::put_resource_policy_as_operator(&state, arn, &document)
@@ -262,15 +268,31 @@ fn read_document(path: Option<&Path>) -> Result<String, CliError> {
 }
 
 impl Common {
-    fn resolve(&self) -> Result<(FileConfig, DataDir), CliError> {
+    fn resolve(&self) -> Result<(FileConfig, DataDir, StoreConfig), CliError> {
         let file = FileConfig::load(self.config.as_deref())?;
         let dir = self
             .data_dir
             .clone()
             .or_else(|| file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        Ok((file, DataDir::new(dir)))
+        let dir = DataDir::new(dir);
+        let store = StoreConfig::resolve(self.store.as_deref().or(file.store.as_deref()), &dir)?;
+        Ok((file, dir, store))
     }
+}
+
+/// The store and key ring of a data directory already set up; a store that
+/// does not exist yet is not created.
+async fn open_initialized(
+    dir: &DataDir,
+    config: &StoreConfig,
+) -> Result<(OpenStore, KeyRingHandle), CliError> {
+    let keys = dir.open_keys()?;
+    if !config.exists() {
+        return Err(SetupError::NotInitialized(dir.root().display().to_string()).into());
+    }
+    let store = config.open().await.map_err(CliError::Store)?;
+    Ok((store, keys))
 }
 
 fn init_logging(format: LogFormat) {
@@ -300,7 +322,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             authz_listen,
             authz_secret_file,
         } => {
-            let (mut file, dir) = common.resolve()?;
+            let (mut file, dir, store) = common.resolve()?;
             let services = authz_services(&mut file)?;
             let format = match (log_format, file.log_format.as_deref()) {
                 (Some(format), _) => format,
@@ -335,7 +357,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 services,
                 authorizer,
             };
-            serve(dir, clock, options).await
+            serve(dir, store, clock, options).await
         }
         Command::ResourcePolicy { command } => resource_policy(command, clock).await,
         Command::Actions => {
@@ -353,8 +375,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Init { common } => {
-            let (_, dir) = common.resolve()?;
-            let account = dir.init(clock.now()).await?;
+            let (_, dir, store_config) = common.resolve()?;
+            dir.create()?;
+            let store = store_config.open().await.map_err(CliError::Store)?;
+            let account = dir.init(&*store.shared(), clock.now()).await;
+            store.close().await;
+            let account = account?;
             println!("initialized {}", dir.root().display());
             println!("account {} ({})", account.account_id, account.name);
             println!(
@@ -367,12 +393,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Account {
             command: AccountCommand::Create { name, common },
         } => {
-            let (_, dir) = common.resolve()?;
-            let (store, keys) = dir.open().await?;
+            let (_, dir, store_config) = common.resolve()?;
+            let (store, keys) = open_initialized(&dir, &store_config).await?;
             let account = dir
-                .create_account(&store, &keys, &name, clock.now())
-                .await?;
+                .create_account(&*store.shared(), &keys, &name, clock.now())
+                .await;
             store.close().await;
+            let account = account?;
             println!("{}", account.account_id);
             eprintln!(
                 "root credentials appended to {} as profile [{}-root]",
@@ -390,7 +417,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     common,
                 },
         } => {
-            let (_, dir) = common.resolve()?;
+            let (_, dir, store_config) = common.resolve()?;
             let (arn, kind) = match (role, user, federated_user) {
                 (Some(arn), _, _) => (arn, ":role/"),
                 (_, Some(arn), _) => (arn, ":user/"),
@@ -408,9 +435,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     kind.trim_matches(|c| c == ':' || c == '/')
                 )));
             }
-            let (store, keys) = dir.open().await?;
-            let store = Arc::new(store);
-            let state = AppState::new(store.clone(), Arc::new(keys), Arc::new(clock));
+            let (store, keys) = open_initialized(&dir, &store_config).await?;
+            let state = AppState::new(store.shared(), Arc::new(keys), Arc::new(clock));
             let revoked = tessera_server::revoke_sessions_of(&state, &arn)
                 .await
                 .map_err(CliError::Aws);
@@ -422,9 +448,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys {
             command: KeysCommand::Rotate { common },
         } => {
-            let (_, dir) = common.resolve()?;
+            let (_, dir, store_config) = common.resolve()?;
             init_logging(LogFormat::Text);
-            let rotation = dir.rotate_keys(clock.now()).await?;
+            let (store, _) = open_initialized(&dir, &store_config).await?;
+            let rotation = dir.rotate_keys(&*store.shared(), clock.now()).await;
+            store.close().await;
+            let rotation = rotation?;
             println!(
                 "new active key {}; {} stored secrets sealed anew under it",
                 rotation.active, rotation.resealed
@@ -524,7 +553,12 @@ struct ServeOptions {
     authorizer: Option<AuthorizerOptions>,
 }
 
-async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Result<(), CliError> {
+async fn serve(
+    dir: DataDir,
+    store_config: StoreConfig,
+    clock: SystemClock,
+    options: ServeOptions,
+) -> Result<(), CliError> {
     let ServeOptions {
         addr,
         oidc,
@@ -533,8 +567,10 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
         services,
         authorizer,
     } = options;
-    let (store, keys, created) = dir.open_or_bootstrap(clock.now()).await?;
-    let bound = tessera_server::bind_unbound_trust_policies(&store, "aws")
+    dir.create()?;
+    let store = store_config.open().await.map_err(CliError::Store)?.shared();
+    let (keys, created) = dir.open_or_bootstrap(&*store, clock.now()).await?;
+    let bound = tessera_server::bind_unbound_trust_policies(&*store, "aws")
         .await
         .map_err(CliError::Binding)?;
     if bound > 0 {
@@ -556,15 +592,10 @@ async fn serve(dir: DataDir, clock: SystemClock, options: ServeOptions) -> Resul
         .map_err(|source| CliError::Listen { addr, source })?;
     let local = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
-    let state = AppState::with_federation(
-        Arc::new(store),
-        Arc::new(keys),
-        Arc::new(clock),
-        oidc,
-        saml_audiences,
-    )
-    .with_trusted_proxies(trusted_proxies)
-    .with_authz_services(services);
+    let state =
+        AppState::with_federation(store, Arc::new(keys), Arc::new(clock), oidc, saml_audiences)
+            .with_trusted_proxies(trusted_proxies)
+            .with_authz_services(services);
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
         .map_err(CliError::ResourcePolicies)?;

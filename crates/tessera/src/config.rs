@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub struct FileConfig {
     /// The data directory.
     pub data_dir: Option<PathBuf>,
+    /// The store, as a URL (`sqlite:PATH`); the data directory's embedded
+    /// database by default.
+    pub store: Option<String>,
     /// The listen address of `serve`.
     pub listen: Option<String>,
     /// `text` or `json` logs.

@@ -42,6 +42,9 @@ pub enum CliError {
     /// The data directory cannot be set up or opened.
     #[error(transparent)]
     Setup(#[from] tessera_server::SetupError),
+    /// The store cannot be opened.
+    #[error("opening the store: {0}")]
+    Store(tessera_store::StoreError),
     /// An action refused, with AWS's code and message.
     #[error("{}: {}", .0.code, .0.message)]
     Aws(AwsError),

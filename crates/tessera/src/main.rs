@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod error;
+mod store;
 
 use clap::Parser;
 use std::process::ExitCode;

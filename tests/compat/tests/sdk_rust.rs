@@ -19,8 +19,12 @@ async fn start() -> Server {
     let dir = tempfile::tempdir().expect("dir");
     let data = DataDir::new(dir.path().join("data"));
     let clock = SystemClock;
-    let (store, keys, created) = data
-        .open_or_bootstrap(clock.now())
+    data.create().expect("data directory");
+    let store = tessera_store::SqliteStore::open(&data.database_path())
+        .await
+        .expect("store");
+    let (keys, created) = data
+        .open_or_bootstrap(&store, clock.now())
         .await
         .expect("bootstrap");
     let account_id = created.expect("new data dir").account_id;

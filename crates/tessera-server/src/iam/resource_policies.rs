@@ -340,7 +340,14 @@ mod tests {
         let now = datetime!(2026-03-01 12:00 UTC);
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
-        let (store, keys, created) = data.open_or_bootstrap(now).await.expect("bootstrap");
+        data.create().expect("data directory");
+        let store = tessera_store::SqliteStore::open(&data.database_path())
+            .await
+            .expect("store");
+        let (keys, created) = data
+            .open_or_bootstrap(&store, now)
+            .await
+            .expect("bootstrap");
         let account_id = created.expect("new account").account_id;
         let pool =
             sqlx::SqlitePool::connect(&format!("sqlite://{}", data.database_path().display()))

@@ -123,10 +123,7 @@ impl TestServer {
         clock: ManualClock,
         configure: impl FnOnce(AppState, &str) -> AppState,
     ) -> Self {
-        let (store, keys, created) = data
-            .open_or_bootstrap(clock.now())
-            .await
-            .expect("bootstrap");
+        let (store, keys, created) = open_or_bootstrap(&data, clock.now()).await;
         let account_id = match created {
             Some(account) => account.account_id,
             None => tessera_store::AccountStore::accounts(&store)
@@ -170,7 +167,7 @@ impl TestServer {
     /// A second server process over the same data directory (its own store
     /// connection and key ring handle), sharing the clock.
     pub async fn sibling(&self) -> Self {
-        let (store, keys) = self.data.open().await.expect("open");
+        let (store, keys) = open_store(&self.data).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -395,7 +392,54 @@ pub fn tag(body: &str, name: &str) -> String {
 
 /// Opens the store directly, as another process would.
 pub async fn open_store(data: &DataDir) -> (SqliteStore, KeyRingHandle) {
-    data.open().await.expect("open")
+    let keys = data.open_keys().expect("key ring");
+    let store = SqliteStore::open(&data.database_path())
+        .await
+        .expect("store");
+    (store, keys)
+}
+
+/// Opens the directory's embedded store and its key ring, bootstrapping
+/// them on first use, as `tessera serve` does.
+pub async fn open_or_bootstrap(
+    data: &DataDir,
+    now: time::OffsetDateTime,
+) -> (
+    SqliteStore,
+    KeyRingHandle,
+    Option<tessera_server::NewAccount>,
+) {
+    data.create().expect("data directory");
+    let store = SqliteStore::open(&data.database_path())
+        .await
+        .expect("store");
+    let (keys, created) = data
+        .open_or_bootstrap(&store, now)
+        .await
+        .expect("bootstrap");
+    (store, keys, created)
+}
+
+/// Rotates the key ring as `tessera keys rotate` does, over a store
+/// connection of its own.
+pub async fn rotate_keys(data: &DataDir, now: time::OffsetDateTime) -> tessera_server::Rotation {
+    let (store, _) = open_store(data).await;
+    let rotation = data.rotate_keys(&store, now).await.expect("rotate");
+    store.close().await;
+    rotation
+}
+
+/// `tessera init` on `data`, over a store connection of its own.
+pub async fn init(
+    data: &DataDir,
+    now: time::OffsetDateTime,
+) -> Result<tessera_server::NewAccount, tessera_server::SetupError> {
+    let store = SqliteStore::open(&data.database_path())
+        .await
+        .expect("store");
+    let result = data.init(&store, now).await;
+    store.close().await;
+    result
 }
 
 impl TestServer {
