@@ -95,7 +95,8 @@ pub struct ActionSpec {
     pub condition_keys: &'static [&'static str],
     /// The actions this one is checked alongside, in the same request
     /// (`sts:TagSession` with a role assumption): their keys are present too.
-    pub accompanies: &'static [&'static str],
+    #[serde(serialize_with = "action_names")]
+    pub accompanies: &'static [&'static ActionSpec],
 }
 
 impl ActionSpec {
@@ -134,12 +135,24 @@ impl ActionSpec {
         self.condition_keys.iter().any(declared)
             || self.resource_type.condition_keys().iter().any(declared)
             || GLOBAL_KEYS.iter().any(declared)
-            || self
-                .accompanies
-                .iter()
-                .filter_map(|a| spec_of(a))
-                .any(|s| s.carries(key))
+            || self.accompanies.iter().any(|s| s.carries(key))
     }
+
+    /// This action, checked alongside `actions` (see
+    /// [`ActionSpec::accompanies`]).
+    pub const fn alongside(self, actions: &'static [&'static ActionSpec]) -> Self {
+        Self {
+            accompanies: actions,
+            ..self
+        }
+    }
+}
+
+fn action_names<S: serde::Serializer>(
+    specs: &&'static [&'static ActionSpec],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(specs.iter().map(|s| s.action))
 }
 
 /// The declaration of `action` on `resource_type`, with its own
@@ -157,27 +170,6 @@ pub(crate) const fn spec(
     }
 }
 
-/// An action checked alongside the role assumptions (see
-/// [`ActionSpec::accompanies`]).
-const fn with_assumptions(
-    action: &'static str,
-    condition_keys: &'static [&'static str],
-) -> ActionSpec {
-    ActionSpec {
-        action,
-        resource_type: ResourceType::Role,
-        condition_keys,
-        accompanies: ASSUMPTIONS,
-    }
-}
-
-const ASSUMPTIONS: &[&str] = &[
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:GetFederationToken",
-];
-
 pub(crate) use ResourceType as R;
 
 /// The keys of an action that sets tags.
@@ -189,84 +181,4 @@ pub(crate) const BOUNDARY: &[&str] = &[PERMISSIONS_BOUNDARY];
 /// The keys of attaching a policy to a user or role.
 pub(crate) const ATTACH: &[&str] = &[PERMISSIONS_BOUNDARY, POLICY_ARN];
 /// The keys of tagging a session.
-const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];
-
-/// The actions checked alongside a role assumption or a federation token
-/// ([`ActionSpec::accompanies`]); no request names them itself.
-const ALONGSIDE: &[ActionSpec] = &[
-    with_assumptions("sts:SetSourceIdentity", &["sts:SourceIdentity"]),
-    with_assumptions("sts:TagSession", ROLE_SESSION),
-];
-
-/// Every action Tessera authorizes, sorted by name: the declarations of
-/// the STS and IAM actions, and the actions checked alongside a role
-/// assumption.
-pub fn actions() -> &'static [ActionSpec] {
-    static ACTIONS: std::sync::LazyLock<Vec<ActionSpec>> = std::sync::LazyLock::new(|| {
-        let mut all: Vec<ActionSpec> = crate::iam::specs()
-            .chain(crate::sts::SPECS)
-            .chain(crate::sts::UNSIGNED_SPECS)
-            .chain(ALONGSIDE)
-            .copied()
-            .collect();
-        all.sort_by_key(|s| s.action.to_ascii_lowercase());
-        all
-    });
-    &ACTIONS
-}
-
-/// The declaration of `action` (`service:Action`, case-insensitive).
-pub fn spec_of(action: &str) -> Option<&'static ActionSpec> {
-    let actions = actions();
-    actions
-        .binary_search_by(|s| {
-            s.action
-                .bytes()
-                .map(|b| b.to_ascii_lowercase())
-                .cmp(action.bytes().map(|b| b.to_ascii_lowercase()))
-        })
-        .ok()
-        .map(|i| &actions[i])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_is_sorted_and_unique() {
-        for pair in actions().windows(2) {
-            assert!(
-                pair[0].action.to_ascii_lowercase() < pair[1].action.to_ascii_lowercase(),
-                "{} before {}",
-                pair[0].action,
-                pair[1].action
-            );
-        }
-        for spec in actions() {
-            assert_eq!(spec_of(spec.action), Some(spec));
-            assert_eq!(spec_of(&spec.action.to_ascii_uppercase()), Some(spec));
-        }
-        assert_eq!(spec_of("iam:PassRole"), None);
-    }
-
-    #[test]
-    fn carries_declared_global_and_resource_keys() {
-        let create = spec_of("iam:CreateUser").expect("declared");
-        assert!(create.carries("aws:RequestTag/team"));
-        assert!(create.carries("iam:PermissionsBoundary"));
-        assert!(create.carries("aws:SourceIp"));
-        assert!(create.carries("aws:PrincipalTag/team"));
-        assert!(create.carries("iam:ResourceTag/team"));
-        assert!(!create.carries("iam:PolicyARN"));
-        assert!(!create.carries("aws:RequestTag/"));
-        let web = spec_of("sts:AssumeRoleWithWebIdentity").expect("declared");
-        assert!(web.carries("oidc.example.test/realms/x:aud"));
-        assert!(!web.carries("aws:aud"));
-        let tag = spec_of("sts:TagSession").expect("declared");
-        assert!(tag.carries("sts:ExternalId"));
-        let group = spec_of("iam:AttachGroupPolicy").expect("declared");
-        assert!(group.carries("iam:PolicyARN"));
-        assert!(!group.carries("aws:ResourceTag/team"));
-    }
-}
+pub(crate) const ROLE_SESSION: &[&str] = &[REQUEST_TAG, TAG_KEYS, "sts:TransitiveTagKeys"];

@@ -328,8 +328,8 @@ fn context(
 /// the request's condition keys.
 #[derive(Debug, Clone)]
 pub struct Check<'a> {
-    /// The action, e.g. `sts:AssumeRole`.
-    pub action: &'a str,
+    /// The declaration of the action, e.g. `sts:AssumeRole`.
+    pub spec: &'a actions::ActionSpec,
     /// The resource ARN (or `*`).
     pub resource: &'a str,
     /// The account that owns the resource.
@@ -353,9 +353,13 @@ pub struct Check<'a> {
 
 impl<'a> Check<'a> {
     /// A check with no resource policy and no extra keys.
-    pub fn new(action: &'a str, resource: &'a str, resource_account: &'a str) -> Self {
+    pub fn new(
+        spec: &'a actions::ActionSpec,
+        resource: &'a str,
+        resource_account: &'a str,
+    ) -> Self {
         Self {
-            action,
+            spec,
             resource,
             resource_account,
             trust_policy: None,
@@ -458,14 +462,6 @@ pub fn request_tag_keys<T: RequestTag>(tags: &[T]) -> Vec<(String, tessera_polic
     keys
 }
 
-/// The declaration of `action`; an undeclared action fails closed.
-fn declared(action: &str) -> Result<&'static actions::ActionSpec, AwsError> {
-    actions::spec_of(action).ok_or_else(|| {
-        tracing::error!(action, "action missing from the action table; denied");
-        AwsError::internal()
-    })
-}
-
 /// Decides a [`Check`] for `caller`; `AccessDenied` with AWS's message and
 /// an encoded explanation when it is not allowed.
 pub async fn authorize_check(
@@ -473,8 +469,8 @@ pub async fn authorize_check(
     caller: &Caller,
     check: &Check<'_>,
 ) -> Result<(), AwsError> {
-    let (action, resource) = (check.action, check.resource);
-    let spec = declared(action)?;
+    let (spec, resource) = (check.spec, check.resource);
+    let action = spec.action;
     if let Caller::Session(claims) = caller {
         let refusal = if is_session_token_without_mfa(claims)
             && action.to_ascii_lowercase().starts_with("iam:")
@@ -746,8 +742,8 @@ pub async fn authorize_federated(
     principal: Principal,
     check: &Check<'_>,
 ) -> Result<(), AwsError> {
-    let denied = || AwsError::access_denied(format!("Not authorized to perform {}", check.action));
-    let spec = declared(check.action)?;
+    let spec = check.spec;
+    let denied = || AwsError::access_denied(format!("Not authorized to perform {}", spec.action));
     let Some((id, document)) = check.trust_policy else {
         return Err(denied());
     };
@@ -755,7 +751,7 @@ pub async fn authorize_federated(
         return Err(denied());
     };
     let mut context = with_environment(
-        RequestContext::new(principal, check.action, check.resource)
+        RequestContext::new(principal, spec.action, check.resource)
             .with_resource_account(check.resource_account)
             .with_current_time(state.now()),
     );

@@ -8,6 +8,7 @@ mod auth;
 pub mod authorizer;
 mod authz;
 mod caller;
+pub mod catalog;
 mod data_dir;
 mod error;
 mod hot_reads;

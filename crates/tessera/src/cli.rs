@@ -363,12 +363,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Actions => {
             let table = serde_json::json!({
                 "globalConditionKeys": tessera_server::actions::GLOBAL_KEYS,
-                "actions": tessera_server::actions::actions().iter().map(|spec| serde_json::json!({
+                "actions": tessera_server::catalog::actions().iter().map(|spec| serde_json::json!({
                     "action": spec.action,
                     "resourceType": spec.resource_type,
                     "conditionKeys": spec.condition_keys,
                     "resourceConditionKeys": spec.resource_type.condition_keys(),
-                    "checkedWith": spec.accompanies,
+                    "checkedWith": spec.accompanies.iter().map(|s| s.action).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
             println!("{table:#}");

@@ -175,10 +175,10 @@ pub struct SessionAccess {
     pub tags: Vec<(String, String)>,
     /// The keys the request sets.
     pub keys: Keys,
-    /// Whether the request sets session tags (`sts:TagSession`).
-    pub tagging: bool,
-    /// Whether it sets a source identity (`sts:SetSourceIdentity`).
-    pub source_identity: bool,
+    /// The actions checked alongside (`sts:TagSession` when the request
+    /// sets session tags, `sts:SetSourceIdentity` when it sets a source
+    /// identity).
+    pub alongside: Vec<&'static ActionSpec>,
 }
 
 /// A role's trust policy, as [`authz::Check::trust_policy`] reads it.
@@ -192,22 +192,15 @@ pub struct Trust {
 
 impl SessionAccess {
     /// The declared action and those checked alongside it.
-    fn actions(&self, action: &'static str) -> Vec<&'static str> {
-        let mut actions = vec![action];
-        if self.tagging {
-            actions.push("sts:TagSession");
-        }
-        if self.source_identity {
-            actions.push("sts:SetSourceIdentity");
-        }
-        actions
+    fn actions<'a>(&'a self, spec: &'a ActionSpec) -> impl Iterator<Item = &'a ActionSpec> {
+        std::iter::once(spec).chain(self.alongside.iter().copied())
     }
 
-    /// The check of `action` (the trust policy's id is the role's ARN with
+    /// The check of `spec` (the trust policy's id is the role's ARN with
     /// `/trust-policy`).
-    fn check<'a>(&'a self, action: &'a str, trust_id: &'a str) -> authz::Check<'a> {
+    fn check<'a>(&'a self, spec: &'a ActionSpec, trust_id: &'a str) -> authz::Check<'a> {
         authz::Check {
-            action,
+            spec,
             resource: &self.resource,
             resource_account: &self.account,
             trust_policy: self.trust.as_ref().map(|t| (trust_id, t.policy.as_str())),
@@ -244,8 +237,8 @@ impl Access {
             Self::Owned { target, account } => on(ctx, &target, &account, Vec::new()).await,
             Self::Session(session) => {
                 let trust_id = session.trust_id();
-                for action in session.actions(ctx.spec.action) {
-                    let check = session.check(action, &trust_id);
+                for spec in session.actions(ctx.spec) {
+                    let check = session.check(spec, &trust_id);
                     authz::authorize_check(ctx.state, ctx.caller, &check).await?;
                 }
                 Ok(())
@@ -257,7 +250,7 @@ impl Access {
 
 /// Decides `ctx`'s action on `target`, a resource of `account`.
 async fn on(ctx: &Context<'_>, target: &Target, account: &str, keys: Keys) -> Result<(), AwsError> {
-    let mut check = authz::Check::new(ctx.spec.action, &target.arn, account);
+    let mut check = authz::Check::new(ctx.spec, &target.arn, account);
     check.resource_tags = &target.tags;
     check.resource_boundary = target.boundary.as_deref();
     check.keys = keys;
@@ -326,8 +319,9 @@ pub async fn call_unsigned<A: UnsignedAction>(
 ) -> Result<A::Output, AwsError> {
     let (principal, session, found) = input.access(state).await?;
     let trust_id = session.trust_id();
-    for action in session.actions(A::SPEC.action) {
-        let check = session.check(action, &trust_id);
+    let spec = A::SPEC;
+    for spec in session.actions(&spec) {
+        let check = session.check(spec, &trust_id);
         authz::authorize_federated(state, principal.clone(), &check).await?;
     }
     input.run(state, found).await

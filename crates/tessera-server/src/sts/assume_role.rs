@@ -355,8 +355,10 @@ impl Action for AssumeRole {
             }),
             tags: role.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
             keys: self.trust_keys(state, mfa),
-            tagging: !self.requested_tags.0.is_empty() || !self.transitive.0.is_empty(),
-            source_identity: self.source_identity.is_some(),
+            alongside: super::alongside(
+                !self.requested_tags.0.is_empty() || !self.transitive.0.is_empty(),
+                self.source_identity.is_some(),
+            ),
         };
         let found = Assumption {
             role,

@@ -205,8 +205,7 @@ pub(super) async fn prepare(
         }),
         tags: role.tags.clone(),
         keys,
-        tagging: !tags.is_empty(),
-        source_identity: source.is_some(),
+        alongside: super::alongside(!tags.is_empty(), source.is_some()),
     };
     let federation = Federation {
         role,

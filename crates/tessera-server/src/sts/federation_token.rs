@@ -109,8 +109,7 @@ impl Action for GetFederationToken {
             trust: None,
             tags: Vec::new(),
             keys: request_tag_keys(&self.tags.0),
-            tagging: !self.tags.0.is_empty(),
-            source_identity: false,
+            alongside: super::alongside(!self.tags.0.is_empty(), false),
         };
         let broker = Broker {
             caller_id,

@@ -10,8 +10,8 @@ mod saml;
 mod session_token;
 mod web_identity;
 
-use crate::action::{UnsignedAction, run_unsigned};
-use crate::actions::ActionSpec;
+use crate::action::{Action, UnsignedAction, run_unsigned};
+use crate::actions::{ActionSpec, R, ROLE_SESSION, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_token::{
     AccessKeyKind, SessionClaims, new_access_key_id, new_secret_access_key, seal_session_token,
@@ -36,6 +36,38 @@ pub(crate) const UNSIGNED_SPECS: &[ActionSpec] = &[
     <web_identity::AssumeRoleWithWebIdentity as UnsignedAction>::SPEC,
     <saml::AssumeRoleWithSaml as UnsignedAction>::SPEC,
 ];
+
+/// The actions a role assumption or a federation token may need besides
+/// its own: their keys are the assumptions' too.
+const ASSUMPTIONS: &[&ActionSpec] = &[
+    &<assume_role::AssumeRole as Action>::SPEC,
+    &<saml::AssumeRoleWithSaml as UnsignedAction>::SPEC,
+    &<web_identity::AssumeRoleWithWebIdentity as UnsignedAction>::SPEC,
+    &<federation_token::GetFederationToken as Action>::SPEC,
+];
+
+/// `sts:TagSession`: checked alongside a session that sets session tags.
+pub(crate) const TAG_SESSION: ActionSpec =
+    spec("sts:TagSession", R::Role, ROLE_SESSION).alongside(ASSUMPTIONS);
+/// `sts:SetSourceIdentity`: checked alongside a session that sets a
+/// source identity.
+pub(crate) const SET_SOURCE_IDENTITY: ActionSpec =
+    spec("sts:SetSourceIdentity", R::Role, &["sts:SourceIdentity"]).alongside(ASSUMPTIONS);
+/// The actions no request names itself, checked alongside the others.
+pub(crate) const ALONGSIDE: &[ActionSpec] = &[SET_SOURCE_IDENTITY, TAG_SESSION];
+
+/// The actions checked alongside a new session that sets session tags
+/// (`tagging`) or a source identity (`source`).
+pub(crate) fn alongside(tagging: bool, source: bool) -> Vec<&'static ActionSpec> {
+    let mut actions = Vec::new();
+    if tagging {
+        actions.push(&TAG_SESSION);
+    }
+    if source {
+        actions.push(&SET_SOURCE_IDENTITY);
+    }
+    actions
+}
 
 /// Whether STS has an action named `name`.
 pub fn serves(name: &str) -> bool {
