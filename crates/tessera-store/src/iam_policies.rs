@@ -126,11 +126,6 @@ impl OwnerKind {
     }
 }
 
-/// The most managed policies attached to one user, group or role.
-pub const MAX_ATTACHED_POLICIES: i64 = 10;
-/// The most versions a managed policy keeps.
-pub const MAX_POLICY_VERSIONS: i64 = 5;
-
 /// A customer managed policy with its usage counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedPolicy {

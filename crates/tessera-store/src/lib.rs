@@ -11,6 +11,7 @@ mod model;
 mod policies_of;
 mod resource_policies;
 mod revocations;
+mod rules;
 mod sealed;
 mod sqlite;
 
@@ -22,6 +23,10 @@ pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
 pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
+pub use rules::{
+    ACCESS_KEYS_PER_USER, CLIENT_IDS_PER_OIDC_PROVIDER, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
+    MFA_DEVICES_PER_USER, TAGS_PER_ENTITY,
+};
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
 

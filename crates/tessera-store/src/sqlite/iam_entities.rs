@@ -1,9 +1,10 @@
 use super::access_key_from_row;
 use super::put_tags;
+use crate::rules::conflicts::{self, GroupDependents, UserDependents};
+use crate::rules::{names::exists_as, quotas};
 use crate::{
-    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Existing, Group,
-    InlinePolicy, PolicyOwner, PolicyOwnerKind, Quota, SqliteStore, StoreError, User,
-    no_such_access_key, no_such_owner,
+    AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, PolicyOwner,
+    PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key, no_such_owner,
 };
 use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
@@ -29,74 +30,52 @@ fn group_from_row(row: &SqliteRow) -> Result<Group, StoreError> {
     })
 }
 
-/// Maps a uniqueness violation to what exists.
-fn already_exists(existing: Existing) -> impl FnOnce(StoreError) -> StoreError {
-    move |error| match error {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing),
-        other => other,
-    }
-}
-
 fn limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-/// The conflicts that keep a user from being deleted, in the order checked.
-const USER_CONFLICTS: &[(&str, Conflict)] = &[
-    (
-        "SELECT 1 FROM access_keys WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasAccessKeys,
-    ),
-    (
-        "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasInlinePolicies,
-    ),
-    (
-        "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasAttachedPolicies,
-    ),
-    (
-        "SELECT 1 FROM group_members WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasGroupMembers,
-    ),
-    (
-        "SELECT 1 FROM mfa_devices WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasMfaDevice,
-    ),
-];
-
-/// The conflicts that keep a group from being deleted.
-const GROUP_CONFLICTS: &[(&str, Conflict)] = &[
-    (
-        "SELECT 1 FROM group_members WHERE group_id = ?1 LIMIT 1",
-        Conflict::HasGroupMembers,
-    ),
-    (
-        "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasInlinePolicies,
-    ),
-    (
-        "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasAttachedPolicies,
-    ),
-];
-
-async fn check_conflicts(
+/// What a user still has that keeps it from being deleted.
+async fn user_dependents(
     conn: &mut SqliteConnection,
-    owner_id: &str,
-    checks: &[(&str, Conflict)],
-) -> Result<(), StoreError> {
-    for (query, conflict) in checks {
-        if sqlx::query(query)
-            .bind(owner_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .is_some()
-        {
-            return Err(StoreError::Conflict(*conflict));
-        }
-    }
-    Ok(())
+    user_id: &str,
+) -> Result<UserDependents, StoreError> {
+    let row = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = ?1) AS access_keys,
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = ?1) AS inline_policies,
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = ?1) AS attached_policies,
+                EXISTS (SELECT 1 FROM group_members WHERE user_id = ?1) AS groups_,
+                EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = ?1) AS mfa_device",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(UserDependents {
+        access_keys: row.try_get("access_keys")?,
+        inline_policies: row.try_get("inline_policies")?,
+        attached_policies: row.try_get("attached_policies")?,
+        groups: row.try_get("groups_")?,
+        mfa_device: row.try_get("mfa_device")?,
+    })
+}
+
+/// What a group still has that keeps it from being deleted.
+async fn group_dependents(
+    conn: &mut SqliteConnection,
+    group_id: &str,
+) -> Result<GroupDependents, StoreError> {
+    let row = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = ?1) AS members,
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = ?1) AS inline_policies,
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = ?1) AS attached_policies",
+    )
+    .bind(group_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(GroupDependents {
+        members: row.try_get("members")?,
+        inline_policies: row.try_get("inline_policies")?,
+        attached_policies: row.try_get("attached_policies")?,
+    })
 }
 
 async fn user_in(
@@ -175,11 +154,6 @@ async fn existing_owner(
         .ok_or_else(|| no_such_owner(kind, name))
 }
 
-/// A policy's size as IAM's quotas count it: characters, white space aside.
-fn policy_size(document: &str) -> usize {
-    document.chars().filter(|c| !c.is_whitespace()).count()
-}
-
 fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::InlinePolicy {
         kind: kind.noun(),
@@ -240,7 +214,7 @@ impl EntityStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(Existing::User(user.name.clone())))?;
+        .map_err(exists_as(Existing::User(user.name.clone())))?;
         put_tags(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
@@ -291,7 +265,7 @@ impl EntityStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)
-            .map_err(already_exists(Existing::User(user.name.clone())))?;
+            .map_err(exists_as(Existing::User(user.name.clone())))?;
         tx.commit().await?;
         Ok(user)
     }
@@ -299,7 +273,7 @@ impl EntityStore for SqliteStore {
     async fn delete_user(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let user = user_in(&mut tx, account_id, name).await?;
-        check_conflicts(&mut tx, &user.user_id, USER_CONFLICTS).await?;
+        conflicts::delete_user(&user_dependents(&mut tx, &user.user_id).await?)?;
         sqlx::query("DELETE FROM tags WHERE owner_id = ?")
             .bind(&user.user_id)
             .execute(&mut *tx)
@@ -373,11 +347,7 @@ impl EntityStore for SqliteStore {
         .bind(&key.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        if count >= ACCESS_KEYS_PER_USER {
-            return Err(StoreError::LimitExceeded(Quota::AccessKeysPerUser(
-                ACCESS_KEYS_PER_USER,
-            )));
-        }
+        quotas::new_access_key(count)?;
         sqlx::query(
             "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -470,7 +440,7 @@ impl EntityStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(Existing::Group(group.name.clone())))?;
+        .map_err(exists_as(Existing::Group(group.name.clone())))?;
         Ok(())
     }
 
@@ -534,7 +504,7 @@ impl EntityStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)
-            .map_err(already_exists(Existing::Group(group.name.clone())))?;
+            .map_err(exists_as(Existing::Group(group.name.clone())))?;
         tx.commit().await?;
         Ok(group)
     }
@@ -542,7 +512,7 @@ impl EntityStore for SqliteStore {
     async fn delete_group(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let group = group_in(&mut tx, account_id, name).await?;
-        check_conflicts(&mut tx, &group.group_id, GROUP_CONFLICTS).await?;
+        conflicts::delete_group(&group_dependents(&mut tx, &group.group_id).await?)?;
         sqlx::query("DELETE FROM groups WHERE group_id = ?")
             .bind(&group.group_id)
             .execute(&mut *tx)
@@ -662,19 +632,7 @@ impl EntityStore for SqliteStore {
         .bind(policy_name)
         .fetch_all(&mut *tx)
         .await?;
-        let total: usize = others
-            .iter()
-            .map(String::as_str)
-            .chain([document])
-            .map(policy_size)
-            .sum();
-        if total > max_total_size {
-            return Err(StoreError::LimitExceeded(Quota::InlinePolicySize {
-                owner_kind: kind.noun(),
-                owner_name: owner.name.clone(),
-                max_bytes: max_total_size,
-            }));
-        }
+        quotas::inline_policies_size(kind, &owner.name, &others, document, max_total_size)?;
         sqlx::query(
             "INSERT INTO inline_policies (owner_id, owner_kind, name, document) VALUES (?, ?, ?, ?)
              ON CONFLICT (owner_id, name) DO UPDATE SET document = excluded.document",

@@ -1,9 +1,9 @@
 use super::put_tags;
-use crate::Existing;
+use crate::rules::conflicts::{self, PolicyDependents, RoleDependents};
+use crate::rules::{names::exists_as, quotas, versions};
 use crate::{
-    Conflict, EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
-    ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
-    PrincipalBinding, Quota, Role, SqliteStore, StoreError,
+    EntitiesForPolicy, EntityName, Existing, ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter,
+    PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
@@ -96,13 +96,6 @@ fn policy_not_attachable(arn: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::AttachablePolicy(arn.to_string()))
 }
 
-fn version_not_found(arn: &str, version_id: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::PolicyVersion {
-        arn: arn.to_string(),
-        version_id: version_id.to_string(),
-    })
-}
-
 /// The unique id of a user, group or role by name.
 async fn owner_id(
     tx: &mut Transaction<'static, Sqlite>,
@@ -154,13 +147,6 @@ async fn count(
         .await?)
 }
 
-fn role_exists_error(error: StoreError, name: &str) -> StoreError {
-    match error {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(Existing::Role(name.to_string())),
-        other => other,
-    }
-}
-
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn create_role(&self, role: &Role, tags: &[(String, String)]) -> Result<(), StoreError> {
@@ -193,7 +179,8 @@ impl PolicyStore for SqliteStore {
         )
         .execute(&mut *tx)
         .await
-        .map_err(|e| role_exists_error(e.into(), &role.name))?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::Role(role.name.clone())))?;
         put_tags(&mut tx, &role.role_id, tags).await?;
         tx.commit().await?;
         Ok(())
@@ -291,24 +278,17 @@ impl PolicyStore for SqliteStore {
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
-        let inline = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM inline_policies WHERE owner_id = ?",
-            &role_id,
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = ?1) AS inline_policies,
+                    EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = ?1) AS attached",
         )
+        .bind(&role_id)
+        .fetch_one(&mut *tx)
         .await?;
-        if inline > 0 {
-            return Err(StoreError::Conflict(Conflict::HasInlinePolicies));
-        }
-        let attached = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_attachments WHERE owner_id = ?",
-            &role_id,
-        )
-        .await?;
-        if attached > 0 {
-            return Err(StoreError::Conflict(Conflict::HasAttachedPolicies));
-        }
+        conflicts::delete_role(&RoleDependents {
+            inline_policies: row.try_get("inline_policies")?,
+            attached_policies: row.try_get("attached")?,
+        })?;
         sqlx::query("DELETE FROM tags WHERE owner_id = ?")
             .bind(&role_id)
             .execute(&mut *tx)
@@ -393,7 +373,7 @@ impl PolicyStore for SqliteStore {
         sqlx::query(
             "INSERT INTO managed_policies (arn, policy_id, account_id, name, path, description,
                                            default_version, next_version, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'v1', 2, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&policy.arn)
         .bind(&policy.policy_id)
@@ -401,21 +381,20 @@ impl PolicyStore for SqliteStore {
         .bind(&policy.name)
         .bind(&policy.path)
         .bind(&policy.description)
+        .bind(versions::FIRST_VERSION)
+        .bind(versions::AFTER_FIRST_VERSION)
         .bind(policy.created_at)
         .bind(policy.updated_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::AlreadyExists(_) => {
-                StoreError::AlreadyExists(Existing::Policy(policy.name.clone()))
-            }
-            other => other,
-        })?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::Policy(policy.name.clone())))?;
         sqlx::query(
             "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
-             VALUES (?, 'v1', ?, ?)",
+             VALUES (?, ?, ?, ?)",
         )
         .bind(&policy.arn)
+        .bind(versions::FIRST_VERSION)
         .bind(document)
         .bind(policy.created_at)
         .execute(&mut *tx)
@@ -494,18 +473,16 @@ impl PolicyStore for SqliteStore {
             return Err(policy_not_found(arn));
         };
         let policy = policy_from_row(&row)?;
-        if policy.attachment_count > 0 || policy.boundary_usage_count > 0 {
-            return Err(StoreError::Conflict(Conflict::PolicyAttached));
-        }
-        let versions = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_versions WHERE policy_arn = ?",
-            arn,
-        )
-        .await?;
-        if versions > 1 {
-            return Err(StoreError::Conflict(Conflict::PolicyHasVersions));
-        }
+        conflicts::delete_policy(&PolicyDependents {
+            attachments: policy.attachment_count,
+            boundary_uses: policy.boundary_usage_count,
+            versions: count(
+                &mut tx,
+                "SELECT COUNT(*) FROM policy_versions WHERE policy_arn = ?",
+                arn,
+            )
+            .await?,
+        })?;
         sqlx::query("DELETE FROM tags WHERE owner_id = ?")
             .bind(&policy.policy_id)
             .execute(&mut *tx)
@@ -532,7 +509,8 @@ impl PolicyStore for SqliteStore {
     ) -> Result<String, StoreError> {
         let mut tx = self.write().await?;
         let Some(row) = sqlx::query(
-            "SELECT next_version FROM managed_policies WHERE account_id = ? AND arn = ?",
+            "SELECT next_version, default_version FROM managed_policies
+             WHERE account_id = ? AND arn = ?",
         )
         .bind(account_id)
         .bind(arn)
@@ -542,18 +520,14 @@ impl PolicyStore for SqliteStore {
             return Err(policy_not_found(arn));
         };
         let next: i64 = row.try_get("next_version")?;
-        let versions = count(
+        let default: String = row.try_get("default_version")?;
+        let count = count(
             &mut tx,
             "SELECT COUNT(*) FROM policy_versions WHERE policy_arn = ?",
             arn,
         )
         .await?;
-        if versions >= MAX_POLICY_VERSIONS {
-            return Err(StoreError::LimitExceeded(Quota::PolicyVersions(
-                MAX_POLICY_VERSIONS,
-            )));
-        }
-        let version_id = format!("v{next}");
+        let (version_id, default) = versions::new_version(count, next, &default, set_as_default)?;
         sqlx::query(
             "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
              VALUES (?, ?, ?, ?)",
@@ -565,13 +539,12 @@ impl PolicyStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE managed_policies SET next_version = next_version + 1, updated_at = ?,
-                    default_version = CASE WHEN ? THEN ? ELSE default_version END
+            "UPDATE managed_policies SET next_version = ?, updated_at = ?, default_version = ?
              WHERE arn = ?",
         )
+        .bind(next + 1)
         .bind(now)
-        .bind(set_as_default)
-        .bind(&version_id)
+        .bind(&default)
         .bind(arn)
         .execute(&mut *tx)
         .await?;
@@ -606,12 +579,11 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         arn: &str,
     ) -> Result<Vec<PolicyVersion>, StoreError> {
-        sqlx::query(
+        let mut found = sqlx::query(
             "SELECT v.version_id, v.document, v.created_at,
                     (v.version_id = p.default_version) AS is_default
              FROM policy_versions v JOIN managed_policies p ON p.arn = v.policy_arn
-             WHERE p.account_id = ? AND p.arn = ?
-             ORDER BY CAST(substr(v.version_id, 2) AS INTEGER) DESC",
+             WHERE p.account_id = ? AND p.arn = ?",
         )
         .bind(account_id)
         .bind(arn)
@@ -619,7 +591,9 @@ impl PolicyStore for SqliteStore {
         .await?
         .iter()
         .map(version_from_row)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+        versions::newest_first(&mut found);
+        Ok(found)
     }
 
     async fn delete_policy_version(
@@ -640,9 +614,7 @@ impl PolicyStore for SqliteStore {
             return Err(policy_not_found(arn));
         };
         let default: String = row.try_get("default_version")?;
-        if default == version_id {
-            return Err(StoreError::Conflict(Conflict::DefaultVersion));
-        }
+        versions::delete_version(&default, version_id)?;
         let done =
             sqlx::query("DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?")
                 .bind(arn)
@@ -650,7 +622,7 @@ impl PolicyStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         if done.rows_affected() == 0 {
-            return Err(version_not_found(arn, version_id));
+            return Err(versions::missing(arn, version_id));
         }
         tx.commit().await?;
         Ok(())
@@ -675,7 +647,7 @@ impl PolicyStore for SqliteStore {
                 .await?
                 .is_some();
         if !exists {
-            return Err(version_not_found(arn, version_id));
+            return Err(versions::missing(arn, version_id));
         }
         sqlx::query(
             "UPDATE managed_policies SET default_version = ?, updated_at = ? WHERE arn = ?",
@@ -717,12 +689,7 @@ impl PolicyStore for SqliteStore {
             &owner,
         )
         .await?;
-        if attached >= MAX_ATTACHED_POLICIES {
-            return Err(StoreError::LimitExceeded(Quota::AttachedPolicies(
-                kind.quota_name(),
-                MAX_ATTACHED_POLICIES,
-            )));
-        }
+        quotas::new_attachment(kind, attached)?;
         sqlx::query(
             "INSERT INTO policy_attachments (policy_arn, owner_id, owner_kind) VALUES (?, ?, ?)",
         )
@@ -1087,7 +1054,7 @@ mod tests {
             .await
         {
             Err(StoreError::LimitExceeded(quota)) => {
-                assert_eq!(quota, Quota::AttachedPolicies("PoliciesPerUser", 10))
+                assert_eq!(quota, crate::Quota::AttachedPolicies("PoliciesPerUser", 10))
             }
             other => panic!("{other:?}"),
         }

@@ -1,15 +1,12 @@
-use crate::Existing;
+use super::put_tags;
+use crate::rules::mfa::{self, Assignment};
+use crate::rules::{names::exists_as, quotas};
 use crate::{
-    AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, Quota,
-    SamlProvider, SqliteStore, StoreError, User,
+    AccountCounts, Existing, MfaDevice, MfaFilter, OidcProvider, ProviderStore, SamlProvider,
+    SqliteStore, StoreError, User,
 };
 use async_trait::async_trait;
 use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
-
-/// Most client ids an OIDC provider may have.
-const MAX_CLIENT_IDS: i64 = 100;
-/// Most MFA devices a user may have enabled.
-const MAX_MFA_DEVICES_PER_USER: i64 = 8;
 
 fn oidc_not_found(arn: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::OidcProvider(arn.to_string()))
@@ -17,34 +14,6 @@ fn oidc_not_found(arn: &str) -> StoreError {
 
 fn saml_not_found(arn: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::SamlProvider(arn.to_string()))
-}
-
-fn mfa_not_found(serial_number: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::MfaDevice(serial_number.to_string()))
-}
-
-/// Maps a unique violation to what exists; other errors pass through.
-fn already_exists(error: sqlx::Error, existing: impl FnOnce() -> Existing) -> StoreError {
-    match StoreError::from(error) {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing()),
-        other => other,
-    }
-}
-
-async fn insert_tags(
-    tx: &mut Transaction<'_, Sqlite>,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    for (key, value) in tags {
-        sqlx::query("INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)")
-            .bind(owner_id)
-            .bind(key)
-            .bind(value)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn delete_tags(tx: &mut Transaction<'_, Sqlite>, owner_id: &str) -> Result<(), StoreError> {
@@ -99,6 +68,22 @@ fn mfa_from_row(row: &SqliteRow) -> Result<MfaDevice, StoreError> {
         last_used_step: row.try_get("last_used_step")?,
         tags: Vec::new(),
     })
+}
+
+/// Whether the device is enabled for a user; `None` if it is not in the account.
+async fn assignment(
+    tx: &mut Transaction<'static, Sqlite>,
+    account_id: &str,
+    serial_number: &str,
+) -> Result<Option<Assignment>, StoreError> {
+    let user: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT user_id FROM mfa_devices WHERE serial_number = ? AND account_id = ?",
+    )
+    .bind(serial_number)
+    .bind(account_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(user.map(|user| Assignment::of(user.as_deref())))
 }
 
 const MFA_SELECT: &str = "SELECT d.serial_number, d.account_id, d.sealed_seed, d.user_id,
@@ -198,7 +183,8 @@ impl ProviderStore for SqliteStore {
         .bind(provider.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::OidcProvider(provider.url.clone())))?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::OidcProvider(provider.url.clone())))?;
         for client_id in &provider.client_ids {
             sqlx::query(
                 "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
@@ -209,7 +195,7 @@ impl ProviderStore for SqliteStore {
             .await?;
         }
         insert_thumbprints(&mut tx, &provider.arn, &provider.thumbprints).await?;
-        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        put_tags(&mut tx, &provider.arn, &provider.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -280,29 +266,29 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         client_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
-        let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
-        )
-        .bind(arn)
-        .bind(client_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted > 0 {
-            let count: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM oidc_client_ids WHERE provider_arn = ?")
-                    .bind(arn)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-            if count > MAX_CLIENT_IDS {
-                return Err(StoreError::LimitExceeded(Quota::ClientIdsPerOidcProvider(
-                    MAX_CLIENT_IDS,
-                )));
-            }
+        let present =
+            sqlx::query("SELECT 1 FROM oidc_client_ids WHERE provider_arn = ? AND client_id = ?")
+                .bind(arn)
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        if present {
+            return Ok(());
         }
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM oidc_client_ids WHERE provider_arn = ?")
+                .bind(arn)
+                .fetch_one(&mut *tx)
+                .await?;
+        quotas::new_client_id(count)?;
+        sqlx::query("INSERT INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)")
+            .bind(arn)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -355,8 +341,9 @@ impl ProviderStore for SqliteStore {
         .bind(provider.valid_until)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::SamlProvider(provider.name.clone())))?;
-        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::SamlProvider(provider.name.clone())))?;
+        put_tags(&mut tx, &provider.arn, &provider.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -440,8 +427,9 @@ impl ProviderStore for SqliteStore {
         .bind(device.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::MfaDevice))?;
-        insert_tags(&mut tx, &device.serial_number, &device.tags).await?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::MfaDevice))?;
+        put_tags(&mut tx, &device.serial_number, &device.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -505,10 +493,16 @@ impl ProviderStore for SqliteStore {
         at: i64,
         step: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
+        let mut tx = self.write().await?;
+        let device = assignment(&mut tx, account_id, serial_number).await?;
+        let enabled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mfa_devices WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        mfa::enable(serial_number, device, enabled)?;
+        sqlx::query(
             "UPDATE mfa_devices SET user_id = ?, enabled_at = ?, last_used_step = ?
-             WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
+             WHERE serial_number = ? AND account_id = ?",
         )
         .bind(user_id)
         .bind(at)
@@ -516,32 +510,7 @@ impl ProviderStore for SqliteStore {
         .bind(serial_number)
         .bind(account_id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            let exists =
-                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
-                    .bind(serial_number)
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-            return Err(if exists {
-                StoreError::AlreadyExists(Existing::MfaDeviceInUse)
-            } else {
-                mfa_not_found(serial_number)
-            });
-        }
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mfa_devices WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if count > MAX_MFA_DEVICES_PER_USER {
-            return Err(StoreError::LimitExceeded(Quota::MfaDevicesPerUser(
-                MAX_MFA_DEVICES_PER_USER,
-            )));
-        }
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -575,47 +544,41 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM mfa_devices WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
-        )
-        .bind(serial_number)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if deleted == 0 {
-            let exists =
-                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
-                    .bind(serial_number)
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-            return Err(if exists {
-                StoreError::Conflict(Conflict::MfaDeviceInUse)
-            } else {
-                mfa_not_found(serial_number)
-            });
-        }
+        let mut tx = self.write().await?;
+        let device = assignment(&mut tx, account_id, serial_number).await?;
+        mfa::delete(serial_number, device)?;
+        sqlx::query("DELETE FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
+            .bind(serial_number)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
         delete_tags(&mut tx, serial_number).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn accept_mfa_step(&self, serial_number: &str, step: i64) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE mfa_devices SET last_used_step = ?
-             WHERE serial_number = ? AND user_id IS NOT NULL
-               AND (last_used_step IS NULL OR last_used_step < ?)",
-        )
-        .bind(step)
-        .bind(serial_number)
-        .bind(step)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated > 0)
+        let mut tx = self.write().await?;
+        let Some(row) =
+            sqlx::query("SELECT user_id, last_used_step FROM mfa_devices WHERE serial_number = ?")
+                .bind(serial_number)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let user_id: Option<String> = row.try_get("user_id")?;
+        let last_used: Option<i64> = row.try_get("last_used_step")?;
+        if !mfa::accepts_step(Assignment::of(user_id.as_deref()), last_used, step) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE mfa_devices SET last_used_step = ? WHERE serial_number = ?")
+            .bind(step)
+            .bind(serial_number)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn set_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
@@ -629,7 +592,8 @@ impl ProviderStore for SqliteStore {
             .bind(alias)
             .execute(&mut *tx)
             .await
-            .map_err(|e| already_exists(e, || Existing::AccountAlias(alias.to_string())))?;
+            .map_err(StoreError::from)
+            .map_err(exists_as(Existing::AccountAlias(alias.to_string())))?;
         tx.commit().await?;
         Ok(())
     }

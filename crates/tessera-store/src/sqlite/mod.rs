@@ -219,14 +219,18 @@ impl AccountStore for SqliteStore {
     }
 }
 
-/// Sets tags of an entity (by its unique id or ARN), replacing the values
-/// of keys it has already (regardless of case); at most 50 tags in all.
+/// Puts tags on an entity (by its unique id or ARN) as the tag rules say.
 pub(crate) async fn put_tags(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     owner_id: &str,
     tags: &[(String, String)],
 ) -> Result<(), StoreError> {
-    for (key, value) in tags {
+    let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM tags WHERE owner_id = ?")
+        .bind(owner_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let writes = crate::rules::tags::put(existing.iter().map(String::as_str), tags)?;
+    for (key, value) in &writes {
         sqlx::query(
             "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
              ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
@@ -236,13 +240,6 @@ pub(crate) async fn put_tags(
         .bind(value)
         .execute(&mut **tx)
         .await?;
-    }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE owner_id = ?")
-        .bind(owner_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    if usize::try_from(count).unwrap_or(usize::MAX) > crate::TAGS_PER_ENTITY {
-        return Err(StoreError::LimitExceeded(crate::Quota::Tags));
     }
     Ok(())
 }
