@@ -393,6 +393,7 @@ impl EntityStore for SqliteStore {
         access_key_id: &str,
         status: AccessKeyStatus,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
             "UPDATE access_keys SET status = ?4 WHERE {KEY_OWNER} AND access_key_id = ?3"
         ))
@@ -400,11 +401,12 @@ impl EntityStore for SqliteStore {
         .bind(user_id)
         .bind(access_key_id)
         .bind(status.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(no_such_access_key(access_key_id));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -414,21 +416,24 @@ impl EntityStore for SqliteStore {
         user_id: Option<&str>,
         access_key_id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
             "DELETE FROM access_keys WHERE {KEY_OWNER} AND access_key_id = ?3"
         ))
         .bind(account_id)
         .bind(user_id)
         .bind(access_key_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(no_such_access_key(access_key_id));
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn create_group(&self, group: &Group) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
         )
@@ -437,10 +442,11 @@ impl EntityStore for SqliteStore {
         .bind(&group.name)
         .bind(&group.path)
         .bind(group.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from)
         .map_err(exists_as(Existing::Group(group.name.clone())))?;
+        tx.commit().await?;
         Ok(())
     }
 

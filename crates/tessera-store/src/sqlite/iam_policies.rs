@@ -6,7 +6,7 @@ use crate::{
     PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
 fn role_from_row(row: &SqliteRow) -> Result<Role, StoreError> {
     let last_used_at: Option<i64> = row.try_get("last_used_at")?;
@@ -98,7 +98,7 @@ fn policy_not_attachable(arn: &str) -> StoreError {
 
 /// The unique id of a user, group or role by name.
 async fn owner_id(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     account_id: &str,
     kind: OwnerKind,
     name: &str,
@@ -109,7 +109,7 @@ async fn owner_id(
     ))
     .bind(account_id)
     .bind(name)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         Some(row) => Ok(row.try_get("id")?),
@@ -122,7 +122,7 @@ async fn owner_id(
 
 /// True if the managed policy exists in the account.
 async fn policy_exists(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     account_id: &str,
     arn: &str,
 ) -> Result<bool, StoreError> {
@@ -130,20 +130,16 @@ async fn policy_exists(
         sqlx::query("SELECT 1 FROM managed_policies WHERE account_id = ? AND arn = ?")
             .bind(account_id)
             .bind(arn)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
             .is_some(),
     )
 }
 
-async fn count(
-    tx: &mut Transaction<'static, Sqlite>,
-    sql: &str,
-    key: &str,
-) -> Result<i64, StoreError> {
+async fn count(conn: &mut SqliteConnection, sql: &str, key: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>(sql)
         .bind(key)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?)
 }
 
@@ -229,6 +225,7 @@ impl PolicyStore for SqliteStore {
         description: Option<&str>,
         max_session_duration: Option<i64>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE roles SET description = COALESCE(?, description),
                               max_session_duration = COALESCE(?, max_session_duration)
@@ -238,7 +235,7 @@ impl PolicyStore for SqliteStore {
         .bind(max_session_duration)
         .bind(account_id)
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(crate::Missing::Owner {
@@ -246,6 +243,7 @@ impl PolicyStore for SqliteStore {
                 name: name.to_string(),
             }));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -256,6 +254,7 @@ impl PolicyStore for SqliteStore {
         document: &str,
         bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE roles SET assume_role_policy = ?, trust_bindings = ?
              WHERE account_id = ? AND name = ?",
@@ -264,7 +263,7 @@ impl PolicyStore for SqliteStore {
         .bind(bindings_to_column(bindings)?)
         .bind(account_id)
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(crate::Missing::Owner {
@@ -272,6 +271,7 @@ impl PolicyStore for SqliteStore {
                 name: name.to_string(),
             }));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -862,11 +862,13 @@ impl PolicyStore for SqliteStore {
         role_id: &str,
         bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE roles SET trust_bindings = ? WHERE role_id = ?")
             .bind(bindings_to_column(bindings)?)
             .bind(role_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use crate::{
     SqliteStore, StoreError, User,
 };
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
 fn oidc_not_found(arn: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::OidcProvider(arn.to_string()))
@@ -16,19 +16,19 @@ fn saml_not_found(arn: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::SamlProvider(arn.to_string()))
 }
 
-async fn delete_tags(tx: &mut Transaction<'_, Sqlite>, owner_id: &str) -> Result<(), StoreError> {
+async fn delete_tags(conn: &mut SqliteConnection, owner_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM tags WHERE owner_id = ?")
         .bind(owner_id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Takes the write lock at once by touching the OIDC provider's row, so the
-/// reads that follow in the transaction cannot go stale; `NotFound` if the
-/// provider is not in the account.
+/// Touches the OIDC provider's row, locking it where the database locks
+/// rows (SQLite's write transaction holds the whole database already);
+/// `NotFound` if the provider is not in the account.
 async fn lock_oidc(
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
     account_id: &str,
     arn: &str,
 ) -> Result<(), StoreError> {
@@ -36,7 +36,7 @@ async fn lock_oidc(
         sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = ? AND account_id = ?")
             .bind(arn)
             .bind(account_id)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
     if touched == 0 {
@@ -72,7 +72,7 @@ fn mfa_from_row(row: &SqliteRow) -> Result<MfaDevice, StoreError> {
 
 /// Whether the device is enabled for a user; `None` if it is not in the account.
 async fn assignment(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     account_id: &str,
     serial_number: &str,
 ) -> Result<Option<Assignment>, StoreError> {
@@ -81,7 +81,7 @@ async fn assignment(
     )
     .bind(serial_number)
     .bind(account_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(user.map(|user| Assignment::of(user.as_deref())))
 }
@@ -153,7 +153,7 @@ impl SqliteStore {
 }
 
 async fn insert_thumbprints(
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
     arn: &str,
     thumbprints: &[String],
 ) -> Result<(), StoreError> {
@@ -164,7 +164,7 @@ async fn insert_thumbprints(
         .bind(arn)
         .bind(position as i64)
         .bind(thumbprint)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
@@ -173,7 +173,7 @@ async fn insert_thumbprints(
 #[async_trait]
 impl ProviderStore for SqliteStore {
     async fn create_oidc_provider(&self, provider: &OidcProvider) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO oidc_providers (arn, account_id, url, created_at) VALUES (?, ?, ?, ?)",
         )
@@ -245,7 +245,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn delete_oidc_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let deleted = sqlx::query("DELETE FROM oidc_providers WHERE arn = ? AND account_id = ?")
             .bind(arn)
             .bind(account_id)
@@ -299,7 +299,7 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         client_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
         sqlx::query("DELETE FROM oidc_client_ids WHERE provider_arn = ? AND client_id = ?")
             .bind(arn)
@@ -316,7 +316,7 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         thumbprints: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
         sqlx::query("DELETE FROM oidc_thumbprints WHERE provider_arn = ?")
             .bind(arn)
@@ -328,7 +328,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn create_saml_provider(&self, provider: &SamlProvider) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO saml_providers (arn, account_id, name, metadata, created_at, valid_until)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -383,6 +383,7 @@ impl ProviderStore for SqliteStore {
         metadata: &str,
         valid_until: Option<i64>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let updated = sqlx::query(
             "UPDATE saml_providers SET metadata = ?, valid_until = ? WHERE arn = ? AND account_id = ?",
         )
@@ -390,17 +391,18 @@ impl ProviderStore for SqliteStore {
         .bind(valid_until)
         .bind(arn)
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 0 {
             return Err(saml_not_found(arn));
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn delete_saml_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let deleted = sqlx::query("DELETE FROM saml_providers WHERE arn = ? AND account_id = ?")
             .bind(arn)
             .bind(account_id)
@@ -416,7 +418,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn create_mfa_device(&self, device: &MfaDevice) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO mfa_devices (serial_number, account_id, sealed_seed, created_at)
              VALUES (?, ?, ?, ?)",
@@ -521,6 +523,7 @@ impl ProviderStore for SqliteStore {
         serial_number: &str,
         user_id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let updated = sqlx::query(
             "UPDATE mfa_devices SET user_id = NULL, enabled_at = NULL
              WHERE serial_number = ? AND account_id = ? AND user_id = ?",
@@ -528,7 +531,7 @@ impl ProviderStore for SqliteStore {
         .bind(serial_number)
         .bind(account_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 0 {
@@ -536,6 +539,7 @@ impl ProviderStore for SqliteStore {
                 serial_number.to_string(),
             )));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -582,7 +586,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn set_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("DELETE FROM account_aliases WHERE account_id = ?")
             .bind(account_id)
             .execute(&mut *tx)
@@ -609,10 +613,11 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let deleted = sqlx::query("DELETE FROM account_aliases WHERE account_id = ? AND alias = ?")
             .bind(account_id)
             .bind(alias)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if deleted == 0 {
@@ -620,6 +625,7 @@ impl ProviderStore for SqliteStore {
                 alias.to_string(),
             )));
         }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -9,7 +9,7 @@ mod sealed;
 use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
 use async_trait::async_trait;
 use sqlx::{
-    Row, SqlitePool,
+    Row, SqliteConnection, SqlitePool,
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
     },
@@ -22,6 +22,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
 }
+
+/// A write transaction, begun by [`SqliteStore::write`].
+pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -47,11 +50,13 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
-    /// A write transaction that takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so that the checks it makes hold until it commits.
-    pub(crate) async fn write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    /// Begins a write: every write of the store, however small, is made in
+    /// a transaction begun here and nowhere else. SQLite's is `BEGIN
+    /// IMMEDIATE`, which takes the database's write lock at once, so that
+    /// what the transaction reads before it writes (what a rule is asked
+    /// about) holds until it commits, and no write fails half-way for a
+    /// lock another writer took meanwhile.
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
@@ -136,7 +141,7 @@ impl AccountStore for SqliteStore {
         account: &Account,
         root_key: &AccessKeyRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
             .bind(&account.id)
             .bind(&account.name)
@@ -205,6 +210,7 @@ impl AccountStore for SqliteStore {
         service: &str,
         region: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE access_keys SET last_used_at = ?, last_used_service = ?, last_used_region = ?
              WHERE access_key_id = ?",
@@ -213,21 +219,22 @@ impl AccountStore for SqliteStore {
         .bind(service)
         .bind(region)
         .bind(access_key_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
 
 /// Puts tags on an entity (by its unique id or ARN) as the tag rules say.
 pub(crate) async fn put_tags(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    conn: &mut SqliteConnection,
     owner_id: &str,
     tags: &[(String, String)],
 ) -> Result<(), StoreError> {
     let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM tags WHERE owner_id = ?")
         .bind(owner_id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await?;
     let writes = crate::rules::tags::put(existing.iter().map(String::as_str), tags)?;
     for (key, value) in &writes {
@@ -238,7 +245,7 @@ pub(crate) async fn put_tags(
         .bind(owner_id)
         .bind(key)
         .bind(value)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 use crate::{PrincipalBinding, ResourcePolicyRecord, ResourcePolicyStore, SqliteStore, StoreError};
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
 fn record_from_row(row: &SqliteRow) -> Result<ResourcePolicyRecord, StoreError> {
     let bindings: String = row.try_get("principal_bindings")?;
@@ -17,9 +17,9 @@ fn record_from_row(row: &SqliteRow) -> Result<ResourcePolicyRecord, StoreError> 
     })
 }
 
-async fn bump_generation(tx: &mut Transaction<'static, Sqlite>) -> Result<(), StoreError> {
+async fn bump_generation(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     sqlx::query("UPDATE resource_policy_generation SET generation = generation + 1 WHERE id = 1")
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use sqlx::Row;
 #[async_trait]
 impl RevocationStore for SqliteStore {
     async fn revoke_sessions(&self, principal_id: &str, before: i64) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO session_revocations_by_id (principal_id, revoked_before) VALUES (?1, ?2)
              ON CONFLICT (principal_id) DO UPDATE
@@ -12,8 +13,9 @@ impl RevocationStore for SqliteStore {
         )
         .bind(principal_id)
         .bind(before)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

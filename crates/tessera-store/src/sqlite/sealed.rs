@@ -4,7 +4,7 @@ use sqlx::Row;
 
 /// A `BEGIN IMMEDIATE` transaction over the sealed columns.
 struct SqliteSealed {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: super::WriteTx,
 }
 
 #[async_trait]
