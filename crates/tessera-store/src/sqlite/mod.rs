@@ -250,3 +250,33 @@ pub(crate) async fn put_tags(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL layer writes `$1, $2, …` as PostgreSQL does; SQLite's driver
+    /// must bind them by number, not by the order they appear in.
+    #[tokio::test]
+    async fn numbered_placeholders_bind_by_number() {
+        let pool = SqlitePoolOptions::new()
+            .connect("sqlite::memory:")
+            .await
+            .expect("memory");
+        let row = sqlx::query("SELECT $3 AS third, $1 AS first, $2 AS second, $1 || $3 AS again")
+            .bind("one")
+            .bind(2_i64)
+            .bind("three")
+            .fetch_one(&pool)
+            .await
+            .expect("select");
+        let third: String = row.try_get("third").expect("third");
+        let first: String = row.try_get("first").expect("first");
+        let second: i64 = row.try_get("second").expect("second");
+        let again: String = row.try_get("again").expect("again");
+        assert_eq!(
+            (first.as_str(), second, third.as_str(), again.as_str()),
+            ("one", 2, "three", "onethree")
+        );
+    }
+}
