@@ -88,15 +88,6 @@ impl OwnerKind {
         }
     }
 
-    /// The table and id column of this kind of entity.
-    pub(crate) fn table_and_id(self) -> (&'static str, &'static str) {
-        match self {
-            Self::User => ("users", "user_id"),
-            Self::Group => ("groups", "group_id"),
-            Self::Role => ("roles", "role_id"),
-        }
-    }
-
     /// AWS's quota name for attached policies (`PoliciesPerRole`, …).
     pub fn quota_name(self) -> &'static str {
         match self {

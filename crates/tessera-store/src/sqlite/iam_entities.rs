@@ -1,145 +1,143 @@
-use super::access_key_from_row;
-use super::put_tags;
+use super::rows::{AccessKeyRow, EntityRef, GroupRow, UserRow};
+use super::{insert_access_key, limit, tags};
 use crate::rules::conflicts::{self, GroupDependents, UserDependents};
 use crate::rules::{names::exists_as, quotas};
 use crate::{
-    AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, PolicyOwner,
-    PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key, no_such_owner,
+    AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, Missing,
+    OwnerKind, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
+    no_such_owner,
 };
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
+use sqlx::SqliteConnection;
 
-pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
-    Ok(User {
-        user_id: row.try_get("user_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        permissions_boundary: row.try_get("permissions_boundary")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// The table of an entity kind and its unique-id column.
+pub(crate) fn entity_table(kind: OwnerKind) -> (&'static str, &'static str) {
+    match kind {
+        OwnerKind::User => ("users", "user_id"),
+        OwnerKind::Group => ("groups", "group_id"),
+        OwnerKind::Role => ("roles", "role_id"),
+    }
 }
 
-fn group_from_row(row: &SqliteRow) -> Result<Group, StoreError> {
-    Ok(Group {
-        group_id: row.try_get("group_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        created_at: row.try_get("created_at")?,
-    })
+fn owner_kind(kind: PolicyOwnerKind) -> OwnerKind {
+    match kind {
+        PolicyOwnerKind::User => OwnerKind::User,
+        PolicyOwnerKind::Group => OwnerKind::Group,
+        PolicyOwnerKind::Role => OwnerKind::Role,
+    }
 }
 
-fn limit(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-/// What a user still has that keeps it from being deleted.
-async fn user_dependents(
+/// The unique id, name and path of the user, group or role `name`.
+pub(crate) async fn find_entity(
     conn: &mut SqliteConnection,
-    user_id: &str,
-) -> Result<UserDependents, StoreError> {
-    let row = sqlx::query(
-        "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = ?1) AS access_keys,
-                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = ?1) AS inline_policies,
-                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = ?1) AS attached_policies,
-                EXISTS (SELECT 1 FROM group_members WHERE user_id = ?1) AS groups_,
-                EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = ?1) AS mfa_device",
-    )
-    .bind(user_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(UserDependents {
-        access_keys: row.try_get("access_keys")?,
-        inline_policies: row.try_get("inline_policies")?,
-        attached_policies: row.try_get("attached_policies")?,
-        groups: row.try_get("groups_")?,
-        mfa_device: row.try_get("mfa_device")?,
-    })
+    account_id: &str,
+    kind: OwnerKind,
+    name: &str,
+) -> Result<Option<EntityRef>, StoreError> {
+    let (table, id) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT {id} AS id, name, path FROM {table} WHERE account_id = $1 AND name = $2"
+    ))
+    .bind(account_id)
+    .bind(name)
+    .fetch_optional(conn)
+    .await?)
 }
 
-/// What a group still has that keeps it from being deleted.
-async fn group_dependents(
+/// The user, group or role `name`; `NotFound` if there is none.
+pub(crate) async fn existing_entity(
     conn: &mut SqliteConnection,
-    group_id: &str,
-) -> Result<GroupDependents, StoreError> {
-    let row = sqlx::query(
-        "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = ?1) AS members,
-                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = ?1) AS inline_policies,
-                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = ?1) AS attached_policies",
-    )
-    .bind(group_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(GroupDependents {
-        members: row.try_get("members")?,
-        inline_policies: row.try_get("inline_policies")?,
-        attached_policies: row.try_get("attached_policies")?,
-    })
+    account_id: &str,
+    kind: OwnerKind,
+    name: &str,
+) -> Result<EntityRef, StoreError> {
+    find_entity(conn, account_id, kind, name)
+        .await?
+        .ok_or_else(|| {
+            Missing::Owner {
+                kind: kind.noun(),
+                name: name.to_string(),
+            }
+            .into()
+        })
 }
 
-async fn user_in(
+/// Whether the managed policy `arn` exists (in `account_id`, if given).
+pub(crate) async fn policy_exists(
+    conn: &mut SqliteConnection,
+    account_id: Option<&str>,
+    arn: &str,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM managed_policies
+                        WHERE arn = $1 AND ($2 IS NULL OR account_id = $2))",
+    )
+    .bind(arn)
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub(crate) async fn find_user(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT * FROM users WHERE account_id = $1 AND name = $2")
+            .bind(account_id)
+            .bind(name)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(User::from))
+}
+
+async fn existing_user(
     conn: &mut SqliteConnection,
     account_id: &str,
     name: &str,
 ) -> Result<User, StoreError> {
-    sqlx::query("SELECT * FROM users WHERE account_id = ? AND name = ?")
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
+    find_user(conn, account_id, name)
         .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()?
         .ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name))
 }
 
-async fn group_in(
+async fn find_group(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<Group>, StoreError> {
+    let row: Option<GroupRow> =
+        sqlx::query_as("SELECT * FROM groups WHERE account_id = $1 AND name = $2")
+            .bind(account_id)
+            .bind(name)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(Group::from))
+}
+
+async fn existing_group(
     conn: &mut SqliteConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Group, StoreError> {
-    sqlx::query("SELECT * FROM groups WHERE account_id = ? AND name = ?")
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
+    find_group(conn, account_id, name)
         .await?
-        .as_ref()
-        .map(group_from_row)
-        .transpose()?
         .ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name))
 }
 
-async fn owner_in(
+async fn find_owner(
     conn: &mut SqliteConnection,
     account_id: &str,
     kind: PolicyOwnerKind,
     name: &str,
 ) -> Result<Option<PolicyOwner>, StoreError> {
-    let query = match kind {
-        PolicyOwnerKind::User => {
-            "SELECT user_id AS id, name, path FROM users WHERE account_id = ? AND name = ?"
-        }
-        PolicyOwnerKind::Group => {
-            "SELECT group_id AS id, name, path FROM groups WHERE account_id = ? AND name = ?"
-        }
-        PolicyOwnerKind::Role => {
-            "SELECT role_id AS id, name, path FROM roles WHERE account_id = ? AND name = ?"
-        }
-    };
-    let Some(row) = sqlx::query(query)
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(PolicyOwner {
+    let found = find_entity(conn, account_id, owner_kind(kind), name).await?;
+    Ok(found.map(|entity| PolicyOwner {
         kind,
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
+        id: entity.id,
+        name: entity.name,
+        path: entity.path,
     }))
 }
 
@@ -149,61 +147,90 @@ async fn existing_owner(
     kind: PolicyOwnerKind,
     name: &str,
 ) -> Result<PolicyOwner, StoreError> {
-    owner_in(conn, account_id, kind, name)
+    find_owner(conn, account_id, kind, name)
         .await?
         .ok_or_else(|| no_such_owner(kind, name))
 }
 
-fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::InlinePolicy {
-        kind: kind.noun(),
-        policy_name: policy_name.to_string(),
+/// What a user still has that keeps it from being deleted.
+async fn user_dependents(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+) -> Result<UserDependents, StoreError> {
+    let (access_keys, inline_policies, attached_policies, groups, mfa_device) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM group_members WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(UserDependents {
+        access_keys,
+        inline_policies,
+        attached_policies,
+        groups,
+        mfa_device,
     })
 }
 
-/// Access keys of one owner: `user_id IS ?` matches NULL (root) too.
-const KEY_OWNER: &str = "account_id = ?1 AND user_id IS ?2";
+/// What a group still has that keeps it from being deleted.
+async fn group_dependents(
+    conn: &mut SqliteConnection,
+    group_id: &str,
+) -> Result<GroupDependents, StoreError> {
+    let (members, inline_policies, attached_policies) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1),
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1)",
+    )
+    .bind(group_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(GroupDependents {
+        members,
+        inline_policies,
+        attached_policies,
+    })
+}
+
+fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
+    Missing::InlinePolicy {
+        kind: kind.noun(),
+        policy_name: policy_name.to_string(),
+    }
+    .into()
+}
+
+/// Access keys of one owner; `user_id` `NULL` is the root user's.
+const KEY_OWNER: &str = "account_id = $1 AND user_id IS NOT DISTINCT FROM $2";
 
 #[async_trait]
 impl EntityStore for SqliteStore {
     async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE user_id = ?")
+        let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(User::from))
     }
 
     async fn user_by_name(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE account_id = ? AND name = ?")
-            .bind(account_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        find_user(&mut *self.pool.acquire().await?, account_id, name).await
     }
 
     async fn create_user(&self, user: &User, tags: &[(String, String)]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        if let Some(boundary) = &user.permissions_boundary {
-            let exists = sqlx::query("SELECT 1 FROM managed_policies WHERE arn = ?")
-                .bind(boundary)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !exists {
-                return Err(StoreError::NotFound(crate::Missing::AttachablePolicy(
-                    boundary.to_string(),
-                )));
-            }
+        if let Some(boundary) = &user.permissions_boundary
+            && !policy_exists(&mut tx, None, boundary).await?
+        {
+            return Err(Missing::AttachablePolicy(boundary.to_string()).into());
         }
         sqlx::query(
             "INSERT INTO users (user_id, account_id, name, path, permissions_boundary, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&user.user_id)
         .bind(&user.account_id)
@@ -215,7 +242,7 @@ impl EntityStore for SqliteStore {
         .await
         .map_err(StoreError::from)
         .map_err(exists_as(Existing::User(user.name.clone())))?;
-        put_tags(&mut tx, &user.user_id, tags).await?;
+        tags::put(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -227,20 +254,18 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<User>, StoreError> {
-        sqlx::query(
+        let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT * FROM users
-             WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND (?3 IS NULL OR name > ?3)
-             ORDER BY name LIMIT ?4",
+             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2 AND ($3 IS NULL OR name > $3)
+             ORDER BY name LIMIT $4",
         )
         .bind(account_id)
         .bind(path_prefix)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(user_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     async fn update_user(
@@ -251,14 +276,14 @@ impl EntityStore for SqliteStore {
         new_path: Option<&str>,
     ) -> Result<User, StoreError> {
         let mut tx = self.write().await?;
-        let mut user = user_in(&mut tx, account_id, name).await?;
+        let mut user = existing_user(&mut tx, account_id, name).await?;
         if let Some(new_name) = new_name {
             user.name = new_name.to_string();
         }
         if let Some(new_path) = new_path {
             user.path = new_path.to_string();
         }
-        sqlx::query("UPDATE users SET name = ?, path = ? WHERE user_id = ?")
+        sqlx::query("UPDATE users SET name = $1, path = $2 WHERE user_id = $3")
             .bind(&user.name)
             .bind(&user.path)
             .bind(&user.user_id)
@@ -272,13 +297,10 @@ impl EntityStore for SqliteStore {
 
     async fn delete_user(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
+        let user = existing_user(&mut tx, account_id, name).await?;
         conflicts::delete_user(&user_dependents(&mut tx, &user.user_id).await?)?;
-        sqlx::query("DELETE FROM tags WHERE owner_id = ?")
-            .bind(&user.user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM users WHERE user_id = ?")
+        tags::clear(&mut tx, &user.user_id).await?;
+        sqlx::query("DELETE FROM users WHERE user_id = $1")
             .bind(&user.user_id)
             .execute(&mut *tx)
             .await?;
@@ -292,18 +314,7 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        sqlx::query(
-            "SELECT key, value FROM tags WHERE owner_id = ?1 AND (?2 IS NULL OR key > ?2)
-             ORDER BY key LIMIT ?3",
-        )
-        .bind(user_id)
-        .bind(after)
-        .bind(limit(max))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-        .collect()
+        tags::of(&mut *self.pool.acquire().await?, user_id, after, Some(max)).await
     }
 
     async fn tag_user(
@@ -313,8 +324,8 @@ impl EntityStore for SqliteStore {
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
-        put_tags(&mut tx, &user.user_id, tags).await?;
+        let user = existing_user(&mut tx, account_id, name).await?;
+        tags::put(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -326,14 +337,8 @@ impl EntityStore for SqliteStore {
         keys: &[String],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
-        for key in keys {
-            sqlx::query("DELETE FROM tags WHERE owner_id = ? AND key = ?")
-                .bind(&user.user_id)
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let user = existing_user(&mut tx, account_id, name).await?;
+        tags::remove(&mut tx, &user.user_id, keys).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -348,18 +353,7 @@ impl EntityStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         quotas::new_access_key(count)?;
-        sqlx::query(
-            "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&key.access_key_id)
-        .bind(&key.account_id)
-        .bind(&key.user_id)
-        .bind(&key.sealed_secret)
-        .bind(key.status.as_str())
-        .bind(key.created_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_access_key(&mut tx, key).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -371,19 +365,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<AccessKeyRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT * FROM access_keys WHERE {KEY_OWNER} AND (?3 IS NULL OR access_key_id > ?3)
-             ORDER BY access_key_id LIMIT ?4"
+        let rows: Vec<AccessKeyRow> = sqlx::query_as(&format!(
+            "SELECT * FROM access_keys WHERE {KEY_OWNER} AND ($3 IS NULL OR access_key_id > $3)
+             ORDER BY access_key_id LIMIT $4"
         ))
         .bind(account_id)
         .bind(user_id)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(access_key_from_row)
-        .collect()
+        .await?;
+        rows.into_iter().map(AccessKeyRecord::try_from).collect()
     }
 
     async fn set_access_key_status(
@@ -395,7 +387,7 @@ impl EntityStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
-            "UPDATE access_keys SET status = ?4 WHERE {KEY_OWNER} AND access_key_id = ?3"
+            "UPDATE access_keys SET status = $4 WHERE {KEY_OWNER} AND access_key_id = $3"
         ))
         .bind(account_id)
         .bind(user_id)
@@ -418,7 +410,7 @@ impl EntityStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
-            "DELETE FROM access_keys WHERE {KEY_OWNER} AND access_key_id = ?3"
+            "DELETE FROM access_keys WHERE {KEY_OWNER} AND access_key_id = $3"
         ))
         .bind(account_id)
         .bind(user_id)
@@ -435,7 +427,8 @@ impl EntityStore for SqliteStore {
     async fn create_group(&self, group: &Group) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO groups (group_id, account_id, name, path, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&group.group_id)
         .bind(&group.account_id)
@@ -455,14 +448,7 @@ impl EntityStore for SqliteStore {
         account_id: &str,
         name: &str,
     ) -> Result<Option<Group>, StoreError> {
-        sqlx::query("SELECT * FROM groups WHERE account_id = ? AND name = ?")
-            .bind(account_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(group_from_row)
-            .transpose()
+        find_group(&mut *self.pool.acquire().await?, account_id, name).await
     }
 
     async fn list_groups(
@@ -472,20 +458,18 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        sqlx::query(
+        let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT * FROM groups
-             WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND (?3 IS NULL OR name > ?3)
-             ORDER BY name LIMIT ?4",
+             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2 AND ($3 IS NULL OR name > $3)
+             ORDER BY name LIMIT $4",
         )
         .bind(account_id)
         .bind(path_prefix)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(group_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(Group::from).collect())
     }
 
     async fn update_group(
@@ -496,14 +480,14 @@ impl EntityStore for SqliteStore {
         new_path: Option<&str>,
     ) -> Result<Group, StoreError> {
         let mut tx = self.write().await?;
-        let mut group = group_in(&mut tx, account_id, name).await?;
+        let mut group = existing_group(&mut tx, account_id, name).await?;
         if let Some(new_name) = new_name {
             group.name = new_name.to_string();
         }
         if let Some(new_path) = new_path {
             group.path = new_path.to_string();
         }
-        sqlx::query("UPDATE groups SET name = ?, path = ? WHERE group_id = ?")
+        sqlx::query("UPDATE groups SET name = $1, path = $2 WHERE group_id = $3")
             .bind(&group.name)
             .bind(&group.path)
             .bind(&group.group_id)
@@ -517,9 +501,9 @@ impl EntityStore for SqliteStore {
 
     async fn delete_group(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, name).await?;
+        let group = existing_group(&mut tx, account_id, name).await?;
         conflicts::delete_group(&group_dependents(&mut tx, &group.group_id).await?)?;
-        sqlx::query("DELETE FROM groups WHERE group_id = ?")
+        sqlx::query("DELETE FROM groups WHERE group_id = $1")
             .bind(&group.group_id)
             .execute(&mut *tx)
             .await?;
@@ -535,10 +519,10 @@ impl EntityStore for SqliteStore {
         at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, group_name).await?;
-        let user = user_in(&mut tx, account_id, user_name).await?;
+        let group = existing_group(&mut tx, account_id, group_name).await?;
+        let user = existing_user(&mut tx, account_id, user_name).await?;
         sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, added_at) VALUES (?, ?, ?)
+            "INSERT INTO group_members (group_id, user_id, added_at) VALUES ($1, $2, $3)
              ON CONFLICT (group_id, user_id) DO NOTHING",
         )
         .bind(&group.group_id)
@@ -557,9 +541,9 @@ impl EntityStore for SqliteStore {
         user_name: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, group_name).await?;
-        let user = user_in(&mut tx, account_id, user_name).await?;
-        sqlx::query("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+        let group = existing_group(&mut tx, account_id, group_name).await?;
+        let user = existing_user(&mut tx, account_id, user_name).await?;
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
             .bind(&group.group_id)
             .bind(&user.user_id)
             .execute(&mut *tx)
@@ -574,19 +558,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<User>, StoreError> {
-        sqlx::query(
+        let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT u.* FROM group_members m JOIN users u ON u.user_id = m.user_id
-             WHERE m.group_id = ?1 AND (?2 IS NULL OR u.name > ?2)
-             ORDER BY u.name LIMIT ?3",
+             WHERE m.group_id = $1 AND ($2 IS NULL OR u.name > $2)
+             ORDER BY u.name LIMIT $3",
         )
         .bind(group_id)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(user_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     async fn groups_for_user(
@@ -595,19 +577,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        sqlx::query(
+        let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT g.* FROM group_members m JOIN groups g ON g.group_id = m.group_id
-             WHERE m.user_id = ?1 AND (?2 IS NULL OR g.name > ?2)
-             ORDER BY g.name LIMIT ?3",
+             WHERE m.user_id = $1 AND ($2 IS NULL OR g.name > $2)
+             ORDER BY g.name LIMIT $3",
         )
         .bind(user_id)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(group_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(Group::from).collect())
     }
 
     async fn policy_owner(
@@ -616,8 +596,7 @@ impl EntityStore for SqliteStore {
         kind: PolicyOwnerKind,
         name: &str,
     ) -> Result<Option<PolicyOwner>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        owner_in(&mut conn, account_id, kind, name).await
+        find_owner(&mut *self.pool.acquire().await?, account_id, kind, name).await
     }
 
     async fn put_inline_policy(
@@ -632,7 +611,7 @@ impl EntityStore for SqliteStore {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
         let others: Vec<String> = sqlx::query_scalar(
-            "SELECT document FROM inline_policies WHERE owner_id = ? AND name <> ?",
+            "SELECT document FROM inline_policies WHERE owner_id = $1 AND name <> $2",
         )
         .bind(&owner.id)
         .bind(policy_name)
@@ -640,7 +619,8 @@ impl EntityStore for SqliteStore {
         .await?;
         quotas::inline_policies_size(kind, &owner.name, &others, document, max_total_size)?;
         sqlx::query(
-            "INSERT INTO inline_policies (owner_id, owner_kind, name, document) VALUES (?, ?, ?, ?)
+            "INSERT INTO inline_policies (owner_id, owner_kind, name, document)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (owner_id, name) DO UPDATE SET document = excluded.document",
         )
         .bind(&owner.id)
@@ -662,8 +642,8 @@ impl EntityStore for SqliteStore {
     ) -> Result<InlinePolicy, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
-        let row = sqlx::query(
-            "SELECT name, document FROM inline_policies WHERE owner_id = ? AND name = ?",
+        let (name, document) = sqlx::query_as(
+            "SELECT name, document FROM inline_policies WHERE owner_id = $1 AND name = $2",
         )
         .bind(&owner.id)
         .bind(policy_name)
@@ -672,8 +652,8 @@ impl EntityStore for SqliteStore {
         .ok_or_else(|| no_such_policy(kind, policy_name))?;
         Ok(InlinePolicy {
             owner_name: owner.name,
-            name: row.try_get("name")?,
-            document: row.try_get("document")?,
+            name,
+            document,
         })
     }
 
@@ -686,7 +666,7 @@ impl EntityStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
-        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = ? AND name = ?")
+        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = $1 AND name = $2")
             .bind(&owner.id)
             .bind(policy_name)
             .execute(&mut *tx)
@@ -708,15 +688,14 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
-        sqlx::query_scalar(
-            "SELECT name FROM inline_policies WHERE owner_id = ?1 AND (?2 IS NULL OR name > ?2)
-             ORDER BY name LIMIT ?3",
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM inline_policies WHERE owner_id = $1 AND ($2 IS NULL OR name > $2)
+             ORDER BY name LIMIT $3",
         )
         .bind(&owner.id)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&mut *conn)
-        .await
-        .map_err(StoreError::from)
+        .await?)
     }
 }

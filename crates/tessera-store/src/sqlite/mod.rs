@@ -1,18 +1,23 @@
+//! The SQLite backend. Its SQL is written to be portable: `$1, $2, …`
+//! placeholders (SQLite's driver binds them by number), `INSERT … ON
+//! CONFLICT`, rows read by `#[derive(sqlx::FromRow)]`, 64-bit integers.
+
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
 mod policies_of;
 mod resource_policies;
 mod revocations;
+mod rows;
 mod sealed;
+mod tags;
 
-use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
+use crate::{AccessKeyRecord, Account, AccountStore, StoreError};
 use async_trait::async_trait;
+use rows::{AccessKeyRow, AccountRow};
 use sqlx::{
-    Row, SqliteConnection, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+    SqliteConnection, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -106,33 +111,32 @@ fn make_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn account_from_row(row: &SqliteRow) -> Result<Account, StoreError> {
-    Ok(Account {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// A page size as SQL's `LIMIT` takes it.
+pub(crate) fn limit(max: usize) -> i64 {
+    i64::try_from(max).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
-    let status: String = row.try_get("status")?;
-    let last_used_at: Option<i64> = row.try_get("last_used_at")?;
-    let last_used_service: Option<String> = row.try_get("last_used_service")?;
-    let last_used_region: Option<String> = row.try_get("last_used_region")?;
-    Ok(AccessKeyRecord {
-        access_key_id: row.try_get("access_key_id")?,
-        account_id: row.try_get("account_id")?,
-        user_id: row.try_get("user_id")?,
-        sealed_secret: row.try_get("sealed_secret")?,
-        status: AccessKeyStatus::parse(&status)
-            .ok_or_else(|| StoreError::Database(format!("unknown key status {status:?}")))?,
-        created_at: row.try_get("created_at")?,
-        last_used: match (last_used_at, last_used_service, last_used_region) {
-            (Some(at), Some(service), Some(region)) => Some((at, service, region)),
-            _ => None,
-        },
-    })
+/// Stores a long-term access key.
+pub(crate) async fn insert_access_key(
+    conn: &mut SqliteConnection,
+    key: &AccessKeyRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&key.access_key_id)
+    .bind(&key.account_id)
+    .bind(&key.user_id)
+    .bind(&key.sealed_secret)
+    .bind(key.status.as_str())
+    .bind(key.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
+
+const ACCOUNT_SELECT: &str = "SELECT id, name, created_at FROM accounts";
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -142,65 +146,48 @@ impl AccountStore for SqliteStore {
         root_key: &AccessKeyRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&account.id)
             .bind(&account.name)
             .bind(account.created_at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&root_key.access_key_id)
-        .bind(&root_key.account_id)
-        .bind(&root_key.user_id)
-        .bind(&root_key.sealed_secret)
-        .bind(root_key.status.as_str())
-        .bind(root_key.created_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_access_key(&mut tx, root_key).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts WHERE id = ?")
+        let row: Option<AccountRow> = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE id = $1"))
             .bind(account_id)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts WHERE name = ?")
+        let row: Option<AccountRow> = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE name = $1"))
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(account_from_row)
-            .collect()
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(&format!("{ACCOUNT_SELECT} ORDER BY created_at, id"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
     }
 
     async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
-        sqlx::query("SELECT * FROM access_keys WHERE access_key_id = ?")
-            .bind(access_key_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(access_key_from_row)
-            .transpose()
+        let row: Option<AccessKeyRow> =
+            sqlx::query_as("SELECT * FROM access_keys WHERE access_key_id = $1")
+                .bind(access_key_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(AccessKeyRecord::try_from).transpose()
     }
 
     async fn record_access_key_use(
@@ -212,8 +199,8 @@ impl AccountStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "UPDATE access_keys SET last_used_at = ?, last_used_service = ?, last_used_region = ?
-             WHERE access_key_id = ?",
+            "UPDATE access_keys SET last_used_at = $1, last_used_service = $2, last_used_region = $3
+             WHERE access_key_id = $4",
         )
         .bind(at)
         .bind(service)
@@ -224,31 +211,6 @@ impl AccountStore for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Puts tags on an entity (by its unique id or ARN) as the tag rules say.
-pub(crate) async fn put_tags(
-    conn: &mut SqliteConnection,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM tags WHERE owner_id = ?")
-        .bind(owner_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let writes = crate::rules::tags::put(existing.iter().map(String::as_str), tags)?;
-    for (key, value) in &writes {
-        sqlx::query(
-            "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
-             ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
-        )
-        .bind(owner_id)
-        .bind(key)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -263,20 +225,13 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .expect("memory");
-        let row = sqlx::query("SELECT $3 AS third, $1 AS first, $2 AS second, $1 || $3 AS again")
+        let row: (String, String, i64, String) = sqlx::query_as("SELECT $3, $1, $2, $1 || $3")
             .bind("one")
             .bind(2_i64)
             .bind("three")
             .fetch_one(&pool)
             .await
             .expect("select");
-        let third: String = row.try_get("third").expect("third");
-        let first: String = row.try_get("first").expect("first");
-        let second: i64 = row.try_get("second").expect("second");
-        let again: String = row.try_get("again").expect("again");
-        assert_eq!(
-            (first.as_str(), second, third.as_str(), again.as_str()),
-            ("one", 2, "three", "onethree")
-        );
+        assert_eq!(row, ("three".into(), "one".into(), 2, "onethree".into()));
     }
 }
