@@ -1,7 +1,8 @@
 use super::rows::{AccessKeyRow, EntityRef, GroupRow, UserRow};
 use super::{insert_access_key, limit, tags};
 use crate::rules::conflicts::{self, GroupDependents, UserDependents};
-use crate::rules::{names::exists_as, quotas};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::quotas;
 use crate::{
     AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, Missing,
     OwnerKind, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
@@ -36,10 +37,10 @@ pub(crate) async fn find_entity(
 ) -> Result<Option<EntityRef>, StoreError> {
     let (table, id) = entity_table(kind);
     Ok(sqlx::query_as(&format!(
-        "SELECT {id} AS id, name, path FROM {table} WHERE account_id = $1 AND name = $2"
+        "SELECT {id} AS id, name, path FROM {table} WHERE account_id = $1 AND name_key = $2"
     ))
     .bind(account_id)
-    .bind(name)
+    .bind(name_key(name))
     .fetch_optional(conn)
     .await?)
 }
@@ -84,9 +85,9 @@ pub(crate) async fn find_user(
     name: &str,
 ) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> =
-        sqlx::query_as("SELECT * FROM users WHERE account_id = $1 AND name = $2")
+        sqlx::query_as("SELECT * FROM users WHERE account_id = $1 AND name_key = $2")
             .bind(account_id)
-            .bind(name)
+            .bind(name_key(name))
             .fetch_optional(conn)
             .await?;
     Ok(row.map(User::from))
@@ -108,9 +109,9 @@ async fn find_group(
     name: &str,
 ) -> Result<Option<Group>, StoreError> {
     let row: Option<GroupRow> =
-        sqlx::query_as("SELECT * FROM groups WHERE account_id = $1 AND name = $2")
+        sqlx::query_as("SELECT * FROM groups WHERE account_id = $1 AND name_key = $2")
             .bind(account_id)
-            .bind(name)
+            .bind(name_key(name))
             .fetch_optional(conn)
             .await?;
     Ok(row.map(Group::from))
@@ -229,12 +230,14 @@ impl EntityStore for SqliteStore {
             return Err(Missing::AttachablePolicy(boundary.to_string()).into());
         }
         sqlx::query(
-            "INSERT INTO users (user_id, account_id, name, path, permissions_boundary, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (user_id, account_id, name, name_key, path, permissions_boundary,
+                                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&user.user_id)
         .bind(&user.account_id)
         .bind(&user.name)
+        .bind(name_key(&user.name))
         .bind(&user.path)
         .bind(&user.permissions_boundary)
         .bind(user.created_at)
@@ -256,12 +259,13 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<User>, StoreError> {
         let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT * FROM users
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2 AND ($3 IS NULL OR name > $3)
-             ORDER BY name LIMIT $4",
+             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
+               AND ($3 IS NULL OR name_key > $3)
+             ORDER BY name_key LIMIT $4",
         )
         .bind(account_id)
         .bind(path_prefix)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -283,8 +287,9 @@ impl EntityStore for SqliteStore {
         if let Some(new_path) = new_path {
             user.path = new_path.to_string();
         }
-        sqlx::query("UPDATE users SET name = $1, path = $2 WHERE user_id = $3")
+        sqlx::query("UPDATE users SET name = $1, name_key = $2, path = $3 WHERE user_id = $4")
             .bind(&user.name)
+            .bind(name_key(&user.name))
             .bind(&user.path)
             .bind(&user.user_id)
             .execute(&mut *tx)
@@ -427,12 +432,13 @@ impl EntityStore for SqliteStore {
     async fn create_group(&self, group: &Group) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO groups (group_id, account_id, name, path, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO groups (group_id, account_id, name, name_key, path, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&group.group_id)
         .bind(&group.account_id)
         .bind(&group.name)
+        .bind(name_key(&group.name))
         .bind(&group.path)
         .bind(group.created_at)
         .execute(&mut *tx)
@@ -460,12 +466,13 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<Group>, StoreError> {
         let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT * FROM groups
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2 AND ($3 IS NULL OR name > $3)
-             ORDER BY name LIMIT $4",
+             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
+               AND ($3 IS NULL OR name_key > $3)
+             ORDER BY name_key LIMIT $4",
         )
         .bind(account_id)
         .bind(path_prefix)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -487,8 +494,9 @@ impl EntityStore for SqliteStore {
         if let Some(new_path) = new_path {
             group.path = new_path.to_string();
         }
-        sqlx::query("UPDATE groups SET name = $1, path = $2 WHERE group_id = $3")
+        sqlx::query("UPDATE groups SET name = $1, name_key = $2, path = $3 WHERE group_id = $4")
             .bind(&group.name)
+            .bind(name_key(&group.name))
             .bind(&group.path)
             .bind(&group.group_id)
             .execute(&mut *tx)
@@ -560,11 +568,11 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<User>, StoreError> {
         let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT u.* FROM group_members m JOIN users u ON u.user_id = m.user_id
-             WHERE m.group_id = $1 AND ($2 IS NULL OR u.name > $2)
-             ORDER BY u.name LIMIT $3",
+             WHERE m.group_id = $1 AND ($2 IS NULL OR u.name_key > $2)
+             ORDER BY u.name_key LIMIT $3",
         )
         .bind(group_id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -579,11 +587,11 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<Group>, StoreError> {
         let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT g.* FROM group_members m JOIN groups g ON g.group_id = m.group_id
-             WHERE m.user_id = $1 AND ($2 IS NULL OR g.name > $2)
-             ORDER BY g.name LIMIT $3",
+             WHERE m.user_id = $1 AND ($2 IS NULL OR g.name_key > $2)
+             ORDER BY g.name_key LIMIT $3",
         )
         .bind(user_id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -611,21 +619,22 @@ impl EntityStore for SqliteStore {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
         let others: Vec<String> = sqlx::query_scalar(
-            "SELECT document FROM inline_policies WHERE owner_id = $1 AND name <> $2",
+            "SELECT document FROM inline_policies WHERE owner_id = $1 AND name_key <> $2",
         )
         .bind(&owner.id)
-        .bind(policy_name)
+        .bind(name_key(policy_name))
         .fetch_all(&mut *tx)
         .await?;
         quotas::inline_policies_size(kind, &owner.name, &others, document, max_total_size)?;
         sqlx::query(
-            "INSERT INTO inline_policies (owner_id, owner_kind, name, document)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (owner_id, name) DO UPDATE SET document = excluded.document",
+            "INSERT INTO inline_policies (owner_id, owner_kind, name, name_key, document)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (owner_id, name_key) DO UPDATE SET document = excluded.document",
         )
         .bind(&owner.id)
         .bind(kind.as_str())
         .bind(policy_name)
+        .bind(name_key(policy_name))
         .bind(document)
         .execute(&mut *tx)
         .await?;
@@ -643,10 +652,10 @@ impl EntityStore for SqliteStore {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
         let (name, document) = sqlx::query_as(
-            "SELECT name, document FROM inline_policies WHERE owner_id = $1 AND name = $2",
+            "SELECT name, document FROM inline_policies WHERE owner_id = $1 AND name_key = $2",
         )
         .bind(&owner.id)
-        .bind(policy_name)
+        .bind(name_key(policy_name))
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| no_such_policy(kind, policy_name))?;
@@ -666,9 +675,9 @@ impl EntityStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
-        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = $1 AND name = $2")
+        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = $1 AND name_key = $2")
             .bind(&owner.id)
-            .bind(policy_name)
+            .bind(name_key(policy_name))
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -689,11 +698,12 @@ impl EntityStore for SqliteStore {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
         Ok(sqlx::query_scalar(
-            "SELECT name FROM inline_policies WHERE owner_id = $1 AND ($2 IS NULL OR name > $2)
-             ORDER BY name LIMIT $3",
+            "SELECT name FROM inline_policies
+             WHERE owner_id = $1 AND ($2 IS NULL OR name_key > $2)
+             ORDER BY name_key LIMIT $3",
         )
         .bind(&owner.id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&mut *conn)
         .await?)

@@ -4,7 +4,8 @@ use super::rows::{
 };
 use super::{limit, tags};
 use crate::rules::conflicts::{self, PolicyDependents, RoleDependents};
-use crate::rules::{names::exists_as, quotas, versions};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::{quotas, versions};
 use crate::{
     EntitiesForPolicy, EntityName, Existing, ManagedPolicy, Missing, OwnerKind, PolicyEntity,
     PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore,
@@ -16,7 +17,7 @@ use sqlx::SqliteConnection;
 const TRUST_BINDINGS: &str = "trust bindings of a role";
 
 /// A managed policy with its usage counts, as `p`.
-const POLICY_SELECT: &str = "SELECT p.arn, p.policy_id, p.account_id, p.name, p.path,
+const POLICY_SELECT: &str = "SELECT p.arn, p.policy_id, p.account_id, p.name, p.name_key, p.path,
     p.description, p.default_version, p.created_at, p.updated_at,
     (SELECT COUNT(*) FROM policy_attachments a WHERE a.policy_arn = p.arn) AS attachment_count,
     (SELECT COUNT(*) FROM users u WHERE u.permissions_boundary = p.arn)
@@ -52,9 +53,9 @@ pub(crate) async fn find_role(
     name: &str,
 ) -> Result<Option<Role>, StoreError> {
     let row: Option<RoleRow> =
-        sqlx::query_as("SELECT * FROM roles WHERE account_id = $1 AND name = $2")
+        sqlx::query_as("SELECT * FROM roles WHERE account_id = $1 AND name_key = $2")
             .bind(account_id)
-            .bind(name)
+            .bind(name_key(name))
             .fetch_optional(conn)
             .await?;
     row.map(Role::try_from).transpose()
@@ -94,14 +95,15 @@ impl PolicyStore for SqliteStore {
             return Err(policy_not_attachable(boundary));
         }
         sqlx::query(
-            "INSERT INTO roles (role_id, account_id, name, path, assume_role_policy, description,
-                                max_session_duration, permissions_boundary, created_at,
-                                trust_bindings)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO roles (role_id, account_id, name, name_key, path, assume_role_policy,
+                                description, max_session_duration, permissions_boundary,
+                                created_at, trust_bindings)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&role.role_id)
         .bind(&role.account_id)
         .bind(&role.name)
+        .bind(name_key(&role.name))
         .bind(&role.path)
         .bind(&role.assume_role_policy)
         .bind(&role.description)
@@ -136,12 +138,13 @@ impl PolicyStore for SqliteStore {
     ) -> Result<Vec<Role>, StoreError> {
         let rows: Vec<RoleRow> = sqlx::query_as(
             "SELECT * FROM roles
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2 AND ($3 IS NULL OR name > $3)
-             ORDER BY name LIMIT $4",
+             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
+               AND ($3 IS NULL OR name_key > $3)
+             ORDER BY name_key LIMIT $4",
         )
         .bind(account_id)
         .bind(path_prefix)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -159,12 +162,12 @@ impl PolicyStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE roles SET description = COALESCE($1, description),
                               max_session_duration = COALESCE($2, max_session_duration)
-             WHERE account_id = $3 AND name = $4",
+             WHERE account_id = $3 AND name_key = $4",
         )
         .bind(description)
         .bind(max_session_duration)
         .bind(account_id)
-        .bind(name)
+        .bind(name_key(name))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -184,12 +187,12 @@ impl PolicyStore for SqliteStore {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE roles SET assume_role_policy = $1, trust_bindings = $2
-             WHERE account_id = $3 AND name = $4",
+             WHERE account_id = $3 AND name_key = $4",
         )
         .bind(document)
         .bind(bindings_to_json(bindings, TRUST_BINDINGS)?)
         .bind(account_id)
-        .bind(name)
+        .bind(name_key(name))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -286,14 +289,16 @@ impl PolicyStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO managed_policies (arn, policy_id, account_id, name, path, description,
-                                           default_version, next_version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO managed_policies (arn, policy_id, account_id, name, name_key, path,
+                                           description, default_version, next_version,
+                                           created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&policy.arn)
         .bind(&policy.policy_id)
         .bind(&policy.account_id)
         .bind(&policy.name)
+        .bind(name_key(&policy.name))
         .bind(&policy.path)
         .bind(&policy.description)
         .bind(versions::FIRST_VERSION)
@@ -345,14 +350,14 @@ impl PolicyStore for SqliteStore {
                AND ($4 IS NULL
                     OR ($4 = 'Permissions' AND q.attachment_count > 0)
                     OR ($4 = 'Boundary' AND q.boundary_usage_count > 0))
-               AND ($5 IS NULL OR q.name > $5)
-             ORDER BY q.name LIMIT $6"
+               AND ($5 IS NULL OR q.name_key > $5)
+             ORDER BY q.name_key LIMIT $6"
         ))
         .bind(account_id)
         .bind(filter.path_prefix.as_deref().unwrap_or("/"))
         .bind(filter.only_attached)
         .bind(usage)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
         .await?;
@@ -592,12 +597,12 @@ impl PolicyStore for SqliteStore {
             "SELECT p.name, p.arn
              FROM policy_attachments a JOIN managed_policies p ON p.arn = a.policy_arn
              WHERE a.owner_id = $1 AND substr(p.path, 1, length($2)) = $2
-               AND ($3 IS NULL OR p.name > $3)
-             ORDER BY p.name LIMIT $4",
+               AND ($3 IS NULL OR p.name_key > $3)
+             ORDER BY p.name_key LIMIT $4",
         )
         .bind(&owner.id)
         .bind(path_prefix)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&mut *tx)
         .await?;
@@ -628,37 +633,39 @@ impl PolicyStore for SqliteStore {
         };
         let sources = match usage {
             PolicyUsage::Permissions => {
-                "SELECT 'Group' AS kind, g.name AS name, g.group_id AS id, g.path AS path
+                "SELECT 'Group' AS kind, g.name AS name, g.name_key AS name_key,
+                        g.group_id AS id, g.path AS path
                    FROM policy_attachments a JOIN groups g ON g.group_id = a.owner_id
                    WHERE a.policy_arn = $1
                  UNION ALL
-                 SELECT 'Role', r.name, r.role_id, r.path
+                 SELECT 'Role', r.name, r.name_key, r.role_id, r.path
                    FROM policy_attachments a JOIN roles r ON r.role_id = a.owner_id
                    WHERE a.policy_arn = $1
                  UNION ALL
-                 SELECT 'User', u.name, u.user_id, u.path
+                 SELECT 'User', u.name, u.name_key, u.user_id, u.path
                    FROM policy_attachments a JOIN users u ON u.user_id = a.owner_id
                    WHERE a.policy_arn = $1"
             }
             PolicyUsage::Boundary => {
-                "SELECT 'Role' AS kind, r.name AS name, r.role_id AS id, r.path AS path
+                "SELECT 'Role' AS kind, r.name AS name, r.name_key AS name_key,
+                        r.role_id AS id, r.path AS path
                    FROM roles r WHERE r.permissions_boundary = $1
                  UNION ALL
-                 SELECT 'User', u.name, u.user_id, u.path
+                 SELECT 'User', u.name, u.name_key, u.user_id, u.path
                    FROM users u WHERE u.permissions_boundary = $1"
             }
         };
         let rows: Vec<PolicyEntityRow> = sqlx::query_as(&format!(
             "SELECT kind, name, id FROM ({sources}) AS e
              WHERE ($2 IS NULL OR kind = $2) AND substr(path, 1, length($3)) = $3
-               AND ($4 IS NULL OR kind > $4 OR (kind = $4 AND name > $5 COLLATE NOCASE))
-             ORDER BY kind, name COLLATE NOCASE LIMIT $6"
+               AND ($4 IS NULL OR kind > $4 OR (kind = $4 AND name_key > $5))
+             ORDER BY kind, name_key LIMIT $6"
         ))
         .bind(arn)
         .bind(kind.map(OwnerKind::as_str))
         .bind(path_prefix)
         .bind(after_kind)
-        .bind(after_name)
+        .bind(after_name.map(name_key))
         .bind(limit(max))
         .fetch_all(&mut *tx)
         .await?;

@@ -1,7 +1,8 @@
 use super::rows::{MfaRow, OidcRow, SamlRow};
 use super::{limit, tags};
 use crate::rules::mfa::{self, Assignment};
-use crate::rules::{names::exists_as, quotas};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::quotas;
 use crate::{
     AccountCounts, Existing, MfaDevice, MfaFilter, Missing, OidcProvider, ProviderStore,
     SamlProvider, SqliteStore, StoreError,
@@ -71,7 +72,7 @@ impl SqliteStore {
         let mut providers = Vec::with_capacity(rows.len());
         for row in rows {
             let client_ids = sqlx::query_scalar(
-                "SELECT client_id FROM oidc_client_ids WHERE provider_arn = $1 ORDER BY rowid",
+                "SELECT client_id FROM oidc_client_ids WHERE provider_arn = $1 ORDER BY position",
             )
             .bind(&row.arn)
             .fetch_all(&mut *conn)
@@ -140,7 +141,8 @@ async fn insert_client_id(
     client_id: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO oidc_client_ids (provider_arn, client_id) VALUES ($1, $2)
+        "INSERT INTO oidc_client_ids (provider_arn, client_id, position)
+         SELECT $1, $2, COALESCE(MAX(position), 0) + 1 FROM oidc_client_ids WHERE provider_arn = $1
          ON CONFLICT (provider_arn, client_id) DO NOTHING",
     )
     .bind(arn)
@@ -286,12 +288,14 @@ impl ProviderStore for SqliteStore {
     async fn create_saml_provider(&self, provider: &SamlProvider) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO saml_providers (arn, account_id, name, metadata, created_at, valid_until)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO saml_providers (arn, account_id, name, name_key, metadata, created_at,
+                                         valid_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&provider.arn)
         .bind(&provider.account_id)
         .bind(&provider.name)
+        .bind(name_key(&provider.name))
         .bind(&provider.metadata)
         .bind(provider.created_at)
         .bind(provider.valid_until)
@@ -319,7 +323,7 @@ impl ProviderStore for SqliteStore {
 
     async fn saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
         let rows = sqlx::query_as(&format!(
-            "{SAML_SELECT} WHERE account_id = $1 ORDER BY name"
+            "{SAML_SELECT} WHERE account_id = $1 ORDER BY name_key"
         ))
         .bind(account_id)
         .fetch_all(&self.pool)

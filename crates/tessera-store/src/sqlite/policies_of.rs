@@ -16,7 +16,7 @@ async fn identity_policies(
     let mut policies = Vec::new();
     for (owner_id, kind, owner_name) in owners {
         let inline: Vec<(String, String)> = sqlx::query_as(
-            "SELECT name, document FROM inline_policies WHERE owner_id = $1 ORDER BY name",
+            "SELECT name, document FROM inline_policies WHERE owner_id = $1 ORDER BY name_key",
         )
         .bind(owner_id)
         .fetch_all(&mut *conn)
@@ -83,7 +83,7 @@ impl PoliciesOfStore for SqliteStore {
         };
         let groups: Vec<(String, String)> = sqlx::query_as(
             "SELECT g.group_id, g.name FROM group_members m
-             JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = $1 ORDER BY g.name",
+             JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = $1 ORDER BY g.name_key",
         )
         .bind(user_id)
         .fetch_all(&mut *conn)

@@ -2,7 +2,8 @@
 //! providers and MFA devices), written as the tag rules say.
 
 use super::limit;
-use crate::{StoreError, rules};
+use crate::StoreError;
+use crate::rules::{self, names::name_key};
 use sqlx::SqliteConnection;
 
 /// Puts tags on an entity, as [`rules::tags::put`] says.
@@ -18,11 +19,12 @@ pub(crate) async fn put(
     let writes = rules::tags::put(existing.iter().map(String::as_str), tags)?;
     for (key, value) in &writes {
         sqlx::query(
-            "INSERT INTO tags (owner_id, key, value) VALUES ($1, $2, $3)
-             ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
+            "INSERT INTO tags (owner_id, key, lower_key, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (owner_id, lower_key) DO UPDATE SET key = excluded.key, value = excluded.value",
         )
         .bind(owner_id)
         .bind(key)
+        .bind(name_key(key))
         .bind(value)
         .execute(&mut *conn)
         .await?;
@@ -37,9 +39,9 @@ pub(crate) async fn remove(
     keys: &[String],
 ) -> Result<(), StoreError> {
     for key in keys {
-        sqlx::query("DELETE FROM tags WHERE owner_id = $1 AND key = $2")
+        sqlx::query("DELETE FROM tags WHERE owner_id = $1 AND lower_key = $2")
             .bind(owner_id)
-            .bind(key)
+            .bind(name_key(key))
             .execute(&mut *conn)
             .await?;
     }
@@ -64,11 +66,11 @@ pub(crate) async fn of(
     max: Option<usize>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT key, value FROM tags WHERE owner_id = $1 AND ($2 IS NULL OR key > $2)
-         ORDER BY key LIMIT $3",
+        "SELECT key, value FROM tags WHERE owner_id = $1 AND ($2 IS NULL OR lower_key > $2)
+         ORDER BY lower_key LIMIT $3",
     )
     .bind(owner_id)
-    .bind(after)
+    .bind(after.map(name_key))
     .bind(max.map_or(i64::MAX, limit))
     .fetch_all(&mut *conn)
     .await?)
