@@ -3,6 +3,8 @@
 //! [`Store`] is the interface the server uses; [`SqliteStore`] is the
 //! embedded default. Every write is committed before the call returns.
 
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
 mod error;
 mod iam_entities;
 mod iam_policies;

@@ -217,6 +217,17 @@ impl AccountStore for SqliteStore {
 mod tests {
     use super::*;
 
+    /// The store contract, on a fresh database.
+    #[tokio::test]
+    async fn the_sqlite_store_keeps_the_contract() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("tessera.db"))
+            .await
+            .expect("open");
+        crate::contract::run_all(&store).await;
+        store.close().await;
+    }
+
     /// The SQL layer writes `$1, $2, …` as PostgreSQL does; SQLite's driver
     /// must bind them by number, not by the order they appear in.
     #[tokio::test]
