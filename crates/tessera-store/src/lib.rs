@@ -6,6 +6,7 @@
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 mod error;
+mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
@@ -18,6 +19,7 @@ mod sealed;
 mod sqlite;
 
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
+pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
 pub use iam_policies::*;
 pub use iam_providers::*;
@@ -35,7 +37,8 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 
 /// Everything the server reads and writes: one trait per area, so that each
-/// stays small. A backend implements them all.
+/// stays small, and the hot authorization reads ([`HotReadStore`]) apart
+/// again so that a cache can wrap them. A backend implements them all.
 pub trait Store:
     AccountStore
     + EntityStore
@@ -45,6 +48,7 @@ pub trait Store:
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
+    + HotReadStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -60,6 +64,7 @@ impl<T> Store for T where
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore
+        + HotReadStore
         + Send
         + Sync
         + std::fmt::Debug

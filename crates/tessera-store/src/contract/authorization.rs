@@ -572,3 +572,91 @@ pub async fn sealed_values(store: &dyn Store) {
         Some("v2:seed".to_string())
     );
 }
+
+/// The hot authorization reads answer as the area methods they stand for.
+pub async fn hot_reads(store: &dyn Store) {
+    let acct = account(store, 19).await;
+    let ann = user(&acct, "AIDACONTRACT19", "ann", "/");
+    store
+        .create_user(&ann, &tags(&[("team", "red")]))
+        .await
+        .expect("user");
+    store
+        .create_access_key(&key("AKIACONTRACT19", &acct, Some(&ann.user_id)))
+        .await
+        .expect("key");
+    let policy = managed_policy(&acct, "Hot", "/");
+    store
+        .create_policy(&policy, "{\"hot\":1}", &[])
+        .await
+        .expect("policy");
+    store
+        .attach_policy(&acct, OwnerKind::User, "ann", &policy.arn)
+        .await
+        .expect("attach");
+    let runner = role(&acct, "AROACONTRACT19", "runner");
+    store.create_role(&runner, &[]).await.expect("role");
+    store
+        .put_inline_policy(&acct, PolicyOwnerKind::Role, "runner", "p", "{}", 10_240)
+        .await
+        .expect("inline");
+    store
+        .revoke_sessions(&runner.role_id, 42)
+        .await
+        .expect("revoke");
+
+    for id in ["AKIACONTRACT19", "AKIAROOT19", "AKIANONE"] {
+        assert_eq!(
+            store.signing_key(id).await.expect("hot"),
+            store.access_key(id).await.expect("cold"),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store.signing_user(&ann.user_id).await.expect("hot"),
+        Some(ann.clone())
+    );
+    assert_eq!(store.signing_user("AIDANONE").await.expect("hot"), None);
+    let of_ann = store.user_policies(&ann.user_id).await.expect("hot");
+    assert_eq!(of_ann.identity, [named(&policy.arn, "{\"hot\":1}")]);
+    assert_eq!(
+        of_ann,
+        store.policies_of_user(&ann.user_id).await.expect("cold")
+    );
+    assert_eq!(
+        store.role_policies(&runner.role_id).await.expect("hot"),
+        store.policies_of_role(&runner.role_id).await.expect("cold")
+    );
+    assert_eq!(
+        store.role_to_assume(&acct, "RUNNER").await.expect("hot"),
+        store.assumable_role(&acct, "runner").await.expect("cold")
+    );
+    assert_eq!(
+        store.role_to_assume(&acct, "none").await.expect("hot"),
+        None
+    );
+    assert_eq!(
+        store.policy_document(&policy.arn).await.expect("hot"),
+        Some("{\"hot\":1}".to_string())
+    );
+    assert_eq!(
+        store
+            .owner_standing(SessionOwner::Role {
+                role_id: &runner.role_id
+            })
+            .await
+            .expect("hot"),
+        Standing::Present {
+            revoked_before: Some(42)
+        }
+    );
+    assert_eq!(
+        store
+            .owner_standing(SessionOwner::User {
+                user_id: "AIDANONE"
+            })
+            .await
+            .expect("hot"),
+        Standing::Gone
+    );
+}

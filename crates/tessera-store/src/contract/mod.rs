@@ -14,7 +14,7 @@ mod policies;
 mod providers;
 
 pub use accounts::accounts_and_keys;
-pub use authorization::{policies_of, resource_policies, revocations, sealed_values};
+pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
 pub use entities::{access_keys, groups, inline_policies, users};
 pub use policies::{attachments, managed_policies, roles};
 pub use providers::{account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers};
@@ -42,6 +42,7 @@ pub async fn run_all(store: &dyn Store) {
     resource_policies(store).await;
     revocations(store).await;
     sealed_values(store).await;
+    hot_reads(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.
