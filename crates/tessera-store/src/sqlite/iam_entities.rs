@@ -9,7 +9,7 @@ use crate::{
     no_such_owner,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool, sqlite::SqliteRow};
 
 /// The table of an entity kind and its unique-id column.
 pub(crate) fn entity_table(kind: OwnerKind) -> (&'static str, &'static str) {
@@ -79,17 +79,61 @@ pub(crate) async fn policy_exists(
     .await?)
 }
 
-pub(crate) async fn find_user(
+/// The row of the user, group or role (`kind`, read as `R`) named `name`.
+pub(crate) async fn find_named<R>(
+    conn: &mut SqliteConnection,
+    kind: OwnerKind,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<R>, StoreError>
+where
+    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let (table, _) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT * FROM {table} WHERE account_id = $1 AND name_key = $2"
+    ))
+    .bind(account_id)
+    .bind(name_key(name))
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The rows of the users, groups or roles (`kind`, read as `R`) of
+/// `account_id` whose path starts with `path_prefix` and whose name sorts
+/// after `after`, by name regardless of case, at most `max`.
+pub(crate) async fn list_named<R>(
+    pool: &SqlitePool,
+    kind: OwnerKind,
+    account_id: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    max: usize,
+) -> Result<Vec<R>, StoreError>
+where
+    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let (table, _) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT * FROM {table}
+         WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
+           AND ($3 IS NULL OR name_key > $3)
+         ORDER BY name_key LIMIT $4"
+    ))
+    .bind(account_id)
+    .bind(path_prefix)
+    .bind(after.map(name_key))
+    .bind(limit(max))
+    .fetch_all(pool)
+    .await?)
+}
+
+async fn find_user(
     conn: &mut SqliteConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<User>, StoreError> {
-    let row: Option<UserRow> =
-        sqlx::query_as("SELECT * FROM users WHERE account_id = $1 AND name_key = $2")
-            .bind(account_id)
-            .bind(name_key(name))
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<UserRow> = find_named(conn, OwnerKind::User, account_id, name).await?;
     Ok(row.map(User::from))
 }
 
@@ -108,12 +152,7 @@ async fn find_group(
     account_id: &str,
     name: &str,
 ) -> Result<Option<Group>, StoreError> {
-    let row: Option<GroupRow> =
-        sqlx::query_as("SELECT * FROM groups WHERE account_id = $1 AND name_key = $2")
-            .bind(account_id)
-            .bind(name_key(name))
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<GroupRow> = find_named(conn, OwnerKind::Group, account_id, name).await?;
     Ok(row.map(Group::from))
 }
 
@@ -257,17 +296,14 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<User>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(
-            "SELECT * FROM users
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
-               AND ($3 IS NULL OR name_key > $3)
-             ORDER BY name_key LIMIT $4",
+        let rows: Vec<UserRow> = list_named(
+            &self.pool,
+            OwnerKind::User,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(after.map(name_key))
-        .bind(limit(max))
-        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(User::from).collect())
     }
@@ -464,17 +500,14 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        let rows: Vec<GroupRow> = sqlx::query_as(
-            "SELECT * FROM groups
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
-               AND ($3 IS NULL OR name_key > $3)
-             ORDER BY name_key LIMIT $4",
+        let rows: Vec<GroupRow> = list_named(
+            &self.pool,
+            OwnerKind::Group,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(after.map(name_key))
-        .bind(limit(max))
-        .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Group::from).collect())
     }

@@ -1,4 +1,6 @@
-use super::iam_entities::{entity_table, existing_entity, find_entity, policy_exists};
+use super::iam_entities::{
+    entity_table, existing_entity, find_entity, find_named, list_named, policy_exists,
+};
 use super::rows::{
     EntityNameRow, PolicyEntityRow, PolicyRow, RoleRow, VersionRow, bindings_to_json,
 };
@@ -52,12 +54,7 @@ pub(crate) async fn find_role(
     account_id: &str,
     name: &str,
 ) -> Result<Option<Role>, StoreError> {
-    let row: Option<RoleRow> =
-        sqlx::query_as("SELECT * FROM roles WHERE account_id = $1 AND name_key = $2")
-            .bind(account_id)
-            .bind(name_key(name))
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<RoleRow> = find_named(conn, OwnerKind::Role, account_id, name).await?;
     row.map(Role::try_from).transpose()
 }
 
@@ -136,17 +133,14 @@ impl PolicyStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Role>, StoreError> {
-        let rows: Vec<RoleRow> = sqlx::query_as(
-            "SELECT * FROM roles
-             WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
-               AND ($3 IS NULL OR name_key > $3)
-             ORDER BY name_key LIMIT $4",
+        let rows: Vec<RoleRow> = list_named(
+            &self.pool,
+            OwnerKind::Role,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(after.map(name_key))
-        .bind(limit(max))
-        .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(Role::try_from).collect()
     }

@@ -117,6 +117,28 @@ impl SqliteStore {
     }
 }
 
+/// Deletes the provider `arn` of `account_id` from `table` (what it owns
+/// goes with it) and its tags; whether there was one.
+async fn delete_provider(
+    conn: &mut SqliteConnection,
+    table: &str,
+    account_id: &str,
+    arn: &str,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE arn = $1 AND account_id = $2"
+    ))
+    .bind(arn)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if deleted > 0 {
+        tags::clear(conn, arn).await?;
+    }
+    Ok(deleted > 0)
+}
+
 async fn insert_thumbprints(
     conn: &mut SqliteConnection,
     arn: &str,
@@ -212,16 +234,9 @@ impl ProviderStore for SqliteStore {
 
     async fn delete_oidc_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let deleted = sqlx::query("DELETE FROM oidc_providers WHERE arn = $1 AND account_id = $2")
-            .bind(arn)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        if !delete_provider(&mut tx, "oidc_providers", account_id, arn).await? {
             return Err(oidc_not_found(arn));
         }
-        tags::clear(&mut tx, arn).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -359,16 +374,9 @@ impl ProviderStore for SqliteStore {
 
     async fn delete_saml_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let deleted = sqlx::query("DELETE FROM saml_providers WHERE arn = $1 AND account_id = $2")
-            .bind(arn)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        if !delete_provider(&mut tx, "saml_providers", account_id, arn).await? {
             return Err(saml_not_found(arn));
         }
-        tags::clear(&mut tx, arn).await?;
         tx.commit().await?;
         Ok(())
     }

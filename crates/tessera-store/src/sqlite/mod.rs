@@ -229,8 +229,8 @@ mod tests {
         store.close().await;
     }
 
-    /// The SQL layer writes `$1, $2, …` as PostgreSQL does; SQLite's driver
-    /// must bind them by number, not by the order they appear in.
+    /// The SQL layer writes `$1, $2, …` as PostgreSQL does: SQLite's driver
+    /// binds them by number, not by the order they appear in.
     #[tokio::test]
     async fn numbered_placeholders_bind_by_number() {
         let pool = SqlitePoolOptions::new()
