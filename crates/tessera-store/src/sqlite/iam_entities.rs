@@ -128,6 +128,27 @@ where
     .await?)
 }
 
+/// Gives the user, group or role with unique id `id` its name and path.
+async fn rename(
+    conn: &mut SqliteConnection,
+    kind: OwnerKind,
+    id: &str,
+    name: &str,
+    path: &str,
+) -> Result<(), StoreError> {
+    let (table, id_column) = entity_table(kind);
+    sqlx::query(&format!(
+        "UPDATE {table} SET name = $1, name_key = $2, path = $3 WHERE {id_column} = $4"
+    ))
+    .bind(name)
+    .bind(name_key(name))
+    .bind(path)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn find_user(
     conn: &mut SqliteConnection,
     account_id: &str,
@@ -323,15 +344,15 @@ impl EntityStore for SqliteStore {
         if let Some(new_path) = new_path {
             user.path = new_path.to_string();
         }
-        sqlx::query("UPDATE users SET name = $1, name_key = $2, path = $3 WHERE user_id = $4")
-            .bind(&user.name)
-            .bind(name_key(&user.name))
-            .bind(&user.path)
-            .bind(&user.user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)
-            .map_err(exists_as(Existing::User(user.name.clone())))?;
+        rename(
+            &mut tx,
+            OwnerKind::User,
+            &user.user_id,
+            &user.name,
+            &user.path,
+        )
+        .await
+        .map_err(exists_as(Existing::User(user.name.clone())))?;
         tx.commit().await?;
         Ok(user)
     }
@@ -527,15 +548,15 @@ impl EntityStore for SqliteStore {
         if let Some(new_path) = new_path {
             group.path = new_path.to_string();
         }
-        sqlx::query("UPDATE groups SET name = $1, name_key = $2, path = $3 WHERE group_id = $4")
-            .bind(&group.name)
-            .bind(name_key(&group.name))
-            .bind(&group.path)
-            .bind(&group.group_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)
-            .map_err(exists_as(Existing::Group(group.name.clone())))?;
+        rename(
+            &mut tx,
+            OwnerKind::Group,
+            &group.group_id,
+            &group.name,
+            &group.path,
+        )
+        .await
+        .map_err(exists_as(Existing::Group(group.name.clone())))?;
         tx.commit().await?;
         Ok(group)
     }

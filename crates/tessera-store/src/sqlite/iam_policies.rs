@@ -73,6 +73,26 @@ async fn find_policy(
     Ok(row.map(ManagedPolicy::from))
 }
 
+async fn insert_version(
+    conn: &mut SqliteConnection,
+    arn: &str,
+    version_id: &str,
+    document: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(arn)
+    .bind(version_id)
+    .bind(document)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn version_count(conn: &mut SqliteConnection, arn: &str) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM policy_versions WHERE policy_arn = $1")
@@ -303,15 +323,13 @@ impl PolicyStore for SqliteStore {
         .await
         .map_err(StoreError::from)
         .map_err(exists_as(Existing::Policy(policy.name.clone())))?;
-        sqlx::query(
-            "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
-             VALUES ($1, $2, $3, $4)",
+        insert_version(
+            &mut tx,
+            &policy.arn,
+            versions::FIRST_VERSION,
+            document,
+            policy.created_at,
         )
-        .bind(&policy.arn)
-        .bind(versions::FIRST_VERSION)
-        .bind(document)
-        .bind(policy.created_at)
-        .execute(&mut *tx)
         .await?;
         tags::put(&mut tx, &policy.policy_id, tags).await?;
         tx.commit().await?;
@@ -401,16 +419,7 @@ impl PolicyStore for SqliteStore {
         .ok_or_else(|| policy_not_found(arn))?;
         let count = version_count(&mut tx, arn).await?;
         let (version_id, default) = versions::new_version(count, next, &default, set_as_default)?;
-        sqlx::query(
-            "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(arn)
-        .bind(&version_id)
-        .bind(document)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        insert_version(&mut tx, arn, &version_id, document, now).await?;
         sqlx::query(
             "UPDATE managed_policies SET next_version = $1, updated_at = $2, default_version = $3
              WHERE arn = $4",
