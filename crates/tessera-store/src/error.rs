@@ -177,6 +177,30 @@ pub enum Quota {
     Tags,
 }
 
+impl From<Existing> for StoreError {
+    fn from(existing: Existing) -> Self {
+        Self::AlreadyExists(existing)
+    }
+}
+
+impl From<Missing> for StoreError {
+    fn from(missing: Missing) -> Self {
+        Self::NotFound(missing)
+    }
+}
+
+impl From<Conflict> for StoreError {
+    fn from(conflict: Conflict) -> Self {
+        Self::Conflict(conflict)
+    }
+}
+
+impl From<Quota> for StoreError {
+    fn from(quota: Quota) -> Self {
+        Self::LimitExceeded(quota)
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &error

@@ -108,11 +108,6 @@ pub fn no_such_access_key(access_key_id: &str) -> StoreError {
     StoreError::NotFound(crate::Missing::AccessKey(access_key_id.to_string()))
 }
 
-/// The most long-term keys a user (or an account's root user) may have.
-pub const ACCESS_KEYS_PER_USER: i64 = 2;
-/// The most tags an entity may carry.
-pub const TAGS_PER_ENTITY: usize = 50;
-
 /// Users, access keys, groups, inline policies and user tags.
 #[async_trait]
 pub trait EntityStore: Send + Sync {

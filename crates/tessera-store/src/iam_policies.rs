@@ -88,15 +88,6 @@ impl OwnerKind {
         }
     }
 
-    /// The table and id column of this kind of entity.
-    pub(crate) fn table_and_id(self) -> (&'static str, &'static str) {
-        match self {
-            Self::User => ("users", "user_id"),
-            Self::Group => ("groups", "group_id"),
-            Self::Role => ("roles", "role_id"),
-        }
-    }
-
     /// AWS's quota name for attached policies (`PoliciesPerRole`, …).
     pub fn quota_name(self) -> &'static str {
         match self {
@@ -125,11 +116,6 @@ impl OwnerKind {
         format!("The {kind} with name {name} cannot be found.")
     }
 }
-
-/// The most managed policies attached to one user, group or role.
-pub const MAX_ATTACHED_POLICIES: i64 = 10;
-/// The most versions a managed policy keeps.
-pub const MAX_POLICY_VERSIONS: i64 = 5;
 
 /// A customer managed policy with its usage counts.
 #[derive(Debug, Clone, PartialEq, Eq)]

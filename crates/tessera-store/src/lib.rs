@@ -3,7 +3,10 @@
 //! [`Store`] is the interface the server uses; [`SqliteStore`] is the
 //! embedded default. Every write is committed before the call returns.
 
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
 mod error;
+mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
@@ -11,10 +14,12 @@ mod model;
 mod policies_of;
 mod resource_policies;
 mod revocations;
+mod rules;
 mod sealed;
 mod sqlite;
 
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
+pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
 pub use iam_policies::*;
 pub use iam_providers::*;
@@ -22,13 +27,18 @@ pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
 pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
+pub use rules::{
+    ACCESS_KEYS_PER_USER, CLIENT_IDS_PER_OIDC_PROVIDER, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
+    MFA_DEVICES_PER_USER, TAGS_PER_ENTITY,
+};
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 
 /// Everything the server reads and writes: one trait per area, so that each
-/// stays small. A backend implements them all.
+/// stays small, and the hot authorization reads ([`HotReadStore`]) apart
+/// again so that a cache can wrap them. A backend implements them all.
 pub trait Store:
     AccountStore
     + EntityStore
@@ -38,6 +48,7 @@ pub trait Store:
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
+    + HotReadStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -53,6 +64,7 @@ impl<T> Store for T where
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore
+        + HotReadStore
         + Send
         + Sync
         + std::fmt::Debug

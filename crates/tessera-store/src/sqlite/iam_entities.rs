@@ -1,166 +1,204 @@
-use super::access_key_from_row;
-use super::put_tags;
+use super::rows::{AccessKeyRow, EntityRef, GroupRow, UserRow};
+use super::{insert_access_key, limit, tags};
+use crate::rules::conflicts::{self, GroupDependents, UserDependents};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::quotas;
 use crate::{
-    ACCESS_KEYS_PER_USER, AccessKeyRecord, AccessKeyStatus, Conflict, EntityStore, Existing, Group,
-    InlinePolicy, PolicyOwner, PolicyOwnerKind, Quota, SqliteStore, StoreError, User,
-    no_such_access_key, no_such_owner,
+    AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, Missing,
+    OwnerKind, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
+    no_such_owner,
 };
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
+use sqlx::{SqliteConnection, SqlitePool, sqlite::SqliteRow};
 
-pub(crate) fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
-    Ok(User {
-        user_id: row.try_get("user_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        permissions_boundary: row.try_get("permissions_boundary")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn group_from_row(row: &SqliteRow) -> Result<Group, StoreError> {
-    Ok(Group {
-        group_id: row.try_get("group_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-/// Maps a uniqueness violation to what exists.
-fn already_exists(existing: Existing) -> impl FnOnce(StoreError) -> StoreError {
-    move |error| match error {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing),
-        other => other,
+/// The table of an entity kind and its unique-id column.
+pub(crate) fn entity_table(kind: OwnerKind) -> (&'static str, &'static str) {
+    match kind {
+        OwnerKind::User => ("users", "user_id"),
+        OwnerKind::Group => ("groups", "group_id"),
+        OwnerKind::Role => ("roles", "role_id"),
     }
 }
 
-fn limit(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
+fn owner_kind(kind: PolicyOwnerKind) -> OwnerKind {
+    match kind {
+        PolicyOwnerKind::User => OwnerKind::User,
+        PolicyOwnerKind::Group => OwnerKind::Group,
+        PolicyOwnerKind::Role => OwnerKind::Role,
+    }
 }
 
-/// The conflicts that keep a user from being deleted, in the order checked.
-const USER_CONFLICTS: &[(&str, Conflict)] = &[
-    (
-        "SELECT 1 FROM access_keys WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasAccessKeys,
-    ),
-    (
-        "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasInlinePolicies,
-    ),
-    (
-        "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasAttachedPolicies,
-    ),
-    (
-        "SELECT 1 FROM group_members WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasGroupMembers,
-    ),
-    (
-        "SELECT 1 FROM mfa_devices WHERE user_id = ?1 LIMIT 1",
-        Conflict::HasMfaDevice,
-    ),
-];
-
-/// The conflicts that keep a group from being deleted.
-const GROUP_CONFLICTS: &[(&str, Conflict)] = &[
-    (
-        "SELECT 1 FROM group_members WHERE group_id = ?1 LIMIT 1",
-        Conflict::HasGroupMembers,
-    ),
-    (
-        "SELECT 1 FROM inline_policies WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasInlinePolicies,
-    ),
-    (
-        "SELECT 1 FROM policy_attachments WHERE owner_id = ?1 LIMIT 1",
-        Conflict::HasAttachedPolicies,
-    ),
-];
-
-async fn check_conflicts(
+/// The unique id, name and path of the user, group or role `name`.
+pub(crate) async fn find_entity(
     conn: &mut SqliteConnection,
-    owner_id: &str,
-    checks: &[(&str, Conflict)],
+    account_id: &str,
+    kind: OwnerKind,
+    name: &str,
+) -> Result<Option<EntityRef>, StoreError> {
+    let (table, id) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT {id} AS id, name, path FROM {table} WHERE account_id = $1 AND name_key = $2"
+    ))
+    .bind(account_id)
+    .bind(name_key(name))
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The user, group or role `name`; `NotFound` if there is none.
+pub(crate) async fn existing_entity(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    kind: OwnerKind,
+    name: &str,
+) -> Result<EntityRef, StoreError> {
+    find_entity(conn, account_id, kind, name)
+        .await?
+        .ok_or_else(|| {
+            Missing::Owner {
+                kind: kind.noun(),
+                name: name.to_string(),
+            }
+            .into()
+        })
+}
+
+/// Whether the managed policy `arn` exists (in `account_id`, if given).
+pub(crate) async fn policy_exists(
+    conn: &mut SqliteConnection,
+    account_id: Option<&str>,
+    arn: &str,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM managed_policies
+                        WHERE arn = $1 AND ($2 IS NULL OR account_id = $2))",
+    )
+    .bind(arn)
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The row of the user, group or role (`kind`, read as `R`) named `name`.
+pub(crate) async fn find_named<R>(
+    conn: &mut SqliteConnection,
+    kind: OwnerKind,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<R>, StoreError>
+where
+    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let (table, _) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT * FROM {table} WHERE account_id = $1 AND name_key = $2"
+    ))
+    .bind(account_id)
+    .bind(name_key(name))
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The rows of the users, groups or roles (`kind`, read as `R`) of
+/// `account_id` whose path starts with `path_prefix` and whose name sorts
+/// after `after`, by name regardless of case, at most `max`.
+pub(crate) async fn list_named<R>(
+    pool: &SqlitePool,
+    kind: OwnerKind,
+    account_id: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    max: usize,
+) -> Result<Vec<R>, StoreError>
+where
+    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let (table, _) = entity_table(kind);
+    Ok(sqlx::query_as(&format!(
+        "SELECT * FROM {table}
+         WHERE account_id = $1 AND substr(path, 1, length($2)) = $2
+           AND ($3 IS NULL OR name_key > $3)
+         ORDER BY name_key LIMIT $4"
+    ))
+    .bind(account_id)
+    .bind(path_prefix)
+    .bind(after.map(name_key))
+    .bind(limit(max))
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Gives the user, group or role with unique id `id` its name and path.
+async fn rename(
+    conn: &mut SqliteConnection,
+    kind: OwnerKind,
+    id: &str,
+    name: &str,
+    path: &str,
 ) -> Result<(), StoreError> {
-    for (query, conflict) in checks {
-        if sqlx::query(query)
-            .bind(owner_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .is_some()
-        {
-            return Err(StoreError::Conflict(*conflict));
-        }
-    }
+    let (table, id_column) = entity_table(kind);
+    sqlx::query(&format!(
+        "UPDATE {table} SET name = $1, name_key = $2, path = $3 WHERE {id_column} = $4"
+    ))
+    .bind(name)
+    .bind(name_key(name))
+    .bind(path)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-async fn user_in(
+async fn find_user(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = find_named(conn, OwnerKind::User, account_id, name).await?;
+    Ok(row.map(User::from))
+}
+
+async fn existing_user(
     conn: &mut SqliteConnection,
     account_id: &str,
     name: &str,
 ) -> Result<User, StoreError> {
-    sqlx::query("SELECT * FROM users WHERE account_id = ? AND name = ?")
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
+    find_user(conn, account_id, name)
         .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()?
         .ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name))
 }
 
-async fn group_in(
+async fn find_group(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<Group>, StoreError> {
+    let row: Option<GroupRow> = find_named(conn, OwnerKind::Group, account_id, name).await?;
+    Ok(row.map(Group::from))
+}
+
+async fn existing_group(
     conn: &mut SqliteConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Group, StoreError> {
-    sqlx::query("SELECT * FROM groups WHERE account_id = ? AND name = ?")
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
+    find_group(conn, account_id, name)
         .await?
-        .as_ref()
-        .map(group_from_row)
-        .transpose()?
         .ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name))
 }
 
-async fn owner_in(
+async fn find_owner(
     conn: &mut SqliteConnection,
     account_id: &str,
     kind: PolicyOwnerKind,
     name: &str,
 ) -> Result<Option<PolicyOwner>, StoreError> {
-    let query = match kind {
-        PolicyOwnerKind::User => {
-            "SELECT user_id AS id, name, path FROM users WHERE account_id = ? AND name = ?"
-        }
-        PolicyOwnerKind::Group => {
-            "SELECT group_id AS id, name, path FROM groups WHERE account_id = ? AND name = ?"
-        }
-        PolicyOwnerKind::Role => {
-            "SELECT role_id AS id, name, path FROM roles WHERE account_id = ? AND name = ?"
-        }
-    };
-    let Some(row) = sqlx::query(query)
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(PolicyOwner {
+    let found = find_entity(conn, account_id, owner_kind(kind), name).await?;
+    Ok(found.map(|entity| PolicyOwner {
         kind,
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
+        id: entity.id,
+        name: entity.name,
+        path: entity.path,
     }))
 }
 
@@ -170,78 +208,104 @@ async fn existing_owner(
     kind: PolicyOwnerKind,
     name: &str,
 ) -> Result<PolicyOwner, StoreError> {
-    owner_in(conn, account_id, kind, name)
+    find_owner(conn, account_id, kind, name)
         .await?
         .ok_or_else(|| no_such_owner(kind, name))
 }
 
-/// A policy's size as IAM's quotas count it: characters, white space aside.
-fn policy_size(document: &str) -> usize {
-    document.chars().filter(|c| !c.is_whitespace()).count()
-}
-
-fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::InlinePolicy {
-        kind: kind.noun(),
-        policy_name: policy_name.to_string(),
+/// What a user still has that keeps it from being deleted.
+async fn user_dependents(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+) -> Result<UserDependents, StoreError> {
+    let (access_keys, inline_policies, attached_policies, groups, mfa_device) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM group_members WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(UserDependents {
+        access_keys,
+        inline_policies,
+        attached_policies,
+        groups,
+        mfa_device,
     })
 }
 
-/// Access keys of one owner: `user_id IS ?` matches NULL (root) too.
-const KEY_OWNER: &str = "account_id = ?1 AND user_id IS ?2";
+/// What a group still has that keeps it from being deleted.
+async fn group_dependents(
+    conn: &mut SqliteConnection,
+    group_id: &str,
+) -> Result<GroupDependents, StoreError> {
+    let (members, inline_policies, attached_policies) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1),
+                EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1)",
+    )
+    .bind(group_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(GroupDependents {
+        members,
+        inline_policies,
+        attached_policies,
+    })
+}
+
+fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
+    Missing::InlinePolicy {
+        kind: kind.noun(),
+        policy_name: policy_name.to_string(),
+    }
+    .into()
+}
+
+/// Access keys of one owner; `user_id` `NULL` is the root user's.
+const KEY_OWNER: &str = "account_id = $1 AND user_id IS NOT DISTINCT FROM $2";
 
 #[async_trait]
 impl EntityStore for SqliteStore {
     async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE user_id = ?")
+        let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(User::from))
     }
 
     async fn user_by_name(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE account_id = ? AND name = ?")
-            .bind(account_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        find_user(&mut *self.pool.acquire().await?, account_id, name).await
     }
 
     async fn create_user(&self, user: &User, tags: &[(String, String)]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        if let Some(boundary) = &user.permissions_boundary {
-            let exists = sqlx::query("SELECT 1 FROM managed_policies WHERE arn = ?")
-                .bind(boundary)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !exists {
-                return Err(StoreError::NotFound(crate::Missing::AttachablePolicy(
-                    boundary.to_string(),
-                )));
-            }
+        if let Some(boundary) = &user.permissions_boundary
+            && !policy_exists(&mut tx, None, boundary).await?
+        {
+            return Err(Missing::AttachablePolicy(boundary.to_string()).into());
         }
         sqlx::query(
-            "INSERT INTO users (user_id, account_id, name, path, permissions_boundary, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (user_id, account_id, name, name_key, path, permissions_boundary,
+                                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&user.user_id)
         .bind(&user.account_id)
         .bind(&user.name)
+        .bind(name_key(&user.name))
         .bind(&user.path)
         .bind(&user.permissions_boundary)
         .bind(user.created_at)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(Existing::User(user.name.clone())))?;
-        put_tags(&mut tx, &user.user_id, tags).await?;
+        .map_err(exists_as(Existing::User(user.name.clone())))?;
+        tags::put(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -253,20 +317,16 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<User>, StoreError> {
-        sqlx::query(
-            "SELECT * FROM users
-             WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND (?3 IS NULL OR name > ?3)
-             ORDER BY name LIMIT ?4",
+        let rows: Vec<UserRow> = list_named(
+            &self.pool,
+            OwnerKind::User,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(after)
-        .bind(limit(max))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(user_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     async fn update_user(
@@ -277,34 +337,32 @@ impl EntityStore for SqliteStore {
         new_path: Option<&str>,
     ) -> Result<User, StoreError> {
         let mut tx = self.write().await?;
-        let mut user = user_in(&mut tx, account_id, name).await?;
+        let mut user = existing_user(&mut tx, account_id, name).await?;
         if let Some(new_name) = new_name {
             user.name = new_name.to_string();
         }
         if let Some(new_path) = new_path {
             user.path = new_path.to_string();
         }
-        sqlx::query("UPDATE users SET name = ?, path = ? WHERE user_id = ?")
-            .bind(&user.name)
-            .bind(&user.path)
-            .bind(&user.user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)
-            .map_err(already_exists(Existing::User(user.name.clone())))?;
+        rename(
+            &mut tx,
+            OwnerKind::User,
+            &user.user_id,
+            &user.name,
+            &user.path,
+        )
+        .await
+        .map_err(exists_as(Existing::User(user.name.clone())))?;
         tx.commit().await?;
         Ok(user)
     }
 
     async fn delete_user(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
-        check_conflicts(&mut tx, &user.user_id, USER_CONFLICTS).await?;
-        sqlx::query("DELETE FROM tags WHERE owner_id = ?")
-            .bind(&user.user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM users WHERE user_id = ?")
+        let user = existing_user(&mut tx, account_id, name).await?;
+        conflicts::delete_user(&user_dependents(&mut tx, &user.user_id).await?)?;
+        tags::clear(&mut tx, &user.user_id).await?;
+        sqlx::query("DELETE FROM users WHERE user_id = $1")
             .bind(&user.user_id)
             .execute(&mut *tx)
             .await?;
@@ -318,18 +376,7 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        sqlx::query(
-            "SELECT key, value FROM tags WHERE owner_id = ?1 AND (?2 IS NULL OR key > ?2)
-             ORDER BY key LIMIT ?3",
-        )
-        .bind(user_id)
-        .bind(after)
-        .bind(limit(max))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-        .collect()
+        tags::of(&mut *self.pool.acquire().await?, user_id, after, Some(max)).await
     }
 
     async fn tag_user(
@@ -339,8 +386,8 @@ impl EntityStore for SqliteStore {
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
-        put_tags(&mut tx, &user.user_id, tags).await?;
+        let user = existing_user(&mut tx, account_id, name).await?;
+        tags::put(&mut tx, &user.user_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,14 +399,8 @@ impl EntityStore for SqliteStore {
         keys: &[String],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let user = user_in(&mut tx, account_id, name).await?;
-        for key in keys {
-            sqlx::query("DELETE FROM tags WHERE owner_id = ? AND key = ?")
-                .bind(&user.user_id)
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let user = existing_user(&mut tx, account_id, name).await?;
+        tags::remove(&mut tx, &user.user_id, keys).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -373,23 +414,8 @@ impl EntityStore for SqliteStore {
         .bind(&key.user_id)
         .fetch_one(&mut *tx)
         .await?;
-        if count >= ACCESS_KEYS_PER_USER {
-            return Err(StoreError::LimitExceeded(Quota::AccessKeysPerUser(
-                ACCESS_KEYS_PER_USER,
-            )));
-        }
-        sqlx::query(
-            "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&key.access_key_id)
-        .bind(&key.account_id)
-        .bind(&key.user_id)
-        .bind(&key.sealed_secret)
-        .bind(key.status.as_str())
-        .bind(key.created_at)
-        .execute(&mut *tx)
-        .await?;
+        quotas::new_access_key(count)?;
+        insert_access_key(&mut tx, key).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -401,19 +427,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<AccessKeyRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT * FROM access_keys WHERE {KEY_OWNER} AND (?3 IS NULL OR access_key_id > ?3)
-             ORDER BY access_key_id LIMIT ?4"
+        let rows: Vec<AccessKeyRow> = sqlx::query_as(&format!(
+            "SELECT * FROM access_keys WHERE {KEY_OWNER} AND ($3 IS NULL OR access_key_id > $3)
+             ORDER BY access_key_id LIMIT $4"
         ))
         .bind(account_id)
         .bind(user_id)
         .bind(after)
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(access_key_from_row)
-        .collect()
+        .await?;
+        rows.into_iter().map(AccessKeyRecord::try_from).collect()
     }
 
     async fn set_access_key_status(
@@ -423,18 +447,20 @@ impl EntityStore for SqliteStore {
         access_key_id: &str,
         status: AccessKeyStatus,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
-            "UPDATE access_keys SET status = ?4 WHERE {KEY_OWNER} AND access_key_id = ?3"
+            "UPDATE access_keys SET status = $4 WHERE {KEY_OWNER} AND access_key_id = $3"
         ))
         .bind(account_id)
         .bind(user_id)
         .bind(access_key_id)
         .bind(status.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(no_such_access_key(access_key_id));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -444,33 +470,39 @@ impl EntityStore for SqliteStore {
         user_id: Option<&str>,
         access_key_id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(&format!(
-            "DELETE FROM access_keys WHERE {KEY_OWNER} AND access_key_id = ?3"
+            "DELETE FROM access_keys WHERE {KEY_OWNER} AND access_key_id = $3"
         ))
         .bind(account_id)
         .bind(user_id)
         .bind(access_key_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(no_such_access_key(access_key_id));
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn create_group(&self, group: &Group) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO groups (group_id, account_id, name, name_key, path, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&group.group_id)
         .bind(&group.account_id)
         .bind(&group.name)
+        .bind(name_key(&group.name))
         .bind(&group.path)
         .bind(group.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from)
-        .map_err(already_exists(Existing::Group(group.name.clone())))?;
+        .map_err(exists_as(Existing::Group(group.name.clone())))?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -479,14 +511,7 @@ impl EntityStore for SqliteStore {
         account_id: &str,
         name: &str,
     ) -> Result<Option<Group>, StoreError> {
-        sqlx::query("SELECT * FROM groups WHERE account_id = ? AND name = ?")
-            .bind(account_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(group_from_row)
-            .transpose()
+        find_group(&mut *self.pool.acquire().await?, account_id, name).await
     }
 
     async fn list_groups(
@@ -496,20 +521,16 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        sqlx::query(
-            "SELECT * FROM groups
-             WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND (?3 IS NULL OR name > ?3)
-             ORDER BY name LIMIT ?4",
+        let rows: Vec<GroupRow> = list_named(
+            &self.pool,
+            OwnerKind::Group,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(after)
-        .bind(limit(max))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(group_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(Group::from).collect())
     }
 
     async fn update_group(
@@ -520,30 +541,31 @@ impl EntityStore for SqliteStore {
         new_path: Option<&str>,
     ) -> Result<Group, StoreError> {
         let mut tx = self.write().await?;
-        let mut group = group_in(&mut tx, account_id, name).await?;
+        let mut group = existing_group(&mut tx, account_id, name).await?;
         if let Some(new_name) = new_name {
             group.name = new_name.to_string();
         }
         if let Some(new_path) = new_path {
             group.path = new_path.to_string();
         }
-        sqlx::query("UPDATE groups SET name = ?, path = ? WHERE group_id = ?")
-            .bind(&group.name)
-            .bind(&group.path)
-            .bind(&group.group_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)
-            .map_err(already_exists(Existing::Group(group.name.clone())))?;
+        rename(
+            &mut tx,
+            OwnerKind::Group,
+            &group.group_id,
+            &group.name,
+            &group.path,
+        )
+        .await
+        .map_err(exists_as(Existing::Group(group.name.clone())))?;
         tx.commit().await?;
         Ok(group)
     }
 
     async fn delete_group(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, name).await?;
-        check_conflicts(&mut tx, &group.group_id, GROUP_CONFLICTS).await?;
-        sqlx::query("DELETE FROM groups WHERE group_id = ?")
+        let group = existing_group(&mut tx, account_id, name).await?;
+        conflicts::delete_group(&group_dependents(&mut tx, &group.group_id).await?)?;
+        sqlx::query("DELETE FROM groups WHERE group_id = $1")
             .bind(&group.group_id)
             .execute(&mut *tx)
             .await?;
@@ -559,10 +581,10 @@ impl EntityStore for SqliteStore {
         at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, group_name).await?;
-        let user = user_in(&mut tx, account_id, user_name).await?;
+        let group = existing_group(&mut tx, account_id, group_name).await?;
+        let user = existing_user(&mut tx, account_id, user_name).await?;
         sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, added_at) VALUES (?, ?, ?)
+            "INSERT INTO group_members (group_id, user_id, added_at) VALUES ($1, $2, $3)
              ON CONFLICT (group_id, user_id) DO NOTHING",
         )
         .bind(&group.group_id)
@@ -581,9 +603,9 @@ impl EntityStore for SqliteStore {
         user_name: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let group = group_in(&mut tx, account_id, group_name).await?;
-        let user = user_in(&mut tx, account_id, user_name).await?;
-        sqlx::query("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+        let group = existing_group(&mut tx, account_id, group_name).await?;
+        let user = existing_user(&mut tx, account_id, user_name).await?;
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
             .bind(&group.group_id)
             .bind(&user.user_id)
             .execute(&mut *tx)
@@ -598,19 +620,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<User>, StoreError> {
-        sqlx::query(
+        let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT u.* FROM group_members m JOIN users u ON u.user_id = m.user_id
-             WHERE m.group_id = ?1 AND (?2 IS NULL OR u.name > ?2)
-             ORDER BY u.name LIMIT ?3",
+             WHERE m.group_id = $1 AND ($2 IS NULL OR u.name_key > $2)
+             ORDER BY u.name_key LIMIT $3",
         )
         .bind(group_id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(user_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     async fn groups_for_user(
@@ -619,19 +639,17 @@ impl EntityStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        sqlx::query(
+        let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT g.* FROM group_members m JOIN groups g ON g.group_id = m.group_id
-             WHERE m.user_id = ?1 AND (?2 IS NULL OR g.name > ?2)
-             ORDER BY g.name LIMIT ?3",
+             WHERE m.user_id = $1 AND ($2 IS NULL OR g.name_key > $2)
+             ORDER BY g.name_key LIMIT $3",
         )
         .bind(user_id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(group_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(Group::from).collect())
     }
 
     async fn policy_owner(
@@ -640,8 +658,7 @@ impl EntityStore for SqliteStore {
         kind: PolicyOwnerKind,
         name: &str,
     ) -> Result<Option<PolicyOwner>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        owner_in(&mut conn, account_id, kind, name).await
+        find_owner(&mut *self.pool.acquire().await?, account_id, kind, name).await
     }
 
     async fn put_inline_policy(
@@ -656,32 +673,22 @@ impl EntityStore for SqliteStore {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
         let others: Vec<String> = sqlx::query_scalar(
-            "SELECT document FROM inline_policies WHERE owner_id = ? AND name <> ?",
+            "SELECT document FROM inline_policies WHERE owner_id = $1 AND name_key <> $2",
         )
         .bind(&owner.id)
-        .bind(policy_name)
+        .bind(name_key(policy_name))
         .fetch_all(&mut *tx)
         .await?;
-        let total: usize = others
-            .iter()
-            .map(String::as_str)
-            .chain([document])
-            .map(policy_size)
-            .sum();
-        if total > max_total_size {
-            return Err(StoreError::LimitExceeded(Quota::InlinePolicySize {
-                owner_kind: kind.noun(),
-                owner_name: owner.name.clone(),
-                max_bytes: max_total_size,
-            }));
-        }
+        quotas::inline_policies_size(kind, &owner.name, &others, document, max_total_size)?;
         sqlx::query(
-            "INSERT INTO inline_policies (owner_id, owner_kind, name, document) VALUES (?, ?, ?, ?)
-             ON CONFLICT (owner_id, name) DO UPDATE SET document = excluded.document",
+            "INSERT INTO inline_policies (owner_id, owner_kind, name, name_key, document)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (owner_id, name_key) DO UPDATE SET document = excluded.document",
         )
         .bind(&owner.id)
         .bind(kind.as_str())
         .bind(policy_name)
+        .bind(name_key(policy_name))
         .bind(document)
         .execute(&mut *tx)
         .await?;
@@ -698,18 +705,18 @@ impl EntityStore for SqliteStore {
     ) -> Result<InlinePolicy, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
-        let row = sqlx::query(
-            "SELECT name, document FROM inline_policies WHERE owner_id = ? AND name = ?",
+        let (name, document) = sqlx::query_as(
+            "SELECT name, document FROM inline_policies WHERE owner_id = $1 AND name_key = $2",
         )
         .bind(&owner.id)
-        .bind(policy_name)
+        .bind(name_key(policy_name))
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| no_such_policy(kind, policy_name))?;
         Ok(InlinePolicy {
             owner_name: owner.name,
-            name: row.try_get("name")?,
-            document: row.try_get("document")?,
+            name,
+            document,
         })
     }
 
@@ -722,9 +729,9 @@ impl EntityStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let owner = existing_owner(&mut tx, account_id, kind, owner_name).await?;
-        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = ? AND name = ?")
+        let done = sqlx::query("DELETE FROM inline_policies WHERE owner_id = $1 AND name_key = $2")
             .bind(&owner.id)
-            .bind(policy_name)
+            .bind(name_key(policy_name))
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -744,15 +751,15 @@ impl EntityStore for SqliteStore {
     ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let owner = existing_owner(&mut conn, account_id, kind, owner_name).await?;
-        sqlx::query_scalar(
-            "SELECT name FROM inline_policies WHERE owner_id = ?1 AND (?2 IS NULL OR name > ?2)
-             ORDER BY name LIMIT ?3",
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM inline_policies
+             WHERE owner_id = $1 AND ($2 IS NULL OR name_key > $2)
+             ORDER BY name_key LIMIT $3",
         )
         .bind(&owner.id)
-        .bind(after)
+        .bind(after.map(name_key))
         .bind(limit(max))
         .fetch_all(&mut *conn)
-        .await
-        .map_err(StoreError::from)
+        .await?)
     }
 }

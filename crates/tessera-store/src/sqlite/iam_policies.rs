@@ -1,164 +1,105 @@
-use super::put_tags;
-use crate::Existing;
+use super::iam_entities::{
+    entity_table, existing_entity, find_entity, find_named, list_named, policy_exists,
+};
+use super::rows::{
+    EntityNameRow, PolicyEntityRow, PolicyRow, RoleRow, VersionRow, bindings_to_json,
+};
+use super::{limit, tags};
+use crate::rules::conflicts::{self, PolicyDependents, RoleDependents};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::{quotas, versions};
 use crate::{
-    Conflict, EntitiesForPolicy, EntityName, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
-    ManagedPolicy, OwnerKind, PolicyEntity, PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion,
-    PrincipalBinding, Quota, Role, SqliteStore, StoreError,
+    EntitiesForPolicy, EntityName, Existing, ManagedPolicy, Missing, OwnerKind, PolicyEntity,
+    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore,
+    StoreError,
 };
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+use sqlx::SqliteConnection;
 
-fn role_from_row(row: &SqliteRow) -> Result<Role, StoreError> {
-    let last_used_at: Option<i64> = row.try_get("last_used_at")?;
-    let last_used_region: Option<String> = row.try_get("last_used_region")?;
-    Ok(Role {
-        role_id: row.try_get("role_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        assume_role_policy: row.try_get("assume_role_policy")?,
-        description: row.try_get("description")?,
-        max_session_duration: row.try_get("max_session_duration")?,
-        permissions_boundary: row.try_get("permissions_boundary")?,
-        created_at: row.try_get("created_at")?,
-        last_used: last_used_at.map(|at| (at, last_used_region.unwrap_or_default())),
-        trust_bindings: bindings_from_column(row.try_get("trust_bindings")?)?,
-    })
-}
+const TRUST_BINDINGS: &str = "trust bindings of a role";
 
-/// The `trust_bindings` column: a JSON list, or NULL while unbound.
-pub(crate) fn bindings_from_column(
-    text: Option<String>,
-) -> Result<Option<Vec<PrincipalBinding>>, StoreError> {
-    text.map(|t| {
-        serde_json::from_str(&t)
-            .map_err(|e| StoreError::Database(format!("trust bindings of a role: {e}")))
-    })
-    .transpose()
-}
-
-fn bindings_to_column(bindings: &[PrincipalBinding]) -> Result<String, StoreError> {
-    serde_json::to_string(bindings)
-        .map_err(|e| StoreError::Database(format!("trust bindings of a role: {e}")))
-}
-
-/// The tags of an owner (user, role, policy, …), by key.
-pub(crate) async fn owner_tags(
-    pool: &sqlx::SqlitePool,
-    owner_id: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
-    sqlx::query("SELECT key, value FROM tags WHERE owner_id = ? ORDER BY key")
-        .bind(owner_id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-        .collect()
-}
-
-/// The columns of a managed policy with its usage counts.
-const POLICY_COLUMNS: &str = "p.arn, p.policy_id, p.account_id, p.name, p.path, p.description,
-    p.default_version, p.created_at, p.updated_at,
+/// A managed policy with its usage counts, as `p`.
+const POLICY_SELECT: &str = "SELECT p.arn, p.policy_id, p.account_id, p.name, p.name_key, p.path,
+    p.description, p.default_version, p.created_at, p.updated_at,
     (SELECT COUNT(*) FROM policy_attachments a WHERE a.policy_arn = p.arn) AS attachment_count,
     (SELECT COUNT(*) FROM users u WHERE u.permissions_boundary = p.arn)
-      + (SELECT COUNT(*) FROM roles r WHERE r.permissions_boundary = p.arn) AS boundary_usage_count";
+      + (SELECT COUNT(*) FROM roles r WHERE r.permissions_boundary = p.arn) AS boundary_usage_count
+    FROM managed_policies p";
 
-fn policy_from_row(row: &SqliteRow) -> Result<ManagedPolicy, StoreError> {
-    Ok(ManagedPolicy {
-        arn: row.try_get("arn")?,
-        policy_id: row.try_get("policy_id")?,
-        account_id: row.try_get("account_id")?,
-        name: row.try_get("name")?,
-        path: row.try_get("path")?,
-        description: row.try_get("description")?,
-        default_version: row.try_get("default_version")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        attachment_count: row.try_get("attachment_count")?,
-        boundary_usage_count: row.try_get("boundary_usage_count")?,
-    })
-}
-
-fn version_from_row(row: &SqliteRow) -> Result<PolicyVersion, StoreError> {
-    Ok(PolicyVersion {
-        version_id: row.try_get("version_id")?,
-        document: row.try_get("document")?,
-        is_default: row.try_get("is_default")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
+/// Versions of a managed policy, with whether each is the default.
+const VERSION_SELECT: &str = "SELECT v.version_id, v.document, v.created_at,
+    (v.version_id = p.default_version) AS is_default
+    FROM policy_versions v JOIN managed_policies p ON p.arn = v.policy_arn
+    WHERE p.account_id = $1 AND p.arn = $2";
 
 fn policy_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::Policy(arn.to_string()))
+    Missing::Policy(arn.to_string()).into()
 }
 
 fn policy_not_attachable(arn: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::AttachablePolicy(arn.to_string()))
+    Missing::AttachablePolicy(arn.to_string()).into()
 }
 
-fn version_not_found(arn: &str, version_id: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::PolicyVersion {
-        arn: arn.to_string(),
-        version_id: version_id.to_string(),
-    })
-}
-
-/// The unique id of a user, group or role by name.
-async fn owner_id(
-    tx: &mut Transaction<'static, Sqlite>,
-    account_id: &str,
-    kind: OwnerKind,
-    name: &str,
-) -> Result<String, StoreError> {
-    let (table, id) = kind.table_and_id();
-    let row = sqlx::query(&format!(
-        "SELECT {id} AS id FROM {table} WHERE account_id = ? AND name = ?"
-    ))
-    .bind(account_id)
-    .bind(name)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match row {
-        Some(row) => Ok(row.try_get("id")?),
-        None => Err(StoreError::NotFound(crate::Missing::Owner {
-            kind: kind.noun(),
-            name: name.to_string(),
-        })),
+fn no_such_role(name: &str) -> StoreError {
+    Missing::Owner {
+        kind: OwnerKind::Role.noun(),
+        name: name.to_string(),
     }
+    .into()
 }
 
-/// True if the managed policy exists in the account.
-async fn policy_exists(
-    tx: &mut Transaction<'static, Sqlite>,
+/// The role `name` of `account_id`.
+pub(crate) async fn find_role(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<Role>, StoreError> {
+    let row: Option<RoleRow> = find_named(conn, OwnerKind::Role, account_id, name).await?;
+    row.map(Role::try_from).transpose()
+}
+
+async fn find_policy(
+    conn: &mut SqliteConnection,
     account_id: &str,
     arn: &str,
-) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query("SELECT 1 FROM managed_policies WHERE account_id = ? AND arn = ?")
-            .bind(account_id)
-            .bind(arn)
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some(),
+) -> Result<Option<ManagedPolicy>, StoreError> {
+    let row: Option<PolicyRow> = sqlx::query_as(&format!(
+        "{POLICY_SELECT} WHERE p.account_id = $1 AND p.arn = $2"
+    ))
+    .bind(account_id)
+    .bind(arn)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(ManagedPolicy::from))
+}
+
+async fn insert_version(
+    conn: &mut SqliteConnection,
+    arn: &str,
+    version_id: &str,
+    document: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
+         VALUES ($1, $2, $3, $4)",
     )
+    .bind(arn)
+    .bind(version_id)
+    .bind(document)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
-async fn count(
-    tx: &mut Transaction<'static, Sqlite>,
-    sql: &str,
-    key: &str,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>(sql)
-        .bind(key)
-        .fetch_one(&mut **tx)
-        .await?)
-}
-
-fn role_exists_error(error: StoreError, name: &str) -> StoreError {
-    match error {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(Existing::Role(name.to_string())),
-        other => other,
-    }
+async fn version_count(conn: &mut SqliteConnection, arn: &str) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM policy_versions WHERE policy_arn = $1")
+            .bind(arn)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 #[async_trait]
@@ -166,19 +107,20 @@ impl PolicyStore for SqliteStore {
     async fn create_role(&self, role: &Role, tags: &[(String, String)]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         if let Some(boundary) = &role.permissions_boundary
-            && !policy_exists(&mut tx, &role.account_id, boundary).await?
+            && !policy_exists(&mut tx, Some(&role.account_id), boundary).await?
         {
             return Err(policy_not_attachable(boundary));
         }
         sqlx::query(
-            "INSERT INTO roles (role_id, account_id, name, path, assume_role_policy, description,
-                                max_session_duration, permissions_boundary, created_at,
-                                trust_bindings)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO roles (role_id, account_id, name, name_key, path, assume_role_policy,
+                                description, max_session_duration, permissions_boundary,
+                                created_at, trust_bindings)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&role.role_id)
         .bind(&role.account_id)
         .bind(&role.name)
+        .bind(name_key(&role.name))
         .bind(&role.path)
         .bind(&role.assume_role_policy)
         .bind(&role.description)
@@ -188,26 +130,20 @@ impl PolicyStore for SqliteStore {
         .bind(
             role.trust_bindings
                 .as_deref()
-                .map(bindings_to_column)
+                .map(|b| bindings_to_json(b, TRUST_BINDINGS))
                 .transpose()?,
         )
         .execute(&mut *tx)
         .await
-        .map_err(|e| role_exists_error(e.into(), &role.name))?;
-        put_tags(&mut tx, &role.role_id, tags).await?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::Role(role.name.clone())))?;
+        tags::put(&mut tx, &role.role_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn role_by_name(&self, account_id: &str, name: &str) -> Result<Option<Role>, StoreError> {
-        sqlx::query("SELECT * FROM roles WHERE account_id = ? AND name = ?")
-            .bind(account_id)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(role_from_row)
-            .transpose()
+        find_role(&mut *self.pool.acquire().await?, account_id, name).await
     }
 
     async fn list_roles(
@@ -215,24 +151,18 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         path_prefix: &str,
         after: Option<&str>,
-        limit: usize,
+        max: usize,
     ) -> Result<Vec<Role>, StoreError> {
-        sqlx::query(
-            "SELECT * FROM roles
-             WHERE account_id = ? AND substr(path, 1, length(?)) = ? AND (? IS NULL OR name > ?)
-             ORDER BY name LIMIT ?",
+        let rows: Vec<RoleRow> = list_named(
+            &self.pool,
+            OwnerKind::Role,
+            account_id,
+            path_prefix,
+            after,
+            max,
         )
-        .bind(account_id)
-        .bind(path_prefix)
-        .bind(path_prefix)
-        .bind(after)
-        .bind(after)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(role_from_row)
-        .collect()
+        .await?;
+        rows.into_iter().map(Role::try_from).collect()
     }
 
     async fn update_role(
@@ -242,23 +172,22 @@ impl PolicyStore for SqliteStore {
         description: Option<&str>,
         max_session_duration: Option<i64>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
-            "UPDATE roles SET description = COALESCE(?, description),
-                              max_session_duration = COALESCE(?, max_session_duration)
-             WHERE account_id = ? AND name = ?",
+            "UPDATE roles SET description = COALESCE($1, description),
+                              max_session_duration = COALESCE($2, max_session_duration)
+             WHERE account_id = $3 AND name_key = $4",
         )
         .bind(description)
         .bind(max_session_duration)
         .bind(account_id)
-        .bind(name)
-        .execute(&self.pool)
+        .bind(name_key(name))
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(crate::Missing::Owner {
-                kind: OwnerKind::Role.noun(),
-                name: name.to_string(),
-            }));
+            return Err(no_such_role(name));
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -269,52 +198,41 @@ impl PolicyStore for SqliteStore {
         document: &str,
         bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
-            "UPDATE roles SET assume_role_policy = ?, trust_bindings = ?
-             WHERE account_id = ? AND name = ?",
+            "UPDATE roles SET assume_role_policy = $1, trust_bindings = $2
+             WHERE account_id = $3 AND name_key = $4",
         )
         .bind(document)
-        .bind(bindings_to_column(bindings)?)
+        .bind(bindings_to_json(bindings, TRUST_BINDINGS)?)
         .bind(account_id)
-        .bind(name)
-        .execute(&self.pool)
+        .bind(name_key(name))
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(crate::Missing::Owner {
-                kind: OwnerKind::Role.noun(),
-                name: name.to_string(),
-            }));
+            return Err(no_such_role(name));
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
-        let inline = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM inline_policies WHERE owner_id = ?",
-            &role_id,
+        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
+        let (inline_policies, attached_policies) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                    EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1)",
         )
+        .bind(&role.id)
+        .fetch_one(&mut *tx)
         .await?;
-        if inline > 0 {
-            return Err(StoreError::Conflict(Conflict::HasInlinePolicies));
-        }
-        let attached = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_attachments WHERE owner_id = ?",
-            &role_id,
-        )
-        .await?;
-        if attached > 0 {
-            return Err(StoreError::Conflict(Conflict::HasAttachedPolicies));
-        }
-        sqlx::query("DELETE FROM tags WHERE owner_id = ?")
-            .bind(&role_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM roles WHERE role_id = ?")
-            .bind(&role_id)
+        conflicts::delete_role(&RoleDependents {
+            inline_policies,
+            attached_policies,
+        })?;
+        tags::clear(&mut tx, &role.id).await?;
+        sqlx::query("DELETE FROM roles WHERE role_id = $1")
+            .bind(&role.id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -322,7 +240,7 @@ impl PolicyStore for SqliteStore {
     }
 
     async fn policy_area_tags(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-        owner_tags(&self.pool, owner_id).await
+        tags::of(&mut *self.pool.acquire().await?, owner_id, None, None).await
     }
 
     async fn tag_role(
@@ -332,8 +250,8 @@ impl PolicyStore for SqliteStore {
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
-        put_tags(&mut tx, &role_id, tags).await?;
+        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
+        tags::put(&mut tx, &role.id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -345,14 +263,8 @@ impl PolicyStore for SqliteStore {
         keys: &[String],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let role_id = owner_id(&mut tx, account_id, OwnerKind::Role, name).await?;
-        for key in keys {
-            sqlx::query("DELETE FROM tags WHERE owner_id = ? AND key = ?")
-                .bind(&role_id)
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
+        tags::remove(&mut tx, &role.id, keys).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -365,18 +277,18 @@ impl PolicyStore for SqliteStore {
         policy_arn: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let id = owner_id(&mut tx, account_id, kind, name).await?;
+        let entity = existing_entity(&mut tx, account_id, kind, name).await?;
         if let Some(arn) = policy_arn
-            && !policy_exists(&mut tx, account_id, arn).await?
+            && !policy_exists(&mut tx, Some(account_id), arn).await?
         {
             return Err(policy_not_attachable(arn));
         }
-        let (table, id_column) = kind.table_and_id();
+        let (table, id_column) = entity_table(kind);
         sqlx::query(&format!(
-            "UPDATE {table} SET permissions_boundary = ? WHERE {id_column} = ?"
+            "UPDATE {table} SET permissions_boundary = $1 WHERE {id_column} = $2"
         ))
         .bind(policy_arn)
-        .bind(&id)
+        .bind(&entity.id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -391,36 +303,35 @@ impl PolicyStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO managed_policies (arn, policy_id, account_id, name, path, description,
-                                           default_version, next_version, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'v1', 2, ?, ?)",
+            "INSERT INTO managed_policies (arn, policy_id, account_id, name, name_key, path,
+                                           description, default_version, next_version,
+                                           created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&policy.arn)
         .bind(&policy.policy_id)
         .bind(&policy.account_id)
         .bind(&policy.name)
+        .bind(name_key(&policy.name))
         .bind(&policy.path)
         .bind(&policy.description)
+        .bind(versions::FIRST_VERSION)
+        .bind(versions::AFTER_FIRST_VERSION)
         .bind(policy.created_at)
         .bind(policy.updated_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::AlreadyExists(_) => {
-                StoreError::AlreadyExists(Existing::Policy(policy.name.clone()))
-            }
-            other => other,
-        })?;
-        sqlx::query(
-            "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
-             VALUES (?, 'v1', ?, ?)",
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::Policy(policy.name.clone())))?;
+        insert_version(
+            &mut tx,
+            &policy.arn,
+            versions::FIRST_VERSION,
+            document,
+            policy.created_at,
         )
-        .bind(&policy.arn)
-        .bind(document)
-        .bind(policy.created_at)
-        .execute(&mut *tx)
         .await?;
-        put_tags(&mut tx, &policy.policy_id, tags).await?;
+        tags::put(&mut tx, &policy.policy_id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -430,16 +341,7 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         arn: &str,
     ) -> Result<Option<ManagedPolicy>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {POLICY_COLUMNS} FROM managed_policies p WHERE p.account_id = ? AND p.arn = ?"
-        ))
-        .bind(account_id)
-        .bind(arn)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(policy_from_row)
-        .transpose()
+        find_policy(&mut *self.pool.acquire().await?, account_id, arn).await
     }
 
     async fn list_policies(
@@ -447,74 +349,49 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         filter: &PolicyFilter,
         after: Option<&str>,
-        limit: usize,
+        max: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        let prefix = filter.path_prefix.as_deref().unwrap_or("/");
         let usage = filter.usage.map(|u| match u {
             PolicyUsage::Permissions => "Permissions",
             PolicyUsage::Boundary => "Boundary",
         });
-        sqlx::query(&format!(
-            "SELECT {POLICY_COLUMNS} FROM managed_policies p
-             WHERE p.account_id = ? AND substr(p.path, 1, length(?)) = ?
-               AND (? = 0 OR EXISTS (SELECT 1 FROM policy_attachments a WHERE a.policy_arn = p.arn))
-               AND (? IS NULL
-                    OR (? = 'Permissions' AND attachment_count > 0)
-                    OR (? = 'Boundary' AND boundary_usage_count > 0))
-               AND (? IS NULL OR p.name > ?)
-             ORDER BY p.name LIMIT ?"
+        let rows: Vec<PolicyRow> = sqlx::query_as(&format!(
+            "SELECT * FROM ({POLICY_SELECT} WHERE p.account_id = $1) AS q
+             WHERE substr(q.path, 1, length($2)) = $2
+               AND (NOT $3 OR q.attachment_count > 0)
+               AND ($4 IS NULL
+                    OR ($4 = 'Permissions' AND q.attachment_count > 0)
+                    OR ($4 = 'Boundary' AND q.boundary_usage_count > 0))
+               AND ($5 IS NULL OR q.name_key > $5)
+             ORDER BY q.name_key LIMIT $6"
         ))
         .bind(account_id)
-        .bind(prefix)
-        .bind(prefix)
+        .bind(filter.path_prefix.as_deref().unwrap_or("/"))
         .bind(filter.only_attached)
         .bind(usage)
-        .bind(usage)
-        .bind(usage)
-        .bind(after)
-        .bind(after)
-        .bind(limit as i64)
+        .bind(after.map(name_key))
+        .bind(limit(max))
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(policy_from_row)
-        .collect()
+        .await?;
+        Ok(rows.into_iter().map(ManagedPolicy::from).collect())
     }
 
     async fn delete_policy(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {POLICY_COLUMNS} FROM managed_policies p WHERE p.account_id = ? AND p.arn = ?"
-        ))
-        .bind(account_id)
-        .bind(arn)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
-            return Err(policy_not_found(arn));
-        };
-        let policy = policy_from_row(&row)?;
-        if policy.attachment_count > 0 || policy.boundary_usage_count > 0 {
-            return Err(StoreError::Conflict(Conflict::PolicyAttached));
-        }
-        let versions = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_versions WHERE policy_arn = ?",
-            arn,
-        )
-        .await?;
-        if versions > 1 {
-            return Err(StoreError::Conflict(Conflict::PolicyHasVersions));
-        }
-        sqlx::query("DELETE FROM tags WHERE owner_id = ?")
-            .bind(&policy.policy_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM policy_versions WHERE policy_arn = ?")
+        let policy = find_policy(&mut tx, account_id, arn)
+            .await?
+            .ok_or_else(|| policy_not_found(arn))?;
+        conflicts::delete_policy(&PolicyDependents {
+            attachments: policy.attachment_count,
+            boundary_uses: policy.boundary_usage_count,
+            versions: version_count(&mut tx, arn).await?,
+        })?;
+        tags::clear(&mut tx, &policy.policy_id).await?;
+        sqlx::query("DELETE FROM policy_versions WHERE policy_arn = $1")
             .bind(arn)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM managed_policies WHERE arn = ?")
+        sqlx::query("DELETE FROM managed_policies WHERE arn = $1")
             .bind(arn)
             .execute(&mut *tx)
             .await?;
@@ -531,47 +408,25 @@ impl PolicyStore for SqliteStore {
         now: i64,
     ) -> Result<String, StoreError> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(
-            "SELECT next_version FROM managed_policies WHERE account_id = ? AND arn = ?",
+        let (next, default): (i64, String) = sqlx::query_as(
+            "SELECT next_version, default_version FROM managed_policies
+             WHERE account_id = $1 AND arn = $2",
         )
         .bind(account_id)
         .bind(arn)
         .fetch_optional(&mut *tx)
         .await?
-        else {
-            return Err(policy_not_found(arn));
-        };
-        let next: i64 = row.try_get("next_version")?;
-        let versions = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_versions WHERE policy_arn = ?",
-            arn,
-        )
-        .await?;
-        if versions >= MAX_POLICY_VERSIONS {
-            return Err(StoreError::LimitExceeded(Quota::PolicyVersions(
-                MAX_POLICY_VERSIONS,
-            )));
-        }
-        let version_id = format!("v{next}");
+        .ok_or_else(|| policy_not_found(arn))?;
+        let count = version_count(&mut tx, arn).await?;
+        let (version_id, default) = versions::new_version(count, next, &default, set_as_default)?;
+        insert_version(&mut tx, arn, &version_id, document, now).await?;
         sqlx::query(
-            "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)
-             VALUES (?, ?, ?, ?)",
+            "UPDATE managed_policies SET next_version = $1, updated_at = $2, default_version = $3
+             WHERE arn = $4",
         )
-        .bind(arn)
-        .bind(&version_id)
-        .bind(document)
+        .bind(next + 1)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE managed_policies SET next_version = next_version + 1, updated_at = ?,
-                    default_version = CASE WHEN ? THEN ? ELSE default_version END
-             WHERE arn = ?",
-        )
-        .bind(now)
-        .bind(set_as_default)
-        .bind(&version_id)
+        .bind(&default)
         .bind(arn)
         .execute(&mut *tx)
         .await?;
@@ -585,20 +440,14 @@ impl PolicyStore for SqliteStore {
         arn: &str,
         version_id: &str,
     ) -> Result<Option<PolicyVersion>, StoreError> {
-        sqlx::query(
-            "SELECT v.version_id, v.document, v.created_at,
-                    (v.version_id = p.default_version) AS is_default
-             FROM policy_versions v JOIN managed_policies p ON p.arn = v.policy_arn
-             WHERE p.account_id = ? AND p.arn = ? AND v.version_id = ?",
-        )
-        .bind(account_id)
-        .bind(arn)
-        .bind(version_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(version_from_row)
-        .transpose()
+        let row: Option<VersionRow> =
+            sqlx::query_as(&format!("{VERSION_SELECT} AND v.version_id = $3"))
+                .bind(account_id)
+                .bind(arn)
+                .bind(version_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(PolicyVersion::from))
     }
 
     async fn policy_versions(
@@ -606,20 +455,14 @@ impl PolicyStore for SqliteStore {
         account_id: &str,
         arn: &str,
     ) -> Result<Vec<PolicyVersion>, StoreError> {
-        sqlx::query(
-            "SELECT v.version_id, v.document, v.created_at,
-                    (v.version_id = p.default_version) AS is_default
-             FROM policy_versions v JOIN managed_policies p ON p.arn = v.policy_arn
-             WHERE p.account_id = ? AND p.arn = ?
-             ORDER BY CAST(substr(v.version_id, 2) AS INTEGER) DESC",
-        )
-        .bind(account_id)
-        .bind(arn)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(version_from_row)
-        .collect()
+        let rows: Vec<VersionRow> = sqlx::query_as(VERSION_SELECT)
+            .bind(account_id)
+            .bind(arn)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut found: Vec<PolicyVersion> = rows.into_iter().map(PolicyVersion::from).collect();
+        versions::newest_first(&mut found);
+        Ok(found)
     }
 
     async fn delete_policy_version(
@@ -629,28 +472,23 @@ impl PolicyStore for SqliteStore {
         version_id: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query(
-            "SELECT default_version FROM managed_policies WHERE account_id = ? AND arn = ?",
+        let default: String = sqlx::query_scalar(
+            "SELECT default_version FROM managed_policies WHERE account_id = $1 AND arn = $2",
         )
         .bind(account_id)
         .bind(arn)
         .fetch_optional(&mut *tx)
         .await?
-        else {
-            return Err(policy_not_found(arn));
-        };
-        let default: String = row.try_get("default_version")?;
-        if default == version_id {
-            return Err(StoreError::Conflict(Conflict::DefaultVersion));
-        }
+        .ok_or_else(|| policy_not_found(arn))?;
+        versions::delete_version(&default, version_id)?;
         let done =
-            sqlx::query("DELETE FROM policy_versions WHERE policy_arn = ? AND version_id = ?")
+            sqlx::query("DELETE FROM policy_versions WHERE policy_arn = $1 AND version_id = $2")
                 .bind(arn)
                 .bind(version_id)
                 .execute(&mut *tx)
                 .await?;
         if done.rows_affected() == 0 {
-            return Err(version_not_found(arn, version_id));
+            return Err(versions::missing(arn, version_id));
         }
         tx.commit().await?;
         Ok(())
@@ -664,21 +502,21 @@ impl PolicyStore for SqliteStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        if !policy_exists(&mut tx, account_id, arn).await? {
+        if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_found(arn));
         }
-        let exists =
-            sqlx::query("SELECT 1 FROM policy_versions WHERE policy_arn = ? AND version_id = ?")
-                .bind(arn)
-                .bind(version_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM policy_versions WHERE policy_arn = $1 AND version_id = $2)",
+        )
+        .bind(arn)
+        .bind(version_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if !exists {
-            return Err(version_not_found(arn, version_id));
+            return Err(versions::missing(arn, version_id));
         }
         sqlx::query(
-            "UPDATE managed_policies SET default_version = ?, updated_at = ? WHERE arn = ?",
+            "UPDATE managed_policies SET default_version = $1, updated_at = $2 WHERE arn = $3",
         )
         .bind(version_id)
         .bind(now)
@@ -697,37 +535,27 @@ impl PolicyStore for SqliteStore {
         arn: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let owner = owner_id(&mut tx, account_id, kind, owner_name).await?;
-        if !policy_exists(&mut tx, account_id, arn).await? {
+        let owner = existing_entity(&mut tx, account_id, kind, owner_name).await?;
+        if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_attachable(arn));
         }
-        let already =
-            sqlx::query("SELECT 1 FROM policy_attachments WHERE policy_arn = ? AND owner_id = ?")
-                .bind(arn)
-                .bind(&owner)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
+        let (already, attached): (bool, i64) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM policy_attachments WHERE policy_arn = $1 AND owner_id = $2),
+                    (SELECT COUNT(*) FROM policy_attachments WHERE owner_id = $2)",
+        )
+        .bind(arn)
+        .bind(&owner.id)
+        .fetch_one(&mut *tx)
+        .await?;
         if already {
             return Ok(());
         }
-        let attached = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM policy_attachments WHERE owner_id = ?",
-            &owner,
-        )
-        .await?;
-        if attached >= MAX_ATTACHED_POLICIES {
-            return Err(StoreError::LimitExceeded(Quota::AttachedPolicies(
-                kind.quota_name(),
-                MAX_ATTACHED_POLICIES,
-            )));
-        }
+        quotas::new_attachment(kind, attached)?;
         sqlx::query(
-            "INSERT INTO policy_attachments (policy_arn, owner_id, owner_kind) VALUES (?, ?, ?)",
+            "INSERT INTO policy_attachments (policy_arn, owner_id, owner_kind) VALUES ($1, $2, $3)",
         )
         .bind(arn)
-        .bind(&owner)
+        .bind(&owner.id)
         .bind(kind.as_str())
         .execute(&mut *tx)
         .await?;
@@ -743,11 +571,11 @@ impl PolicyStore for SqliteStore {
         arn: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let owner = owner_id(&mut tx, account_id, kind, owner_name).await?;
+        let owner = existing_entity(&mut tx, account_id, kind, owner_name).await?;
         let done =
-            sqlx::query("DELETE FROM policy_attachments WHERE policy_arn = ? AND owner_id = ?")
+            sqlx::query("DELETE FROM policy_attachments WHERE policy_arn = $1 AND owner_id = $2")
                 .bind(arn)
-                .bind(&owner)
+                .bind(&owner.id)
                 .execute(&mut *tx)
                 .await?;
         if done.rows_affected() == 0 {
@@ -764,28 +592,25 @@ impl PolicyStore for SqliteStore {
         owner_name: &str,
         path_prefix: &str,
         after: Option<&str>,
-        limit: usize,
+        max: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let owner = owner_id(&mut tx, account_id, kind, owner_name).await?;
-        let rows = sqlx::query(
-            "SELECT p.name AS name, p.arn AS arn
+        let owner = existing_entity(&mut tx, account_id, kind, owner_name).await?;
+        let attached = sqlx::query_as(
+            "SELECT p.name, p.arn
              FROM policy_attachments a JOIN managed_policies p ON p.arn = a.policy_arn
-             WHERE a.owner_id = ? AND substr(p.path, 1, length(?)) = ? AND (? IS NULL OR p.name > ?)
-             ORDER BY p.name LIMIT ?",
+             WHERE a.owner_id = $1 AND substr(p.path, 1, length($2)) = $2
+               AND ($3 IS NULL OR p.name_key > $3)
+             ORDER BY p.name_key LIMIT $4",
         )
-        .bind(&owner)
+        .bind(&owner.id)
         .bind(path_prefix)
-        .bind(path_prefix)
-        .bind(after)
-        .bind(after)
-        .bind(limit as i64)
+        .bind(after.map(name_key))
+        .bind(limit(max))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("name")?, row.try_get("arn")?)))
-            .collect()
+        Ok(attached)
     }
 
     async fn entities_for_policy(
@@ -799,10 +624,10 @@ impl PolicyStore for SqliteStore {
             kind,
             path_prefix,
             after,
-            limit,
+            limit: max,
         } = *query;
         let mut tx = self.pool.begin().await?;
-        if !policy_exists(&mut tx, account_id, arn).await? {
+        if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_found(arn));
         }
         let (after_kind, after_name) = match after.and_then(|a| a.split_once('/')) {
@@ -811,83 +636,64 @@ impl PolicyStore for SqliteStore {
         };
         let sources = match usage {
             PolicyUsage::Permissions => {
-                "SELECT 'Group' AS kind, g.name AS name, g.group_id AS id, g.path AS path
+                "SELECT 'Group' AS kind, g.name AS name, g.name_key AS name_key,
+                        g.group_id AS id, g.path AS path
                    FROM policy_attachments a JOIN groups g ON g.group_id = a.owner_id
-                   WHERE a.policy_arn = ?1
+                   WHERE a.policy_arn = $1
                  UNION ALL
-                 SELECT 'Role', r.name, r.role_id, r.path
+                 SELECT 'Role', r.name, r.name_key, r.role_id, r.path
                    FROM policy_attachments a JOIN roles r ON r.role_id = a.owner_id
-                   WHERE a.policy_arn = ?1
+                   WHERE a.policy_arn = $1
                  UNION ALL
-                 SELECT 'User', u.name, u.user_id, u.path
+                 SELECT 'User', u.name, u.name_key, u.user_id, u.path
                    FROM policy_attachments a JOIN users u ON u.user_id = a.owner_id
-                   WHERE a.policy_arn = ?1"
+                   WHERE a.policy_arn = $1"
             }
             PolicyUsage::Boundary => {
-                "SELECT 'Role' AS kind, r.name AS name, r.role_id AS id, r.path AS path
-                   FROM roles r WHERE r.permissions_boundary = ?1
+                "SELECT 'Role' AS kind, r.name AS name, r.name_key AS name_key,
+                        r.role_id AS id, r.path AS path
+                   FROM roles r WHERE r.permissions_boundary = $1
                  UNION ALL
-                 SELECT 'User', u.name, u.user_id, u.path
-                   FROM users u WHERE u.permissions_boundary = ?1"
+                 SELECT 'User', u.name, u.name_key, u.user_id, u.path
+                   FROM users u WHERE u.permissions_boundary = $1"
             }
         };
-        let rows = sqlx::query(&format!(
-            "SELECT kind, name, id FROM ({sources})
-             WHERE (?2 IS NULL OR kind = ?2) AND substr(path, 1, length(?3)) = ?3
-               AND (?4 IS NULL OR kind > ?4 OR (kind = ?4 AND name > ?5 COLLATE NOCASE))
-             ORDER BY kind, name COLLATE NOCASE LIMIT ?6"
+        let rows: Vec<PolicyEntityRow> = sqlx::query_as(&format!(
+            "SELECT kind, name, id FROM ({sources}) AS e
+             WHERE ($2 IS NULL OR kind = $2) AND substr(path, 1, length($3)) = $3
+               AND ($4 IS NULL OR kind > $4 OR (kind = $4 AND name_key > $5))
+             ORDER BY kind, name_key LIMIT $6"
         ))
         .bind(arn)
         .bind(kind.map(OwnerKind::as_str))
         .bind(path_prefix)
         .bind(after_kind)
-        .bind(after_name)
-        .bind(limit as i64)
+        .bind(after_name.map(name_key))
+        .bind(limit(max))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(PolicyEntity {
-                    kind: OwnerKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Database(format!("unknown kind {kind:?}")))?,
-                    name: row.try_get("name")?,
-                    id: row.try_get("id")?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(PolicyEntity::try_from).collect()
     }
 
     async fn entity_by_id(&self, unique_id: &str) -> Result<Option<EntityName>, StoreError> {
-        sqlx::query(
-            "SELECT 'User' AS kind, account_id, path, name FROM users WHERE user_id = ?1
-             UNION ALL SELECT 'Group', account_id, path, name FROM groups WHERE group_id = ?1
-             UNION ALL SELECT 'Role', account_id, path, name FROM roles WHERE role_id = ?1",
+        let row: Option<EntityNameRow> = sqlx::query_as(
+            "SELECT 'User' AS kind, account_id, path, name FROM users WHERE user_id = $1
+             UNION ALL SELECT 'Group', account_id, path, name FROM groups WHERE group_id = $1
+             UNION ALL SELECT 'Role', account_id, path, name FROM roles WHERE role_id = $1",
         )
         .bind(unique_id)
         .fetch_optional(&self.pool)
-        .await?
-        .map(|row| {
-            let kind: String = row.try_get("kind")?;
-            Ok(EntityName {
-                kind: OwnerKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Database(format!("entity kind {kind}")))?,
-                account_id: row.try_get("account_id")?,
-                path: row.try_get("path")?,
-                name: row.try_get("name")?,
-            })
-        })
-        .transpose()
+        .await?;
+        row.map(EntityName::try_from).transpose()
     }
 
     async fn roles_without_bindings(&self) -> Result<Vec<Role>, StoreError> {
-        sqlx::query("SELECT * FROM roles WHERE trust_bindings IS NULL ORDER BY role_id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(role_from_row)
-            .collect()
+        let rows: Vec<RoleRow> =
+            sqlx::query_as("SELECT * FROM roles WHERE trust_bindings IS NULL ORDER BY role_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(Role::try_from).collect()
     }
 
     async fn set_trust_bindings(
@@ -895,11 +701,13 @@ impl PolicyStore for SqliteStore {
         role_id: &str,
         bindings: &[PrincipalBinding],
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE roles SET trust_bindings = ? WHERE role_id = ?")
-            .bind(bindings_to_column(bindings)?)
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE roles SET trust_bindings = $1 WHERE role_id = $2")
+            .bind(bindings_to_json(bindings, TRUST_BINDINGS)?)
             .bind(role_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -909,16 +717,8 @@ impl PolicyStore for SqliteStore {
         kind: OwnerKind,
         name: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
-        let (table, id) = kind.table_and_id();
-        sqlx::query(&format!(
-            "SELECT {id} AS id, path FROM {table} WHERE account_id = ? AND name = ?"
-        ))
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|row| Ok((row.try_get("id")?, row.try_get("path")?)))
-        .transpose()
+        let found = find_entity(&mut *self.pool.acquire().await?, account_id, kind, name).await?;
+        Ok(found.map(|entity| (entity.id, entity.path)))
     }
 }
 
@@ -935,14 +735,14 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("db.sqlite"))
             .await
             .expect("open");
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, 'a', 0)")
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, 'a', 0)")
             .bind(ACCOUNT)
             .execute(&store.pool)
             .await
             .expect("account");
         for (id, name) in [("AIDAALICE", "alice"), ("AIDABOB", "bob")] {
             sqlx::query(
-                "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES (?, ?, ?, '/', 0)",
+                "INSERT INTO users (user_id, account_id, name, path, created_at) VALUES ($1, $2, $3, '/', 0)",
             )
             .bind(id)
             .bind(ACCOUNT)
@@ -952,7 +752,7 @@ mod tests {
             .expect("user");
         }
         sqlx::query(
-            "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES ('AGPADEV', ?, 'dev', '/', 0)",
+            "INSERT INTO groups (group_id, account_id, name, path, created_at) VALUES ('AGPADEV', $1, 'dev', '/', 0)",
         )
         .bind(ACCOUNT)
         .execute(&store.pool)
@@ -1087,7 +887,7 @@ mod tests {
             .await
         {
             Err(StoreError::LimitExceeded(quota)) => {
-                assert_eq!(quota, Quota::AttachedPolicies("PoliciesPerUser", 10))
+                assert_eq!(quota, crate::Quota::AttachedPolicies("PoliciesPerUser", 10))
             }
             other => panic!("{other:?}"),
         }

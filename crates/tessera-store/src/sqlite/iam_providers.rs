@@ -1,73 +1,36 @@
-use crate::Existing;
+use super::rows::{MfaRow, OidcRow, SamlRow};
+use super::{limit, tags};
+use crate::rules::mfa::{self, Assignment};
+use crate::rules::names::{exists_as, name_key};
+use crate::rules::quotas;
 use crate::{
-    AccountCounts, Conflict, MfaDevice, MfaFilter, OidcProvider, ProviderStore, Quota,
-    SamlProvider, SqliteStore, StoreError, User,
+    AccountCounts, Existing, MfaDevice, MfaFilter, Missing, OidcProvider, ProviderStore,
+    SamlProvider, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
-
-/// Most client ids an OIDC provider may have.
-const MAX_CLIENT_IDS: i64 = 100;
-/// Most MFA devices a user may have enabled.
-const MAX_MFA_DEVICES_PER_USER: i64 = 8;
+use sqlx::SqliteConnection;
 
 fn oidc_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::OidcProvider(arn.to_string()))
+    Missing::OidcProvider(arn.to_string()).into()
 }
 
 fn saml_not_found(arn: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::SamlProvider(arn.to_string()))
+    Missing::SamlProvider(arn.to_string()).into()
 }
 
-fn mfa_not_found(serial_number: &str) -> StoreError {
-    StoreError::NotFound(crate::Missing::MfaDevice(serial_number.to_string()))
-}
-
-/// Maps a unique violation to what exists; other errors pass through.
-fn already_exists(error: sqlx::Error, existing: impl FnOnce() -> Existing) -> StoreError {
-    match StoreError::from(error) {
-        StoreError::AlreadyExists(_) => StoreError::AlreadyExists(existing()),
-        other => other,
-    }
-}
-
-async fn insert_tags(
-    tx: &mut Transaction<'_, Sqlite>,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    for (key, value) in tags {
-        sqlx::query("INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)")
-            .bind(owner_id)
-            .bind(key)
-            .bind(value)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn delete_tags(tx: &mut Transaction<'_, Sqlite>, owner_id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM tags WHERE owner_id = ?")
-        .bind(owner_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Takes the write lock at once by touching the OIDC provider's row, so the
-/// reads that follow in the transaction cannot go stale; `NotFound` if the
-/// provider is not in the account.
+/// Touches the OIDC provider's row, locking it where the database locks
+/// rows (SQLite's write transaction holds the whole database already);
+/// `NotFound` if the provider is not in the account.
 async fn lock_oidc(
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
     account_id: &str,
     arn: &str,
 ) -> Result<(), StoreError> {
     let touched =
-        sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = ? AND account_id = ?")
+        sqlx::query("UPDATE oidc_providers SET url = url WHERE arn = $1 AND account_id = $2")
             .bind(arn)
             .bind(account_id)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
     if touched == 0 {
@@ -76,29 +39,20 @@ async fn lock_oidc(
     Ok(())
 }
 
-fn mfa_from_row(row: &SqliteRow) -> Result<MfaDevice, StoreError> {
-    let user_id: Option<String> = row.try_get("user_id")?;
-    let user = match (user_id, row.try_get::<Option<String>, _>("u_name")?) {
-        (Some(user_id), Some(name)) => Some(User {
-            user_id,
-            account_id: row.try_get("account_id")?,
-            name,
-            path: row.try_get("u_path")?,
-            permissions_boundary: row.try_get("u_boundary")?,
-            created_at: row.try_get("u_created_at")?,
-        }),
-        _ => None,
-    };
-    Ok(MfaDevice {
-        serial_number: row.try_get("serial_number")?,
-        account_id: row.try_get("account_id")?,
-        sealed_seed: row.try_get("sealed_seed")?,
-        user,
-        enabled_at: row.try_get("enabled_at")?,
-        created_at: row.try_get("created_at")?,
-        last_used_step: row.try_get("last_used_step")?,
-        tags: Vec::new(),
-    })
+/// Whether the device is enabled for a user; `None` if it is not in the account.
+async fn assignment(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    serial_number: &str,
+) -> Result<Option<Assignment>, StoreError> {
+    let user: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT user_id FROM mfa_devices WHERE serial_number = $1 AND account_id = $2",
+    )
+    .bind(serial_number)
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(user.map(|user| Assignment::of(user.as_deref())))
 }
 
 const MFA_SELECT: &str = "SELECT d.serial_number, d.account_id, d.sealed_seed, d.user_id,
@@ -106,91 +60,126 @@ const MFA_SELECT: &str = "SELECT d.serial_number, d.account_id, d.sealed_seed, d
         u.permissions_boundary AS u_boundary, u.created_at AS u_created_at
     FROM mfa_devices d LEFT JOIN users u ON u.user_id = d.user_id";
 
+const OIDC_SELECT: &str = "SELECT arn, account_id, url, created_at FROM oidc_providers";
+
+const SAML_SELECT: &str =
+    "SELECT arn, account_id, name, metadata, created_at, valid_until FROM saml_providers";
+
 impl SqliteStore {
-    async fn tags_of(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-        sqlx::query("SELECT key, value FROM tags WHERE owner_id = ? ORDER BY key")
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-            .collect()
+    /// OIDC providers with their client ids, thumbprints and tags.
+    async fn oidc_with_lists(&self, rows: Vec<OidcRow>) -> Result<Vec<OidcProvider>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut providers = Vec::with_capacity(rows.len());
+        for row in rows {
+            let client_ids = sqlx::query_scalar(
+                "SELECT client_id FROM oidc_client_ids WHERE provider_arn = $1 ORDER BY position",
+            )
+            .bind(&row.arn)
+            .fetch_all(&mut *conn)
+            .await?;
+            let thumbprints = sqlx::query_scalar(
+                "SELECT thumbprint FROM oidc_thumbprints WHERE provider_arn = $1 ORDER BY position",
+            )
+            .bind(&row.arn)
+            .fetch_all(&mut *conn)
+            .await?;
+            providers.push(OidcProvider {
+                tags: tags::of(&mut conn, &row.arn, None, None).await?,
+                client_ids,
+                thumbprints,
+                arn: row.arn,
+                account_id: row.account_id,
+                url: row.url,
+                created_at: row.created_at,
+            });
+        }
+        Ok(providers)
     }
 
-    async fn oidc_from_row(&self, row: &SqliteRow) -> Result<OidcProvider, StoreError> {
-        let arn: String = row.try_get("arn")?;
-        let client_ids = sqlx::query(
-            "SELECT client_id FROM oidc_client_ids WHERE provider_arn = ? ORDER BY rowid",
-        )
-        .bind(&arn)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("client_id"))
-        .collect::<Result<Vec<String>, _>>()?;
-        let thumbprints = sqlx::query(
-            "SELECT thumbprint FROM oidc_thumbprints WHERE provider_arn = ? ORDER BY position",
-        )
-        .bind(&arn)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("thumbprint"))
-        .collect::<Result<Vec<String>, _>>()?;
-        Ok(OidcProvider {
-            tags: self.tags_of(&arn).await?,
-            account_id: row.try_get("account_id")?,
-            url: row.try_get("url")?,
-            created_at: row.try_get("created_at")?,
-            client_ids,
-            thumbprints,
-            arn,
-        })
+    async fn saml_with_tags(&self, rows: Vec<SamlRow>) -> Result<Vec<SamlProvider>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut providers = Vec::with_capacity(rows.len());
+        for row in rows {
+            let tags = tags::of(&mut conn, row.arn(), None, None).await?;
+            providers.push(row.with_tags(tags));
+        }
+        Ok(providers)
     }
 
-    async fn saml_from_row(&self, row: &SqliteRow) -> Result<SamlProvider, StoreError> {
-        let arn: String = row.try_get("arn")?;
-        Ok(SamlProvider {
-            tags: self.tags_of(&arn).await?,
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            metadata: row.try_get("metadata")?,
-            created_at: row.try_get("created_at")?,
-            valid_until: row.try_get("valid_until")?,
-            arn,
-        })
-    }
-
-    async fn with_tags(&self, mut device: MfaDevice) -> Result<MfaDevice, StoreError> {
-        device.tags = self.tags_of(&device.serial_number).await?;
-        Ok(device)
+    async fn mfa_with_tags(&self, rows: Vec<MfaRow>) -> Result<Vec<MfaDevice>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut devices = Vec::with_capacity(rows.len());
+        for row in rows {
+            let tags = tags::of(&mut conn, row.serial_number(), None, None).await?;
+            devices.push(row.with_tags(tags));
+        }
+        Ok(devices)
     }
 }
 
+/// Deletes the provider `arn` of `account_id` from `table` (what it owns
+/// goes with it) and its tags; whether there was one.
+async fn delete_provider(
+    conn: &mut SqliteConnection,
+    table: &str,
+    account_id: &str,
+    arn: &str,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE arn = $1 AND account_id = $2"
+    ))
+    .bind(arn)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if deleted > 0 {
+        tags::clear(conn, arn).await?;
+    }
+    Ok(deleted > 0)
+}
+
 async fn insert_thumbprints(
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
     arn: &str,
     thumbprints: &[String],
 ) -> Result<(), StoreError> {
-    for (position, thumbprint) in thumbprints.iter().enumerate() {
+    for (position, thumbprint) in (0_i64..).zip(thumbprints) {
         sqlx::query(
-            "INSERT INTO oidc_thumbprints (provider_arn, position, thumbprint) VALUES (?, ?, ?)",
+            "INSERT INTO oidc_thumbprints (provider_arn, position, thumbprint) VALUES ($1, $2, $3)",
         )
         .bind(arn)
-        .bind(position as i64)
+        .bind(position)
         .bind(thumbprint)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
+    Ok(())
+}
+
+async fn insert_client_id(
+    conn: &mut SqliteConnection,
+    arn: &str,
+    client_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO oidc_client_ids (provider_arn, client_id, position)
+         SELECT $1, $2, COALESCE(MAX(position), 0) + 1 FROM oidc_client_ids WHERE provider_arn = $1
+         ON CONFLICT (provider_arn, client_id) DO NOTHING",
+    )
+    .bind(arn)
+    .bind(client_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 #[async_trait]
 impl ProviderStore for SqliteStore {
     async fn create_oidc_provider(&self, provider: &OidcProvider) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO oidc_providers (arn, account_id, url, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO oidc_providers (arn, account_id, url, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&provider.arn)
         .bind(&provider.account_id)
@@ -198,18 +187,13 @@ impl ProviderStore for SqliteStore {
         .bind(provider.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::OidcProvider(provider.url.clone())))?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::OidcProvider(provider.url.clone())))?;
         for client_id in &provider.client_ids {
-            sqlx::query(
-                "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
-            )
-            .bind(&provider.arn)
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await?;
+            insert_client_id(&mut tx, &provider.arn, client_id).await?;
         }
         insert_thumbprints(&mut tx, &provider.arn, &provider.thumbprints).await?;
-        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        tags::put(&mut tx, &provider.arn, &provider.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -219,15 +203,12 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         arn: &str,
     ) -> Result<Option<OidcProvider>, StoreError> {
-        let row = sqlx::query("SELECT * FROM oidc_providers WHERE arn = ? AND account_id = ?")
+        let rows = sqlx::query_as(&format!("{OIDC_SELECT} WHERE arn = $1 AND account_id = $2"))
             .bind(arn)
             .bind(account_id)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-        match row {
-            Some(row) => Ok(Some(self.oidc_from_row(&row).await?)),
-            None => Ok(None),
-        }
+        Ok(self.oidc_with_lists(rows).await?.into_iter().next())
     }
 
     async fn oidc_provider_by_url(
@@ -235,41 +216,27 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         url: &str,
     ) -> Result<Option<OidcProvider>, StoreError> {
-        let row = sqlx::query("SELECT * FROM oidc_providers WHERE account_id = ? AND url = ?")
+        let rows = sqlx::query_as(&format!("{OIDC_SELECT} WHERE account_id = $1 AND url = $2"))
             .bind(account_id)
             .bind(url)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-        match row {
-            Some(row) => Ok(Some(self.oidc_from_row(&row).await?)),
-            None => Ok(None),
-        }
+        Ok(self.oidc_with_lists(rows).await?.into_iter().next())
     }
 
     async fn oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM oidc_providers WHERE account_id = ? ORDER BY arn")
+        let rows = sqlx::query_as(&format!("{OIDC_SELECT} WHERE account_id = $1 ORDER BY arn"))
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut providers = Vec::with_capacity(rows.len());
-        for row in &rows {
-            providers.push(self.oidc_from_row(row).await?);
-        }
-        Ok(providers)
+        self.oidc_with_lists(rows).await
     }
 
     async fn delete_oidc_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM oidc_providers WHERE arn = ? AND account_id = ?")
-            .bind(arn)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        let mut tx = self.write().await?;
+        if !delete_provider(&mut tx, "oidc_providers", account_id, arn).await? {
             return Err(oidc_not_found(arn));
         }
-        delete_tags(&mut tx, arn).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -280,29 +247,21 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         client_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
-        let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO oidc_client_ids (provider_arn, client_id) VALUES (?, ?)",
+        let (present, count): (bool, i64) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM oidc_client_ids WHERE provider_arn = $1 AND client_id = $2),
+                    (SELECT COUNT(*) FROM oidc_client_ids WHERE provider_arn = $1)",
         )
         .bind(arn)
         .bind(client_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted > 0 {
-            let count: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM oidc_client_ids WHERE provider_arn = ?")
-                    .bind(arn)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-            if count > MAX_CLIENT_IDS {
-                return Err(StoreError::LimitExceeded(Quota::ClientIdsPerOidcProvider(
-                    MAX_CLIENT_IDS,
-                )));
-            }
+        .fetch_one(&mut *tx)
+        .await?;
+        if present {
+            return Ok(());
         }
+        quotas::new_client_id(count)?;
+        insert_client_id(&mut tx, arn, client_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -313,9 +272,9 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         client_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
-        sqlx::query("DELETE FROM oidc_client_ids WHERE provider_arn = ? AND client_id = ?")
+        sqlx::query("DELETE FROM oidc_client_ids WHERE provider_arn = $1 AND client_id = $2")
             .bind(arn)
             .bind(client_id)
             .execute(&mut *tx)
@@ -330,9 +289,9 @@ impl ProviderStore for SqliteStore {
         arn: &str,
         thumbprints: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
-        sqlx::query("DELETE FROM oidc_thumbprints WHERE provider_arn = ?")
+        sqlx::query("DELETE FROM oidc_thumbprints WHERE provider_arn = $1")
             .bind(arn)
             .execute(&mut *tx)
             .await?;
@@ -342,21 +301,24 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn create_saml_provider(&self, provider: &SamlProvider) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO saml_providers (arn, account_id, name, metadata, created_at, valid_until)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO saml_providers (arn, account_id, name, name_key, metadata, created_at,
+                                         valid_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&provider.arn)
         .bind(&provider.account_id)
         .bind(&provider.name)
+        .bind(name_key(&provider.name))
         .bind(&provider.metadata)
         .bind(provider.created_at)
         .bind(provider.valid_until)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::SamlProvider(provider.name.clone())))?;
-        insert_tags(&mut tx, &provider.arn, &provider.tags).await?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::SamlProvider(provider.name.clone())))?;
+        tags::put(&mut tx, &provider.arn, &provider.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -366,27 +328,22 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         arn: &str,
     ) -> Result<Option<SamlProvider>, StoreError> {
-        let row = sqlx::query("SELECT * FROM saml_providers WHERE arn = ? AND account_id = ?")
+        let rows = sqlx::query_as(&format!("{SAML_SELECT} WHERE arn = $1 AND account_id = $2"))
             .bind(arn)
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(Some(self.saml_from_row(&row).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM saml_providers WHERE account_id = ? ORDER BY name")
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
-        let mut providers = Vec::with_capacity(rows.len());
-        for row in &rows {
-            providers.push(self.saml_from_row(row).await?);
-        }
-        Ok(providers)
+        Ok(self.saml_with_tags(rows).await?.into_iter().next())
+    }
+
+    async fn saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
+        let rows = sqlx::query_as(&format!(
+            "{SAML_SELECT} WHERE account_id = $1 ORDER BY name_key"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        self.saml_with_tags(rows).await
     }
 
     async fn update_saml_provider(
@@ -396,43 +353,39 @@ impl ProviderStore for SqliteStore {
         metadata: &str,
         valid_until: Option<i64>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let updated = sqlx::query(
-            "UPDATE saml_providers SET metadata = ?, valid_until = ? WHERE arn = ? AND account_id = ?",
+            "UPDATE saml_providers SET metadata = $1, valid_until = $2
+             WHERE arn = $3 AND account_id = $4",
         )
         .bind(metadata)
         .bind(valid_until)
         .bind(arn)
         .bind(account_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 0 {
             return Err(saml_not_found(arn));
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn delete_saml_provider(&self, account_id: &str, arn: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM saml_providers WHERE arn = ? AND account_id = ?")
-            .bind(arn)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        let mut tx = self.write().await?;
+        if !delete_provider(&mut tx, "saml_providers", account_id, arn).await? {
             return Err(saml_not_found(arn));
         }
-        delete_tags(&mut tx, arn).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn create_mfa_device(&self, device: &MfaDevice) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO mfa_devices (serial_number, account_id, sealed_seed, created_at)
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(&device.serial_number)
         .bind(&device.account_id)
@@ -440,8 +393,9 @@ impl ProviderStore for SqliteStore {
         .bind(device.created_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| already_exists(e, || Existing::MfaDevice))?;
-        insert_tags(&mut tx, &device.serial_number, &device.tags).await?;
+        .map_err(StoreError::from)
+        .map_err(exists_as(Existing::MfaDevice))?;
+        tags::put(&mut tx, &device.serial_number, &device.tags).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -451,17 +405,14 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<Option<MfaDevice>, StoreError> {
-        let row = sqlx::query(&format!(
-            "{MFA_SELECT} WHERE d.serial_number = ? AND d.account_id = ?"
+        let rows = sqlx::query_as(&format!(
+            "{MFA_SELECT} WHERE d.serial_number = $1 AND d.account_id = $2"
         ))
         .bind(serial_number)
         .bind(account_id)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        match row {
-            Some(row) => Ok(Some(self.with_tags(mfa_from_row(&row)?).await?)),
-            None => Ok(None),
-        }
+        Ok(self.mfa_with_tags(rows).await?.into_iter().next())
     }
 
     async fn mfa_devices(
@@ -469,32 +420,32 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         filter: MfaFilter<'_>,
         after: Option<&str>,
-        limit: usize,
+        max: usize,
     ) -> Result<Vec<MfaDevice>, StoreError> {
-        let condition = match filter {
-            MfaFilter::Any => "1 = 1",
-            MfaFilter::Assigned => "d.user_id IS NOT NULL",
-            MfaFilter::Unassigned => "d.user_id IS NULL",
-            MfaFilter::User(_) => "d.user_id = ?",
+        let (filter, user_id) = match filter {
+            MfaFilter::Any => ("Any", None),
+            MfaFilter::Assigned => ("Assigned", None),
+            MfaFilter::Unassigned => ("Unassigned", None),
+            MfaFilter::User(user_id) => ("User", Some(user_id)),
         };
-        let sql = format!(
-            "{MFA_SELECT} WHERE d.account_id = ? AND {condition} AND d.serial_number > ?
-             ORDER BY d.serial_number LIMIT ?"
-        );
-        let mut query = sqlx::query(&sql).bind(account_id);
-        if let MfaFilter::User(user_id) = filter {
-            query = query.bind(user_id);
-        }
-        let rows = query
-            .bind(after.unwrap_or(""))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut devices = Vec::with_capacity(rows.len());
-        for row in &rows {
-            devices.push(self.with_tags(mfa_from_row(row)?).await?);
-        }
-        Ok(devices)
+        let rows = sqlx::query_as(&format!(
+            "{MFA_SELECT}
+             WHERE d.account_id = $1
+               AND ($2 = 'Any'
+                    OR ($2 = 'Assigned' AND d.user_id IS NOT NULL)
+                    OR ($2 = 'Unassigned' AND d.user_id IS NULL)
+                    OR ($2 = 'User' AND d.user_id = $3))
+               AND d.serial_number > $4
+             ORDER BY d.serial_number LIMIT $5"
+        ))
+        .bind(account_id)
+        .bind(filter)
+        .bind(user_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit(max))
+        .fetch_all(&self.pool)
+        .await?;
+        self.mfa_with_tags(rows).await
     }
 
     async fn enable_mfa_device(
@@ -505,10 +456,17 @@ impl ProviderStore for SqliteStore {
         at: i64,
         step: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE mfa_devices SET user_id = ?, enabled_at = ?, last_used_step = ?
-             WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
+        let mut tx = self.write().await?;
+        let device = assignment(&mut tx, account_id, serial_number).await?;
+        let enabled: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM mfa_devices WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        mfa::enable(serial_number, device, enabled)?;
+        sqlx::query(
+            "UPDATE mfa_devices SET user_id = $1, enabled_at = $2, last_used_step = $3
+             WHERE serial_number = $4 AND account_id = $5",
         )
         .bind(user_id)
         .bind(at)
@@ -516,32 +474,7 @@ impl ProviderStore for SqliteStore {
         .bind(serial_number)
         .bind(account_id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            let exists =
-                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
-                    .bind(serial_number)
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-            return Err(if exists {
-                StoreError::AlreadyExists(Existing::MfaDeviceInUse)
-            } else {
-                mfa_not_found(serial_number)
-            });
-        }
-        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mfa_devices WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if count > MAX_MFA_DEVICES_PER_USER {
-            return Err(StoreError::LimitExceeded(Quota::MfaDevicesPerUser(
-                MAX_MFA_DEVICES_PER_USER,
-            )));
-        }
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -552,21 +485,21 @@ impl ProviderStore for SqliteStore {
         serial_number: &str,
         user_id: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let updated = sqlx::query(
             "UPDATE mfa_devices SET user_id = NULL, enabled_at = NULL
-             WHERE serial_number = ? AND account_id = ? AND user_id = ?",
+             WHERE serial_number = $1 AND account_id = $2 AND user_id = $3",
         )
         .bind(serial_number)
         .bind(account_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 0 {
-            return Err(StoreError::NotFound(crate::Missing::UserMfaDevice(
-                serial_number.to_string(),
-            )));
+            return Err(Missing::UserMfaDevice(serial_number.to_string()).into());
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -575,121 +508,128 @@ impl ProviderStore for SqliteStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM mfa_devices WHERE serial_number = ? AND account_id = ? AND user_id IS NULL",
-        )
-        .bind(serial_number)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if deleted == 0 {
-            let exists =
-                sqlx::query("SELECT 1 FROM mfa_devices WHERE serial_number = ? AND account_id = ?")
-                    .bind(serial_number)
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-            return Err(if exists {
-                StoreError::Conflict(Conflict::MfaDeviceInUse)
-            } else {
-                mfa_not_found(serial_number)
-            });
-        }
-        delete_tags(&mut tx, serial_number).await?;
+        let mut tx = self.write().await?;
+        let device = assignment(&mut tx, account_id, serial_number).await?;
+        mfa::delete(serial_number, device)?;
+        sqlx::query("DELETE FROM mfa_devices WHERE serial_number = $1 AND account_id = $2")
+            .bind(serial_number)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tags::clear(&mut tx, serial_number).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn accept_mfa_step(&self, serial_number: &str, step: i64) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE mfa_devices SET last_used_step = ?
-             WHERE serial_number = ? AND user_id IS NOT NULL
-               AND (last_used_step IS NULL OR last_used_step < ?)",
+        let mut tx = self.write().await?;
+        let Some((user_id, last_used)): Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, last_used_step FROM mfa_devices WHERE serial_number = $1",
         )
-        .bind(step)
         .bind(serial_number)
-        .bind(step)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .rows_affected();
-        Ok(updated > 0)
+        else {
+            return Ok(false);
+        };
+        if !mfa::accepts_step(Assignment::of(user_id.as_deref()), last_used, step) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE mfa_devices SET last_used_step = $1 WHERE serial_number = $2")
+            .bind(step)
+            .bind(serial_number)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn set_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM account_aliases WHERE account_id = ?")
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM account_aliases WHERE account_id = $1")
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO account_aliases (account_id, alias) VALUES (?, ?)")
+        sqlx::query("INSERT INTO account_aliases (account_id, alias) VALUES ($1, $2)")
             .bind(account_id)
             .bind(alias)
             .execute(&mut *tx)
             .await
-            .map_err(|e| already_exists(e, || Existing::AccountAlias(alias.to_string())))?;
+            .map_err(StoreError::from)
+            .map_err(exists_as(Existing::AccountAlias(alias.to_string())))?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
-        sqlx::query("SELECT alias FROM account_aliases WHERE account_id = ? ORDER BY alias")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| row.try_get("alias").map_err(StoreError::from))
-            .collect()
+        Ok(sqlx::query_scalar(
+            "SELECT alias FROM account_aliases WHERE account_id = $1 ORDER BY alias",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
-        let deleted = sqlx::query("DELETE FROM account_aliases WHERE account_id = ? AND alias = ?")
-            .bind(account_id)
-            .bind(alias)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let mut tx = self.write().await?;
+        let deleted =
+            sqlx::query("DELETE FROM account_aliases WHERE account_id = $1 AND alias = $2")
+                .bind(account_id)
+                .bind(alias)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if deleted == 0 {
-            return Err(StoreError::NotFound(crate::Missing::AccountAlias(
-                alias.to_string(),
-            )));
+            return Err(Missing::AccountAlias(alias.to_string()).into());
         }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn account_counts(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
-        let row = sqlx::query(
+        let counts: CountsRow = sqlx::query_as(
             "SELECT
-                (SELECT COUNT(*) FROM users WHERE account_id = ?1) AS users,
-                (SELECT COUNT(*) FROM groups WHERE account_id = ?1) AS groups_,
-                (SELECT COUNT(*) FROM roles WHERE account_id = ?1) AS roles,
-                (SELECT COUNT(*) FROM managed_policies WHERE account_id = ?1) AS policies,
+                (SELECT COUNT(*) FROM users WHERE account_id = $1) AS users,
+                (SELECT COUNT(*) FROM groups WHERE account_id = $1) AS groups_,
+                (SELECT COUNT(*) FROM roles WHERE account_id = $1) AS roles,
+                (SELECT COUNT(*) FROM managed_policies WHERE account_id = $1) AS policies,
                 (SELECT COUNT(DISTINCT a.policy_arn) FROM policy_attachments a
                     JOIN managed_policies p ON p.arn = a.policy_arn
-                    WHERE p.account_id = ?1) AS versions_in_use,
-                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1) AS mfa,
-                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = ?1 AND user_id IS NOT NULL)
+                    WHERE p.account_id = $1) AS versions_in_use,
+                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1) AS mfa,
+                (SELECT COUNT(*) FROM mfa_devices WHERE account_id = $1 AND user_id IS NOT NULL)
                     AS mfa_in_use,
-                (SELECT COUNT(*) FROM oidc_providers WHERE account_id = ?1)
-                    + (SELECT COUNT(*) FROM saml_providers WHERE account_id = ?1) AS providers,
-                (SELECT COUNT(*) FROM access_keys WHERE account_id = ?1 AND user_id IS NULL)
+                (SELECT COUNT(*) FROM oidc_providers WHERE account_id = $1)
+                    + (SELECT COUNT(*) FROM saml_providers WHERE account_id = $1) AS providers,
+                (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND user_id IS NULL)
                     AS root_keys",
         )
         .bind(account_id)
         .fetch_one(&self.pool)
         .await?;
         Ok(AccountCounts {
-            users: row.try_get("users")?,
-            groups: row.try_get("groups_")?,
-            roles: row.try_get("roles")?,
-            policies: row.try_get("policies")?,
-            policy_versions_in_use: row.try_get("versions_in_use")?,
-            mfa_devices: row.try_get("mfa")?,
-            mfa_devices_in_use: row.try_get("mfa_in_use")?,
-            providers: row.try_get("providers")?,
-            root_access_keys: row.try_get("root_keys")?,
+            users: counts.users,
+            groups: counts.groups_,
+            roles: counts.roles,
+            policies: counts.policies,
+            policy_versions_in_use: counts.versions_in_use,
+            mfa_devices: counts.mfa,
+            mfa_devices_in_use: counts.mfa_in_use,
+            providers: counts.providers,
+            root_access_keys: counts.root_keys,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct CountsRow {
+    users: i64,
+    groups_: i64,
+    roles: i64,
+    policies: i64,
+    versions_in_use: i64,
+    mfa: i64,
+    mfa_in_use: i64,
+    providers: i64,
+    root_keys: i64,
 }

@@ -1,18 +1,24 @@
+//! The SQLite backend. Its SQL is written to be portable: `$1, $2, …`
+//! placeholders (SQLite's driver binds them by number), `INSERT … ON
+//! CONFLICT`, rows read by `#[derive(sqlx::FromRow)]`, 64-bit integers.
+
+mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
 mod policies_of;
 mod resource_policies;
 mod revocations;
+mod rows;
 mod sealed;
+mod tags;
 
-use crate::{AccessKeyRecord, AccessKeyStatus, Account, AccountStore, StoreError};
+use crate::{AccessKeyRecord, Account, AccountStore, StoreError};
 use async_trait::async_trait;
+use rows::{AccessKeyRow, AccountRow};
 use sqlx::{
-    Row, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+    SqliteConnection, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -22,6 +28,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
 }
+
+/// A write transaction, begun by [`SqliteStore::write`].
+pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -47,11 +56,13 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
-    /// A write transaction that takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so that the checks it makes hold until it commits.
-    pub(crate) async fn write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    /// Begins a write: every write of the store, however small, is made in
+    /// a transaction begun here and nowhere else. SQLite's is `BEGIN
+    /// IMMEDIATE`, which takes the database's write lock at once, so that
+    /// what the transaction reads before it writes (what a rule is asked
+    /// about) holds until it commits, and no write fails half-way for a
+    /// lock another writer took meanwhile.
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
@@ -101,33 +112,32 @@ fn make_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn account_from_row(row: &SqliteRow) -> Result<Account, StoreError> {
-    Ok(Account {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// A page size as SQL's `LIMIT` takes it.
+pub(crate) fn limit(max: usize) -> i64 {
+    i64::try_from(max).unwrap_or(i64::MAX)
 }
 
-pub(crate) fn access_key_from_row(row: &SqliteRow) -> Result<AccessKeyRecord, StoreError> {
-    let status: String = row.try_get("status")?;
-    let last_used_at: Option<i64> = row.try_get("last_used_at")?;
-    let last_used_service: Option<String> = row.try_get("last_used_service")?;
-    let last_used_region: Option<String> = row.try_get("last_used_region")?;
-    Ok(AccessKeyRecord {
-        access_key_id: row.try_get("access_key_id")?,
-        account_id: row.try_get("account_id")?,
-        user_id: row.try_get("user_id")?,
-        sealed_secret: row.try_get("sealed_secret")?,
-        status: AccessKeyStatus::parse(&status)
-            .ok_or_else(|| StoreError::Database(format!("unknown key status {status:?}")))?,
-        created_at: row.try_get("created_at")?,
-        last_used: match (last_used_at, last_used_service, last_used_region) {
-            (Some(at), Some(service), Some(region)) => Some((at, service, region)),
-            _ => None,
-        },
-    })
+/// Stores a long-term access key.
+pub(crate) async fn insert_access_key(
+    conn: &mut SqliteConnection,
+    key: &AccessKeyRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&key.access_key_id)
+    .bind(&key.account_id)
+    .bind(&key.user_id)
+    .bind(&key.sealed_secret)
+    .bind(key.status.as_str())
+    .bind(key.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
+
+const ACCOUNT_SELECT: &str = "SELECT id, name, created_at FROM accounts";
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -136,66 +146,49 @@ impl AccountStore for SqliteStore {
         account: &Account,
         root_key: &AccessKeyRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&account.id)
             .bind(&account.name)
             .bind(account.created_at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO access_keys (access_key_id, account_id, user_id, sealed_secret, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&root_key.access_key_id)
-        .bind(&root_key.account_id)
-        .bind(&root_key.user_id)
-        .bind(&root_key.sealed_secret)
-        .bind(root_key.status.as_str())
-        .bind(root_key.created_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_access_key(&mut tx, root_key).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts WHERE id = ?")
+        let row: Option<AccountRow> = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE id = $1"))
             .bind(account_id)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts WHERE name = ?")
+        let row: Option<AccountRow> = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE name = $1"))
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        sqlx::query("SELECT id, name, created_at FROM accounts ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(account_from_row)
-            .collect()
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(&format!("{ACCOUNT_SELECT} ORDER BY created_at, id"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
     }
 
     async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
-        sqlx::query("SELECT * FROM access_keys WHERE access_key_id = ?")
-            .bind(access_key_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(access_key_from_row)
-            .transpose()
+        let row: Option<AccessKeyRow> =
+            sqlx::query_as("SELECT * FROM access_keys WHERE access_key_id = $1")
+                .bind(access_key_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(AccessKeyRecord::try_from).transpose()
     }
 
     async fn record_access_key_use(
@@ -205,44 +198,52 @@ impl AccountStore for SqliteStore {
         service: &str,
         region: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query(
-            "UPDATE access_keys SET last_used_at = ?, last_used_service = ?, last_used_region = ?
-             WHERE access_key_id = ?",
+            "UPDATE access_keys SET last_used_at = $1, last_used_service = $2, last_used_region = $3
+             WHERE access_key_id = $4",
         )
         .bind(at)
         .bind(service)
         .bind(region)
         .bind(access_key_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
 
-/// Sets tags of an entity (by its unique id or ARN), replacing the values
-/// of keys it has already (regardless of case); at most 50 tags in all.
-pub(crate) async fn put_tags(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    owner_id: &str,
-    tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    for (key, value) in tags {
-        sqlx::query(
-            "INSERT INTO tags (owner_id, key, value) VALUES (?, ?, ?)
-             ON CONFLICT (owner_id, key) DO UPDATE SET key = excluded.key, value = excluded.value",
-        )
-        .bind(owner_id)
-        .bind(key)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store contract, on a fresh database.
+    #[tokio::test]
+    async fn the_sqlite_store_keeps_the_contract() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("tessera.db"))
+            .await
+            .expect("open");
+        crate::contract::run_all(&store).await;
+        store.close().await;
     }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE owner_id = ?")
-        .bind(owner_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    if usize::try_from(count).unwrap_or(usize::MAX) > crate::TAGS_PER_ENTITY {
-        return Err(StoreError::LimitExceeded(crate::Quota::Tags));
+
+    /// The SQL layer writes `$1, $2, …` as PostgreSQL does: SQLite's driver
+    /// binds them by number, not by the order they appear in.
+    #[tokio::test]
+    async fn numbered_placeholders_bind_by_number() {
+        let pool = SqlitePoolOptions::new()
+            .connect("sqlite::memory:")
+            .await
+            .expect("memory");
+        let row: (String, String, i64, String) = sqlx::query_as("SELECT $3, $1, $2, $1 || $3")
+            .bind("one")
+            .bind(2_i64)
+            .bind("three")
+            .fetch_one(&pool)
+            .await
+            .expect("select");
+        assert_eq!(row, ("three".into(), "one".into(), 2, "onethree".into()));
     }
-    Ok(())
 }

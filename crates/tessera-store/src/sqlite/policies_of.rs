@@ -1,107 +1,135 @@
-use super::iam_policies::{bindings_from_column, owner_tags};
+use super::iam_policies::find_role;
+use super::tags;
 use crate::{
     AssumableRole, NamedPolicy, PoliciesOfStore, PrincipalPolicies, SqliteStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::SqliteConnection;
 
-impl SqliteStore {
-    /// Inline policies and default versions of attached managed policies of
-    /// the owners (a user and its groups, or a role), inline first.
-    async fn identity_policies(
-        &self,
-        owners: &[(String, &str, String)],
-    ) -> Result<Vec<NamedPolicy>, StoreError> {
-        let mut policies = Vec::new();
-        for (owner_id, kind, owner_name) in owners {
-            let inline = sqlx::query(
-                "SELECT name, document FROM inline_policies WHERE owner_id = ? ORDER BY name",
-            )
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await?;
-            for row in inline {
-                let name: String = row.try_get("name")?;
-                policies.push(NamedPolicy {
-                    id: format!("{}/{owner_name}/{name}", kind.to_ascii_lowercase()),
-                    document: row.try_get("document")?,
-                });
-            }
-            let managed = sqlx::query(
-                "SELECT a.policy_arn AS arn, v.document AS document
-                 FROM policy_attachments a
-                 JOIN managed_policies p ON p.arn = a.policy_arn
-                 JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
-                 WHERE a.owner_id = ? ORDER BY a.policy_arn",
-            )
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await?;
-            for row in managed {
-                policies.push(NamedPolicy {
-                    id: row.try_get("arn")?,
-                    document: row.try_get("document")?,
-                });
-            }
+/// Inline policies and default versions of attached managed policies of
+/// the owners (a user and its groups, or a role: unique id, kind, name),
+/// inline first.
+async fn identity_policies(
+    conn: &mut SqliteConnection,
+    owners: &[(String, &str, String)],
+) -> Result<Vec<NamedPolicy>, StoreError> {
+    let mut policies = Vec::new();
+    for (owner_id, kind, owner_name) in owners {
+        let inline: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, document FROM inline_policies WHERE owner_id = $1 ORDER BY name_key",
+        )
+        .bind(owner_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, document) in inline {
+            policies.push(NamedPolicy {
+                id: format!("{}/{owner_name}/{name}", kind.to_ascii_lowercase()),
+                document,
+            });
         }
-        Ok(policies)
+        let managed: Vec<(String, String)> = sqlx::query_as(
+            "SELECT a.policy_arn, v.document
+             FROM policy_attachments a
+             JOIN managed_policies p ON p.arn = a.policy_arn
+             JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
+             WHERE a.owner_id = $1 ORDER BY a.policy_arn",
+        )
+        .bind(owner_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, document) in managed {
+            policies.push(NamedPolicy { id, document });
+        }
     }
+    Ok(policies)
+}
 
-    async fn boundary(&self, arn: Option<String>) -> Result<Option<NamedPolicy>, StoreError> {
-        let Some(arn) = arn else { return Ok(None) };
-        // A boundary whose policy is gone allows nothing: an empty document
-        // fails closed when parsed.
-        let document = self
-            .managed_policy_document(&arn)
-            .await?
-            .unwrap_or_default();
-        Ok(Some(NamedPolicy { id: arn, document }))
-    }
+async fn default_document(
+    conn: &mut SqliteConnection,
+    arn: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT v.document FROM managed_policies p
+         JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
+         WHERE p.arn = $1",
+    )
+    .bind(arn)
+    .fetch_optional(conn)
+    .await?)
+}
+
+async fn boundary(
+    conn: &mut SqliteConnection,
+    arn: Option<String>,
+) -> Result<Option<NamedPolicy>, StoreError> {
+    let Some(arn) = arn else { return Ok(None) };
+    // A boundary whose policy is gone allows nothing: an empty document
+    // fails closed when parsed.
+    let document = default_document(conn, &arn).await?.unwrap_or_default();
+    Ok(Some(NamedPolicy { id: arn, document }))
 }
 
 #[async_trait]
 impl PoliciesOfStore for SqliteStore {
     async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError> {
-        let Some(user) =
-            sqlx::query("SELECT name, permissions_boundary FROM users WHERE user_id = ?")
+        let mut conn = self.pool.acquire().await?;
+        let Some((user_name, permissions_boundary)): Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT name, permissions_boundary FROM users WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?
         else {
             return Ok(PrincipalPolicies::default());
         };
-        let user_name: String = user.try_get("name")?;
-        let mut owners = vec![(user_id.to_string(), "User", user_name)];
-        let groups = sqlx::query(
-            "SELECT g.group_id AS group_id, g.name AS name FROM group_members m
-             JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.name",
+        let groups: Vec<(String, String)> = sqlx::query_as(
+            "SELECT g.group_id, g.name FROM group_members m
+             JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = $1 ORDER BY g.name_key",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
-        for row in groups {
-            owners.push((row.try_get("group_id")?, "Group", row.try_get("name")?));
-        }
+        let mut owners = vec![(user_id.to_string(), "User", user_name)];
+        owners.extend(groups.into_iter().map(|(id, name)| (id, "Group", name)));
         Ok(PrincipalPolicies {
-            identity: self.identity_policies(&owners).await?,
-            boundary: self.boundary(user.try_get("permissions_boundary")?).await?,
-            tags: owner_tags(&self.pool, user_id).await?,
+            identity: identity_policies(&mut conn, &owners).await?,
+            boundary: boundary(&mut conn, permissions_boundary).await?,
+            tags: tags::of(&mut conn, user_id, None, None).await?,
         })
     }
 
     async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError> {
-        let Some(group) = sqlx::query("SELECT name FROM groups WHERE group_id = ?")
-            .bind(group_id)
-            .fetch_optional(&self.pool)
-            .await?
+        let mut conn = self.pool.acquire().await?;
+        let Some(name): Option<String> =
+            sqlx::query_scalar("SELECT name FROM groups WHERE group_id = $1")
+                .bind(group_id)
+                .fetch_optional(&mut *conn)
+                .await?
         else {
             return Ok(PrincipalPolicies::default());
         };
-        let owners = vec![(group_id.to_string(), "Group", group.try_get("name")?)];
+        let owners = vec![(group_id.to_string(), "Group", name)];
         Ok(PrincipalPolicies {
-            identity: self.identity_policies(&owners).await?,
+            identity: identity_policies(&mut conn, &owners).await?,
             boundary: None,
             tags: Vec::new(),
+        })
+    }
+
+    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some((name, permissions_boundary)): Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT name, permissions_boundary FROM roles WHERE role_id = $1")
+                .bind(role_id)
+                .fetch_optional(&mut *conn)
+                .await?
+        else {
+            return Ok(PrincipalPolicies::default());
+        };
+        let owners = vec![(role_id.to_string(), "Role", name)];
+        Ok(PrincipalPolicies {
+            identity: identity_policies(&mut conn, &owners).await?,
+            boundary: boundary(&mut conn, permissions_boundary).await?,
+            tags: tags::of(&mut conn, role_id, None, None).await?,
         })
     }
 
@@ -110,59 +138,23 @@ impl PoliciesOfStore for SqliteStore {
         account_id: &str,
         name: &str,
     ) -> Result<Option<AssumableRole>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT role_id, account_id, name, path, assume_role_policy, max_session_duration,
-                    trust_bindings
-             FROM roles WHERE account_id = ? AND name = ?",
-        )
-        .bind(account_id)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
+        let mut conn = self.pool.acquire().await?;
+        let Some(role) = find_role(&mut conn, account_id, name).await? else {
             return Ok(None);
         };
-        let role_id: String = row.try_get("role_id")?;
         Ok(Some(AssumableRole {
-            tags: owner_tags(&self.pool, &role_id).await?,
-            trust_bindings: bindings_from_column(row.try_get("trust_bindings")?)?,
-            role_id,
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            path: row.try_get("path")?,
-            trust_policy: row.try_get("assume_role_policy")?,
-            max_session_duration: row.try_get("max_session_duration")?,
+            tags: tags::of(&mut conn, &role.role_id, None, None).await?,
+            trust_bindings: role.trust_bindings,
+            role_id: role.role_id,
+            account_id: role.account_id,
+            name: role.name,
+            path: role.path,
+            trust_policy: role.assume_role_policy,
+            max_session_duration: role.max_session_duration,
         }))
     }
 
     async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {
-        sqlx::query(
-            "SELECT v.document AS document FROM managed_policies p
-             JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version
-             WHERE p.arn = ?",
-        )
-        .bind(arn)
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|row| row.try_get("document"))
-        .transpose()
-        .map_err(StoreError::from)
-    }
-
-    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
-        let Some(role) =
-            sqlx::query("SELECT name, permissions_boundary FROM roles WHERE role_id = ?")
-                .bind(role_id)
-                .fetch_optional(&self.pool)
-                .await?
-        else {
-            return Ok(PrincipalPolicies::default());
-        };
-        let owners = vec![(role_id.to_string(), "Role", role.try_get("name")?)];
-        Ok(PrincipalPolicies {
-            identity: self.identity_policies(&owners).await?,
-            boundary: self.boundary(role.try_get("permissions_boundary")?).await?,
-            tags: owner_tags(&self.pool, role_id).await?,
-        })
+        default_document(&mut *self.pool.acquire().await?, arn).await
     }
 }

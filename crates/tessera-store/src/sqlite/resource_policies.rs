@@ -1,25 +1,11 @@
-use crate::{PrincipalBinding, ResourcePolicyRecord, ResourcePolicyStore, SqliteStore, StoreError};
+use super::rows::{ResourcePolicyRow, bindings_to_json};
+use crate::{ResourcePolicyRecord, ResourcePolicyStore, SqliteStore, StoreError};
 use async_trait::async_trait;
-use sqlx::{Row, Sqlite, Transaction, sqlite::SqliteRow};
+use sqlx::SqliteConnection;
 
-fn record_from_row(row: &SqliteRow) -> Result<ResourcePolicyRecord, StoreError> {
-    let bindings: String = row.try_get("principal_bindings")?;
-    let principal_bindings: Vec<PrincipalBinding> =
-        serde_json::from_str(&bindings).map_err(|e| {
-            StoreError::Database(format!("principal bindings of a resource policy: {e}"))
-        })?;
-    Ok(ResourcePolicyRecord {
-        resource_arn: row.try_get("resource_arn")?,
-        owner_account_id: row.try_get("owner_account_id")?,
-        document: row.try_get("document")?,
-        principal_bindings,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-async fn bump_generation(tx: &mut Transaction<'static, Sqlite>) -> Result<(), StoreError> {
+async fn bump_generation(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     sqlx::query("UPDATE resource_policy_generation SET generation = generation + 1 WHERE id = 1")
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -27,14 +13,15 @@ async fn bump_generation(tx: &mut Transaction<'static, Sqlite>) -> Result<(), St
 #[async_trait]
 impl ResourcePolicyStore for SqliteStore {
     async fn put_resource_policy(&self, policy: &ResourcePolicyRecord) -> Result<(), StoreError> {
-        let bindings = serde_json::to_string(&policy.principal_bindings).map_err(|e| {
-            StoreError::Database(format!("principal bindings of a resource policy: {e}"))
-        })?;
+        let bindings = bindings_to_json(
+            &policy.principal_bindings,
+            "principal bindings of a resource policy",
+        )?;
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO resource_policies
                  (resource_arn, owner_account_id, document, principal_bindings, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (resource_arn) DO UPDATE
              SET owner_account_id = excluded.owner_account_id,
                  document = excluded.document,
@@ -57,18 +44,17 @@ impl ResourcePolicyStore for SqliteStore {
         &self,
         resource_arn: &str,
     ) -> Result<Option<ResourcePolicyRecord>, StoreError> {
-        sqlx::query("SELECT * FROM resource_policies WHERE resource_arn = ?")
-            .bind(resource_arn)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(record_from_row)
-            .transpose()
+        let row: Option<ResourcePolicyRow> =
+            sqlx::query_as("SELECT * FROM resource_policies WHERE resource_arn = $1")
+                .bind(resource_arn)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(ResourcePolicyRecord::try_from).transpose()
     }
 
     async fn delete_resource_policy(&self, resource_arn: &str) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
-        let deleted = sqlx::query("DELETE FROM resource_policies WHERE resource_arn = ?")
+        let deleted = sqlx::query("DELETE FROM resource_policies WHERE resource_arn = $1")
             .bind(resource_arn)
             .execute(&mut *tx)
             .await?
@@ -82,11 +68,12 @@ impl ResourcePolicyStore for SqliteStore {
     }
 
     async fn resource_policies(&self) -> Result<Vec<ResourcePolicyRecord>, StoreError> {
-        sqlx::query("SELECT * FROM resource_policies ORDER BY resource_arn")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(record_from_row)
+        let rows: Vec<ResourcePolicyRow> =
+            sqlx::query_as("SELECT * FROM resource_policies ORDER BY resource_arn")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(ResourcePolicyRecord::try_from)
             .collect()
     }
 

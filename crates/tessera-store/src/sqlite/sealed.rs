@@ -1,10 +1,9 @@
 use crate::{SealedKind, SealedStore, SealedTransaction, SealedValue, SqliteStore, StoreError};
 use async_trait::async_trait;
-use sqlx::Row;
 
 /// A `BEGIN IMMEDIATE` transaction over the sealed columns.
 struct SqliteSealed {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: super::WriteTx,
 }
 
 #[async_trait]
@@ -19,7 +18,7 @@ impl SealedStore for SqliteStore {
 #[async_trait]
 impl SealedTransaction for SqliteSealed {
     async fn sealed_values(&mut self) -> Result<Vec<SealedValue>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT 'key' AS kind, access_key_id AS owner, sealed_secret AS sealed FROM access_keys
              UNION ALL
              SELECT 'mfa', serial_number, sealed_seed FROM mfa_devices
@@ -27,20 +26,18 @@ impl SealedTransaction for SqliteSealed {
         )
         .fetch_all(&mut *self.tx)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(SealedValue {
-                    kind: if kind == "key" {
-                        SealedKind::AccessKeySecret
-                    } else {
-                        SealedKind::MfaSeed
-                    },
-                    owner: row.try_get("owner")?,
-                    sealed: row.try_get("sealed")?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(kind, owner, sealed)| SealedValue {
+                kind: if kind == "key" {
+                    SealedKind::AccessKeySecret
+                } else {
+                    SealedKind::MfaSeed
+                },
+                owner,
+                sealed,
             })
-            .collect()
+            .collect())
     }
 
     async fn replace_sealed(
@@ -51,9 +48,11 @@ impl SealedTransaction for SqliteSealed {
     ) -> Result<(), StoreError> {
         let sql = match kind {
             SealedKind::AccessKeySecret => {
-                "UPDATE access_keys SET sealed_secret = ? WHERE access_key_id = ?"
+                "UPDATE access_keys SET sealed_secret = $1 WHERE access_key_id = $2"
             }
-            SealedKind::MfaSeed => "UPDATE mfa_devices SET sealed_seed = ? WHERE serial_number = ?",
+            SealedKind::MfaSeed => {
+                "UPDATE mfa_devices SET sealed_seed = $1 WHERE serial_number = $2"
+            }
         };
         let done = sqlx::query(sql)
             .bind(sealed)
@@ -61,9 +60,7 @@ impl SealedTransaction for SqliteSealed {
             .execute(&mut *self.tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(crate::Missing::SealedValue(
-                owner.to_string(),
-            )));
+            return Err(crate::Missing::SealedValue(owner.to_string()).into());
         }
         Ok(())
     }

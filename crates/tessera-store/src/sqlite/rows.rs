@@ -1,0 +1,385 @@
+//! The rows the SQL layer reads, each named as its queries select it
+//! (`#[derive(sqlx::FromRow)]` reads a row by column name, on any
+//! database), and the model value each becomes.
+
+use crate::{
+    AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, ManagedPolicy, MfaDevice,
+    OwnerKind, PolicyEntity, PolicyVersion, PrincipalBinding, ResourcePolicyRecord, Role,
+    SamlProvider, StoreError, User,
+};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: String,
+    name: String,
+    created_at: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccessKeyRow {
+    access_key_id: String,
+    account_id: String,
+    user_id: Option<String>,
+    sealed_secret: String,
+    status: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    last_used_service: Option<String>,
+    last_used_region: Option<String>,
+}
+
+impl TryFrom<AccessKeyRow> for AccessKeyRecord {
+    type Error = StoreError;
+
+    fn try_from(row: AccessKeyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            status: AccessKeyStatus::parse(&row.status).ok_or_else(|| {
+                StoreError::Database(format!("unknown key status {:?}", row.status))
+            })?,
+            access_key_id: row.access_key_id,
+            account_id: row.account_id,
+            user_id: row.user_id,
+            sealed_secret: row.sealed_secret,
+            created_at: row.created_at,
+            last_used: match (
+                row.last_used_at,
+                row.last_used_service,
+                row.last_used_region,
+            ) {
+                (Some(at), Some(service), Some(region)) => Some((at, service, region)),
+                _ => None,
+            },
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    user_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    permissions_boundary: Option<String>,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            user_id: row.user_id,
+            account_id: row.account_id,
+            name: row.name,
+            path: row.path,
+            permissions_boundary: row.permissions_boundary,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    group_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    created_at: i64,
+}
+
+impl From<GroupRow> for Group {
+    fn from(row: GroupRow) -> Self {
+        Self {
+            group_id: row.group_id,
+            account_id: row.account_id,
+            name: row.name,
+            path: row.path,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A user, group or role found by name: its unique id, name and path.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct EntityRef {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoleRow {
+    role_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    assume_role_policy: String,
+    description: Option<String>,
+    max_session_duration: i64,
+    permissions_boundary: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    last_used_region: Option<String>,
+    trust_bindings: Option<String>,
+}
+
+impl TryFrom<RoleRow> for Role {
+    type Error = StoreError;
+
+    fn try_from(row: RoleRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            trust_bindings: row
+                .trust_bindings
+                .as_deref()
+                .map(|text| bindings_from_json(text, "trust bindings of a role"))
+                .transpose()?,
+            role_id: row.role_id,
+            account_id: row.account_id,
+            name: row.name,
+            path: row.path,
+            assume_role_policy: row.assume_role_policy,
+            description: row.description,
+            max_session_duration: row.max_session_duration,
+            permissions_boundary: row.permissions_boundary,
+            created_at: row.created_at,
+            last_used: row
+                .last_used_at
+                .map(|at| (at, row.last_used_region.unwrap_or_default())),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PolicyRow {
+    arn: String,
+    policy_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    description: Option<String>,
+    default_version: String,
+    created_at: i64,
+    updated_at: i64,
+    attachment_count: i64,
+    boundary_usage_count: i64,
+}
+
+impl From<PolicyRow> for ManagedPolicy {
+    fn from(row: PolicyRow) -> Self {
+        Self {
+            arn: row.arn,
+            policy_id: row.policy_id,
+            account_id: row.account_id,
+            name: row.name,
+            path: row.path,
+            description: row.description,
+            default_version: row.default_version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            attachment_count: row.attachment_count,
+            boundary_usage_count: row.boundary_usage_count,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    version_id: String,
+    document: String,
+    is_default: bool,
+    created_at: i64,
+}
+
+impl From<VersionRow> for PolicyVersion {
+    fn from(row: VersionRow) -> Self {
+        Self {
+            version_id: row.version_id,
+            document: row.document,
+            is_default: row.is_default,
+            created_at: row.created_at,
+        }
+    }
+}
+
+fn owner_kind(kind: &str) -> Result<OwnerKind, StoreError> {
+    OwnerKind::parse(kind).ok_or_else(|| StoreError::Database(format!("unknown kind {kind:?}")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PolicyEntityRow {
+    kind: String,
+    name: String,
+    id: String,
+}
+
+impl TryFrom<PolicyEntityRow> for PolicyEntity {
+    type Error = StoreError;
+
+    fn try_from(row: PolicyEntityRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: owner_kind(&row.kind)?,
+            name: row.name,
+            id: row.id,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EntityNameRow {
+    kind: String,
+    account_id: String,
+    path: String,
+    name: String,
+}
+
+impl TryFrom<EntityNameRow> for EntityName {
+    type Error = StoreError;
+
+    fn try_from(row: EntityNameRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: owner_kind(&row.kind)?,
+            account_id: row.account_id,
+            path: row.path,
+            name: row.name,
+        })
+    }
+}
+
+/// An OIDC provider's own row; its client ids, thumbprints and tags are
+/// read beside it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OidcRow {
+    pub arn: String,
+    pub account_id: String,
+    pub url: String,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SamlRow {
+    arn: String,
+    account_id: String,
+    name: String,
+    metadata: String,
+    created_at: i64,
+    valid_until: Option<i64>,
+}
+
+impl SamlRow {
+    /// The provider's ARN, which its tags are kept by.
+    pub(crate) fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// The provider, with its tags.
+    pub(crate) fn with_tags(self, tags: Vec<(String, String)>) -> SamlProvider {
+        SamlProvider {
+            arn: self.arn,
+            account_id: self.account_id,
+            name: self.name,
+            metadata: self.metadata,
+            created_at: self.created_at,
+            valid_until: self.valid_until,
+            tags,
+        }
+    }
+}
+
+/// A virtual MFA device with the user it is enabled for, if any (the
+/// `u_…` columns, NULL when there is none).
+#[derive(sqlx::FromRow)]
+pub(crate) struct MfaRow {
+    serial_number: String,
+    account_id: String,
+    sealed_seed: String,
+    user_id: Option<String>,
+    enabled_at: Option<i64>,
+    created_at: i64,
+    last_used_step: Option<i64>,
+    u_name: Option<String>,
+    u_path: Option<String>,
+    u_boundary: Option<String>,
+    u_created_at: Option<i64>,
+}
+
+impl MfaRow {
+    /// The device's serial number, which its tags are kept by.
+    pub(crate) fn serial_number(&self) -> &str {
+        &self.serial_number
+    }
+
+    /// The device, with its tags.
+    pub(crate) fn with_tags(self, tags: Vec<(String, String)>) -> MfaDevice {
+        let user = match (self.user_id, self.u_name) {
+            (Some(user_id), Some(name)) => Some(User {
+                user_id,
+                account_id: self.account_id.clone(),
+                name,
+                path: self.u_path.unwrap_or_default(),
+                permissions_boundary: self.u_boundary,
+                created_at: self.u_created_at.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        MfaDevice {
+            serial_number: self.serial_number,
+            account_id: self.account_id,
+            sealed_seed: self.sealed_seed,
+            user,
+            enabled_at: self.enabled_at,
+            created_at: self.created_at,
+            last_used_step: self.last_used_step,
+            tags,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResourcePolicyRow {
+    resource_arn: String,
+    owner_account_id: String,
+    document: String,
+    principal_bindings: String,
+    updated_at: i64,
+}
+
+impl TryFrom<ResourcePolicyRow> for ResourcePolicyRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ResourcePolicyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            principal_bindings: bindings_from_json(
+                &row.principal_bindings,
+                "principal bindings of a resource policy",
+            )?,
+            resource_arn: row.resource_arn,
+            owner_account_id: row.owner_account_id,
+            document: row.document,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Principal bindings as stored: a JSON list of `{"arn", "unique_id"}`.
+pub(crate) fn bindings_from_json(
+    text: &str,
+    what: &str,
+) -> Result<Vec<PrincipalBinding>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Database(format!("{what}: {e}")))
+}
+
+/// Principal bindings to store.
+pub(crate) fn bindings_to_json(
+    bindings: &[PrincipalBinding],
+    what: &str,
+) -> Result<String, StoreError> {
+    serde_json::to_string(bindings).map_err(|e| StoreError::Database(format!("{what}: {e}")))
+}
