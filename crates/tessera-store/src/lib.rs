@@ -17,6 +17,7 @@ mod revocations;
 mod rules;
 mod sealed;
 mod sqlite;
+mod tags;
 
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
 pub use hot_reads::HotReadStore;
@@ -33,6 +34,7 @@ pub use rules::{
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
+pub use tags::{TagStore, Tagged, TaggedKind};
 
 use async_trait::async_trait;
 
@@ -48,6 +50,7 @@ pub trait Store:
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
+    + TagStore
     + HotReadStore
     + Send
     + Sync
@@ -64,6 +67,7 @@ impl<T> Store for T where
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore
+        + TagStore
         + HotReadStore
         + Send
         + Sync

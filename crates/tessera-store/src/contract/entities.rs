@@ -1,4 +1,5 @@
-use super::{POLICY, account, conflict, existing, key, missing, owner, quota, tag, tags};
+use super::{POLICY, account, conflict, existing, key, missing, owner, quota, tag, tagged, tags};
+use crate::TaggedKind;
 use crate::{
     AccessKeyStatus, Conflict, Existing, Group, ManagedPolicy, MfaDevice, Missing, OwnerKind,
     PolicyOwnerKind, Quota, Store, User,
@@ -172,59 +173,77 @@ pub async fn users(store: &dyn Store) {
     // Tags: by key regardless of case, a page at a time, at most 50.
     let id = &alice.user_id;
     assert_eq!(
-        store.user_tags(id, None, 10).await.expect("tags"),
+        store.tags(id, None, 10).await.expect("tags"),
         tags(&[("cost", "7"), ("Team", "ops")])
     );
     assert_eq!(
-        store.user_tags(id, Some("COST"), 10).await.expect("tags"),
+        store.tags(id, Some("COST"), 10).await.expect("tags"),
         tags(&[("Team", "ops")])
     );
     assert_eq!(
-        store.user_tags(id, None, 1).await.expect("tags"),
+        store.tags(id, None, 1).await.expect("tags"),
         tags(&[("cost", "7")])
     );
     store
-        .tag_user(&acct, "alice", &tags(&[("TEAM", "dev"), ("env", "prod")]))
+        .tag(
+            tagged(TaggedKind::User, &acct, "alice"),
+            &tags(&[("TEAM", "dev"), ("env", "prod")]),
+        )
         .await
         .expect("tag");
     assert_eq!(
-        store.user_tags(id, None, 10).await.expect("tags"),
+        store.tags(id, None, 10).await.expect("tags"),
         tags(&[("cost", "7"), ("env", "prod"), ("TEAM", "dev")])
     );
     // IAM's quota: 50 tags.
     let many: Vec<_> = (0..48).map(|i| tag(&format!("k{i:02}"), "v")).collect();
     assert_eq!(
-        quota(store.tag_user(&acct, "alice", &many).await),
+        quota(
+            store
+                .tag(tagged(TaggedKind::User, &acct, "alice"), &many)
+                .await
+        ),
         Quota::Tags
     );
-    assert_eq!(store.user_tags(id, None, 100).await.expect("tags").len(), 3);
+    assert_eq!(store.tags(id, None, 100).await.expect("tags").len(), 3);
     store
-        .tag_user(&acct, "alice", &many[..47])
+        .tag(tagged(TaggedKind::User, &acct, "alice"), &many[..47])
         .await
         .expect("up to the limit");
-    assert_eq!(
-        store.user_tags(id, None, 100).await.expect("tags").len(),
-        50
-    );
+    assert_eq!(store.tags(id, None, 100).await.expect("tags").len(), 50);
     let keys: Vec<String> = (0..47).map(|i| format!("K{i:02}")).collect();
     store
-        .untag_user(&acct, "Alice", &keys)
+        .untag(tagged(TaggedKind::User, &acct, "Alice"), &keys)
         .await
         .expect("untag");
     store
-        .untag_user(&acct, "alice", &["ENV".into(), "absent".into()])
+        .untag(
+            tagged(TaggedKind::User, &acct, "alice"),
+            &["ENV".into(), "absent".into()],
+        )
         .await
         .expect("untag");
     assert_eq!(
-        store.user_tags(id, None, 10).await.expect("tags"),
+        store.tags(id, None, 10).await.expect("tags"),
         tags(&[("cost", "7"), ("TEAM", "dev")])
     );
     assert_eq!(
-        missing(store.tag_user(&acct, "nobody", &tags(&[("a", "b")])).await),
+        missing(
+            store
+                .tag(
+                    tagged(TaggedKind::User, &acct, "nobody"),
+                    &tags(&[("a", "b")])
+                )
+                .await
+        ),
         owner("user", "nobody")
     );
     assert_eq!(
-        missing(store.untag_user(&acct, "nobody", &["a".into()]).await),
+        missing(
+            store
+                .untag(tagged(TaggedKind::User, &acct, "nobody"), &["a".into()])
+                .await
+        ),
         owner("user", "nobody")
     );
 
@@ -295,7 +314,7 @@ pub async fn users(store: &dyn Store) {
     }
     store.delete_user(&acct, "ALICE").await.expect("delete");
     assert_eq!(store.user_by_id(id).await.expect("by id"), None);
-    assert_eq!(store.user_tags(id, None, 10).await.expect("tags"), []);
+    assert_eq!(store.tags(id, None, 10).await.expect("tags"), []);
     assert_eq!(
         missing(store.delete_user(&acct, "alice").await),
         owner("user", "alice")
@@ -307,7 +326,7 @@ pub async fn users(store: &dyn Store) {
         .expect("create again");
     assert_eq!(
         store
-            .user_tags("AIDACONTRACT2ALICE2", None, 10)
+            .tags("AIDACONTRACT2ALICE2", None, 10)
             .await
             .expect("tags"),
         []

@@ -21,7 +21,7 @@ pub use providers::{account_aliases_and_counts, mfa_devices, oidc_providers, sam
 
 use crate::{
     AccessKeyRecord, AccessKeyStatus, Account, Conflict, Existing, Missing, Quota, Store,
-    StoreError,
+    StoreError, Tagged, TaggedKind,
 };
 
 /// Runs every area of the contract on `store`, a fresh store.
@@ -76,6 +76,15 @@ fn key(access_key_id: &str, account_id: &str, user_id: Option<&str>) -> AccessKe
 
 fn tag(key: &str, value: &str) -> (String, String) {
     (key.to_string(), value.to_string())
+}
+
+/// The user or role `name` of `account_id`, as tags name it.
+fn tagged<'a>(kind: TaggedKind, account_id: &'a str, name: &'a str) -> Tagged<'a> {
+    Tagged {
+        kind,
+        account_id,
+        name,
+    }
 }
 
 fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

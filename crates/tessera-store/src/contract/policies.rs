@@ -1,5 +1,6 @@
 use super::entities::{group, managed_policy, user};
-use super::{POLICY, account, conflict, existing, missing, owner, quota, tags};
+use super::{POLICY, account, conflict, existing, missing, owner, quota, tagged, tags};
+use crate::TaggedKind;
 use crate::{
     Conflict, EntitiesForPolicy, EntityName, Existing, ManagedPolicy, Missing, OwnerKind,
     PolicyEntity, PolicyFilter, PolicyOwnerKind, PolicyUsage, PrincipalBinding, Quota, Role, Store,
@@ -178,27 +179,40 @@ pub async fn roles(store: &dyn Store) {
 
     // Tags.
     assert_eq!(
-        store.policy_area_tags(&deploy.role_id).await.expect("tags"),
+        store.tags(&deploy.role_id, None, 100).await.expect("tags"),
         tags(&[("env", "prod")])
     );
     store
-        .tag_role(&acct, "deploy", &tags(&[("ENV", "dev"), ("app", "web")]))
+        .tag(
+            tagged(TaggedKind::Role, &acct, "deploy"),
+            &tags(&[("ENV", "dev"), ("app", "web")]),
+        )
         .await
         .expect("tag");
     assert_eq!(
-        store.policy_area_tags(&deploy.role_id).await.expect("tags"),
+        store.tags(&deploy.role_id, None, 100).await.expect("tags"),
         tags(&[("app", "web"), ("ENV", "dev")])
     );
     store
-        .untag_role(&acct, "Deploy", &["Env".into(), "absent".into()])
+        .untag(
+            tagged(TaggedKind::Role, &acct, "Deploy"),
+            &["Env".into(), "absent".into()],
+        )
         .await
         .expect("untag");
     assert_eq!(
-        store.policy_area_tags(&deploy.role_id).await.expect("tags"),
+        store.tags(&deploy.role_id, None, 100).await.expect("tags"),
         tags(&[("app", "web")])
     );
     assert_eq!(
-        missing(store.tag_role(&acct, "none", &tags(&[("a", "b")])).await),
+        missing(
+            store
+                .tag(
+                    tagged(TaggedKind::Role, &acct, "none"),
+                    &tags(&[("a", "b")])
+                )
+                .await
+        ),
         owner("role", "none")
     );
 
@@ -238,7 +252,7 @@ pub async fn roles(store: &dyn Store) {
         None
     );
     assert_eq!(
-        store.policy_area_tags(&deploy.role_id).await.expect("tags"),
+        store.tags(&deploy.role_id, None, 100).await.expect("tags"),
         []
     );
     assert_eq!(
@@ -293,7 +307,7 @@ pub async fn managed_policies(store: &dyn Store) {
         None
     );
     assert_eq!(
-        store.policy_area_tags(&read.policy_id).await.expect("tags"),
+        store.tags(&read.policy_id, None, 100).await.expect("tags"),
         tags(&[("owner", "team")])
     );
 
@@ -543,7 +557,7 @@ pub async fn managed_policies(store: &dyn Store) {
     }
     store.delete_policy(&acct, &read.arn).await.expect("delete");
     assert_eq!(
-        store.policy_area_tags(&read.policy_id).await.expect("tags"),
+        store.tags(&read.policy_id, None, 100).await.expect("tags"),
         []
     );
     assert_eq!(

@@ -1,0 +1,53 @@
+//! Tags, one API for every entity that carries them.
+
+use crate::{OwnerKind, StoreError};
+use async_trait::async_trait;
+
+/// An entity that carries tags, named as a request names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tagged<'a> {
+    /// The kind of entity: a user or a role.
+    pub kind: TaggedKind,
+    /// Its account.
+    pub account_id: &'a str,
+    /// Its name (compared without regard to case).
+    pub name: &'a str,
+}
+
+/// The kinds of entity that carry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaggedKind {
+    /// An IAM user.
+    User,
+    /// An IAM role.
+    Role,
+}
+
+impl TaggedKind {
+    /// The entity kind.
+    pub fn owner_kind(self) -> OwnerKind {
+        match self {
+            Self::User => OwnerKind::User,
+            Self::Role => OwnerKind::Role,
+        }
+    }
+}
+
+/// Tags of users, roles and managed policies.
+#[async_trait]
+pub trait TagStore: Send + Sync {
+    /// The tags of the entity with unique id `owner_id` (a user's, role's
+    /// or managed policy's), by key: those whose key sorts after `after`,
+    /// at most `limit`.
+    async fn tags(
+        &self,
+        owner_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+    /// Adds or replaces tags of `owner` (at most 50 in all); `NotFound` if
+    /// there is no such entity.
+    async fn tag(&self, owner: Tagged<'_>, tags: &[(String, String)]) -> Result<(), StoreError>;
+    /// Removes tags of `owner` by key; absent keys are ignored.
+    async fn untag(&self, owner: Tagged<'_>, keys: &[String]) -> Result<(), StoreError>;
+}
