@@ -137,28 +137,6 @@ pub trait EntityStore: Send + Sync {
     /// Deletes a user that has no access keys, policies, groups or MFA
     /// device (`Conflict` otherwise), with its tags.
     async fn delete_user(&self, account_id: &str, name: &str) -> Result<(), StoreError>;
-    /// Tags of a user (by unique id), by key.
-    async fn user_tags(
-        &self,
-        user_id: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(String, String)>, StoreError>;
-    /// Adds or replaces tags of a user (at most 50 in all).
-    async fn tag_user(
-        &self,
-        account_id: &str,
-        name: &str,
-        tags: &[(String, String)],
-    ) -> Result<(), StoreError>;
-    /// Removes tags of a user; absent keys are ignored.
-    async fn untag_user(
-        &self,
-        account_id: &str,
-        name: &str,
-        keys: &[String],
-    ) -> Result<(), StoreError>;
-
     /// Stores a new long-term key, refusing a third key of one user
     /// (`user_id` `None`: the account's root user).
     async fn create_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError>;

@@ -222,22 +222,6 @@ pub trait PolicyStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Deletes a role that has no inline and no attached policies, with its tags.
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError>;
-    /// The tags of a role or managed policy (by unique id), by key.
-    async fn policy_area_tags(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError>;
-    /// Adds or replaces tags of a role (at most 50 in all).
-    async fn tag_role(
-        &self,
-        account_id: &str,
-        name: &str,
-        tags: &[(String, String)],
-    ) -> Result<(), StoreError>;
-    /// Removes tags of a role by key.
-    async fn untag_role(
-        &self,
-        account_id: &str,
-        name: &str,
-        keys: &[String],
-    ) -> Result<(), StoreError>;
     /// Sets (or with `None` removes) the permissions boundary of a user or
     /// role; the policy must exist in the account.
     async fn set_permissions_boundary(

@@ -6,7 +6,7 @@ use std::path::Path;
 use tessera_store::{
     AccessKeyStatus, AccountStore, EntitiesForPolicy, EntityStore, MfaFilter, OwnerKind,
     PoliciesOfStore, PolicyOwnerKind, PolicyStore, PolicyUsage, ProviderStore, RevocationStore,
-    SealedStore, SessionOwner, SqliteStore, Standing, StoreError,
+    SealedStore, SessionOwner, SqliteStore, Standing, StoreError, TagStore,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -153,7 +153,7 @@ async fn a_database_of_the_first_four_migrations_migrates_and_reads_back() {
     assert_eq!(groups[0].name, "Dev");
 
     // Tags, case-insensitive keys and key order.
-    let tags = store.user_tags("AIDAALICE", None, 10).await.expect("tags");
+    let tags = store.tags("AIDAALICE", None, 10).await.expect("tags");
     assert_eq!(
         tags,
         [
@@ -162,10 +162,17 @@ async fn a_database_of_the_first_four_migrations_migrates_and_reads_back() {
         ]
     );
     store
-        .tag_user(ACCOUNT, "alice", &[("TEAM".into(), "dev".into())])
+        .tag(
+            tessera_store::Tagged {
+                kind: tessera_store::TaggedKind::User,
+                account_id: ACCOUNT,
+                name: "alice",
+            },
+            &[("TEAM".into(), "dev".into())],
+        )
         .await
         .expect("tag");
-    let tags = store.user_tags("AIDAALICE", None, 10).await.expect("tags");
+    let tags = store.tags("AIDAALICE", None, 10).await.expect("tags");
     assert_eq!(tags[1], ("TEAM".to_string(), "dev".to_string()));
 
     // Inline policies.

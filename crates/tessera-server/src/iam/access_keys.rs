@@ -1,8 +1,8 @@
 //! IAM access keys of users and of the root user.
 
-use super::common::{iso8601, user_target};
+use super::common::{CallOn, iso8601, user_target};
+use super::entities::{UserKind, find};
 use super::entity_params::{calling_user, root_arn, token_error};
-use super::users::find_user;
 use crate::action::members::{AccessKeyId, KeyStatus, Name, Page};
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, spec};
@@ -50,7 +50,7 @@ async fn key_owner(
     name: Option<&UserName>,
 ) -> Result<(Access, Option<KeyOwner>), AwsError> {
     if let Some(name) = name {
-        let (target, user) = find_user(ctx, name).await?;
+        let (target, user) = find::<UserKind>(ctx, name).await?;
         return Ok((Access::on(target), user.map(KeyOwner::User)));
     }
     let account = ctx.account_id();
@@ -67,6 +67,37 @@ async fn key_owner(
 fn found_owner(owner: Option<KeyOwner>, name: Option<&UserName>) -> Result<KeyOwner, AwsError> {
     let name = name.map(|n| &**n).unwrap_or_default();
     owner.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
+}
+
+/// A call on the access keys of the user `UserName` names (read after the
+/// call's own members), or else of the caller itself: authorized on that
+/// owner, then `NoSuchEntity` for a named user that does not exist.
+#[derive(Debug, Clone)]
+pub(super) struct OnKeys<Op: CallOn<KeyOwner>> {
+    pub op: Op,
+    pub user_name: Option<UserName>,
+}
+
+impl<Op: CallOn<KeyOwner>> Action for OnKeys<Op> {
+    const SPEC: ActionSpec = Op::SPEC;
+    type Found = Option<KeyOwner>;
+    type Output = Op::Output;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            op: Op::decode(params)?,
+            user_name: params.member("UserName")?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
+        key_owner(ctx, self.user_name.as_ref()).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, owner: Option<KeyOwner>) -> Result<Op::Output, AwsError> {
+        let owner = found_owner(owner, self.user_name.as_ref())?;
+        self.op.run(ctx, owner).await
+    }
 }
 
 /// `UserName` (when the key has an owner), then `fields`.
@@ -115,31 +146,17 @@ impl Encode for NewAccessKey {
 
 /// `CreateAccessKey`: the only response that ever holds the secret.
 #[derive(Debug, Clone)]
-pub(super) struct CreateAccessKey {
-    pub user_name: Option<UserName>,
-}
+pub(super) struct CreateAccessKey;
 
-impl Action for CreateAccessKey {
+impl CallOn<KeyOwner> for CreateAccessKey {
     const SPEC: ActionSpec = spec("iam:CreateAccessKey", R::User, &[]);
-    type Found = Option<KeyOwner>;
     type Output = NewAccessKey;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            user_name: params.member("UserName")?,
-        })
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
-        key_owner(ctx, self.user_name.as_ref()).await
-    }
-
-    async fn run(
-        self,
-        ctx: &Context<'_>,
-        owner: Option<KeyOwner>,
-    ) -> Result<NewAccessKey, AwsError> {
-        let owner = found_owner(owner, self.user_name.as_ref())?;
+    async fn run(self, ctx: &Context<'_>, owner: KeyOwner) -> Result<NewAccessKey, AwsError> {
         let account = ctx.account_id();
         let access_key_id =
             new_access_key_id(AccessKeyKind::LongTerm, account).map_err(token_error)?;
@@ -196,31 +213,19 @@ impl Encode for AccessKeyListing {
 #[derive(Debug, Clone)]
 pub(super) struct ListAccessKeys {
     pub page: Page,
-    pub user_name: Option<UserName>,
 }
 
-impl Action for ListAccessKeys {
+impl CallOn<KeyOwner> for ListAccessKeys {
     const SPEC: ActionSpec = spec("iam:ListAccessKeys", R::User, &[]);
-    type Found = Option<KeyOwner>;
     type Output = AccessKeyListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
             page: Page::read(params)?,
-            user_name: params.member("UserName")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
-        key_owner(ctx, self.user_name.as_ref()).await
-    }
-
-    async fn run(
-        self,
-        ctx: &Context<'_>,
-        owner: Option<KeyOwner>,
-    ) -> Result<AccessKeyListing, AwsError> {
-        let owner = found_owner(owner, self.user_name.as_ref())?;
+    async fn run(self, ctx: &Context<'_>, owner: KeyOwner) -> Result<AccessKeyListing, AwsError> {
         let rows = ctx
             .store()
             .access_keys_of(
@@ -242,28 +247,20 @@ impl Action for ListAccessKeys {
 pub(super) struct UpdateAccessKey {
     pub access_key_id: AccessKeyId,
     pub status: KeyStatus,
-    pub user_name: Option<UserName>,
 }
 
-impl Action for UpdateAccessKey {
+impl CallOn<KeyOwner> for UpdateAccessKey {
     const SPEC: ActionSpec = spec("iam:UpdateAccessKey", R::User, &[]);
-    type Found = Option<KeyOwner>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
             access_key_id: params.required_member("AccessKeyId")?,
             status: params.required_member("Status")?,
-            user_name: params.member("UserName")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
-        key_owner(ctx, self.user_name.as_ref()).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, owner: Option<KeyOwner>) -> Result<Empty, AwsError> {
-        let owner = found_owner(owner, self.user_name.as_ref())?;
+    async fn run(self, ctx: &Context<'_>, owner: KeyOwner) -> Result<Empty, AwsError> {
         ctx.store()
             .set_access_key_status(
                 ctx.account_id(),
@@ -280,27 +277,19 @@ impl Action for UpdateAccessKey {
 #[derive(Debug, Clone)]
 pub(super) struct DeleteAccessKey {
     pub access_key_id: AccessKeyId,
-    pub user_name: Option<UserName>,
 }
 
-impl Action for DeleteAccessKey {
+impl CallOn<KeyOwner> for DeleteAccessKey {
     const SPEC: ActionSpec = spec("iam:DeleteAccessKey", R::User, &[]);
-    type Found = Option<KeyOwner>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
             access_key_id: params.required_member("AccessKeyId")?,
-            user_name: params.member("UserName")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
-        key_owner(ctx, self.user_name.as_ref()).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, owner: Option<KeyOwner>) -> Result<Empty, AwsError> {
-        let owner = found_owner(owner, self.user_name.as_ref())?;
+    async fn run(self, ctx: &Context<'_>, owner: KeyOwner) -> Result<Empty, AwsError> {
         ctx.store()
             .delete_access_key(ctx.account_id(), owner.user_id(), &self.access_key_id)
             .await?;
@@ -382,10 +371,10 @@ impl Action for GetAccessKeyLastUsed {
 }
 
 crate::action::action_table!(
-    CreateAccessKey,
-    ListAccessKeys,
-    UpdateAccessKey,
-    DeleteAccessKey,
+    OnKeys<CreateAccessKey>,
+    OnKeys<ListAccessKeys>,
+    OnKeys<UpdateAccessKey>,
+    OnKeys<DeleteAccessKey>,
     GetAccessKeyLastUsed,
 );
 
@@ -417,20 +406,21 @@ mod tests {
         fx
     }
 
-    fn list(user: Option<&str>) -> ListAccessKeys {
-        ListAccessKeys {
-            page: Page::default(),
-            user_name: user.map(user_name),
-        }
+    fn of<Op: CallOn<KeyOwner>>(user: Option<&str>, op: Op) -> OnKeys<Op> {
+        let user_name = user.map(user_name);
+        OnKeys { op, user_name }
+    }
+
+    fn list(user: Option<&str>) -> OnKeys<ListAccessKeys> {
+        let page = Page::default();
+        of(user, ListAccessKeys { page })
     }
 
     #[tokio::test]
     async fn a_users_key_is_listed_without_its_secret() {
         let fx = with_user("alice").await;
         let created = fx
-            .call(CreateAccessKey {
-                user_name: Some(user_name("alice")),
-            })
+            .call(of(Some("alice"), CreateAccessKey))
             .await
             .expect("created");
         assert_eq!(created.user_name.as_deref(), Some("alice"));
@@ -449,10 +439,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_user_name_the_root_user_owns_the_key() {
         let fx = Fixture::new().await;
-        let created = fx
-            .call(CreateAccessKey { user_name: None })
-            .await
-            .expect("created");
+        let created = fx.call(of(None, CreateAccessKey)).await.expect("created");
         assert_eq!((created.user_name, created.key.user_id), (None, None));
         let listed = fx.call(list(None)).await.expect("listed");
         assert_eq!(listed.user_name, None);
@@ -469,26 +456,28 @@ mod tests {
     async fn a_key_is_deactivated_then_deleted() {
         let fx = with_user("bob").await;
         let id = fx
-            .call(CreateAccessKey {
-                user_name: Some(user_name("bob")),
-            })
+            .call(of(Some("bob"), CreateAccessKey))
             .await
             .expect("created")
             .key
             .access_key_id;
-        fx.call(UpdateAccessKey {
-            access_key_id: key_id(&id),
-            status: KeyStatus(AccessKeyStatus::Inactive),
-            user_name: Some(user_name("bob")),
-        })
+        fx.call(of(
+            Some("bob"),
+            UpdateAccessKey {
+                access_key_id: key_id(&id),
+                status: KeyStatus(AccessKeyStatus::Inactive),
+            },
+        ))
         .await
         .expect("deactivated");
         let listed = fx.call(list(Some("bob"))).await.expect("listed");
         assert_eq!(listed.keys.items[0].status, AccessKeyStatus::Inactive);
-        fx.call(DeleteAccessKey {
-            access_key_id: key_id(&id),
-            user_name: Some(user_name("bob")),
-        })
+        fx.call(of(
+            Some("bob"),
+            DeleteAccessKey {
+                access_key_id: key_id(&id),
+            },
+        ))
         .await
         .expect("deleted");
         let listed = fx.call(list(Some("bob"))).await.expect("listed");
@@ -512,9 +501,7 @@ mod tests {
     async fn a_key_never_used_has_no_last_use() {
         let fx = with_user("carol").await;
         let id = fx
-            .call(CreateAccessKey {
-                user_name: Some(user_name("carol")),
-            })
+            .call(of(Some("carol"), CreateAccessKey))
             .await
             .expect("created")
             .key

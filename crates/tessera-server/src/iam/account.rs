@@ -1,9 +1,12 @@
 //! The account: its alias and summary.
 
+use super::common::{Add, Remove};
 use crate::action::members::{AccountAlias, Page};
 use crate::action::{Access, Action, Context, Empty, Encode, Listing};
 use crate::actions::{ActionSpec, R, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
+use std::fmt::Debug;
+use std::future::Future;
 use tessera_store::AccountCounts;
 
 /// The access every account action needs: the action on `*`.
@@ -11,19 +14,58 @@ fn on_account() -> (Access, ()) {
     (Access::on_arn("*"), ())
 }
 
-/// `CreateAccountAlias`: the account's alias (it has at most one).
+/// A change of the account's alias: [`Add`] sets it (the account has at
+/// most one), [`Remove`] deletes it.
+pub(super) trait AliasChange: Debug + Clone + Default + Send + Sync + 'static {
+    /// `CreateAccountAlias` or `DeleteAccountAlias`.
+    const SPEC: ActionSpec;
+
+    /// Sets `alias` as the caller's account's alias, or deletes it.
+    fn apply(
+        &self,
+        ctx: &Context<'_>,
+        alias: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+impl AliasChange for Add {
+    const SPEC: ActionSpec = spec("iam:CreateAccountAlias", R::None, &[]);
+
+    async fn apply(&self, ctx: &Context<'_>, alias: &str) -> Result<(), AwsError> {
+        Ok(ctx
+            .store()
+            .set_account_alias(ctx.account_id(), alias)
+            .await?)
+    }
+}
+
+impl AliasChange for Remove {
+    const SPEC: ActionSpec = spec("iam:DeleteAccountAlias", R::None, &[]);
+
+    async fn apply(&self, ctx: &Context<'_>, alias: &str) -> Result<(), AwsError> {
+        Ok(ctx
+            .store()
+            .delete_account_alias(ctx.account_id(), alias)
+            .await?)
+    }
+}
+
+/// `CreateAccountAlias` and `DeleteAccountAlias`.
 #[derive(Debug, Clone)]
-pub(super) struct CreateAccountAlias {
+pub(super) struct AccountAliasChange<C: AliasChange> {
+    /// Setting the alias or deleting it.
+    pub change: C,
     pub alias: AccountAlias,
 }
 
-impl Action for CreateAccountAlias {
-    const SPEC: ActionSpec = spec("iam:CreateAccountAlias", R::None, &[]);
+impl<C: AliasChange> Action for AccountAliasChange<C> {
+    const SPEC: ActionSpec = C::SPEC;
     type Found = ();
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
+            change: C::default(),
             alias: params.required_member("AccountAlias")?,
         })
     }
@@ -33,9 +75,7 @@ impl Action for CreateAccountAlias {
     }
 
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .set_account_alias(ctx.account_id(), &self.alias)
-            .await?;
+        self.change.apply(ctx, &self.alias).await?;
         Ok(Empty)
     }
 }
@@ -82,35 +122,6 @@ impl Action for ListAccountAliases {
             .take(page.fetch_limit())
             .collect();
         Ok(AliasListing(page.finish(aliases, Clone::clone)))
-    }
-}
-
-/// `DeleteAccountAlias`.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteAccountAlias {
-    pub alias: AccountAlias,
-}
-
-impl Action for DeleteAccountAlias {
-    const SPEC: ActionSpec = spec("iam:DeleteAccountAlias", R::None, &[]);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            alias: params.required_member("AccountAlias")?,
-        })
-    }
-
-    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        Ok(on_account())
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .delete_account_alias(ctx.account_id(), &self.alias)
-            .await?;
-        Ok(Empty)
     }
 }
 
@@ -211,9 +222,9 @@ impl Action for GetAccountSummary {
 }
 
 crate::action::action_table!(
-    CreateAccountAlias,
+    AccountAliasChange<Add>,
     ListAccountAliases,
-    DeleteAccountAlias,
+    AccountAliasChange<Remove>,
     GetAccountSummary,
 );
 
@@ -245,7 +256,8 @@ mod tests {
         };
         assert!(fx.call(list()).await.expect("list").0.items.is_empty());
         for name in ["first", "second"] {
-            fx.call(CreateAccountAlias {
+            fx.call(AccountAliasChange {
+                change: Add,
                 alias: alias(name).expect("alias"),
             })
             .await
@@ -257,13 +269,15 @@ mod tests {
             (vec!["second".to_string()], false, None)
         );
         let error = fx
-            .call(DeleteAccountAlias {
+            .call(AccountAliasChange {
+                change: Remove,
                 alias: alias("first").expect("alias"),
             })
             .await
             .expect_err("not the alias");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
-        fx.call(DeleteAccountAlias {
+        fx.call(AccountAliasChange {
+            change: Remove,
             alias: alias("second").expect("alias"),
         })
         .await

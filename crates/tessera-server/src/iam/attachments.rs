@@ -2,8 +2,8 @@
 //! boundaries: each action is written once, over the kind of entity it acts
 //! on ([`AttachKind`], [`BoundaryKind`]).
 
-use super::common::entity_target_or_named;
-use super::inline_policies::{GroupKind, RoleKind, UserKind};
+use super::common::{Add, Remove};
+use super::entities::{EntityKind, GroupKind, RoleKind, UserKind, entity_access};
 use crate::action::members::{
     ArnValue, EntityFilter, Member, Name, Page, PathPrefix, PolicyUsageFilter,
 };
@@ -15,25 +15,24 @@ use crate::{
     xml::{Xml, members},
 };
 use std::fmt::Debug;
+use std::future::Future;
 use std::ops::Deref;
 use tessera_store::{
     EntitiesForPolicy, ManagedPolicy, Missing, OwnerKind, PolicyEntity, PolicyUsage,
 };
 
 /// A kind of entity managed policies are attached to, with the
-/// declarations of the actions on its attachments.
-pub(super) trait AttachKind: Debug + Clone + Send + Sync + 'static {
-    /// The kind, as the store knows it.
-    const KIND: OwnerKind;
-    /// The member that names the entity (`UserName`, …).
-    const NAME_MEMBER: &'static str;
+/// declarations of the actions on its attachments. The store answers
+/// `NoSuchEntity` for an unknown entity itself.
+pub(super) trait AttachKind: EntityKind {
     /// `Attach…Policy`.
     const ATTACH: ActionSpec;
     /// `Detach…Policy`.
     const DETACH: ActionSpec;
     /// `ListAttached…Policies`.
     const LIST_ATTACHED: ActionSpec;
-    /// The entity's name as these actions take it.
+    /// The entity's name as these actions take it (a user's is
+    /// `userNameType`, shorter than the name of an existing user elsewhere).
     type EntityName: Member + Deref<Target = str> + Debug + Clone + Send + Sync;
 }
 
@@ -47,8 +46,6 @@ pub(super) trait BoundaryKind: AttachKind {
 }
 
 impl AttachKind for UserKind {
-    const KIND: OwnerKind = OwnerKind::User;
-    const NAME_MEMBER: &'static str = "UserName";
     const ATTACH: ActionSpec = spec("iam:AttachUserPolicy", R::User, ATTACH);
     const DETACH: ActionSpec = spec("iam:DetachUserPolicy", R::User, ATTACH);
     const LIST_ATTACHED: ActionSpec = spec("iam:ListAttachedUserPolicies", R::User, &[]);
@@ -57,8 +54,6 @@ impl AttachKind for UserKind {
 }
 
 impl AttachKind for GroupKind {
-    const KIND: OwnerKind = OwnerKind::Group;
-    const NAME_MEMBER: &'static str = "GroupName";
     const ATTACH: ActionSpec = spec("iam:AttachGroupPolicy", R::Group, &[POLICY_ARN]);
     const DETACH: ActionSpec = spec("iam:DetachGroupPolicy", R::Group, &[POLICY_ARN]);
     const LIST_ATTACHED: ActionSpec = spec("iam:ListAttachedGroupPolicies", R::Group, &[]);
@@ -67,8 +62,6 @@ impl AttachKind for GroupKind {
 }
 
 impl AttachKind for RoleKind {
-    const KIND: OwnerKind = OwnerKind::Role;
-    const NAME_MEMBER: &'static str = "RoleName";
     const ATTACH: ActionSpec = spec("iam:AttachRolePolicy", R::Role, ATTACH);
     const DETACH: ActionSpec = spec("iam:DetachRolePolicy", R::Role, ATTACH);
     const LIST_ATTACHED: ActionSpec = spec("iam:ListAttachedRolePolicies", R::Role, &[]);
@@ -88,79 +81,75 @@ impl BoundaryKind for RoleKind {
         spec("iam:DeleteRolePermissionsBoundary", R::Role, BOUNDARY);
 }
 
-/// The access a call on the entity `name` of kind `K` needs: to it as
-/// stored (its stored name, path, tags and boundary), or to the ARN the
-/// request names when it does not exist. The store answers `NoSuchEntity`
-/// itself.
-async fn entity_access<K: AttachKind>(
-    ctx: &Context<'_>,
-    name: &str,
-    keys: crate::action::Keys,
-) -> Result<(Access, ()), AwsError> {
-    let target = entity_target_or_named(ctx.state, ctx.account_id(), K::KIND.noun(), name).await?;
-    Ok((Access::On { target, keys }, ()))
+/// A change of an entity's attached policies: [`Add`] attaches one,
+/// [`Remove`] detaches it.
+pub(super) trait AttachmentChange<K: AttachKind>:
+    Debug + Clone + Default + Send + Sync + 'static
+{
+    /// `Attach…Policy` or `Detach…Policy`.
+    const SPEC: ActionSpec;
+
+    /// Attaches the policy `policy_arn` to the entity `name`, or detaches
+    /// it.
+    fn apply(
+        &self,
+        ctx: &Context<'_>,
+        name: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
-/// `Attach{User,Group,Role}Policy`.
-#[derive(Debug, Clone)]
-pub(super) struct AttachPolicy<K: AttachKind> {
-    pub name: K::EntityName,
-    pub policy_arn: ArnValue,
-}
-
-impl<K: AttachKind> Action for AttachPolicy<K> {
+impl<K: AttachKind> AttachmentChange<K> for Add {
     const SPEC: ActionSpec = K::ATTACH;
-    type Found = ();
-    type Output = Empty;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member(K::NAME_MEMBER)?,
-            policy_arn: params.required_member("PolicyArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let keys = vec![(POLICY_ARN.to_string(), self.policy_arn.to_string().into())];
-        entity_access::<K>(ctx, &self.name, keys).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .attach_policy(ctx.account_id(), K::KIND, &self.name, &self.policy_arn)
-            .await?;
-        Ok(Empty)
+    async fn apply(&self, ctx: &Context<'_>, name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .attach_policy(ctx.account_id(), K::KIND, name, policy_arn)
+            .await?)
     }
 }
 
-/// `Detach{User,Group,Role}Policy`.
+impl<K: AttachKind> AttachmentChange<K> for Remove {
+    const SPEC: ActionSpec = K::DETACH;
+
+    async fn apply(&self, ctx: &Context<'_>, name: &str, policy_arn: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .detach_policy(ctx.account_id(), K::KIND, name, policy_arn)
+            .await?)
+    }
+}
+
+/// `Attach{User,Group,Role}Policy` and `Detach{User,Group,Role}Policy`.
 #[derive(Debug, Clone)]
-pub(super) struct DetachPolicy<K: AttachKind> {
+pub(super) struct PolicyAttachment<K: AttachKind, C> {
+    /// Attaching the policy or detaching it.
+    pub change: C,
     pub name: K::EntityName,
     pub policy_arn: ArnValue,
 }
 
-impl<K: AttachKind> Action for DetachPolicy<K> {
-    const SPEC: ActionSpec = K::DETACH;
-    type Found = ();
+impl<K: AttachKind, C: AttachmentChange<K>> Action for PolicyAttachment<K, C> {
+    const SPEC: ActionSpec = C::SPEC;
+    type Found = Option<K::Entity>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
+            change: C::default(),
             name: params.required_member(K::NAME_MEMBER)?,
             policy_arn: params.required_member("PolicyArn")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
         let keys = vec![(POLICY_ARN.to_string(), self.policy_arn.to_string().into())];
         entity_access::<K>(ctx, &self.name, keys).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .detach_policy(ctx.account_id(), K::KIND, &self.name, &self.policy_arn)
-            .await?;
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+        self.change.apply(ctx, &self.name, &self.policy_arn).await?;
         Ok(Empty)
     }
 }
@@ -199,7 +188,7 @@ pub(super) struct ListAttachedPolicies<K: AttachKind> {
 
 impl<K: AttachKind> Action for ListAttachedPolicies<K> {
     const SPEC: ActionSpec = K::LIST_ATTACHED;
-    type Found = ();
+    type Found = Option<K::Entity>;
     type Output = AttachedPolicies;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -212,11 +201,11 @@ impl<K: AttachKind> Action for ListAttachedPolicies<K> {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
         entity_access::<K>(ctx, &self.name, Vec::new()).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<AttachedPolicies, AwsError> {
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<AttachedPolicies, AwsError> {
         let rows = ctx
             .store()
             .attached_policies(
@@ -310,7 +299,10 @@ impl Action for ListEntitiesForPolicy {
             .await?;
         let mut target = Target::named(self.policy_arn.to_string());
         if let Some(policy) = &policy {
-            target.tags = ctx.store().policy_area_tags(&policy.policy_id).await?;
+            target.tags = ctx
+                .store()
+                .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
+                .await?;
         }
         Ok((Access::on(target), policy))
     }
@@ -359,7 +351,7 @@ pub(super) struct PutPermissionsBoundary<K: BoundaryKind> {
 
 impl<K: BoundaryKind> Action for PutPermissionsBoundary<K> {
     const SPEC: ActionSpec = K::PUT_BOUNDARY;
-    type Found = ();
+    type Found = Option<K::Entity>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -369,7 +361,7 @@ impl<K: BoundaryKind> Action for PutPermissionsBoundary<K> {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
         let keys = vec![(
             PERMISSIONS_BOUNDARY.to_string(),
             self.boundary.to_string().into(),
@@ -377,7 +369,7 @@ impl<K: BoundaryKind> Action for PutPermissionsBoundary<K> {
         entity_access::<K>(ctx, &self.name, keys).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
         ctx.store()
             .set_permissions_boundary(ctx.account_id(), K::KIND, &self.name, Some(&self.boundary))
             .await?;
@@ -393,7 +385,7 @@ pub(super) struct DeletePermissionsBoundary<K: BoundaryKind> {
 
 impl<K: BoundaryKind> Action for DeletePermissionsBoundary<K> {
     const SPEC: ActionSpec = K::DELETE_BOUNDARY;
-    type Found = ();
+    type Found = Option<K::Entity>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -402,11 +394,11 @@ impl<K: BoundaryKind> Action for DeletePermissionsBoundary<K> {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
         entity_access::<K>(ctx, &self.name, Vec::new()).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
         ctx.store()
             .set_permissions_boundary(ctx.account_id(), K::KIND, &self.name, None)
             .await?;
@@ -415,12 +407,12 @@ impl<K: BoundaryKind> Action for DeletePermissionsBoundary<K> {
 }
 
 crate::action::action_table!(
-    AttachPolicy<UserKind>,
-    AttachPolicy<GroupKind>,
-    AttachPolicy<RoleKind>,
-    DetachPolicy<UserKind>,
-    DetachPolicy<GroupKind>,
-    DetachPolicy<RoleKind>,
+    PolicyAttachment<UserKind, Add>,
+    PolicyAttachment<GroupKind, Add>,
+    PolicyAttachment<RoleKind, Add>,
+    PolicyAttachment<UserKind, Remove>,
+    PolicyAttachment<GroupKind, Remove>,
+    PolicyAttachment<RoleKind, Remove>,
     ListAttachedPolicies<UserKind>,
     ListAttachedPolicies<GroupKind>,
     ListAttachedPolicies<RoleKind>,
@@ -507,7 +499,8 @@ mod tests {
     async fn attached_policies_are_listed_then_detached() {
         let (fx, arns) = fixture().await;
         for policy_arn in arns.iter().rev() {
-            fx.call(AttachPolicy::<UserKind> {
+            fx.call(PolicyAttachment::<UserKind, _> {
+                change: Add,
                 name: name("alice"),
                 policy_arn: arn(policy_arn),
             })
@@ -536,7 +529,8 @@ mod tests {
         let second = fx.call(list(Some("p1".into()))).await.expect("listed").0;
         let names: Vec<_> = second.items.iter().map(|p| p.name.as_str()).collect();
         assert_eq!((names, second.truncated), (vec!["p2"], false));
-        fx.call(DetachPolicy::<UserKind> {
+        fx.call(PolicyAttachment::<UserKind, _> {
+            change: Remove,
             name: name("alice"),
             policy_arn: arn(&arns[0]),
         })
@@ -550,13 +544,15 @@ mod tests {
     #[tokio::test]
     async fn the_entities_of_a_policy_are_listed_by_kind() {
         let (fx, arns) = fixture().await;
-        fx.call(AttachPolicy::<UserKind> {
+        fx.call(PolicyAttachment::<UserKind, _> {
+            change: Add,
             name: name("alice"),
             policy_arn: arn(&arns[0]),
         })
         .await
         .expect("attached");
-        fx.call(AttachPolicy::<GroupKind> {
+        fx.call(PolicyAttachment::<GroupKind, _> {
+            change: Add,
             name: name("devs"),
             policy_arn: arn(&arns[0]),
         })
@@ -610,7 +606,8 @@ mod tests {
             ("NoSuchEntity", format!("Policy {missing} was not found."))
         );
         let error = fx
-            .call(AttachPolicy::<GroupKind> {
+            .call(PolicyAttachment::<GroupKind, _> {
+                change: Add,
                 name: name("nobody"),
                 policy_arn: arn(&arns[0]),
             })

@@ -1,76 +1,45 @@
-//! What every IAM area shares: the targets of users, groups and roles,
-//! ARNs, policy-document encoding and parsing, tags and timestamps.
+//! What every IAM area shares: calls on a common subject, the changes of a
+//! set, the target of a user, ARNs, policy-document encoding and parsing,
+//! tags and timestamps.
 
+use crate::action::{Context, Encode};
+use crate::actions::ActionSpec;
 pub use crate::authz::request_tag_keys;
-use crate::{AppState, AwsError, xml::Xml};
-use tessera_arn::Arn;
+use crate::{AppState, AwsError, params::Params, xml::Xml};
+use std::fmt::Debug;
+use std::future::Future;
 
 pub use crate::action::Target;
 
-/// The user, group or role (`noun`) `name` of `account_id` as stored: its
-/// unique id and [`Target`].
-pub async fn entity_target(
-    state: &AppState,
-    account_id: &str,
-    noun: &str,
-    name: &str,
-) -> Result<Option<(String, Target)>, AwsError> {
-    let store = state.store();
-    Ok(match noun {
-        "user" => match store.user_by_name(account_id, name).await? {
-            Some(user) => Some((user.user_id.clone(), user_target(state, &user).await?)),
-            None => None,
-        },
-        "role" => match store.role_by_name(account_id, name).await? {
-            Some(role) => Some((
-                role.role_id.clone(),
-                Target {
-                    arn: Arn::role(state.partition(), &role.account_id, &role.path, &role.name)
-                        .into_string(),
-                    tags: store.policy_area_tags(&role.role_id).await?,
-                    boundary: role.permissions_boundary.clone(),
-                },
-            )),
-            None => None,
-        },
-        _ => match store.group_by_name(account_id, name).await? {
-            Some(group) => Some((
-                group.group_id.clone(),
-                Target::named(
-                    Arn::group(
-                        state.partition(),
-                        &group.account_id,
-                        &group.path,
-                        &group.name,
-                    )
-                    .into_string(),
-                ),
-            )),
-            None => None,
-        },
-    })
+/// What a call does with what it acts on, `S`: its declaration, its own
+/// members and its run. An area whose calls act on the same thing (the
+/// keys of one owner, one managed policy, the inline policies of one
+/// entity) reads, finds and authorizes it once, in one action over these.
+pub trait CallOn<S>: Debug + Clone + Send + Sync + 'static {
+    /// The declaration.
+    const SPEC: ActionSpec;
+    /// The result.
+    type Output: Encode;
+
+    /// Reads the call's own members.
+    fn decode(params: &Params) -> Result<Self, AwsError>;
+
+    /// Runs the call on `on`, once it is authorized.
+    fn run(
+        self,
+        ctx: &Context<'_>,
+        on: S,
+    ) -> impl Future<Output = Result<Self::Output, AwsError>> + Send;
 }
 
-/// [`entity_target`], or the ARN the request names (at path `/`) when the
-/// entity does not exist.
-pub async fn entity_target_or_named(
-    state: &AppState,
-    account_id: &str,
-    noun: &str,
-    name: &str,
-) -> Result<Target, AwsError> {
-    Ok(match entity_target(state, account_id, noun, name).await? {
-        Some((_, target)) => target,
-        None => {
-            let partition = state.partition();
-            Target::named(match noun {
-                "user" => Arn::user(partition, account_id, "/", name),
-                "role" => Arn::role(partition, account_id, "/", name),
-                _ => Arn::group(partition, account_id, "/", name),
-            })
-        }
-    })
-}
+/// The two changes an action makes to a set: adding to it and removing
+/// from it (a group's members, a provider's client ids, an entity's
+/// attached policies, the account's alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Add;
+/// See [`Add`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Remove;
 
 pub use crate::xml::iso8601;
 
@@ -105,7 +74,7 @@ pub async fn user_target(state: &AppState, user: &tessera_store::User) -> Result
         arn: user_arn(state, user),
         tags: state
             .store()
-            .user_tags(&user.user_id, None, tessera_store::TAGS_PER_ENTITY)
+            .tags(&user.user_id, None, tessera_store::TAGS_PER_ENTITY)
             .await?,
         boundary: user.permissions_boundary.clone(),
     })

@@ -1,14 +1,19 @@
 //! IAM groups and their members.
 
-use super::common::iso8601;
+use super::common::{Add, Remove, iso8601};
+use super::entities::{
+    DeleteEntity, EntityKind, EntityListing, GroupKind, ListEntities, RenameKind, UpdateEntity,
+    UserKind, entity_access, found,
+};
 use super::entity_params::{token_error, user_xml};
-use super::users::{find_user, found_user};
-use crate::action::members::{IamPath, Name, Page, PathPrefix};
+use crate::action::members::{IamPath, Name, Page};
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
+use std::fmt::Debug;
+use std::future::Future;
 use tessera_arn::Arn;
-use tessera_store::{Group, PolicyOwnerKind, User, no_such_owner};
+use tessera_store::{Group, OwnerKind, PolicyOwnerKind, Store, User};
 use tessera_token::new_unique_id;
 
 /// A group name (`groupNameType`).
@@ -37,22 +42,78 @@ fn group_xml(state: &AppState, group: &Group) -> Vec<Xml> {
     ]
 }
 
-/// The group `name` of the caller's account as stored, with the access a
-/// call on it needs (an unknown group is named by the ARN the request gives
-/// it).
-async fn find_group(ctx: &Context<'_>, name: &str) -> Result<(Access, Option<Group>), AwsError> {
-    let account = ctx.account_id();
-    let group = ctx.store().group_by_name(account, name).await?;
-    let arn = match &group {
-        Some(group) => group_arn(ctx.state, group),
-        None => Arn::group(ctx.partition(), account, "/", name).into_string(),
-    };
-    Ok((Access::on_arn(arn), group))
+impl EntityKind for GroupKind {
+    type Entity = Group;
+    type Name = GroupName;
+    type Listed = Group;
+    const OWNER: PolicyOwnerKind = PolicyOwnerKind::Group;
+    const KIND: OwnerKind = OwnerKind::Group;
+    const NAME_MEMBER: &'static str = "GroupName";
+    const LISTED: &'static str = "Groups";
+    const LIST: ActionSpec = spec("iam:ListGroups", R::None, &[]);
+    const ARN: fn(&str, &str, &str, &str) -> Arn = Arn::group;
+    const DELETE: ActionSpec = spec("iam:DeleteGroup", R::Group, &[]);
+
+    fn id(group: &Group) -> &str {
+        &group.group_id
+    }
+
+    async fn by_name(
+        store: &dyn Store,
+        account: &str,
+        name: &str,
+    ) -> Result<Option<Group>, AwsError> {
+        Ok(store.group_by_name(account, name).await?)
+    }
+
+    /// A group is authorized on by its ARN alone.
+    async fn target(state: &AppState, group: &Group) -> Result<Target, AwsError> {
+        Ok(Target::named(group_arn(state, group)))
+    }
+
+    async fn list(
+        ctx: &Context<'_>,
+        prefix: &str,
+        page: &Page,
+    ) -> Result<Listing<Group>, AwsError> {
+        let (after, limit) = (page.after.as_deref(), page.fetch_limit());
+        let rows = ctx
+            .store()
+            .list_groups(ctx.account_id(), prefix, after, limit)
+            .await?;
+        Ok(page.finish(rows, |g| g.name.clone()))
+    }
+
+    fn listed_xml(state: &AppState, group: Group) -> Vec<Xml> {
+        group_xml(state, &group)
+    }
+
+    async fn delete(ctx: &Context<'_>, name: &str) -> Result<(), AwsError> {
+        Ok(ctx.store().delete_group(ctx.account_id(), name).await?)
+    }
 }
 
-/// The group `find_group` found, or `NoSuchEntity`.
-fn found_group(group: Option<Group>, name: &str) -> Result<Group, AwsError> {
-    group.ok_or_else(|| no_such_owner(PolicyOwnerKind::Group, name).into())
+impl RenameKind for GroupKind {
+    type NewName = GroupName;
+    const NEW_NAME_MEMBER: &'static str = "NewGroupName";
+    const UPDATE: ActionSpec = spec("iam:UpdateGroup", R::Group, &[]);
+
+    fn name_and_path(group: &Group) -> (&str, &str) {
+        (&group.name, &group.path)
+    }
+
+    async fn update(
+        ctx: &Context<'_>,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let store = ctx.store();
+        store
+            .update_group(ctx.account_id(), name, new_name, new_path)
+            .await?;
+        Ok(())
+    }
 }
 
 /// One group in IAM's `Group` shape.
@@ -62,16 +123,6 @@ pub(super) struct GroupResult(pub Group);
 impl Encode for GroupResult {
     fn encode(self, state: &AppState) -> Vec<Xml> {
         vec![Xml::node("Group", group_xml(state, &self.0))]
-    }
-}
-
-/// A page of groups (`ListGroups`, `ListGroupsForUser`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct GroupListing(pub Listing<Group>);
-
-impl Encode for GroupListing {
-    fn encode(self, state: &AppState) -> Vec<Xml> {
-        self.0.xml("Groups", |group| group_xml(state, &group))
     }
 }
 
@@ -151,11 +202,11 @@ impl Action for GetGroup {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
-        find_group(ctx, &self.name).await
+        entity_access::<GroupKind>(ctx, &self.name, Vec::new()).await
     }
 
     async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<GroupMembers, AwsError> {
-        let group = found_group(group, &self.name)?;
+        let group = found::<GroupKind>(group, &self.name)?;
         let rows = ctx
             .store()
             .group_members(
@@ -169,181 +220,72 @@ impl Action for GetGroup {
     }
 }
 
-/// `ListGroups`.
-#[derive(Debug, Clone)]
-pub(super) struct ListGroups {
-    pub prefix: PathPrefix,
-    pub page: Page,
+/// A change of a group's members: [`Add`] (adding a member again changes
+/// nothing) or [`Remove`] (removing a non-member changes nothing).
+pub(super) trait MembershipChange: Debug + Clone + Default + Send + Sync + 'static {
+    /// `AddUserToGroup` or `RemoveUserFromGroup`.
+    const SPEC: ActionSpec;
+
+    /// Adds the user `user` to the group `group`, or removes it.
+    fn apply(
+        &self,
+        ctx: &Context<'_>,
+        group: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
-impl Action for ListGroups {
-    const SPEC: ActionSpec = spec("iam:ListGroups", R::None, &[]);
-    type Found = ();
-    type Output = GroupListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let arn = Arn::group(ctx.partition(), ctx.account_id(), &self.prefix, "");
-        Ok((Access::on_arn(arn.into_string()), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<GroupListing, AwsError> {
-        let rows = ctx
-            .store()
-            .list_groups(
-                ctx.account_id(),
-                &self.prefix,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(GroupListing(self.page.finish(rows, |g| g.name.clone())))
-    }
-}
-
-/// `UpdateGroup`: `NewGroupName` and/or `NewPath`.
-#[derive(Debug, Clone)]
-pub(super) struct UpdateGroup {
-    pub name: GroupName,
-    pub new_name: Option<GroupName>,
-    pub new_path: Option<IamPath>,
-}
-
-impl Action for UpdateGroup {
-    const SPEC: ActionSpec = spec("iam:UpdateGroup", R::Group, &[]);
-    type Found = Option<Group>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("GroupName")?,
-            new_name: params.member("NewGroupName")?,
-            new_path: params.member("NewPath")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
-        find_group(ctx, &self.name).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
-        let group = found_group(group, &self.name)?;
-        let (new_name, new_path) = (self.new_name.as_deref(), self.new_path.as_deref());
-        if new_name.is_some() || new_path.is_some() {
-            // A rename or move needs the permission on the new ARN as well.
-            let moved = Group {
-                name: new_name.unwrap_or(&group.name).to_string(),
-                path: new_path.unwrap_or(&group.path).to_string(),
-                ..group
-            };
-            let target = Target::named(group_arn(ctx.state, &moved));
-            ctx.authorize_also(&target, Vec::new()).await?;
-        }
-        ctx.store()
-            .update_group(ctx.account_id(), &self.name, new_name, new_path)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `DeleteGroup`: refused while it has members or policies.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteGroup {
-    pub name: GroupName,
-}
-
-impl Action for DeleteGroup {
-    const SPEC: ActionSpec = spec("iam:DeleteGroup", R::Group, &[]);
-    type Found = Option<Group>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("GroupName")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
-        find_group(ctx, &self.name).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
-        found_group(group, &self.name)?;
-        ctx.store()
-            .delete_group(ctx.account_id(), &self.name)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `AddUserToGroup` (adding a member again changes nothing).
-#[derive(Debug, Clone)]
-pub(super) struct AddUserToGroup {
-    pub group: GroupName,
-    pub user: UserName,
-}
-
-impl Action for AddUserToGroup {
+impl MembershipChange for Add {
     const SPEC: ActionSpec = spec("iam:AddUserToGroup", R::Group, &[]);
-    type Found = Option<Group>;
-    type Output = Empty;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            group: params.required_member("GroupName")?,
-            user: params.required_member("UserName")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
-        find_group(ctx, &self.group).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
-        found_group(group, &self.group)?;
-        ctx.store()
-            .add_user_to_group(ctx.account_id(), &self.group, &self.user, ctx.now())
-            .await?;
-        Ok(Empty)
+    async fn apply(&self, ctx: &Context<'_>, group: &str, user: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .add_user_to_group(ctx.account_id(), group, user, ctx.now())
+            .await?)
     }
 }
 
-/// `RemoveUserFromGroup` (removing a non-member changes nothing).
+impl MembershipChange for Remove {
+    const SPEC: ActionSpec = spec("iam:RemoveUserFromGroup", R::Group, &[]);
+
+    async fn apply(&self, ctx: &Context<'_>, group: &str, user: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .remove_user_from_group(ctx.account_id(), group, user)
+            .await?)
+    }
+}
+
+/// `AddUserToGroup` and `RemoveUserFromGroup`.
 #[derive(Debug, Clone)]
-pub(super) struct RemoveUserFromGroup {
+pub(super) struct GroupMembership<C: MembershipChange> {
+    /// Adding the user or removing it.
+    pub change: C,
     pub group: GroupName,
     pub user: UserName,
 }
 
-impl Action for RemoveUserFromGroup {
-    const SPEC: ActionSpec = spec("iam:RemoveUserFromGroup", R::Group, &[]);
+impl<C: MembershipChange> Action for GroupMembership<C> {
+    const SPEC: ActionSpec = C::SPEC;
     type Found = Option<Group>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
+            change: C::default(),
             group: params.required_member("GroupName")?,
             user: params.required_member("UserName")?,
         })
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Group>), AwsError> {
-        find_group(ctx, &self.group).await
+        entity_access::<GroupKind>(ctx, &self.group, Vec::new()).await
     }
 
     async fn run(self, ctx: &Context<'_>, group: Option<Group>) -> Result<Empty, AwsError> {
-        found_group(group, &self.group)?;
-        ctx.store()
-            .remove_user_from_group(ctx.account_id(), &self.group, &self.user)
-            .await?;
+        found::<GroupKind>(group, &self.group)?;
+        self.change.apply(ctx, &self.group, &self.user).await?;
         Ok(Empty)
     }
 }
@@ -358,7 +300,7 @@ pub(super) struct ListGroupsForUser {
 impl Action for ListGroupsForUser {
     const SPEC: ActionSpec = spec("iam:ListGroupsForUser", R::User, &[]);
     type Found = Option<User>;
-    type Output = GroupListing;
+    type Output = EntityListing<GroupKind>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
@@ -368,12 +310,15 @@ impl Action for ListGroupsForUser {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.user).await?;
-        Ok((Access::on(target), user))
+        entity_access::<UserKind>(ctx, &self.user, Vec::new()).await
     }
 
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<GroupListing, AwsError> {
-        let user = found_user(user, &self.user)?;
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        user: Option<User>,
+    ) -> Result<EntityListing<GroupKind>, AwsError> {
+        let user = found::<UserKind>(user, &self.user)?;
         let rows = ctx
             .store()
             .groups_for_user(
@@ -382,27 +327,28 @@ impl Action for ListGroupsForUser {
                 self.page.fetch_limit(),
             )
             .await?;
-        Ok(GroupListing(self.page.finish(rows, |g| g.name.clone())))
+        Ok(EntityListing(self.page.finish(rows, |g| g.name.clone())))
     }
 }
 
 crate::action::action_table!(
     CreateGroup,
     GetGroup,
-    ListGroups,
-    UpdateGroup,
-    DeleteGroup,
-    AddUserToGroup,
-    RemoveUserFromGroup,
+    ListEntities<GroupKind>,
+    UpdateEntity<GroupKind>,
+    DeleteEntity<GroupKind>,
+    GroupMembership<Add>,
+    GroupMembership<Remove>,
     ListGroupsForUser,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::members::{Scalar, Tags};
+    use crate::action::members::{PathPrefix, Scalar, Tags};
     use crate::action::testing::Fixture;
     use crate::iam::users::CreateUser;
+    use std::marker::PhantomData;
 
     fn name<const MAX: usize>(text: &str) -> Name<MAX> {
         Name::parse("groupName", text).expect("valid name")
@@ -443,7 +389,8 @@ mod tests {
             ("admins", "/")
         );
         create_user(&fx, "alice").await;
-        let add = AddUserToGroup {
+        let add = GroupMembership {
+            change: Add,
             group: name("admins"),
             user: name("alice"),
         };
@@ -462,7 +409,8 @@ mod tests {
             .expect("listed")
             .0;
         assert_eq!(groups.items, vec![created]);
-        fx.call(RemoveUserFromGroup {
+        fx.call(GroupMembership {
+            change: Remove,
             group: name("admins"),
             user: name("alice"),
         })
@@ -493,7 +441,7 @@ mod tests {
     async fn an_unknown_group_is_no_such_entity() {
         let fx = Fixture::new().await;
         let error = fx
-            .call(DeleteGroup {
+            .call(DeleteEntity::<GroupKind> {
                 name: name("nobody"),
             })
             .await
@@ -518,7 +466,8 @@ mod tests {
         for group in ["g1", "g2", "g3"] {
             fx.call(create(group)).await.expect("created");
         }
-        let list = |after: Option<String>| ListGroups {
+        let list = |after: Option<String>| ListEntities::<GroupKind> {
+            kind: PhantomData,
             prefix: PathPrefix::root(),
             page: Page {
                 after,
@@ -542,7 +491,7 @@ mod tests {
     async fn a_group_is_renamed_and_moved_then_deleted() {
         let fx = Fixture::new().await;
         fx.call(create("old")).await.expect("created");
-        fx.call(UpdateGroup {
+        fx.call(UpdateEntity::<GroupKind> {
             name: name("old"),
             new_name: Some(name("new")),
             new_path: Some(IamPath::parse("newPath", "/team/").expect("valid path")),
@@ -553,7 +502,7 @@ mod tests {
         assert_eq!((read.name.as_str(), read.path.as_str()), ("new", "/team/"));
         let error = fx.call(get("old")).await.expect_err("renamed away");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
-        fx.call(DeleteGroup { name: name("new") })
+        fx.call(DeleteEntity::<GroupKind> { name: name("new") })
             .await
             .expect("deleted");
         let error = fx.call(get("new")).await.expect_err("deleted");
@@ -565,14 +514,15 @@ mod tests {
         let fx = Fixture::new().await;
         fx.call(create("busy")).await.expect("created");
         create_user(&fx, "bob").await;
-        fx.call(AddUserToGroup {
+        fx.call(GroupMembership {
+            change: Add,
             group: name("busy"),
             user: name("bob"),
         })
         .await
         .expect("added");
         let error = fx
-            .call(DeleteGroup { name: name("busy") })
+            .call(DeleteEntity::<GroupKind> { name: name("busy") })
             .await
             .expect_err("has members");
         assert_eq!(

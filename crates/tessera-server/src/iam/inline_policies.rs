@@ -1,112 +1,61 @@
 //! Inline policies of users, groups and roles: each action is written once,
 //! over the kind of entity that holds the policy ([`InlineKind`]).
 
-use super::common::{encode_policy_document, entity_target_or_named, parse_policy};
-use crate::action::members::{Member, Name, Page, PolicyDocument};
+use super::common::{CallOn, encode_policy_document, parse_policy};
+use super::entities::{EntityKind, GroupKind, RoleKind, UserKind, entity_access, found};
+use crate::action::members::{Name, Page, PolicyDocument};
 use crate::action::{Access, Action, Context, Empty, Encode, Listing};
 use crate::actions::{ActionSpec, BOUNDARY, R, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
-use std::fmt::Debug;
 use std::marker::PhantomData;
-use std::ops::Deref;
 use tessera_policy::PolicyKind;
-use tessera_store::{InlinePolicy, PolicyOwner, PolicyOwnerKind, no_such_owner};
+use tessera_store::InlinePolicy;
 
 /// A policy name (`policyNameType`).
 type PolicyName = Name<128>;
 
-/// The kinds of entity that hold policies: users, groups and roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct UserKind;
-/// See [`UserKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct GroupKind;
-/// See [`UserKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct RoleKind;
-
 /// A kind of entity that holds inline policies, with the declarations of
 /// the actions on them.
-pub(super) trait InlineKind: Debug + Clone + PartialEq + Send + Sync + 'static {
-    /// The kind, as the store knows it.
-    const KIND: PolicyOwnerKind;
-    /// The member that names the owner, in requests and results
-    /// (`UserName`, …).
-    const OWNER_MEMBER: &'static str;
+pub(super) trait InlineKind: EntityKind {
     /// IAM's quota on all inline policies of one owner, in characters.
     const TOTAL_SIZE: usize;
     /// How a policy of this kind of owner is validated.
     const POLICY_KIND: PolicyKind;
     /// `Put…Policy`.
-    const PUT: ActionSpec;
+    const PUT_POLICY: ActionSpec;
     /// `Get…Policy`.
-    const GET: ActionSpec;
+    const GET_POLICY: ActionSpec;
     /// `Delete…Policy`.
-    const DELETE: ActionSpec;
+    const DELETE_POLICY: ActionSpec;
     /// `List…Policies`.
-    const LIST: ActionSpec;
-    /// The owner's name as these actions take it.
-    type OwnerName: Member + Deref<Target = str> + Debug + Clone + Send + Sync;
+    const LIST_POLICIES: ActionSpec;
 }
 
 impl InlineKind for UserKind {
-    const KIND: PolicyOwnerKind = PolicyOwnerKind::User;
-    const OWNER_MEMBER: &'static str = "UserName";
     const TOTAL_SIZE: usize = 2_048;
     const POLICY_KIND: PolicyKind = PolicyKind::inline_user();
-    const PUT: ActionSpec = spec("iam:PutUserPolicy", R::User, BOUNDARY);
-    const GET: ActionSpec = spec("iam:GetUserPolicy", R::User, &[]);
-    const DELETE: ActionSpec = spec("iam:DeleteUserPolicy", R::User, BOUNDARY);
-    const LIST: ActionSpec = spec("iam:ListUserPolicies", R::User, &[]);
-    /// `existingUserNameType`.
-    type OwnerName = Name<128>;
+    const PUT_POLICY: ActionSpec = spec("iam:PutUserPolicy", R::User, BOUNDARY);
+    const GET_POLICY: ActionSpec = spec("iam:GetUserPolicy", R::User, &[]);
+    const DELETE_POLICY: ActionSpec = spec("iam:DeleteUserPolicy", R::User, BOUNDARY);
+    const LIST_POLICIES: ActionSpec = spec("iam:ListUserPolicies", R::User, &[]);
 }
 
 impl InlineKind for GroupKind {
-    const KIND: PolicyOwnerKind = PolicyOwnerKind::Group;
-    const OWNER_MEMBER: &'static str = "GroupName";
     const TOTAL_SIZE: usize = 5_120;
     const POLICY_KIND: PolicyKind = PolicyKind::inline_group();
-    const PUT: ActionSpec = spec("iam:PutGroupPolicy", R::Group, &[]);
-    const GET: ActionSpec = spec("iam:GetGroupPolicy", R::Group, &[]);
-    const DELETE: ActionSpec = spec("iam:DeleteGroupPolicy", R::Group, &[]);
-    const LIST: ActionSpec = spec("iam:ListGroupPolicies", R::Group, &[]);
-    /// `groupNameType`.
-    type OwnerName = Name<128>;
+    const PUT_POLICY: ActionSpec = spec("iam:PutGroupPolicy", R::Group, &[]);
+    const GET_POLICY: ActionSpec = spec("iam:GetGroupPolicy", R::Group, &[]);
+    const DELETE_POLICY: ActionSpec = spec("iam:DeleteGroupPolicy", R::Group, &[]);
+    const LIST_POLICIES: ActionSpec = spec("iam:ListGroupPolicies", R::Group, &[]);
 }
 
 impl InlineKind for RoleKind {
-    const KIND: PolicyOwnerKind = PolicyOwnerKind::Role;
-    const OWNER_MEMBER: &'static str = "RoleName";
     const TOTAL_SIZE: usize = 10_240;
     const POLICY_KIND: PolicyKind = PolicyKind::inline_role();
-    const PUT: ActionSpec = spec("iam:PutRolePolicy", R::Role, BOUNDARY);
-    const GET: ActionSpec = spec("iam:GetRolePolicy", R::Role, &[]);
-    const DELETE: ActionSpec = spec("iam:DeleteRolePolicy", R::Role, BOUNDARY);
-    const LIST: ActionSpec = spec("iam:ListRolePolicies", R::Role, &[]);
-    /// `roleNameType`.
-    type OwnerName = Name<64>;
-}
-
-/// The owner `name` of kind `K` as stored, with the access a call on its
-/// policies needs (an unknown owner is named by the ARN the request gives
-/// it).
-async fn find_owner<K: InlineKind>(
-    ctx: &Context<'_>,
-    name: &str,
-) -> Result<(Access, Option<PolicyOwner>), AwsError> {
-    let account = ctx.account_id();
-    let owner = ctx.store().policy_owner(account, K::KIND, name).await?;
-    let target = entity_target_or_named(ctx.state, account, K::KIND.noun(), name).await?;
-    Ok((Access::on(target), owner))
-}
-
-/// The owner `find_owner` found, or `NoSuchEntity`.
-fn found_owner<K: InlineKind>(owner: Option<PolicyOwner>, name: &str) -> Result<(), AwsError> {
-    match owner {
-        Some(_) => Ok(()),
-        None => Err(no_such_owner(K::KIND, name).into()),
-    }
+    const PUT_POLICY: ActionSpec = spec("iam:PutRolePolicy", R::Role, BOUNDARY);
+    const GET_POLICY: ActionSpec = spec("iam:GetRolePolicy", R::Role, &[]);
+    const DELETE_POLICY: ActionSpec = spec("iam:DeleteRolePolicy", R::Role, BOUNDARY);
+    const LIST_POLICIES: ActionSpec = spec("iam:ListRolePolicies", R::Role, &[]);
 }
 
 /// An inline policy as `Get…Policy` returns it: its document URL-encoded.
@@ -120,7 +69,7 @@ pub(super) struct InlinePolicyResult<K> {
 impl<K: InlineKind> Encode for InlinePolicyResult<K> {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
         vec![
-            Xml::text(K::OWNER_MEMBER, self.policy.owner_name),
+            Xml::text(K::NAME_MEMBER, self.policy.owner_name),
             Xml::text("PolicyName", self.policy.name),
             Xml::text(
                 "PolicyDocument",
@@ -140,39 +89,67 @@ impl Encode for PolicyNames {
     }
 }
 
+/// The owner of the inline policies a call is on, found to exist: its name
+/// as the request gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Owner<K: InlineKind>(pub K::Name);
+
+/// A call on the inline policies of the user, group or role the request
+/// names (`UserName`, …, read before the call's own members): authorized on
+/// it, then `NoSuchEntity` when it does not exist.
+#[derive(Debug, Clone)]
+pub(super) struct OnOwner<K: InlineKind, Op: CallOn<Owner<K>>> {
+    pub owner: K::Name,
+    pub op: Op,
+}
+
+impl<K: InlineKind, Op: CallOn<Owner<K>>> Action for OnOwner<K, Op> {
+    const SPEC: ActionSpec = Op::SPEC;
+    type Found = Option<K::Entity>;
+    type Output = Op::Output;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            owner: params.required_member(K::NAME_MEMBER)?,
+            op: Op::decode(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        entity_access::<K>(ctx, &self.owner, Vec::new()).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, owner: Self::Found) -> Result<Op::Output, AwsError> {
+        found::<K>(owner, &self.owner)?;
+        self.op.run(ctx, Owner(self.owner)).await
+    }
+}
+
 /// `Put{User,Group,Role}Policy`: validated, stored as written.
 #[derive(Debug, Clone)]
-pub(super) struct PutInlinePolicy<K: InlineKind> {
-    pub owner: K::OwnerName,
+pub(super) struct PutInlinePolicy {
     pub policy_name: PolicyName,
     pub document: PolicyDocument,
 }
 
-impl<K: InlineKind> Action for PutInlinePolicy<K> {
-    const SPEC: ActionSpec = K::PUT;
-    type Found = Option<PolicyOwner>;
+impl<K: InlineKind> CallOn<Owner<K>> for PutInlinePolicy {
+    const SPEC: ActionSpec = K::PUT_POLICY;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            owner: params.required_member(K::OWNER_MEMBER)?,
             policy_name: params.required_member("PolicyName")?,
             document: params.required_member("PolicyDocument")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<PolicyOwner>), AwsError> {
-        find_owner::<K>(ctx, &self.owner).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, owner: Option<PolicyOwner>) -> Result<Empty, AwsError> {
-        found_owner::<K>(owner, &self.owner)?;
+    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<Empty, AwsError> {
         parse_policy(&self.document, K::POLICY_KIND)?;
         ctx.store()
             .put_inline_policy(
                 ctx.account_id(),
-                K::KIND,
-                &self.owner,
+                K::OWNER,
+                &owner,
                 &self.policy_name,
                 &self.document,
                 K::TOTAL_SIZE,
@@ -184,36 +161,28 @@ impl<K: InlineKind> Action for PutInlinePolicy<K> {
 
 /// `Get{User,Group,Role}Policy`.
 #[derive(Debug, Clone)]
-pub(super) struct GetInlinePolicy<K: InlineKind> {
-    pub owner: K::OwnerName,
+pub(super) struct GetInlinePolicy {
     pub policy_name: PolicyName,
 }
 
-impl<K: InlineKind> Action for GetInlinePolicy<K> {
-    const SPEC: ActionSpec = K::GET;
-    type Found = Option<PolicyOwner>;
+impl<K: InlineKind> CallOn<Owner<K>> for GetInlinePolicy {
+    const SPEC: ActionSpec = K::GET_POLICY;
     type Output = InlinePolicyResult<K>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            owner: params.required_member(K::OWNER_MEMBER)?,
             policy_name: params.required_member("PolicyName")?,
         })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<PolicyOwner>), AwsError> {
-        find_owner::<K>(ctx, &self.owner).await
     }
 
     async fn run(
         self,
         ctx: &Context<'_>,
-        owner: Option<PolicyOwner>,
+        Owner(owner): Owner<K>,
     ) -> Result<InlinePolicyResult<K>, AwsError> {
-        found_owner::<K>(owner, &self.owner)?;
         let policy = ctx
             .store()
-            .inline_policy(ctx.account_id(), K::KIND, &self.owner, &self.policy_name)
+            .inline_policy(ctx.account_id(), K::OWNER, &owner, &self.policy_name)
             .await?;
         Ok(InlinePolicyResult {
             policy,
@@ -224,31 +193,23 @@ impl<K: InlineKind> Action for GetInlinePolicy<K> {
 
 /// `Delete{User,Group,Role}Policy`.
 #[derive(Debug, Clone)]
-pub(super) struct DeleteInlinePolicy<K: InlineKind> {
-    pub owner: K::OwnerName,
+pub(super) struct DeleteInlinePolicy {
     pub policy_name: PolicyName,
 }
 
-impl<K: InlineKind> Action for DeleteInlinePolicy<K> {
-    const SPEC: ActionSpec = K::DELETE;
-    type Found = Option<PolicyOwner>;
+impl<K: InlineKind> CallOn<Owner<K>> for DeleteInlinePolicy {
+    const SPEC: ActionSpec = K::DELETE_POLICY;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            owner: params.required_member(K::OWNER_MEMBER)?,
             policy_name: params.required_member("PolicyName")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<PolicyOwner>), AwsError> {
-        find_owner::<K>(ctx, &self.owner).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, owner: Option<PolicyOwner>) -> Result<Empty, AwsError> {
-        found_owner::<K>(owner, &self.owner)?;
+    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<Empty, AwsError> {
         ctx.store()
-            .delete_inline_policy(ctx.account_id(), K::KIND, &self.owner, &self.policy_name)
+            .delete_inline_policy(ctx.account_id(), K::OWNER, &owner, &self.policy_name)
             .await?;
         Ok(Empty)
     }
@@ -256,39 +217,27 @@ impl<K: InlineKind> Action for DeleteInlinePolicy<K> {
 
 /// `List{User,Group,Role}Policies`: the names, in order.
 #[derive(Debug, Clone)]
-pub(super) struct ListInlinePolicies<K: InlineKind> {
-    pub owner: K::OwnerName,
+pub(super) struct ListInlinePolicies {
     pub page: Page,
 }
 
-impl<K: InlineKind> Action for ListInlinePolicies<K> {
-    const SPEC: ActionSpec = K::LIST;
-    type Found = Option<PolicyOwner>;
+impl<K: InlineKind> CallOn<Owner<K>> for ListInlinePolicies {
+    const SPEC: ActionSpec = K::LIST_POLICIES;
     type Output = PolicyNames;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            owner: params.required_member(K::OWNER_MEMBER)?,
             page: Page::read(params)?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<PolicyOwner>), AwsError> {
-        find_owner::<K>(ctx, &self.owner).await
-    }
-
-    async fn run(
-        self,
-        ctx: &Context<'_>,
-        owner: Option<PolicyOwner>,
-    ) -> Result<PolicyNames, AwsError> {
-        found_owner::<K>(owner, &self.owner)?;
+    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<PolicyNames, AwsError> {
         let names = ctx
             .store()
             .inline_policy_names(
                 ctx.account_id(),
-                K::KIND,
-                &self.owner,
+                K::OWNER,
+                &owner,
                 self.page.after.as_deref(),
                 self.page.fetch_limit(),
             )
@@ -298,18 +247,18 @@ impl<K: InlineKind> Action for ListInlinePolicies<K> {
 }
 
 crate::action::action_table!(
-    PutInlinePolicy<UserKind>,
-    PutInlinePolicy<GroupKind>,
-    PutInlinePolicy<RoleKind>,
-    GetInlinePolicy<UserKind>,
-    GetInlinePolicy<GroupKind>,
-    GetInlinePolicy<RoleKind>,
-    DeleteInlinePolicy<UserKind>,
-    DeleteInlinePolicy<GroupKind>,
-    DeleteInlinePolicy<RoleKind>,
-    ListInlinePolicies<UserKind>,
-    ListInlinePolicies<GroupKind>,
-    ListInlinePolicies<RoleKind>,
+    OnOwner<UserKind, PutInlinePolicy>,
+    OnOwner<GroupKind, PutInlinePolicy>,
+    OnOwner<RoleKind, PutInlinePolicy>,
+    OnOwner<UserKind, GetInlinePolicy>,
+    OnOwner<GroupKind, GetInlinePolicy>,
+    OnOwner<RoleKind, GetInlinePolicy>,
+    OnOwner<UserKind, DeleteInlinePolicy>,
+    OnOwner<GroupKind, DeleteInlinePolicy>,
+    OnOwner<RoleKind, DeleteInlinePolicy>,
+    OnOwner<UserKind, ListInlinePolicies>,
+    OnOwner<GroupKind, ListInlinePolicies>,
+    OnOwner<RoleKind, ListInlinePolicies>,
 );
 
 #[cfg(test)]
@@ -330,19 +279,33 @@ mod tests {
         PolicyDocument::parse("policyDocument", text).expect("valid document")
     }
 
-    fn put<K: InlineKind<OwnerName = Name<128>>>(owner: &str, policy: &str) -> PutInlinePolicy<K> {
-        PutInlinePolicy {
-            owner: name(owner),
-            policy_name: name(policy),
-            document: document(DOCUMENT),
-        }
+    fn on<K: InlineKind, Op: CallOn<Owner<K>>>(owner: K::Name, op: Op) -> OnOwner<K, Op> {
+        OnOwner { owner, op }
     }
 
-    fn list<K: InlineKind<OwnerName = Name<128>>>(owner: &str) -> ListInlinePolicies<K> {
-        ListInlinePolicies {
-            owner: name(owner),
-            page: Page::default(),
-        }
+    fn get<K: InlineKind>(owner: K::Name, policy: &str) -> OnOwner<K, GetInlinePolicy> {
+        let policy_name = name(policy);
+        on(owner, GetInlinePolicy { policy_name })
+    }
+
+    fn put<K: InlineKind<Name = Name<128>>>(
+        owner: &str,
+        policy: &str,
+    ) -> OnOwner<K, PutInlinePolicy> {
+        let policy_name = name(policy);
+        let document = document(DOCUMENT);
+        on(
+            name(owner),
+            PutInlinePolicy {
+                policy_name,
+                document,
+            },
+        )
+    }
+
+    fn list<K: InlineKind<Name = Name<128>>>(owner: &str) -> OnOwner<K, ListInlinePolicies> {
+        let page = Page::default();
+        on(name(owner), ListInlinePolicies { page })
     }
 
     async fn with_user(user: &str) -> Fixture {
@@ -367,10 +330,7 @@ mod tests {
                 .expect("put");
         }
         let read = fx
-            .call(GetInlinePolicy::<UserKind> {
-                owner: name("ALICE"),
-                policy_name: name("p1"),
-            })
+            .call(get::<UserKind>(name("ALICE"), "p1"))
             .await
             .expect("read");
         assert_eq!(
@@ -386,10 +346,12 @@ mod tests {
             (names.items, names.truncated),
             (vec!["p1".into(), "p2".into()], false)
         );
-        fx.call(DeleteInlinePolicy::<UserKind> {
-            owner: name("alice"),
-            policy_name: name("p1"),
-        })
+        fx.call(on::<UserKind, _>(
+            name("alice"),
+            DeleteInlinePolicy {
+                policy_name: name("p1"),
+            },
+        ))
         .await
         .expect("deleted");
         let names = fx.call(list::<UserKind>("alice")).await.expect("listed").0;
@@ -407,10 +369,7 @@ mod tests {
         .expect("group created");
         fx.call(put::<GroupKind>("devs", "p")).await.expect("put");
         let read = fx
-            .call(GetInlinePolicy::<GroupKind> {
-                owner: name("devs"),
-                policy_name: name("p"),
-            })
+            .call(get::<GroupKind>(name("devs"), "p"))
             .await
             .expect("read");
         let xml = read.encode(&fx.state);
@@ -427,12 +386,16 @@ mod tests {
         for policy in ["a", "b", "c"] {
             fx.call(put::<UserKind>("bob", policy)).await.expect("put");
         }
-        let page = |after: Option<String>| ListInlinePolicies::<UserKind> {
-            owner: name("bob"),
-            page: Page {
-                after,
-                max_items: 2,
-            },
+        let page = |after: Option<String>| {
+            on::<UserKind, _>(
+                name("bob"),
+                ListInlinePolicies {
+                    page: Page {
+                        after,
+                        max_items: 2,
+                    },
+                },
+            )
         };
         let first = fx.call(page(None)).await.expect("page").0;
         assert_eq!(
@@ -450,11 +413,13 @@ mod tests {
     async fn an_unknown_owner_is_no_such_entity_before_the_document_is_read() {
         let fx = Fixture::new().await;
         let error = fx
-            .call(PutInlinePolicy::<RoleKind> {
-                owner: name("nobody"),
-                policy_name: name("p"),
-                document: document("not a policy"),
-            })
+            .call(on::<RoleKind, _>(
+                name("nobody"),
+                PutInlinePolicy {
+                    policy_name: name("p"),
+                    document: document("not a policy"),
+                },
+            ))
             .await
             .expect_err("unknown");
         assert_eq!(
@@ -475,19 +440,18 @@ mod tests {
     async fn a_bad_document_or_a_missing_policy_is_refused() {
         let fx = with_user("carol").await;
         let error = fx
-            .call(PutInlinePolicy::<UserKind> {
-                owner: name("carol"),
-                policy_name: name("p"),
-                document: document("{}"),
-            })
+            .call(on::<UserKind, _>(
+                name("carol"),
+                PutInlinePolicy {
+                    policy_name: name("p"),
+                    document: document("{}"),
+                },
+            ))
             .await
             .expect_err("malformed");
         assert_eq!(error.code.as_ref(), "MalformedPolicyDocument");
         let error = fx
-            .call(GetInlinePolicy::<UserKind> {
-                owner: name("carol"),
-                policy_name: name("p"),
-            })
+            .call(get::<UserKind>(name("carol"), "p"))
             .await
             .expect_err("missing");
         assert_eq!(

@@ -1,6 +1,8 @@
 //! IAM managed policies and their versions.
 
-use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
+use super::common::{
+    CallOn, Remove, encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml,
+};
 use super::entity_params::token_error;
 use crate::action::members::{
     ArnValue, Description, Flag, Name, Page, PathPrefix, PolicyDocument, PolicyPath, PolicyScope,
@@ -9,6 +11,8 @@ use crate::action::members::{
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
+use std::fmt::Debug;
+use std::future::Future;
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
 use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion};
@@ -69,7 +73,9 @@ async fn policy_access(
     let policy = store.managed_policy(ctx.account_id(), policy_arn).await?;
     let mut target = Target::named(policy_arn);
     if let Some(policy) = &policy {
-        target.tags = store.policy_area_tags(&policy.policy_id).await?;
+        target.tags = store
+            .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?;
     }
     Ok((Access::on(target), policy))
 }
@@ -90,6 +96,44 @@ fn version_number(version_id: &str) -> u64 {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// The managed policy a call names: its ARN, and the policy as stored
+/// (`None` when the caller's account has no such policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct NamedPolicy {
+    pub arn: String,
+    pub stored: Option<ManagedPolicy>,
+}
+
+/// A call on the managed policy `PolicyArn` names (read before the call's
+/// own members), authorized on it.
+#[derive(Debug, Clone)]
+pub(super) struct OnPolicy<Op: CallOn<NamedPolicy>> {
+    pub arn: ArnValue,
+    pub op: Op,
+}
+
+impl<Op: CallOn<NamedPolicy>> Action for OnPolicy<Op> {
+    const SPEC: ActionSpec = Op::SPEC;
+    type Found = Option<ManagedPolicy>;
+    type Output = Op::Output;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            arn: params.required_member("PolicyArn")?,
+            op: Op::decode(params)?,
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        policy_access(ctx, &self.arn).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, stored: Self::Found) -> Result<Op::Output, AwsError> {
+        let arn = self.arn.into();
+        self.op.run(ctx, NamedPolicy { arn, stored }).await
+    }
 }
 
 /// One managed policy in IAM's `Policy` shape, with its description and
@@ -214,28 +258,22 @@ impl Action for CreatePolicy {
 
 /// `GetPolicy`.
 #[derive(Debug, Clone)]
-pub(super) struct GetPolicy {
-    pub arn: ArnValue,
-}
+pub(super) struct GetPolicy;
 
-impl Action for GetPolicy {
+impl CallOn<NamedPolicy> for GetPolicy {
     const SPEC: ActionSpec = spec("iam:GetPolicy", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
     type Output = PolicyResult;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("PolicyArn")?,
-        })
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<PolicyResult, AwsError> {
-        let policy = found_policy(policy, &self.arn)?;
-        let tags = ctx.store().policy_area_tags(&policy.policy_id).await?;
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<PolicyResult, AwsError> {
+        let policy = found_policy(policy.stored, &policy.arn)?;
+        let tags = ctx
+            .store()
+            .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?;
         Ok(PolicyResult { policy, tags })
     }
 }
@@ -297,30 +335,21 @@ impl Action for ListPolicies {
     }
 }
 
-/// `DeletePolicy`.
+/// `DeletePolicy`: the store answers `NoSuchEntity` for an unknown policy.
 #[derive(Debug, Clone)]
-pub(super) struct DeletePolicy {
-    pub arn: ArnValue,
-}
+pub(super) struct DeletePolicy;
 
-impl Action for DeletePolicy {
+impl CallOn<NamedPolicy> for DeletePolicy {
     const SPEC: ActionSpec = spec("iam:DeletePolicy", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
     type Output = Empty;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("PolicyArn")?,
-        })
+    fn decode(_params: &Params) -> Result<Self, AwsError> {
+        Ok(Self)
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
         ctx.store()
-            .delete_policy(ctx.account_id(), &self.arn)
+            .delete_policy(ctx.account_id(), &policy.arn)
             .await?;
         Ok(Empty)
     }
@@ -329,37 +358,30 @@ impl Action for DeletePolicy {
 /// `CreatePolicyVersion`.
 #[derive(Debug, Clone)]
 pub(super) struct CreatePolicyVersion {
-    pub arn: ArnValue,
     pub document: PolicyDocument,
     pub set_as_default: bool,
 }
 
-impl Action for CreatePolicyVersion {
+impl CallOn<NamedPolicy> for CreatePolicyVersion {
     const SPEC: ActionSpec = spec("iam:CreatePolicyVersion", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
     type Output = VersionResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            arn: params.required_member("PolicyArn")?,
             document: params.required_member("PolicyDocument")?,
             set_as_default: params.member::<Flag>("SetAsDefault")?.unwrap_or_default().0,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionResult, AwsError> {
-        found_policy(policy, &self.arn)?;
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<VersionResult, AwsError> {
+        found_policy(policy.stored, &policy.arn)?;
         parse_policy(&self.document, PolicyKind::managed())?;
         let now = ctx.now();
         let version_id = ctx
             .store()
             .create_policy_version(
                 ctx.account_id(),
-                &self.arn,
+                &policy.arn,
                 &self.document,
                 self.set_as_default,
                 now,
@@ -380,29 +402,22 @@ impl Action for CreatePolicyVersion {
 /// `GetPolicyVersion`.
 #[derive(Debug, Clone)]
 pub(super) struct GetPolicyVersion {
-    pub arn: ArnValue,
     pub version_id: VersionId,
 }
 
-impl Action for GetPolicyVersion {
+impl CallOn<NamedPolicy> for GetPolicyVersion {
     const SPEC: ActionSpec = spec("iam:GetPolicyVersion", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
     type Output = VersionResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            arn: params.required_member("PolicyArn")?,
             version_id: params.required_member("VersionId")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionResult, AwsError> {
-        found_policy(policy, &self.arn)?;
-        let (arn, version_id) = (&self.arn, &self.version_id);
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<VersionResult, AwsError> {
+        found_policy(policy.stored, &policy.arn)?;
+        let (arn, version_id) = (&policy.arn, &self.version_id);
         let version = ctx
             .store()
             .policy_version(ctx.account_id(), arn, version_id)
@@ -423,32 +438,25 @@ impl Action for GetPolicyVersion {
 /// older than the marker's.
 #[derive(Debug, Clone)]
 pub(super) struct ListPolicyVersions {
-    pub arn: ArnValue,
     pub page: Page,
 }
 
-impl Action for ListPolicyVersions {
+impl CallOn<NamedPolicy> for ListPolicyVersions {
     const SPEC: ActionSpec = spec("iam:ListPolicyVersions", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
     type Output = VersionListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            arn: params.required_member("PolicyArn")?,
             page: Page::read(params)?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: Self::Found) -> Result<VersionListing, AwsError> {
-        found_policy(policy, &self.arn)?;
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<VersionListing, AwsError> {
+        found_policy(policy.stored, &policy.arn)?;
         let after = self.page.after.as_deref().map(version_number);
         let versions: Vec<PolicyVersion> = ctx
             .store()
-            .policy_versions(ctx.account_id(), &self.arn)
+            .policy_versions(ctx.account_id(), &policy.arn)
             .await?
             .into_iter()
             .filter(|v| after.is_none_or(|a| version_number(&v.version_id) < a))
@@ -460,78 +468,85 @@ impl Action for ListPolicyVersions {
     }
 }
 
-/// `DeletePolicyVersion`: a version that is not the default.
-#[derive(Debug, Clone)]
-pub(super) struct DeletePolicyVersion {
-    pub arn: ArnValue,
-    pub version_id: VersionId,
+/// A change of a policy's versions: [`Remove`] deletes one (not the
+/// default), [`MakeDefault`] makes it the default.
+pub(super) trait VersionChange: Debug + Clone + Default + Send + Sync + 'static {
+    /// `DeletePolicyVersion` or `SetDefaultPolicyVersion`.
+    const SPEC: ActionSpec;
+
+    /// Deletes the version `version_id` of the policy `arn`, or makes it the
+    /// default.
+    fn apply(
+        &self,
+        ctx: &Context<'_>,
+        arn: &str,
+        version_id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
-impl Action for DeletePolicyVersion {
+/// Making a version the default, as [`VersionChange`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct MakeDefault;
+
+impl VersionChange for Remove {
     const SPEC: ActionSpec = spec("iam:DeletePolicyVersion", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
-    type Output = Empty;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("PolicyArn")?,
-            version_id: params.required_member("VersionId")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
-        ctx.store()
-            .delete_policy_version(ctx.account_id(), &self.arn, &self.version_id)
-            .await?;
-        Ok(Empty)
+    async fn apply(&self, ctx: &Context<'_>, arn: &str, version_id: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .delete_policy_version(ctx.account_id(), arn, version_id)
+            .await?)
     }
 }
 
-/// `SetDefaultPolicyVersion`.
+impl VersionChange for MakeDefault {
+    const SPEC: ActionSpec = spec("iam:SetDefaultPolicyVersion", R::Policy, &[]);
+
+    async fn apply(&self, ctx: &Context<'_>, arn: &str, version_id: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .set_default_policy_version(ctx.account_id(), arn, version_id, ctx.now())
+            .await?)
+    }
+}
+
+/// `DeletePolicyVersion` and `SetDefaultPolicyVersion`: the store answers
+/// `NoSuchEntity` for an unknown policy or version.
 #[derive(Debug, Clone)]
-pub(super) struct SetDefaultPolicyVersion {
-    pub arn: ArnValue,
+pub(super) struct ChangeVersion<C: VersionChange> {
+    /// Deleting the version or making it the default.
+    pub change: C,
     pub version_id: VersionId,
 }
 
-impl Action for SetDefaultPolicyVersion {
-    const SPEC: ActionSpec = spec("iam:SetDefaultPolicyVersion", R::Policy, &[]);
-    type Found = Option<ManagedPolicy>;
+impl<C: VersionChange> CallOn<NamedPolicy> for ChangeVersion<C> {
+    const SPEC: ActionSpec = C::SPEC;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
-            arn: params.required_member("PolicyArn")?,
+            change: C::default(),
             version_id: params.required_member("VersionId")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
-        ctx.store()
-            .set_default_policy_version(ctx.account_id(), &self.arn, &self.version_id, ctx.now())
-            .await?;
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
+        let (arn, version_id) = (&policy.arn, &self.version_id);
+        self.change.apply(ctx, arn, version_id).await?;
         Ok(Empty)
     }
 }
 
 crate::action::action_table!(
     CreatePolicy,
-    GetPolicy,
+    OnPolicy<GetPolicy>,
     ListPolicies,
-    DeletePolicy,
-    CreatePolicyVersion,
-    GetPolicyVersion,
-    ListPolicyVersions,
-    DeletePolicyVersion,
-    SetDefaultPolicyVersion,
+    OnPolicy<DeletePolicy>,
+    OnPolicy<CreatePolicyVersion>,
+    OnPolicy<GetPolicyVersion>,
+    OnPolicy<ListPolicyVersions>,
+    OnPolicy<ChangeVersion<Remove>>,
+    OnPolicy<ChangeVersion<MakeDefault>>,
 );
 
 #[cfg(test)]
@@ -554,6 +569,13 @@ mod tests {
 
     fn version(text: &str) -> VersionId {
         VersionId::parse("versionId", text).expect("valid version id")
+    }
+
+    fn on<Op: CallOn<NamedPolicy>>(policy_arn: &str, op: Op) -> OnPolicy<Op> {
+        OnPolicy {
+            arn: arn(policy_arn),
+            op,
+        }
     }
 
     fn create(name: &str) -> CreatePolicy {
@@ -590,12 +612,7 @@ mod tests {
             (expected.as_str(), "v1", Some("s3"))
         );
         assert!(created.policy.policy_id.starts_with("ANPA"));
-        let read = fx
-            .call(GetPolicy {
-                arn: arn(&expected),
-            })
-            .await
-            .expect("read");
+        let read = fx.call(on(&expected, GetPolicy)).await.expect("read");
         assert_eq!(read, created);
     }
 
@@ -603,10 +620,7 @@ mod tests {
     async fn an_unknown_policy_is_no_such_entity() {
         let fx = Fixture::new().await;
         let missing = format!("arn:aws:iam::{}:policy/none", fx.account_id);
-        let error = fx
-            .call(GetPolicy { arn: arn(&missing) })
-            .await
-            .expect_err("unknown");
+        let error = fx.call(on(&missing, GetPolicy)).await.expect_err("unknown");
         assert_eq!(
             (
                 error.code.as_ref(),
@@ -620,11 +634,13 @@ mod tests {
             )
         );
         let error = fx
-            .call(CreatePolicyVersion {
-                arn: arn(&missing),
-                document: document(ALLOW_ALL),
-                set_as_default: false,
-            })
+            .call(on(
+                &missing,
+                CreatePolicyVersion {
+                    document: document(ALLOW_ALL),
+                    set_as_default: false,
+                },
+            ))
             .await
             .expect_err("unknown");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
@@ -690,11 +706,13 @@ mod tests {
         let fx = Fixture::new().await;
         let policy = fx.call(create("versioned")).await.expect("created").policy;
         let created = fx
-            .call(CreatePolicyVersion {
-                arn: arn(&policy.arn),
-                document: document(ALLOW_ALL),
-                set_as_default: false,
-            })
+            .call(on(
+                &policy.arn,
+                CreatePolicyVersion {
+                    document: document(ALLOW_ALL),
+                    set_as_default: false,
+                },
+            ))
             .await
             .expect("version");
         assert_eq!(
@@ -706,42 +724,51 @@ mod tests {
             ("v2", false, false)
         );
         let first = fx
-            .call(ListPolicyVersions {
-                arn: arn(&policy.arn),
-                page: Page {
-                    after: None,
-                    max_items: 1,
+            .call(on(
+                &policy.arn,
+                ListPolicyVersions {
+                    page: Page {
+                        after: None,
+                        max_items: 1,
+                    },
                 },
-            })
+            ))
             .await
             .expect("versions")
             .0;
         let ids: Vec<_> = first.items.iter().map(|v| v.version_id.as_str()).collect();
         assert_eq!((ids, first.truncated), (vec!["v2"], true));
         let second = fx
-            .call(ListPolicyVersions {
-                arn: arn(&policy.arn),
-                page: Page {
-                    after: Some("v2".into()),
-                    max_items: 1,
+            .call(on(
+                &policy.arn,
+                ListPolicyVersions {
+                    page: Page {
+                        after: Some("v2".into()),
+                        max_items: 1,
+                    },
                 },
-            })
+            ))
             .await
             .expect("versions")
             .0;
         let ids: Vec<_> = second.items.iter().map(|v| v.version_id.as_str()).collect();
         assert_eq!((ids, second.truncated), (vec!["v1"], false));
-        fx.call(SetDefaultPolicyVersion {
-            arn: arn(&policy.arn),
-            version_id: version("v2"),
-        })
+        fx.call(on(
+            &policy.arn,
+            ChangeVersion {
+                change: MakeDefault,
+                version_id: version("v2"),
+            },
+        ))
         .await
         .expect("default");
         let read = fx
-            .call(GetPolicyVersion {
-                arn: arn(&policy.arn),
-                version_id: version("v2"),
-            })
+            .call(on(
+                &policy.arn,
+                GetPolicyVersion {
+                    version_id: version("v2"),
+                },
+            ))
             .await
             .expect("read");
         assert_eq!(
@@ -752,17 +779,22 @@ mod tests {
             ),
             (ALLOW_ALL, true, true)
         );
-        fx.call(DeletePolicyVersion {
-            arn: arn(&policy.arn),
-            version_id: version("v1"),
-        })
+        fx.call(on(
+            &policy.arn,
+            ChangeVersion {
+                change: Remove,
+                version_id: version("v1"),
+            },
+        ))
         .await
         .expect("deleted");
         let error = fx
-            .call(GetPolicyVersion {
-                arn: arn(&policy.arn),
-                version_id: version("v1"),
-            })
+            .call(on(
+                &policy.arn,
+                GetPolicyVersion {
+                    version_id: version("v1"),
+                },
+            ))
             .await
             .expect_err("gone");
         assert_eq!(
@@ -775,17 +807,10 @@ mod tests {
                 )
             )
         );
-        fx.call(DeletePolicy {
-            arn: arn(&policy.arn),
-        })
-        .await
-        .expect("deleted");
-        let error = fx
-            .call(GetPolicy {
-                arn: arn(&policy.arn),
-            })
+        fx.call(on(&policy.arn, DeletePolicy))
             .await
-            .expect_err("gone");
+            .expect("deleted");
+        let error = fx.call(on(&policy.arn, GetPolicy)).await.expect_err("gone");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
     }
 

@@ -6,6 +6,7 @@ mod account;
 mod attachments;
 mod bindings;
 mod common;
+mod entities;
 mod entity_params;
 mod groups;
 mod inline_policies;

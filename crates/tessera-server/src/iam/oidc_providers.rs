@@ -1,11 +1,16 @@
 //! IAM OpenID Connect providers.
 
-use super::common::{iso8601, request_tag_keys};
-use super::provider_params::optional_tags;
+use super::common::{Add, Remove, iso8601, request_tag_keys};
+use super::provider_params::{
+    DeleteProvider, GetProvider, ListProviders, OidcKind, ProviderKind, optional_tags,
+    provider_access,
+};
 use crate::action::members::{ArnText, ClientId, List, OidcUrl, Tags, Thumbprints};
 use crate::action::{Access, Action, Context, Empty, Encode, Target};
 use crate::actions::{ActionSpec, R, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
+use std::fmt::Debug;
+use std::future::Future;
 use tessera_arn::Arn;
 use tessera_store::OidcProvider;
 
@@ -30,48 +35,38 @@ fn oidc_url(url: &str) -> Result<String, AwsError> {
     Ok(rest.to_string())
 }
 
-/// The provider `arn` of the caller's account as stored, with its
-/// [`Target`] (its tags, when it exists).
-async fn find_provider(
-    ctx: &Context<'_>,
-    arn: &str,
-) -> Result<(Target, Option<OidcProvider>), AwsError> {
-    let provider = ctx.store().oidc_provider(ctx.account_id(), arn).await?;
-    let mut target = Target::named(arn);
-    if let Some(provider) = &provider {
-        target.tags = provider.tags.clone();
+impl ProviderKind for OidcKind {
+    type Provider = OidcProvider;
+    const ARN_MEMBER: &'static str = "OpenIDConnectProviderArn";
+    const LISTED: &'static str = "OpenIDConnectProviderList";
+    const GET: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
+    const LIST: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
+    const DELETE: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
+
+    async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<OidcProvider>, AwsError> {
+        Ok(ctx.store().oidc_provider(ctx.account_id(), arn).await?)
     }
-    Ok((target, provider))
-}
 
-/// The access to the provider `arn`: the action on it, with its tags.
-async fn provider_access(ctx: &Context<'_>, arn: &str) -> Result<(Access, ()), AwsError> {
-    let (target, _) = find_provider(ctx, arn).await?;
-    Ok((Access::on(target), ()))
-}
-
-/// A created provider: its ARN and tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct CreatedOidcProvider {
-    pub arn: String,
-    pub tags: Vec<(String, String)>,
-}
-
-impl Encode for CreatedOidcProvider {
-    fn encode(self, _state: &AppState) -> Vec<Xml> {
-        let mut result = vec![Xml::text("OpenIDConnectProviderArn", self.arn)];
-        result.extend(optional_tags(&self.tags));
-        result
+    async fn all(ctx: &Context<'_>) -> Result<Vec<OidcProvider>, AwsError> {
+        Ok(ctx.store().oidc_providers(ctx.account_id()).await?)
     }
-}
 
-/// A provider in `GetOpenIDConnectProvider`'s shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct OidcProviderResult(pub OidcProvider);
+    async fn delete(ctx: &Context<'_>, arn: &str) -> Result<(), AwsError> {
+        Ok(ctx
+            .store()
+            .delete_oidc_provider(ctx.account_id(), arn)
+            .await?)
+    }
 
-impl Encode for OidcProviderResult {
-    fn encode(self, _state: &AppState) -> Vec<Xml> {
-        let provider = self.0;
+    fn tags(provider: &OidcProvider) -> &[(String, String)] {
+        &provider.tags
+    }
+
+    fn not_found(arn: &str) -> AwsError {
+        AwsError::no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
+    }
+
+    fn provider_xml(provider: OidcProvider) -> Vec<Xml> {
         let texts = |name, values: Vec<String>| {
             Xml::node(
                 name,
@@ -87,21 +82,24 @@ impl Encode for OidcProviderResult {
         result.extend(optional_tags(&provider.tags));
         result
     }
+
+    fn listed_xml(provider: OidcProvider) -> Vec<Xml> {
+        vec![Xml::text("Arn", provider.arn)]
+    }
 }
 
-/// The providers of `ListOpenIDConnectProviders`.
+/// A created provider: its ARN and tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct OidcProviderList(pub Vec<OidcProvider>);
+pub(super) struct CreatedOidcProvider {
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+}
 
-impl Encode for OidcProviderList {
+impl Encode for CreatedOidcProvider {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
-        vec![crate::xml::members(
-            "OpenIDConnectProviderList",
-            self.0
-                .into_iter()
-                .map(|p| vec![Xml::text("Arn", p.arn)])
-                .collect(),
-        )]
+        let mut result = vec![Xml::text("OpenIDConnectProviderArn", self.arn)];
+        result.extend(optional_tags(&self.tags));
+        result
     }
 }
 
@@ -169,161 +167,81 @@ impl Action for CreateOpenIdConnectProvider {
     }
 }
 
-/// `GetOpenIDConnectProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct GetOpenIdConnectProvider {
-    pub arn: ArnText,
+/// A change of a provider's client ids: [`Add`] adds one, [`Remove`]
+/// removes it.
+pub(super) trait ClientIdChange: Debug + Clone + Default + Send + Sync + 'static {
+    /// `AddClientIDToOpenIDConnectProvider` or
+    /// `RemoveClientIDFromOpenIDConnectProvider`.
+    const SPEC: ActionSpec;
+
+    /// Adds `client_id` to the provider `arn`, or removes it.
+    fn apply(
+        &self,
+        ctx: &Context<'_>,
+        arn: &str,
+        client_id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
-impl Action for GetOpenIdConnectProvider {
-    const SPEC: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
-    type Found = Option<OidcProvider>;
-    type Output = OidcProviderResult;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("OpenIDConnectProviderArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<OidcProvider>), AwsError> {
-        let (target, provider) = find_provider(ctx, &self.arn).await?;
-        Ok((Access::on(target), provider))
-    }
-
-    async fn run(
-        self,
-        _ctx: &Context<'_>,
-        provider: Option<OidcProvider>,
-    ) -> Result<OidcProviderResult, AwsError> {
-        let provider = provider.ok_or_else(|| {
-            AwsError::no_such_entity(format!(
-                "OpenIDConnect Provider not found for arn {}",
-                self.arn
-            ))
-        })?;
-        Ok(OidcProviderResult(provider))
-    }
-}
-
-/// `ListOpenIDConnectProviders`: every provider of the account.
-#[derive(Debug, Clone)]
-pub(super) struct ListOpenIdConnectProviders;
-
-impl Action for ListOpenIdConnectProviders {
-    const SPEC: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
-    type Found = ();
-    type Output = OidcProviderList;
-
-    fn decode(_params: &Params) -> Result<Self, AwsError> {
-        Ok(Self)
-    }
-
-    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        Ok((Access::on_arn("*"), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<OidcProviderList, AwsError> {
-        let providers = ctx.store().oidc_providers(ctx.account_id()).await?;
-        Ok(OidcProviderList(providers))
-    }
-}
-
-/// `DeleteOpenIDConnectProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteOpenIdConnectProvider {
-    pub arn: ArnText,
-}
-
-impl Action for DeleteOpenIdConnectProvider {
-    const SPEC: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("OpenIDConnectProviderArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        provider_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .delete_oidc_provider(ctx.account_id(), &self.arn)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `AddClientIDToOpenIDConnectProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct AddClientIdToOpenIdConnectProvider {
-    pub client_id: ClientId,
-    pub arn: ArnText,
-}
-
-impl Action for AddClientIdToOpenIdConnectProvider {
+impl ClientIdChange for Add {
     const SPEC: ActionSpec = spec(
         "iam:AddClientIDToOpenIDConnectProvider",
         R::OidcProvider,
         &[],
     );
-    type Found = ();
-    type Output = Empty;
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            client_id: params.required_member("ClientID")?,
-            arn: params.required_member("OpenIDConnectProviderArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        provider_access(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .add_oidc_client_id(ctx.account_id(), &self.arn, &self.client_id)
-            .await?;
-        Ok(Empty)
+    async fn apply(&self, ctx: &Context<'_>, arn: &str, client_id: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .add_oidc_client_id(ctx.account_id(), arn, client_id)
+            .await?)
     }
 }
 
-/// `RemoveClientIDFromOpenIDConnectProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct RemoveClientIdFromOpenIdConnectProvider {
-    pub client_id: ClientId,
-    pub arn: ArnText,
-}
-
-impl Action for RemoveClientIdFromOpenIdConnectProvider {
+impl ClientIdChange for Remove {
     const SPEC: ActionSpec = spec(
         "iam:RemoveClientIDFromOpenIDConnectProvider",
         R::OidcProvider,
         &[],
     );
-    type Found = ();
+
+    async fn apply(&self, ctx: &Context<'_>, arn: &str, client_id: &str) -> Result<(), AwsError> {
+        let store = ctx.store();
+        Ok(store
+            .remove_oidc_client_id(ctx.account_id(), arn, client_id)
+            .await?)
+    }
+}
+
+/// `AddClientIDToOpenIDConnectProvider` and
+/// `RemoveClientIDFromOpenIDConnectProvider`.
+#[derive(Debug, Clone)]
+pub(super) struct OidcClientId<C: ClientIdChange> {
+    /// Adding the client id or removing it.
+    pub change: C,
+    pub client_id: ClientId,
+    pub arn: ArnText,
+}
+
+impl<C: ClientIdChange> Action for OidcClientId<C> {
+    const SPEC: ActionSpec = C::SPEC;
+    type Found = Option<OidcProvider>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
         Ok(Self {
+            change: C::default(),
             client_id: params.required_member("ClientID")?,
             arn: params.required_member("OpenIDConnectProviderArn")?,
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        provider_access(ctx, &self.arn).await
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        provider_access::<OidcKind>(ctx, &self.arn).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .remove_oidc_client_id(ctx.account_id(), &self.arn, &self.client_id)
-            .await?;
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+        self.change.apply(ctx, &self.arn, &self.client_id).await?;
         Ok(Empty)
     }
 }
@@ -341,7 +259,7 @@ impl Action for UpdateOpenIdConnectProviderThumbprint {
         R::OidcProvider,
         &[],
     );
-    type Found = ();
+    type Found = Option<OidcProvider>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -351,11 +269,11 @@ impl Action for UpdateOpenIdConnectProviderThumbprint {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        provider_access(ctx, &self.arn).await
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        provider_access::<OidcKind>(ctx, &self.arn).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
         ctx.store()
             .set_oidc_thumbprints(ctx.account_id(), &self.arn, &self.thumbprints)
             .await?;
@@ -365,11 +283,11 @@ impl Action for UpdateOpenIdConnectProviderThumbprint {
 
 crate::action::action_table!(
     CreateOpenIdConnectProvider,
-    GetOpenIdConnectProvider,
-    ListOpenIdConnectProviders,
-    DeleteOpenIdConnectProvider,
-    AddClientIdToOpenIdConnectProvider,
-    RemoveClientIdFromOpenIdConnectProvider,
+    GetProvider<OidcKind>,
+    ListProviders<OidcKind>,
+    DeleteProvider<OidcKind>,
+    OidcClientId<Add>,
+    OidcClientId<Remove>,
     UpdateOpenIdConnectProviderThumbprint,
 );
 
@@ -378,6 +296,8 @@ mod tests {
     use super::*;
     use crate::action::members::Scalar;
     use crate::action::testing::Fixture;
+    use crate::iam::provider_params::ProviderResult;
+    use std::marker::PhantomData;
 
     #[test]
     fn oidc_urls_lose_the_scheme_and_trailing_slash() {
@@ -467,13 +387,15 @@ mod tests {
             .expect_err("exists");
         assert_eq!(error.code.as_ref(), "EntityAlreadyExists");
 
-        fx.call(AddClientIdToOpenIdConnectProvider {
+        fx.call(OidcClientId {
+            change: Add,
             client_id: ClientId::parse("clientID", "other").expect("id"),
             arn: arn(&expected),
         })
         .await
         .expect("added");
-        fx.call(RemoveClientIdFromOpenIdConnectProvider {
+        fx.call(OidcClientId {
+            change: Remove,
             client_id: ClientId::parse("clientID", "app").expect("id"),
             arn: arn(&expected),
         })
@@ -485,9 +407,10 @@ mod tests {
         })
         .await
         .expect("updated");
-        let OidcProviderResult(read) = fx
-            .call(GetOpenIdConnectProvider {
+        let ProviderResult(read) = fx
+            .call(GetProvider::<OidcKind> {
                 arn: arn(&expected),
+                kind: PhantomData,
             })
             .await
             .expect("read");
@@ -495,18 +418,24 @@ mod tests {
         assert_eq!(read.client_ids, vec!["other"]);
         assert_eq!(read.thumbprints, vec!["0".repeat(40)]);
 
-        let listed = fx.call(ListOpenIdConnectProviders).await.expect("list").0;
+        let listed = fx
+            .call(ListProviders::<OidcKind> { kind: PhantomData })
+            .await
+            .expect("list")
+            .0;
         let arns: Vec<_> = listed.iter().map(|p| p.arn.as_str()).collect();
         assert_eq!(arns, vec![expected.as_str()]);
 
-        fx.call(DeleteOpenIdConnectProvider {
+        fx.call(DeleteProvider::<OidcKind> {
             arn: arn(&expected),
+            kind: PhantomData,
         })
         .await
         .expect("deleted");
         let error = fx
-            .call(GetOpenIdConnectProvider {
+            .call(GetProvider::<OidcKind> {
                 arn: arn(&expected),
+                kind: PhantomData,
             })
             .await
             .expect_err("gone");

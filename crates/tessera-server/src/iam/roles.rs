@@ -6,11 +6,13 @@
 
 use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
+use super::entities::{
+    DeleteEntity, EntityKind, ListEntities, ListEntityTags, RoleKind, TagEntity, TagKind,
+    UntagEntity, entity_access, found,
+};
 use super::entity_params::token_error;
-use super::users::TagListing;
 use crate::action::members::{
-    ArnValue, IamPath, Integer, Name, Page, PathPrefix, PolicyDocument, RoleDescription, TagKeys,
-    Tags,
+    ArnValue, IamPath, Integer, Name, Page, PolicyDocument, RoleDescription, Tags,
 };
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{
@@ -19,7 +21,7 @@ use crate::actions::{
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
-use tessera_store::{OwnerKind, Role};
+use tessera_store::{OwnerKind, PolicyOwnerKind, Role, Store, TaggedKind};
 use tessera_token::new_unique_id;
 
 /// A role name (`roleNameType`).
@@ -30,28 +32,6 @@ type MaxSessionDuration = Integer<3600, 43200>;
 /// The ARN of a stored role.
 fn role_arn(state: &AppState, role: &Role) -> String {
     Arn::role(state.partition(), &role.account_id, &role.path, &role.name).into_string()
-}
-
-/// The role `name` of the caller's account as stored, with its [`Target`]
-/// (its tags and boundary; an unknown role is named by the ARN the request
-/// gives it, at path `/`).
-async fn find_role(ctx: &Context<'_>, name: &str) -> Result<(Target, Option<Role>), AwsError> {
-    let account = ctx.account_id();
-    let role = ctx.store().role_by_name(account, name).await?;
-    let target = match &role {
-        Some(role) => Target {
-            arn: role_arn(ctx.state, role),
-            tags: ctx.store().policy_area_tags(&role.role_id).await?,
-            boundary: role.permissions_boundary.clone(),
-        },
-        None => Target::named(Arn::role(ctx.partition(), account, "/", name).into_string()),
-    };
-    Ok((target, role))
-}
-
-/// The role `find_role` found, or `NoSuchEntity`.
-fn found_role(role: Option<Role>, name: &str) -> Result<Role, AwsError> {
-    role.ok_or_else(|| AwsError::no_such_entity(OwnerKind::Role.not_found(name)))
 }
 
 /// The role's trust policy as IAM shows it.
@@ -132,16 +112,80 @@ impl Encode for RoleResult {
     }
 }
 
-/// A page of `ListRoles`: each role with its trust policy as shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct RoleListing(pub Listing<(Role, String)>);
+impl EntityKind for RoleKind {
+    type Entity = Role;
+    type Name = RoleName;
+    /// A role with its trust policy as shown.
+    type Listed = (Role, String);
+    const OWNER: PolicyOwnerKind = PolicyOwnerKind::Role;
+    const KIND: OwnerKind = OwnerKind::Role;
+    const NAME_MEMBER: &'static str = "RoleName";
+    const LISTED: &'static str = "Roles";
+    const LIST: ActionSpec = spec("iam:ListRoles", R::None, &[]);
+    const ARN: fn(&str, &str, &str, &str) -> Arn = Arn::role;
+    const DELETE: ActionSpec = spec("iam:DeleteRole", R::Role, BOUNDARY);
 
-impl Encode for RoleListing {
-    fn encode(self, state: &AppState) -> Vec<Xml> {
-        self.0.xml("Roles", |(role, trust)| {
-            role_xml(state, &role, &trust, None)
+    fn id(role: &Role) -> &str {
+        &role.role_id
+    }
+
+    async fn by_name(
+        store: &dyn Store,
+        account: &str,
+        name: &str,
+    ) -> Result<Option<Role>, AwsError> {
+        Ok(store.role_by_name(account, name).await?)
+    }
+
+    /// A role is authorized on with its tags and boundary.
+    async fn target(state: &AppState, role: &Role) -> Result<Target, AwsError> {
+        Ok(Target {
+            arn: role_arn(state, role),
+            tags: state
+                .store()
+                .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
+                .await?,
+            boundary: role.permissions_boundary.clone(),
         })
     }
+
+    async fn list(
+        ctx: &Context<'_>,
+        prefix: &str,
+        page: &Page,
+    ) -> Result<Listing<(Role, String)>, AwsError> {
+        let (after, limit) = (page.after.as_deref(), page.fetch_limit());
+        let rows = ctx
+            .store()
+            .list_roles(ctx.account_id(), prefix, after, limit)
+            .await?;
+        let page = page.finish(rows, |r| r.name.clone());
+        let mut items = Vec::with_capacity(page.items.len());
+        for role in page.items {
+            let trust = shown_trust(ctx, &role).await?;
+            items.push((role, trust));
+        }
+        Ok(Listing {
+            items,
+            truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    fn listed_xml(state: &AppState, (role, trust): (Role, String)) -> Vec<Xml> {
+        role_xml(state, &role, &trust, None)
+    }
+
+    async fn delete(ctx: &Context<'_>, name: &str) -> Result<(), AwsError> {
+        Ok(ctx.store().delete_role(ctx.account_id(), name).await?)
+    }
+}
+
+impl TagKind for RoleKind {
+    const TAGGED: TaggedKind = TaggedKind::Role;
+    const TAG: ActionSpec = spec("iam:TagRole", R::Role, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagRole", R::Role, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListRoleTags", R::Role, &[]);
 }
 
 /// `CreateRole`: the trust policy is bound to the entities it names.
@@ -227,13 +271,15 @@ impl Action for GetRole {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
-        let (target, role) = find_role(ctx, &self.name).await?;
-        Ok((Access::on(target), role))
+        entity_access::<RoleKind>(ctx, &self.name, Vec::new()).await
     }
 
     async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<RoleResult, AwsError> {
-        let role = found_role(role, &self.name)?;
-        let tags = ctx.store().policy_area_tags(&role.role_id).await?;
+        let role = found::<RoleKind>(role, &self.name)?;
+        let tags = ctx
+            .store()
+            .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?;
         let trust = shown_trust(ctx, &role).await?;
         Ok(RoleResult {
             role,
@@ -241,56 +287,6 @@ impl Action for GetRole {
             tags,
             with_last_used: true,
         })
-    }
-}
-
-/// `ListRoles`.
-#[derive(Debug, Clone)]
-pub(super) struct ListRoles {
-    pub prefix: PathPrefix,
-    pub page: Page,
-}
-
-impl Action for ListRoles {
-    const SPEC: ActionSpec = spec("iam:ListRoles", R::None, &[]);
-    type Found = ();
-    type Output = RoleListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let arn = Arn::role(ctx.partition(), ctx.account_id(), &self.prefix, "");
-        Ok((Access::on_arn(arn.into_string()), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<RoleListing, AwsError> {
-        let rows = ctx
-            .store()
-            .list_roles(
-                ctx.account_id(),
-                &self.prefix,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        let page = self.page.finish(rows, |r| r.name.clone());
-        let mut items = Vec::with_capacity(page.items.len());
-        for role in page.items {
-            let trust = shown_trust(ctx, &role).await?;
-            items.push((role, trust));
-        }
-        Ok(RoleListing(Listing {
-            items,
-            truncated: page.truncated,
-            marker: page.marker,
-        }))
     }
 }
 
@@ -304,7 +300,7 @@ pub(super) struct UpdateRole {
 
 impl Action for UpdateRole {
     const SPEC: ActionSpec = spec("iam:UpdateRole", R::Role, BOUNDARY);
-    type Found = ();
+    type Found = Option<Role>;
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -315,12 +311,12 @@ impl Action for UpdateRole {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_role(ctx, &self.name).await?;
-        Ok((Access::on(target), ()))
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
+        entity_access::<RoleKind>(ctx, &self.name, Vec::new()).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+    /// The store answers `NoSuchEntity` for an unknown role.
+    async fn run(self, ctx: &Context<'_>, _: Option<Role>) -> Result<Empty, AwsError> {
         ctx.store()
             .update_role(
                 ctx.account_id(),
@@ -354,12 +350,11 @@ impl Action for UpdateAssumeRolePolicy {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
-        let (target, role) = find_role(ctx, &self.name).await?;
-        Ok((Access::on(target), role))
+        entity_access::<RoleKind>(ctx, &self.name, Vec::new()).await
     }
 
     async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<Empty, AwsError> {
-        found_role(role, &self.name)?;
+        found::<RoleKind>(role, &self.name)?;
         let trust = parse_policy(&self.document, PolicyKind::trust())?;
         let bindings = bind_principals(ctx.state, &trust).await?;
         ctx.store()
@@ -369,163 +364,24 @@ impl Action for UpdateAssumeRolePolicy {
     }
 }
 
-/// `DeleteRole`.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteRole {
-    pub name: RoleName,
-}
-
-impl Action for DeleteRole {
-    const SPEC: ActionSpec = spec("iam:DeleteRole", R::Role, BOUNDARY);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_role(ctx, &self.name).await?;
-        Ok((Access::on(target), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .delete_role(ctx.account_id(), &self.name)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `TagRole`.
-#[derive(Debug, Clone)]
-pub(super) struct TagRole {
-    pub name: RoleName,
-    pub tags: Tags,
-}
-
-impl Action for TagRole {
-    const SPEC: ActionSpec = spec("iam:TagRole", R::Role, TAGGING);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            tags: params.required_member("Tags")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_role(ctx, &self.name).await?;
-        let keys = request_tag_keys(&self.tags);
-        Ok((Access::On { target, keys }, ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .tag_role(ctx.account_id(), &self.name, &self.tags)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `UntagRole`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagRole {
-    pub name: RoleName,
-    pub keys: TagKeys,
-}
-
-impl Action for UntagRole {
-    const SPEC: ActionSpec = spec("iam:UntagRole", R::Role, &[TAG_KEYS]);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            keys: params.required_member("TagKeys")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_role(ctx, &self.name).await?;
-        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
-        Ok((Access::On { target, keys }, ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .untag_role(ctx.account_id(), &self.name, &self.keys)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `ListRoleTags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListRoleTags {
-    pub name: RoleName,
-    pub page: Page,
-}
-
-impl Action for ListRoleTags {
-    const SPEC: ActionSpec = spec("iam:ListRoleTags", R::Role, &[]);
-    type Found = Option<Role>;
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
-        let (target, role) = find_role(ctx, &self.name).await?;
-        Ok((Access::on(target), role))
-    }
-
-    async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<TagListing, AwsError> {
-        let role = found_role(role, &self.name)?;
-        // Keys sort without regard to case; a page starts after the marker's.
-        let after = self.page.after.as_deref().map(str::to_ascii_lowercase);
-        let tags: Vec<(String, String)> = ctx
-            .store()
-            .policy_area_tags(&role.role_id)
-            .await?
-            .into_iter()
-            .filter(|(k, _)| {
-                after
-                    .as_deref()
-                    .is_none_or(|after| k.to_ascii_lowercase().as_str() > after)
-            })
-            .take(self.page.fetch_limit())
-            .collect();
-        Ok(TagListing(self.page.finish(tags, |(k, _)| k.clone())))
-    }
-}
-
 crate::action::action_table!(
     CreateRole,
     GetRole,
-    ListRoles,
+    ListEntities<RoleKind>,
     UpdateRole,
     UpdateAssumeRolePolicy,
-    DeleteRole,
-    TagRole,
-    UntagRole,
-    ListRoleTags,
+    DeleteEntity<RoleKind>,
+    TagEntity<RoleKind>,
+    UntagEntity<RoleKind>,
+    ListEntityTags<RoleKind>,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::members::Scalar;
+    use crate::action::members::{PathPrefix, Scalar, TagKeys};
     use crate::action::testing::Fixture;
+    use std::marker::PhantomData;
     use tessera_store::User;
 
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -550,8 +406,8 @@ mod tests {
         }
     }
 
-    fn list_tags(role: &str, after: Option<String>, max_items: usize) -> ListRoleTags {
-        ListRoleTags {
+    fn list_tags(role: &str, after: Option<String>, max_items: usize) -> ListEntityTags<RoleKind> {
+        ListEntityTags {
             name: name(role),
             page: Page { after, max_items },
         }
@@ -701,7 +557,8 @@ mod tests {
         for role in ["r1", "r2", "r3"] {
             fx.call(create(role)).await.expect("created");
         }
-        let list = |after: Option<String>| ListRoles {
+        let list = |after: Option<String>| ListEntities::<RoleKind> {
+            kind: PhantomData,
             prefix: PathPrefix::root(),
             page: Page {
                 after,
@@ -732,7 +589,7 @@ mod tests {
         })
         .await
         .expect("updated");
-        fx.call(TagRole {
+        fx.call(TagEntity::<RoleKind> {
             name: name("svc"),
             tags: Tags(vec![
                 ("Alpha".into(), "1".into()),
@@ -748,7 +605,7 @@ mod tests {
         let second = fx.call(list_tags("svc", after, 2)).await.expect("tags").0;
         let keys: Vec<_> = second.items.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!((keys, second.truncated), (vec!["zeta"], false));
-        fx.call(UntagRole {
+        fx.call(UntagEntity::<RoleKind> {
             name: name("svc"),
             keys: TagKeys(vec!["team".into(), "zeta".into()]),
         })
@@ -767,11 +624,11 @@ mod tests {
                 vec![("Alpha".to_string(), "1".to_string())]
             )
         );
-        fx.call(DeleteRole { name: name("svc") })
+        fx.call(DeleteEntity::<RoleKind> { name: name("svc") })
             .await
             .expect("deleted");
         let error = fx
-            .call(DeleteRole { name: name("svc") })
+            .call(DeleteEntity::<RoleKind> { name: name("svc") })
             .await
             .expect_err("gone");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");

@@ -1,9 +1,12 @@
 //! IAM SAML providers.
 
 use super::common::{iso8601, request_tag_keys};
-use super::provider_params::optional_tags;
+use super::provider_params::{
+    DeleteProvider, GetProvider, ListProviders, ProviderKind, SamlKind, optional_tags,
+    provider_access,
+};
 use crate::action::members::{ArnText, SamlMetadataDocument, SamlProviderName, Tags};
-use crate::action::{Access, Action, Context, Empty, Encode, Target};
+use crate::action::{Access, Action, Context, Encode, Target};
 use crate::actions::{ActionSpec, R, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
@@ -36,22 +39,57 @@ fn metadata_member(params: &Params) -> Result<Metadata, AwsError> {
     })
 }
 
-fn saml_not_found(provider_arn: &str) -> AwsError {
-    AwsError::no_such_entity(format!("Manifest not found for arn {provider_arn}"))
-}
+impl ProviderKind for SamlKind {
+    type Provider = SamlProvider;
+    const ARN_MEMBER: &'static str = "SAMLProviderArn";
+    const LISTED: &'static str = "SAMLProviderList";
+    const GET: ActionSpec = spec("iam:GetSAMLProvider", R::SamlProvider, &[]);
+    const LIST: ActionSpec = spec("iam:ListSAMLProviders", R::None, &[]);
+    const DELETE: ActionSpec = spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]);
 
-/// The provider `arn` of the caller's account as stored, with its
-/// [`Target`] (its tags, when it exists).
-async fn find_provider(
-    ctx: &Context<'_>,
-    arn: &str,
-) -> Result<(Target, Option<SamlProvider>), AwsError> {
-    let provider = ctx.store().saml_provider(ctx.account_id(), arn).await?;
-    let mut target = Target::named(arn);
-    if let Some(provider) = &provider {
-        target.tags = provider.tags.clone();
+    async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<SamlProvider>, AwsError> {
+        Ok(ctx.store().saml_provider(ctx.account_id(), arn).await?)
     }
-    Ok((target, provider))
+
+    async fn all(ctx: &Context<'_>) -> Result<Vec<SamlProvider>, AwsError> {
+        Ok(ctx.store().saml_providers(ctx.account_id()).await?)
+    }
+
+    async fn delete(ctx: &Context<'_>, arn: &str) -> Result<(), AwsError> {
+        Ok(ctx
+            .store()
+            .delete_saml_provider(ctx.account_id(), arn)
+            .await?)
+    }
+
+    fn tags(provider: &SamlProvider) -> &[(String, String)] {
+        &provider.tags
+    }
+
+    fn not_found(arn: &str) -> AwsError {
+        AwsError::no_such_entity(format!("Manifest not found for arn {arn}"))
+    }
+
+    fn provider_xml(provider: SamlProvider) -> Vec<Xml> {
+        let mut result = vec![
+            Xml::text("SAMLMetadataDocument", provider.metadata),
+            Xml::text("CreateDate", iso8601(provider.created_at)),
+        ];
+        if let Some(valid_until) = provider.valid_until {
+            result.push(Xml::text("ValidUntil", iso8601(valid_until)));
+        }
+        result.extend(optional_tags(&provider.tags));
+        result
+    }
+
+    fn listed_xml(provider: SamlProvider) -> Vec<Xml> {
+        let mut entry = vec![Xml::text("Arn", provider.arn)];
+        if let Some(valid_until) = provider.valid_until {
+            entry.push(Xml::text("ValidUntil", iso8601(valid_until)));
+        }
+        entry.push(Xml::text("CreateDate", iso8601(provider.created_at)));
+        entry
+    }
 }
 
 /// A provider's ARN, with the tags it was created with: the result of
@@ -67,48 +105,6 @@ impl Encode for SamlProviderArn {
         let mut result = vec![Xml::text("SAMLProviderArn", self.arn)];
         result.extend(optional_tags(&self.tags));
         result
-    }
-}
-
-/// A provider in `GetSAMLProvider`'s shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct SamlProviderResult(pub SamlProvider);
-
-impl Encode for SamlProviderResult {
-    fn encode(self, _state: &AppState) -> Vec<Xml> {
-        let provider = self.0;
-        let mut result = vec![
-            Xml::text("SAMLMetadataDocument", provider.metadata),
-            Xml::text("CreateDate", iso8601(provider.created_at)),
-        ];
-        if let Some(valid_until) = provider.valid_until {
-            result.push(Xml::text("ValidUntil", iso8601(valid_until)));
-        }
-        result.extend(optional_tags(&provider.tags));
-        result
-    }
-}
-
-/// The providers of `ListSAMLProviders`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct SamlProviderList(pub Vec<SamlProvider>);
-
-impl Encode for SamlProviderList {
-    fn encode(self, _state: &AppState) -> Vec<Xml> {
-        vec![crate::xml::members(
-            "SAMLProviderList",
-            self.0
-                .into_iter()
-                .map(|p| {
-                    let mut entry = vec![Xml::text("Arn", p.arn)];
-                    if let Some(valid_until) = p.valid_until {
-                        entry.push(Xml::text("ValidUntil", iso8601(valid_until)));
-                    }
-                    entry.push(Xml::text("CreateDate", iso8601(p.created_at)));
-                    entry
-                })
-                .collect(),
-        )]
     }
 }
 
@@ -159,61 +155,6 @@ impl Action for CreateSamlProvider {
     }
 }
 
-/// `GetSAMLProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct GetSamlProvider {
-    pub arn: ArnText,
-}
-
-impl Action for GetSamlProvider {
-    const SPEC: ActionSpec = spec("iam:GetSAMLProvider", R::SamlProvider, &[]);
-    type Found = Option<SamlProvider>;
-    type Output = SamlProviderResult;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("SAMLProviderArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<SamlProvider>), AwsError> {
-        let (target, provider) = find_provider(ctx, &self.arn).await?;
-        Ok((Access::on(target), provider))
-    }
-
-    async fn run(
-        self,
-        _ctx: &Context<'_>,
-        provider: Option<SamlProvider>,
-    ) -> Result<SamlProviderResult, AwsError> {
-        let provider = provider.ok_or_else(|| saml_not_found(&self.arn))?;
-        Ok(SamlProviderResult(provider))
-    }
-}
-
-/// `ListSAMLProviders`: every provider of the account.
-#[derive(Debug, Clone)]
-pub(super) struct ListSamlProviders;
-
-impl Action for ListSamlProviders {
-    const SPEC: ActionSpec = spec("iam:ListSAMLProviders", R::None, &[]);
-    type Found = ();
-    type Output = SamlProviderList;
-
-    fn decode(_params: &Params) -> Result<Self, AwsError> {
-        Ok(Self)
-    }
-
-    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        Ok((Access::on_arn("*"), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<SamlProviderList, AwsError> {
-        let providers = ctx.store().saml_providers(ctx.account_id()).await?;
-        Ok(SamlProviderList(providers))
-    }
-}
-
 /// `UpdateSAMLProvider`: replaces the metadata document.
 #[derive(Debug, Clone)]
 pub(super) struct UpdateSamlProvider {
@@ -223,7 +164,7 @@ pub(super) struct UpdateSamlProvider {
 
 impl Action for UpdateSamlProvider {
     const SPEC: ActionSpec = spec("iam:UpdateSAMLProvider", R::SamlProvider, &[]);
-    type Found = ();
+    type Found = Option<SamlProvider>;
     type Output = SamlProviderArn;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
@@ -233,12 +174,11 @@ impl Action for UpdateSamlProvider {
         })
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_provider(ctx, &self.arn).await?;
-        Ok((Access::on(target), ()))
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
+        provider_access::<SamlKind>(ctx, &self.arn).await
     }
 
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<SamlProviderArn, AwsError> {
+    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<SamlProviderArn, AwsError> {
         ctx.store()
             .update_saml_provider(
                 ctx.account_id(),
@@ -254,42 +194,12 @@ impl Action for UpdateSamlProvider {
     }
 }
 
-/// `DeleteSAMLProvider`.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteSamlProvider {
-    pub arn: ArnText,
-}
-
-impl Action for DeleteSamlProvider {
-    const SPEC: ActionSpec = spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]);
-    type Found = ();
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("SAMLProviderArn")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (target, _) = find_provider(ctx, &self.arn).await?;
-        Ok((Access::on(target), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
-        ctx.store()
-            .delete_saml_provider(ctx.account_id(), &self.arn)
-            .await?;
-        Ok(Empty)
-    }
-}
-
 crate::action::action_table!(
     CreateSamlProvider,
-    GetSamlProvider,
-    ListSamlProviders,
+    GetProvider<SamlKind>,
+    ListProviders<SamlKind>,
     UpdateSamlProvider,
-    DeleteSamlProvider,
+    DeleteProvider<SamlKind>,
 );
 
 #[cfg(test)]
@@ -297,7 +207,9 @@ mod tests {
     use super::*;
     use crate::action::members::Scalar;
     use crate::action::testing::Fixture;
+    use crate::iam::provider_params::ProviderResult;
     use base64::{Engine, engine::general_purpose::STANDARD};
+    use std::marker::PhantomData;
     use time::macros::datetime;
 
     #[test]
@@ -383,9 +295,10 @@ mod tests {
         let error = fx.call(create("idp")).await.expect_err("exists");
         assert_eq!(error.code.as_ref(), "EntityAlreadyExists");
 
-        let SamlProviderResult(read) = fx
-            .call(GetSamlProvider {
+        let ProviderResult(read) = fx
+            .call(GetProvider::<SamlKind> {
                 arn: arn(&expected),
+                kind: PhantomData,
             })
             .await
             .expect("read");
@@ -407,7 +320,11 @@ mod tests {
                 tags: Vec::new(),
             }
         );
-        let listed = fx.call(ListSamlProviders).await.expect("list").0;
+        let listed = fx
+            .call(ListProviders::<SamlKind> { kind: PhantomData })
+            .await
+            .expect("list")
+            .0;
         let entries: Vec<_> = listed
             .iter()
             .map(|p| (p.arn.as_str(), p.valid_until))
@@ -417,14 +334,16 @@ mod tests {
             vec![(expected.as_str(), metadata(2031).valid_until)]
         );
 
-        fx.call(DeleteSamlProvider {
+        fx.call(DeleteProvider::<SamlKind> {
             arn: arn(&expected),
+            kind: PhantomData,
         })
         .await
         .expect("deleted");
         let error = fx
-            .call(GetSamlProvider {
+            .call(GetProvider::<SamlKind> {
                 arn: arn(&expected),
+                kind: PhantomData,
             })
             .await
             .expect_err("gone");

@@ -11,7 +11,8 @@
 //! exact path, `NoSuchEntity` when there is none. Revoking a user (or the
 //! root user) also revokes the federated-user sessions it created.
 
-use super::common::{entity_target, iso8601, same_entity_arn};
+use super::common::{iso8601, same_entity_arn};
+use super::entities::entity_target;
 use crate::action::members::Text;
 use crate::action::{Access, Action, Context, Encode, Target};
 use crate::actions::{ActionSpec, R, spec};

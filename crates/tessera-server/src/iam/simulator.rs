@@ -1,7 +1,8 @@
 //! The policy simulator: `SimulateCustomPolicy` and
 //! `SimulatePrincipalPolicy`.
 
-use super::common::{entity_target, parse_policy, same_entity_arn};
+use super::common::{parse_policy, same_entity_arn};
+use super::entities::entity_target;
 use crate::action::members::{ActionName, ArnValue, ContextEntryList, List, Page, Text, TextList};
 use crate::action::{Access, Action, Context, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, spec};

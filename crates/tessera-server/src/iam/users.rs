@@ -1,15 +1,19 @@
 //! IAM users: create, read, list, update, delete, tags.
 
 use super::common::{iso8601, request_tag_keys, user_arn, user_target};
+use super::entities::{
+    DeleteEntity, EntityKind, ListEntities, ListEntityTags, RenameKind, TagEntity, TagKind,
+    UntagEntity, UpdateEntity, UserKind, find, found,
+};
 use super::entity_params::{calling_user, root_arn, token_error, user_xml};
-use crate::action::members::{BoundaryArn, IamPath, Name, Page, PathPrefix, TagKeys, Tags};
-use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
+use crate::action::members::{BoundaryArn, IamPath, Name, Page, Tags};
+use crate::action::{Access, Action, Context, Encode, Listing, Target};
 use crate::actions::{
     ActionSpec, PERMISSIONS_BOUNDARY, R, TAG_KEYS, TAGGING, TAGGING_BOUNDARY, spec,
 };
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
-use tessera_store::{PolicyOwnerKind, TAGS_PER_ENTITY, User, no_such_owner};
+use tessera_store::{OwnerKind, PolicyOwnerKind, Store, TAGS_PER_ENTITY, TaggedKind, User};
 use tessera_token::new_unique_id;
 
 /// A user name as `CreateUser` and `NewUserName` take it (`userNameType`).
@@ -17,24 +21,80 @@ type NewUserName = Name<64>;
 /// A user name that names an existing user (`existingUserNameType`).
 type UserName = Name<128>;
 
-/// The user `name` of the caller's account as stored, with its [`Target`]
-/// (an unknown user is named by the ARN the request gives it).
-pub(super) async fn find_user(
-    ctx: &Context<'_>,
-    name: &str,
-) -> Result<(Target, Option<User>), AwsError> {
-    let account = ctx.account_id();
-    let user = ctx.store().user_by_name(account, name).await?;
-    let target = match &user {
-        Some(user) => user_target(ctx.state, user).await?,
-        None => Target::named(Arn::user(ctx.partition(), account, "/", name).into_string()),
-    };
-    Ok((target, user))
+impl EntityKind for UserKind {
+    type Entity = User;
+    type Name = UserName;
+    type Listed = User;
+    const OWNER: PolicyOwnerKind = PolicyOwnerKind::User;
+    const KIND: OwnerKind = OwnerKind::User;
+    const NAME_MEMBER: &'static str = "UserName";
+    const LISTED: &'static str = "Users";
+    const LIST: ActionSpec = spec("iam:ListUsers", R::None, &[]);
+    const ARN: fn(&str, &str, &str, &str) -> Arn = Arn::user;
+    const DELETE: ActionSpec = spec("iam:DeleteUser", R::User, &[]);
+
+    fn id(user: &User) -> &str {
+        &user.user_id
+    }
+
+    async fn by_name(
+        store: &dyn Store,
+        account: &str,
+        name: &str,
+    ) -> Result<Option<User>, AwsError> {
+        Ok(store.user_by_name(account, name).await?)
+    }
+
+    async fn target(state: &AppState, user: &User) -> Result<Target, AwsError> {
+        user_target(state, user).await
+    }
+
+    async fn list(ctx: &Context<'_>, prefix: &str, page: &Page) -> Result<Listing<User>, AwsError> {
+        let (after, limit) = (page.after.as_deref(), page.fetch_limit());
+        let rows = ctx
+            .store()
+            .list_users(ctx.account_id(), prefix, after, limit)
+            .await?;
+        Ok(page.finish(rows, |u| u.name.clone()))
+    }
+
+    fn listed_xml(state: &AppState, user: User) -> Vec<Xml> {
+        user_xml(state, &user, false, None)
+    }
+
+    async fn delete(ctx: &Context<'_>, name: &str) -> Result<(), AwsError> {
+        Ok(ctx.store().delete_user(ctx.account_id(), name).await?)
+    }
 }
 
-/// The user `find_user` found, or `NoSuchEntity`.
-pub(super) fn found_user(user: Option<User>, name: &str) -> Result<User, AwsError> {
-    user.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
+impl RenameKind for UserKind {
+    type NewName = NewUserName;
+    const NEW_NAME_MEMBER: &'static str = "NewUserName";
+    const UPDATE: ActionSpec = spec("iam:UpdateUser", R::User, &[]);
+
+    fn name_and_path(user: &User) -> (&str, &str) {
+        (&user.name, &user.path)
+    }
+
+    async fn update(
+        ctx: &Context<'_>,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let store = ctx.store();
+        store
+            .update_user(ctx.account_id(), name, new_name, new_path)
+            .await?;
+        Ok(())
+    }
+}
+
+impl TagKind for UserKind {
+    const TAGGED: TaggedKind = TaggedKind::User;
+    const TAG: ActionSpec = spec("iam:TagUser", R::User, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagUser", R::User, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListUserTags", R::User, &[]);
 }
 
 /// One user in IAM's `User` shape, with its boundary and tags.
@@ -65,29 +125,6 @@ impl Encode for UserResult {
             ],
         };
         vec![Xml::node("User", fields)]
-    }
-}
-
-/// A page of `ListUsers`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct UserListing(pub Listing<User>);
-
-impl Encode for UserListing {
-    fn encode(self, state: &AppState) -> Vec<Xml> {
-        self.0
-            .xml("Users", |user| user_xml(state, &user, false, None))
-    }
-}
-
-/// A page of an entity's tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct TagListing(pub Listing<(String, String)>);
-
-impl Encode for TagListing {
-    fn encode(self, _state: &AppState) -> Vec<Xml> {
-        self.0.xml("Tags", |(key, value)| {
-            vec![Xml::text("Key", key), Xml::text("Value", value)]
-        })
     }
 }
 
@@ -165,7 +202,7 @@ impl Action for GetUser {
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Subject), AwsError> {
         if let Some(name) = &self.name {
-            let (target, user) = find_user(ctx, name).await?;
+            let (target, user) = find::<UserKind>(ctx, name).await?;
             return Ok((Access::on(target), Subject::User(user)));
         }
         let account = ctx.account_id();
@@ -179,7 +216,9 @@ impl Action for GetUser {
 
     async fn run(self, ctx: &Context<'_>, subject: Subject) -> Result<UserResult, AwsError> {
         let user = match subject {
-            Subject::User(user) => found_user(user, self.name.as_deref().unwrap_or_default())?,
+            Subject::User(user) => {
+                found::<UserKind>(user, self.name.as_deref().unwrap_or_default())?
+            }
             Subject::Root => {
                 let account_id = ctx.account_id().to_string();
                 let created_at = ctx
@@ -196,251 +235,29 @@ impl Action for GetUser {
         };
         let tags = ctx
             .store()
-            .user_tags(&user.user_id, None, TAGS_PER_ENTITY)
+            .tags(&user.user_id, None, TAGS_PER_ENTITY)
             .await?;
         Ok(UserResult::User(user, tags))
-    }
-}
-
-/// `ListUsers`.
-#[derive(Debug, Clone)]
-pub(super) struct ListUsers {
-    pub prefix: PathPrefix,
-    pub page: Page,
-}
-
-impl Action for ListUsers {
-    const SPEC: ActionSpec = spec("iam:ListUsers", R::None, &[]);
-    type Found = ();
-    type Output = UserListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let arn = Arn::user(ctx.partition(), ctx.account_id(), &self.prefix, "");
-        Ok((Access::on_arn(arn.into_string()), ()))
-    }
-
-    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<UserListing, AwsError> {
-        let rows = ctx
-            .store()
-            .list_users(
-                ctx.account_id(),
-                &self.prefix,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(UserListing(self.page.finish(rows, |u| u.name.clone())))
-    }
-}
-
-/// `UpdateUser`: `NewUserName` and/or `NewPath`.
-#[derive(Debug, Clone)]
-pub(super) struct UpdateUser {
-    pub name: UserName,
-    pub new_name: Option<NewUserName>,
-    pub new_path: Option<IamPath>,
-}
-
-impl Action for UpdateUser {
-    const SPEC: ActionSpec = spec("iam:UpdateUser", R::User, &[]);
-    type Found = Option<User>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-            new_name: params.member("NewUserName")?,
-            new_path: params.member("NewPath")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.name).await?;
-        Ok((Access::on(target), user))
-    }
-
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<Empty, AwsError> {
-        let user = found_user(user, &self.name)?;
-        let (new_name, new_path) = (self.new_name.as_deref(), self.new_path.as_deref());
-        if new_name.is_some() || new_path.is_some() {
-            // A rename or move needs the permission on the new ARN as well.
-            let renamed = User {
-                name: new_name.unwrap_or(&user.name).to_string(),
-                path: new_path.unwrap_or(&user.path).to_string(),
-                ..user.clone()
-            };
-            let target = Target::named(user_arn(ctx.state, &renamed));
-            ctx.authorize_also(&target, Vec::new()).await?;
-        }
-        ctx.store()
-            .update_user(ctx.account_id(), &self.name, new_name, new_path)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `DeleteUser`: refused while the user has keys, policies, groups or an
-/// MFA device.
-#[derive(Debug, Clone)]
-pub(super) struct DeleteUser {
-    pub name: UserName,
-}
-
-impl Action for DeleteUser {
-    const SPEC: ActionSpec = spec("iam:DeleteUser", R::User, &[]);
-    type Found = Option<User>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.name).await?;
-        Ok((Access::on(target), user))
-    }
-
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<Empty, AwsError> {
-        found_user(user, &self.name)?;
-        ctx.store()
-            .delete_user(ctx.account_id(), &self.name)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `TagUser`.
-#[derive(Debug, Clone)]
-pub(super) struct TagUser {
-    pub name: UserName,
-    pub tags: Tags,
-}
-
-impl Action for TagUser {
-    const SPEC: ActionSpec = spec("iam:TagUser", R::User, TAGGING);
-    type Found = Option<User>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-            tags: params.required_member("Tags")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.name).await?;
-        let keys = request_tag_keys(&self.tags);
-        Ok((Access::On { target, keys }, user))
-    }
-
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<Empty, AwsError> {
-        found_user(user, &self.name)?;
-        ctx.store()
-            .tag_user(ctx.account_id(), &self.name, &self.tags)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `UntagUser`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagUser {
-    pub name: UserName,
-    pub keys: TagKeys,
-}
-
-impl Action for UntagUser {
-    const SPEC: ActionSpec = spec("iam:UntagUser", R::User, &[TAG_KEYS]);
-    type Found = Option<User>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-            keys: params.required_member("TagKeys")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.name).await?;
-        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
-        Ok((Access::On { target, keys }, user))
-    }
-
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<Empty, AwsError> {
-        found_user(user, &self.name)?;
-        ctx.store()
-            .untag_user(ctx.account_id(), &self.name, &self.keys)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `ListUserTags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListUserTags {
-    pub name: UserName,
-    pub page: Page,
-}
-
-impl Action for ListUserTags {
-    const SPEC: ActionSpec = spec("iam:ListUserTags", R::User, &[]);
-    type Found = Option<User>;
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
-        let (target, user) = find_user(ctx, &self.name).await?;
-        Ok((Access::on(target), user))
-    }
-
-    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<TagListing, AwsError> {
-        let user = found_user(user, &self.name)?;
-        let rows = ctx
-            .store()
-            .user_tags(
-                &user.user_id,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
     }
 }
 
 crate::action::action_table!(
     CreateUser,
     GetUser,
-    ListUsers,
-    UpdateUser,
-    DeleteUser,
-    TagUser,
-    UntagUser,
-    ListUserTags,
+    ListEntities<UserKind>,
+    UpdateEntity<UserKind>,
+    DeleteEntity<UserKind>,
+    TagEntity<UserKind>,
+    UntagEntity<UserKind>,
+    ListEntityTags<UserKind>,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::{PathPrefix, TagKeys};
     use crate::action::testing::Fixture;
+    use std::marker::PhantomData;
 
     fn name<const MAX: usize>(text: &str) -> Name<MAX> {
         use crate::action::members::Scalar;
@@ -492,7 +309,7 @@ mod tests {
     async fn an_unknown_user_is_no_such_entity() {
         let fx = Fixture::new().await;
         let error = fx
-            .call(DeleteUser {
+            .call(DeleteEntity::<UserKind> {
                 name: name("nobody"),
             })
             .await
@@ -528,7 +345,8 @@ mod tests {
         for user in ["u1", "u2", "u3"] {
             fx.call(create(user)).await.expect("created");
         }
-        let list = |after: Option<String>| ListUsers {
+        let list = |after: Option<String>| ListEntities::<UserKind> {
+            kind: PhantomData,
             prefix: PathPrefix::root(),
             page: Page {
                 after,
@@ -551,21 +369,21 @@ mod tests {
     async fn rename_and_untag() {
         let fx = Fixture::new().await;
         fx.call(create("carol")).await.expect("created");
-        fx.call(UpdateUser {
+        fx.call(UpdateEntity::<UserKind> {
             name: name("carol"),
             new_name: Some(name("dave")),
             new_path: None,
         })
         .await
         .expect("renamed");
-        fx.call(UntagUser {
+        fx.call(UntagEntity::<UserKind> {
             name: name("dave"),
             keys: TagKeys(vec!["team".into()]),
         })
         .await
         .expect("untagged");
         let tags = fx
-            .call(ListUserTags {
+            .call(ListEntityTags::<UserKind> {
                 name: name("dave"),
                 page: Page::default(),
             })

@@ -7,7 +7,7 @@
 use super::{
     Credentials,
     assume_role::{assumed_role_user, role_arn_of, role_session_claims, role_session_duration},
-    inputs::check_policy_arns,
+    inputs::{SessionPolicies, check_policy_arns, packed_percent, tags_packed},
     seal,
 };
 use crate::action::{SessionAccess, Trust};
@@ -94,31 +94,60 @@ pub(super) fn source_identity(id: Option<&str>) -> Result<Option<String>, AwsErr
     }
 }
 
+/// What the IdP's token asks of the session, checked: its session tags,
+/// transitive keys and source identity, and the packed size of the
+/// session's policies and tags.
+#[derive(Debug)]
+pub(super) struct IdpClaims {
+    tags: Vec<SessionTag>,
+    transitive: Vec<String>,
+    source: Option<String>,
+    packed_percent: Option<usize>,
+}
+
+impl IdpClaims {
+    /// Checks the IdP's session tags ([`session_tags`]), then its source
+    /// identity ([`source_identity`]; `source` reads it from the token), then
+    /// the packed size of the session `policies` and the tags.
+    pub(super) fn check<'a>(
+        requested: &[(String, String)],
+        transitive: &[String],
+        source: impl FnOnce() -> Result<Option<&'a str>, AwsError>,
+        policies: &SessionPolicies,
+    ) -> Result<Self, AwsError> {
+        let (tags, transitive) = session_tags(requested, transitive)?;
+        let source = source_identity(source()?)?;
+        let packed = policies.packed + tags_packed(&tags);
+        let percent = packed_percent(packed)?;
+        Ok(Self {
+            tags,
+            transitive,
+            source,
+            packed_percent: (packed > 0).then_some(percent),
+        })
+    }
+}
+
 /// A federated request for a role, its IdP token verified.
 pub(super) struct FederatedRequest<'a> {
     /// `sts:AssumeRoleWithWebIdentity` or `sts:AssumeRoleWithSAML`.
     pub action: &'static str,
     /// The provider's ARN (`aws:FederatedProvider`).
     pub provider_arn: &'a str,
-    /// The role's ARN's parts.
-    pub account: &'a str,
-    pub role_path: &'a str,
-    pub role_name: &'a str,
+    /// The role's ARN's parts: account, path and name.
+    pub role: &'a (String, String, String),
     /// The session's name.
     pub session_name: &'a str,
     /// The provider's condition keys.
     pub keys: Vec<(String, ContextValue)>,
-    /// The IdP's session tags, transitive keys and source identity.
-    pub tags: Vec<SessionTag>,
-    pub transitive: Vec<String>,
-    pub source: Option<String>,
+    /// What the token asks of the session.
+    pub claims: IdpClaims,
     /// The duration asked for (`DurationSeconds`, or what the IdP set).
     pub duration: Option<i64>,
     /// A time the session may not outlive (SAML `SessionNotOnOrAfter`).
     pub not_after: Option<i64>,
     /// The session policies.
-    pub policy: Option<String>,
-    pub policy_arns: Vec<String>,
+    pub policies: &'a SessionPolicies,
 }
 
 /// A federated session the trust policy is to decide on.
@@ -134,26 +163,49 @@ pub(crate) struct Federation {
     not_after: Option<i64>,
     policy: Option<String>,
     policy_arns: Vec<String>,
+    packed_percent: Option<usize>,
 }
 
-/// The session issued: its credentials and `AssumedRoleId`/`Arn`.
+/// The session issued: its credentials and `AssumedRoleId`/`Arn`, with the
+/// packed size of its policies and tags and its source identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Issued {
     pub credentials: Credentials,
     pub assumed_role: (String, String),
+    /// `PackedPolicySize`, when the session has policies or tags.
+    pub packed_percent: Option<usize>,
+    pub source_identity: Option<String>,
+}
+
+/// The members of an answer that [`Issued`] gives.
+pub(super) struct IssuedXml {
+    /// `<Credentials>`.
+    pub credentials: Xml,
+    /// `<AssumedRoleUser>`.
+    pub assumed_role_user: Xml,
+    /// `<PackedPolicySize>`, when set.
+    pub packed_policy_size: Option<Xml>,
+    /// `<SourceIdentity>`, when set.
+    pub source_identity: Option<Xml>,
 }
 
 impl Issued {
-    /// `<Credentials>` and `<AssumedRoleUser>`.
-    pub(super) fn xml(self) -> [Xml; 2] {
+    /// The members of the answer, for it to put in its order.
+    pub(super) fn xml(self) -> IssuedXml {
         let (id, arn) = self.assumed_role;
-        [
-            self.credentials.xml(),
-            Xml::node(
+        IssuedXml {
+            credentials: self.credentials.xml(),
+            assumed_role_user: Xml::node(
                 "AssumedRoleUser",
                 vec![Xml::text("AssumedRoleId", id), Xml::text("Arn", arn)],
             ),
-        ]
+            packed_policy_size: self
+                .packed_percent
+                .map(|percent| Xml::text("PackedPolicySize", percent.to_string())),
+            source_identity: self
+                .source_identity
+                .map(|source| Xml::text("SourceIdentity", source)),
+        }
     }
 }
 
@@ -166,25 +218,26 @@ pub(super) async fn prepare(
     let FederatedRequest {
         action,
         provider_arn,
-        account,
-        role_path,
-        role_name,
+        role: (account, role_path, role_name),
         session_name,
         mut keys,
-        tags,
-        transitive,
-        source,
+        claims:
+            IdpClaims {
+                tags,
+                transitive,
+                source,
+                packed_percent,
+            },
         duration,
         not_after,
-        policy,
-        policy_arns,
+        policies,
     } = request;
     let denied = || AwsError::access_denied(format!("Not authorized to perform {action}"));
     let role = state
         .store()
         .assumable_role(account, role_name)
         .await?
-        .filter(|r| r.path == role_path)
+        .filter(|r| &r.path == role_path)
         .ok_or_else(denied)?;
 
     keys.push(("aws:FederatedProvider".into(), provider_arn.into()));
@@ -216,8 +269,9 @@ pub(super) async fn prepare(
         source,
         duration,
         not_after,
-        policy,
-        policy_arns,
+        policy: policies.policy.clone(),
+        policy_arns: policies.arns.clone(),
+        packed_percent,
     };
     Ok((access, federation))
 }
@@ -235,6 +289,7 @@ pub(super) async fn issue(state: &AppState, federation: Federation) -> Result<Is
         not_after,
         policy,
         policy_arns,
+        packed_percent,
     } = federation;
     check_policy_arns(state, &account, &policy_arns).await?;
     let mut duration = role_session_duration(&role, duration)?;
@@ -251,10 +306,12 @@ pub(super) async fn issue(state: &AppState, federation: Federation) -> Result<Is
     claims.policy_arns = policy_arns;
     claims.tags = tags;
     claims.transitive_tag_keys = transitive;
-    claims.source_identity = source;
+    claims.source_identity = source.clone();
     Ok(Issued {
         credentials: seal(state, &claims)?,
         assumed_role: assumed_role_user(state, &role, &session_name),
+        packed_percent,
+        source_identity: source,
     })
 }
 

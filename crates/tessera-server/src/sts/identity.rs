@@ -68,16 +68,7 @@ impl Scalar for KeyIdToLookUp {
                 "Member must have length between 16 and 128",
             ));
         }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            return Err(AwsError::constraint(
-                member,
-                Some(value),
-                "Member must satisfy regular expression pattern: [\\w]*",
-            ));
-        }
+        super::inputs::pattern(member, value, "", "[\\w]*")?;
         Ok(Self(value.to_string()))
     }
 }

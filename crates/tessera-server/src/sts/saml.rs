@@ -8,10 +8,8 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{
-        FederatedRequest, Federation, Issued, issue, prepare, session_tags, source_identity,
-    },
-    inputs::{Sensitive, SessionPolicies, packed_percent, tags_packed},
+    federated::{FederatedRequest, Federation, IdpClaims, Issued, issue, prepare},
+    inputs::{Sensitive, SessionPolicies},
 };
 use crate::action::members::{ArnText, Integer};
 use crate::action::{Encode, SessionAccess, UnsignedAction};
@@ -230,30 +228,24 @@ pub(crate) struct SamlIdentity {
     federation: Federation,
     assertion: SamlAssertion,
     qualifier: String,
-    packed: usize,
-    packed_percent: usize,
-    source: Option<String>,
 }
 
 /// The SAML session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SamlSession {
     pub issued: Issued,
-    pub packed_percent: Option<usize>,
     pub subject: String,
     pub subject_type: String,
     pub issuer: String,
     pub audience: String,
     pub name_qualifier: String,
-    pub source_identity: Option<String>,
 }
 
 impl Encode for SamlSession {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
-        let mut result = Vec::from(self.issued.xml());
-        if let Some(percent) = self.packed_percent {
-            result.push(Xml::text("PackedPolicySize", percent.to_string()));
-        }
+        let issued = self.issued.xml();
+        let mut result = vec![issued.credentials, issued.assumed_role_user];
+        result.extend(issued.packed_policy_size);
         result.extend([
             Xml::text("Subject", self.subject),
             Xml::text("SubjectType", self.subject_type),
@@ -261,9 +253,7 @@ impl Encode for SamlSession {
             Xml::text("Audience", self.audience),
             Xml::text("NameQualifier", self.name_qualifier),
         ]);
-        if let Some(source) = self.source_identity {
-            result.push(Xml::text("SourceIdentity", source));
-        }
+        result.extend(issued.source_identity);
         result
     }
 }
@@ -325,12 +315,13 @@ impl UnsignedAction for AssumeRoleWithSaml {
         state: &AppState,
     ) -> Result<(Principal, SessionAccess, SamlIdentity), AwsError> {
         let (role_arn, provider_arn) = (&*self.role_arn, &*self.provider_arn);
-        let (account, path, name) = role_arn_parts(state, role_arn)?;
+        let role = role_arn_parts(state, role_arn)?;
+        let account = &role.0;
 
         // The provider, in the role's account, chooses the keys.
         let provider = state
             .store()
-            .saml_provider(&account, provider_arn)
+            .saml_provider(account, provider_arn)
             .await?
             .ok_or_else(|| {
                 invalid_token(format!(
@@ -369,12 +360,14 @@ impl UnsignedAction for AssumeRoleWithSaml {
         }
         let session_name = session_name(&assertion)?;
         let (requested_tags, transitive) = requested_tags(&assertion)?;
-        let (tags, transitive) = session_tags(&requested_tags, &transitive)?;
-        let source = source_identity(single(&assertion, "SourceIdentity")?)?;
-        let packed = self.policies.packed + tags_packed(&tags);
-        let packed_percent = packed_percent(packed)?;
-        let qualifier = name_qualifier(&assertion.issuer, &account, &provider.name);
-        let keys = condition_keys(&assertion, &qualifier, &account, &provider.name);
+        let claims = IdpClaims::check(
+            &requested_tags,
+            &transitive,
+            || single(&assertion, "SourceIdentity"),
+            &self.policies,
+        )?;
+        let qualifier = name_qualifier(&assertion.issuer, account, &provider.name);
+        let keys = condition_keys(&assertion, &qualifier, account, &provider.name);
         let duration = match self.duration {
             Some(d) => Some(d.0),
             None => session_duration(&assertion)?,
@@ -385,18 +378,13 @@ impl UnsignedAction for AssumeRoleWithSaml {
             FederatedRequest {
                 action: Self::SPEC.action,
                 provider_arn: &provider.arn,
-                account: &account,
-                role_path: &path,
-                role_name: &name,
+                role: &role,
                 session_name: &session_name,
                 keys,
-                tags,
-                transitive,
-                source: source.clone(),
+                claims,
                 duration,
                 not_after: assertion.session_not_on_or_after,
-                policy: self.policies.policy.clone(),
-                policy_arns: self.policies.arns.clone(),
+                policies: &self.policies,
             },
         )
         .await?;
@@ -404,9 +392,6 @@ impl UnsignedAction for AssumeRoleWithSaml {
             federation,
             assertion,
             qualifier,
-            packed,
-            packed_percent,
-            source,
         };
         Ok((Principal::saml(provider.arn), access, found))
     }
@@ -415,13 +400,11 @@ impl UnsignedAction for AssumeRoleWithSaml {
         let assertion = found.assertion;
         Ok(SamlSession {
             issued: issue(state, found.federation).await?,
-            packed_percent: (found.packed > 0).then_some(found.packed_percent),
             subject_type: assertion.subject_type().to_string(),
             subject: assertion.subject,
             issuer: assertion.issuer,
             audience: assertion.recipient,
             name_qualifier: found.qualifier,
-            source_identity: found.source,
         })
     }
 }

@@ -7,10 +7,8 @@
 
 use super::{
     assume_role::role_arn_parts,
-    federated::{
-        FederatedRequest, Federation, Issued, issue, prepare, session_tags, source_identity,
-    },
-    inputs::{Bounded, Sensitive, SessionName, SessionPolicies, packed_percent, tags_packed},
+    federated::{FederatedRequest, Federation, IdpClaims, Issued, issue, prepare},
+    inputs::{Bounded, Sensitive, SessionName, SessionPolicies},
 };
 use crate::action::members::{ArnText, Integer};
 use crate::action::{Encode, SessionAccess, UnsignedAction};
@@ -40,9 +38,6 @@ pub(crate) struct WebIdentity {
     subject: String,
     provider: String,
     audience: String,
-    packed: usize,
-    packed_percent: usize,
-    source: Option<String>,
 }
 
 /// The web identity session.
@@ -52,26 +47,20 @@ pub(crate) struct WebIdentitySession {
     pub subject: String,
     pub provider: String,
     pub audience: String,
-    pub packed_percent: Option<usize>,
-    pub source_identity: Option<String>,
 }
 
 impl Encode for WebIdentitySession {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
-        let [credentials, assumed_role_user] = self.issued.xml();
+        let issued = self.issued.xml();
         let mut result = vec![
-            credentials,
+            issued.credentials,
             Xml::text("SubjectFromWebIdentityToken", self.subject),
-            assumed_role_user,
+            issued.assumed_role_user,
             Xml::text("Provider", self.provider),
             Xml::text("Audience", self.audience),
         ];
-        if let Some(percent) = self.packed_percent {
-            result.push(Xml::text("PackedPolicySize", percent.to_string()));
-        }
-        if let Some(source) = self.source_identity {
-            result.push(Xml::text("SourceIdentity", source));
-        }
+        result.extend(issued.packed_policy_size);
+        result.extend(issued.source_identity);
         result
     }
 }
@@ -116,7 +105,8 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
         state: &AppState,
     ) -> Result<(Principal, SessionAccess, WebIdentity), AwsError> {
         let token = self.token.0.as_str();
-        let (account, path, name) = role_arn_parts(state, &self.role_arn)?;
+        let role = role_arn_parts(state, &self.role_arn)?;
+        let account = &role.0;
 
         // The issuer chooses the provider, in the role's account.
         let issuer = unverified_issuer(token)?;
@@ -132,7 +122,7 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
             .ok_or_else(no_provider)?;
         let provider = state
             .store()
-            .oidc_provider_by_url(&account, url)
+            .oidc_provider_by_url(account, url)
             .await?
             .ok_or_else(no_provider)?;
         let verified = state
@@ -146,11 +136,12 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
                 state.now().unix_timestamp(),
             )
             .await?;
-        let (tags, transitive) =
-            session_tags(&verified.session_tags, &verified.transitive_tag_keys)?;
-        let source = source_identity(verified.source_identity.as_deref())?;
-        let packed = self.policies.packed + tags_packed(&tags);
-        let packed_percent = packed_percent(packed)?;
+        let claims = IdpClaims::check(
+            &verified.session_tags,
+            &verified.transitive_tag_keys,
+            || Ok(verified.source_identity.as_deref()),
+            &self.policies,
+        )?;
 
         // The trust policy decides, with the token's claims as condition keys.
         let prefix = &provider.url;
@@ -172,18 +163,13 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
             FederatedRequest {
                 action: Self::SPEC.action,
                 provider_arn: &provider.arn,
-                account: &account,
-                role_path: &path,
-                role_name: &name,
+                role: &role,
                 session_name: &self.session_name.0,
                 keys,
-                tags,
-                transitive,
-                source: source.clone(),
+                claims,
                 duration: self.duration.map(|d| d.0),
                 not_after: None,
-                policy: self.policies.policy.clone(),
-                policy_arns: self.policies.arns.clone(),
+                policies: &self.policies,
             },
         )
         .await?;
@@ -192,9 +178,6 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
             subject: verified.subject,
             provider: provider.arn.clone(),
             audience: verified.audience,
-            packed,
-            packed_percent,
-            source,
         };
         Ok((Principal::web_identity(provider.arn), access, found))
     }
@@ -209,8 +192,6 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
             subject: found.subject,
             provider: found.provider,
             audience: found.audience,
-            packed_percent: (found.packed > 0).then_some(found.packed_percent),
-            source_identity: found.source,
         })
     }
 }

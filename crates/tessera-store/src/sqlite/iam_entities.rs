@@ -370,41 +370,6 @@ impl EntityStore for SqliteStore {
         Ok(())
     }
 
-    async fn user_tags(
-        &self,
-        user_id: &str,
-        after: Option<&str>,
-        max: usize,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        tags::of(&mut *self.pool.acquire().await?, user_id, after, Some(max)).await
-    }
-
-    async fn tag_user(
-        &self,
-        account_id: &str,
-        name: &str,
-        tags: &[(String, String)],
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let user = existing_user(&mut tx, account_id, name).await?;
-        tags::put(&mut tx, &user.user_id, tags).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn untag_user(
-        &self,
-        account_id: &str,
-        name: &str,
-        keys: &[String],
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let user = existing_user(&mut tx, account_id, name).await?;
-        tags::remove(&mut tx, &user.user_id, keys).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn create_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let count: i64 = sqlx::query_scalar(&format!(

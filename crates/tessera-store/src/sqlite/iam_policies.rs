@@ -239,36 +239,6 @@ impl PolicyStore for SqliteStore {
         Ok(())
     }
 
-    async fn policy_area_tags(&self, owner_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-        tags::of(&mut *self.pool.acquire().await?, owner_id, None, None).await
-    }
-
-    async fn tag_role(
-        &self,
-        account_id: &str,
-        name: &str,
-        tags: &[(String, String)],
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
-        tags::put(&mut tx, &role.id, tags).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn untag_role(
-        &self,
-        account_id: &str,
-        name: &str,
-        keys: &[String],
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
-        tags::remove(&mut tx, &role.id, keys).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn set_permissions_boundary(
         &self,
         account_id: &str,
