@@ -6,6 +6,15 @@ use std::sync::Arc;
 use tessera_token::ManualClock;
 use time::macros::datetime;
 
+/// The parameters of a request that carries `pairs`.
+pub fn params(pairs: &[(&str, &str)]) -> crate::params::Params {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    crate::params::Params::from_request(&query, None, b"", crate::params::BodyRule::ByContentType)
+        .expect("parameters")
+}
+
 /// A bootstrapped account and its root user.
 pub struct Fixture {
     /// The state.

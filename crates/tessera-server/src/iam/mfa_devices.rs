@@ -498,7 +498,7 @@ crate::action::action_table!(
 mod tests {
     use super::*;
     use crate::action::members::Scalar;
-    use crate::action::testing::Fixture;
+    use crate::action::testing::{Fixture, params};
     use crate::mfa::verify_mfa_code;
     use time::OffsetDateTime;
     use time::macros::datetime;
@@ -862,6 +862,55 @@ mod tests {
                 "InvalidInput",
                 "The combined length of the path and name of the MFA device is too long."
             )
+        );
+    }
+
+    #[tokio::test]
+    async fn virtual_device_pages_are_stable_under_inserts() {
+        let f = fixture().await;
+        let list = async |pairs: &[(&str, &str)]| {
+            let input = ListVirtualMfaDevices::decode(&params(pairs))?;
+            Ok::<_, AwsError>(f.call(input).await?.0)
+        };
+        for name in ["d1", "d3", "d5", "d7"] {
+            f.call(create(name)).await.expect("created");
+        }
+        let (mut seen, mut marker, mut pages) = (Vec::new(), None::<String>, 0);
+        loop {
+            let mut pairs = vec![("MaxItems", "1")];
+            if let Some(m) = &marker {
+                pairs.push(("Marker", m));
+            }
+            let listing = list(&pairs).await.expect("listed");
+            assert_eq!(listing.items.len(), 1, "{listing:?}");
+            seen.extend(listing.items.iter().map(|d| d.serial_number.clone()));
+            pages += 1;
+            if pages == 2 {
+                // An insert before the marker and one after it.
+                f.call(create("d0")).await.expect("created");
+                f.call(create("d9")).await.expect("created");
+            }
+            if !listing.truncated {
+                assert_eq!(listing.marker, None);
+                break;
+            }
+            marker = listing.marker;
+        }
+        let names: Vec<&str> = seen
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["d1", "d3", "d5", "d7", "d9"]);
+
+        let bad_marker = list(&[("Marker", "%%%")]).await.expect_err("marker");
+        assert_eq!(
+            (bad_marker.code.as_ref(), bad_marker.status.as_u16()),
+            ("InvalidInput", 400)
+        );
+        let bad_max = list(&[("MaxItems", "0")]).await.expect_err("max items");
+        assert_eq!(
+            (bad_max.code.as_ref(), bad_max.status.as_u16()),
+            ("ValidationError", 400)
         );
     }
 }

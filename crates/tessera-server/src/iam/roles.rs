@@ -380,7 +380,7 @@ crate::action::action_table!(
 mod tests {
     use super::*;
     use crate::action::members::{PathPrefix, Scalar, TagKeys};
-    use crate::action::testing::Fixture;
+    use crate::action::testing::{Fixture, params};
     use std::marker::PhantomData;
     use tessera_store::User;
 
@@ -632,5 +632,44 @@ mod tests {
             .await
             .expect_err("gone");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn role_pages_are_stable_under_inserts() {
+        let fx = Fixture::new().await;
+        let list = async |pairs: &[(&str, &str)]| {
+            let input = ListEntities::<RoleKind>::decode(&params(pairs))?;
+            Ok::<_, AwsError>(fx.call(input).await?.0)
+        };
+        for role in ["b", "d", "f", "h"] {
+            fx.call(create(role)).await.expect("created");
+        }
+        let (mut seen, mut marker, mut inserted) = (Vec::new(), None::<String>, false);
+        loop {
+            let mut pairs = vec![("MaxItems", "1")];
+            if let Some(m) = &marker {
+                pairs.push(("Marker", m));
+            }
+            let listing = list(&pairs).await.expect("listed");
+            seen.extend(listing.items.iter().map(|(role, _)| role.name.clone()));
+            if !inserted {
+                // Inserted behind and ahead of the walk.
+                fx.call(create("a")).await.expect("created");
+                fx.call(create("e")).await.expect("created");
+                inserted = true;
+            }
+            if !listing.truncated {
+                break;
+            }
+            marker = listing.marker;
+        }
+        assert_eq!(seen, ["b", "d", "e", "f", "h"]);
+        let none = list(&[("PathPrefix", "/nothing/")]).await.expect("listed");
+        assert!(none.items.is_empty());
+        let error = list(&[("Marker", "!!")]).await.expect_err("bad marker");
+        assert_eq!(
+            (error.code.as_ref(), error.status.as_u16()),
+            ("InvalidInput", 400)
+        );
     }
 }

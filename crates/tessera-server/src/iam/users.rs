@@ -254,9 +254,11 @@ crate::action::action_table!(
 
 #[cfg(test)]
 mod tests {
+    use super::super::entities::EntityListing;
     use super::*;
+    use crate::action::Listing;
     use crate::action::members::{PathPrefix, TagKeys};
-    use crate::action::testing::Fixture;
+    use crate::action::testing::{Fixture, params};
     use std::marker::PhantomData;
 
     fn name<const MAX: usize>(text: &str) -> Name<MAX> {
@@ -398,5 +400,60 @@ mod tests {
             .await
             .expect_err("renamed away");
         assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    /// A page of `ListUsers` as a client asks for it: `pairs` decoded as the
+    /// runner decodes them.
+    async fn list_users(fx: &Fixture, pairs: &[(&str, &str)]) -> Listing<User> {
+        let input = ListEntities::<UserKind>::decode(&params(pairs)).expect("decoded");
+        fx.call(input).await.expect("listed").0
+    }
+
+    #[tokio::test]
+    async fn pages_are_stable_under_inserts() {
+        use crate::action::members::Scalar;
+        let fx = Fixture::new().await;
+        for user in ["b1", "d1", "f1", "h1"] {
+            fx.call(create(user)).await.expect("created");
+        }
+        fx.call(CreateUser {
+            path: IamPath::parse("path", "/x/y/").expect("path"),
+            ..create("j1")
+        })
+        .await
+        .expect("created");
+        let (mut seen, mut marker, mut inserted) = (Vec::new(), None::<String>, 0);
+        for page in 0.. {
+            let mut pairs = vec![("MaxItems", "1")];
+            if let Some(m) = &marker {
+                pairs.push(("Marker", m));
+            }
+            let listing = list_users(&fx, &pairs).await;
+            assert!(listing.items.len() <= 1, "{listing:?}");
+            seen.extend(listing.items.iter().map(|u| u.name.clone()));
+            if !listing.truncated {
+                assert_eq!(listing.marker, None);
+                break;
+            }
+            marker = listing.marker;
+            if page == 0 {
+                // One before the marker (never shown), one after it (shown).
+                fx.call(create("a0")).await.expect("created");
+                fx.call(create("g0")).await.expect("created");
+                inserted += 2;
+            }
+        }
+        assert_eq!(inserted, 2);
+        assert_eq!(seen, ["b1", "d1", "f1", "g0", "h1", "j1"]);
+
+        let under_x = list_users(&fx, &[("PathPrefix", "/x/")]).await;
+        let names: Vec<_> = under_x.items.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["j1"]);
+        let xml = format!("{:?}", EntityListing::<UserKind>(under_x).encode(&fx.state));
+        assert!(!xml.contains("\"Tags\""), "listings leave out tags: {xml}");
+        let first = list_users(&fx, &[("MaxItems", "3")]).await;
+        let names: Vec<_> = first.items.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["a0", "b1", "d1"]);
+        assert!(first.truncated);
     }
 }
