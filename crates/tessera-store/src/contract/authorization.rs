@@ -1,5 +1,4 @@
-use super::entities::{group, managed_policy, mfa_device, user};
-use super::policies::role;
+use super::fixtures::{group, managed_policy, mfa_device, role, user};
 use super::{account, key, missing, tags};
 use crate::{
     Missing, NamedPolicy, OwnerKind, PolicyOwnerKind, PrincipalBinding, PrincipalPolicies,

@@ -1,59 +1,10 @@
+use super::fixtures::{group, managed_policy, mfa_device, role, user};
 use super::{POLICY, account, conflict, existing, key, missing, owner, quota, tag, tagged, tags};
 use crate::TaggedKind;
 use crate::{
-    AccessKeyStatus, Conflict, Existing, Group, ManagedPolicy, MfaDevice, Missing, OwnerKind,
-    PolicyOwnerKind, Quota, Store, User,
+    AccessKeyStatus, Conflict, Existing, Group, Missing, OwnerKind, PolicyOwnerKind, Quota, Store,
+    User,
 };
-
-pub(super) fn user(account_id: &str, user_id: &str, name: &str, path: &str) -> User {
-    User {
-        user_id: user_id.to_string(),
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path: path.to_string(),
-        permissions_boundary: None,
-        created_at: 1_700_000_010,
-    }
-}
-
-pub(super) fn group(account_id: &str, group_id: &str, name: &str, path: &str) -> Group {
-    Group {
-        group_id: group_id.to_string(),
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path: path.to_string(),
-        created_at: 1_700_000_020,
-    }
-}
-
-pub(super) fn managed_policy(account_id: &str, name: &str, path: &str) -> ManagedPolicy {
-    ManagedPolicy {
-        arn: format!("arn:aws:iam::{account_id}:policy{path}{name}"),
-        policy_id: format!("ANPA{}{name}", &account_id[10..]),
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path: path.to_string(),
-        description: None,
-        default_version: "v1".to_string(),
-        created_at: 1_700_000_030,
-        updated_at: 1_700_000_030,
-        attachment_count: 0,
-        boundary_usage_count: 0,
-    }
-}
-
-pub(super) fn mfa_device(account_id: &str, name: &str) -> MfaDevice {
-    MfaDevice {
-        serial_number: format!("arn:aws:iam::{account_id}:mfa/{name}"),
-        account_id: account_id.to_string(),
-        sealed_seed: format!("v1:seed-of-{name}"),
-        user: None,
-        enabled_at: None,
-        created_at: 1_700_000_040,
-        last_used_step: None,
-        tags: Vec::new(),
-    }
-}
 
 fn names(users: &[User]) -> Vec<&str> {
     users.iter().map(|u| u.name.as_str()).collect()
@@ -662,10 +613,7 @@ pub async fn inline_policies(store: &dyn Store) {
         .await
         .expect("group");
     store
-        .create_role(
-            &super::policies::role(&acct, "AROACONTRACT5", "Runner"),
-            &[],
-        )
+        .create_role(&role(&acct, "AROACONTRACT5", "Runner"), &[])
         .await
         .expect("role");
 

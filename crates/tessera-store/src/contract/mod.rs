@@ -10,6 +10,7 @@
 mod accounts;
 mod authorization;
 mod entities;
+mod fixtures;
 mod policies;
 mod providers;
 

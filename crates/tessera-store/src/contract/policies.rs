@@ -1,26 +1,10 @@
-use super::entities::{group, managed_policy, user};
+use super::fixtures::{group, managed_policy, role, user};
 use super::{POLICY, account, conflict, existing, missing, owner, quota, tagged, tags};
 use crate::TaggedKind;
 use crate::{
     Conflict, EntitiesForPolicy, EntityName, Existing, ManagedPolicy, Missing, OwnerKind,
     PolicyEntity, PolicyFilter, PolicyOwnerKind, PolicyUsage, PrincipalBinding, Quota, Role, Store,
 };
-
-pub(super) fn role(account_id: &str, role_id: &str, name: &str) -> Role {
-    Role {
-        role_id: role_id.to_string(),
-        account_id: account_id.to_string(),
-        name: name.to_string(),
-        path: "/".to_string(),
-        assume_role_policy: POLICY.to_string(),
-        description: None,
-        max_session_duration: 3600,
-        permissions_boundary: None,
-        created_at: 1_700_000_070,
-        last_used: None,
-        trust_bindings: Some(Vec::new()),
-    }
-}
 
 fn binding(arn: &str, unique_id: &str) -> PrincipalBinding {
     PrincipalBinding {

@@ -1,5 +1,4 @@
-use super::entities::{group, managed_policy, mfa_device, user};
-use super::policies::role;
+use super::fixtures::{group, managed_policy, mfa_device, role, user};
 use super::{POLICY, account, conflict, existing, key, missing, quota, tags};
 use crate::{
     AccountCounts, Conflict, Existing, MfaFilter, Missing, OidcProvider, OwnerKind, Quota,

@@ -11,6 +11,7 @@ mod resource_policies;
 mod revocations;
 mod rows;
 mod sealed;
+mod tag_store;
 mod tags;
 
 use crate::{AccessKeyRecord, Account, AccountStore, StoreError};
