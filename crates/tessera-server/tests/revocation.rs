@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestServer, tag};
-use tessera_store::{RevocationStore, SessionOwner, Standing};
+use tessera_store::{HotReadStore, RevocationStore, SessionOwner, Standing};
 use tessera_token::Clock;
 use time::Duration;
 

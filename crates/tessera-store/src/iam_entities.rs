@@ -111,8 +111,6 @@ pub fn no_such_access_key(access_key_id: &str) -> StoreError {
 /// Users, access keys, groups, inline policies and user tags.
 #[async_trait]
 pub trait EntityStore: Send + Sync {
-    /// The user with this unique id.
-    async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError>;
     /// The user with this name in `account_id`.
     async fn user_by_name(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError>;
     /// Creates a user with its tags. The permissions boundary, when set,

@@ -46,7 +46,6 @@ pub trait Store:
     + EntityStore
     + PolicyStore
     + ProviderStore
-    + PoliciesOfStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -63,7 +62,6 @@ impl<T> Store for T where
         + EntityStore
         + PolicyStore
         + ProviderStore
-        + PoliciesOfStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore
@@ -90,8 +88,6 @@ pub trait AccountStore: Send + Sync {
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError>;
     /// Every account, oldest first.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
-    /// The long-term access key with this id.
-    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError>;
     /// Records that a key was used (for `GetAccessKeyLastUsed`).
     async fn record_access_key_use(
         &self,

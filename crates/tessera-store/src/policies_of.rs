@@ -1,8 +1,5 @@
 //! The policies that apply to a principal, gathered for authorization.
 
-use crate::StoreError;
-use async_trait::async_trait;
-
 /// A policy document with the id the explanation of a decision names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedPolicy {
@@ -44,23 +41,4 @@ pub struct AssumableRole {
     pub tags: Vec<(String, String)>,
     /// The trust policy's principal bindings; `None` if not bound yet.
     pub trust_bindings: Option<Vec<crate::PrincipalBinding>>,
-}
-
-/// Reads of the policies that apply to a principal.
-#[async_trait]
-pub trait PoliciesOfStore: Send + Sync {
-    /// The policies of the user with this unique id.
-    async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError>;
-    /// The policies of the group with this unique id.
-    async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError>;
-    /// The policies of the role with this unique id.
-    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError>;
-    /// The role `name` of `account_id`, for role assumption.
-    async fn assumable_role(
-        &self,
-        account_id: &str,
-        name: &str,
-    ) -> Result<Option<AssumableRole>, StoreError>;
-    /// The default version's document of the managed policy `arn`.
-    async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError>;
 }

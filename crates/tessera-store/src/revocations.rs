@@ -53,8 +53,4 @@ pub trait RevocationStore: Send + Sync {
     /// invalid; a later mark replaces an earlier one, an earlier one never
     /// shortens a later one.
     async fn revoke_sessions(&self, principal_id: &str, before: i64) -> Result<(), StoreError>;
-    /// The standing of a session's owner: whether it exists, and the latest
-    /// revocation mark that applies (a federated user's own mark, or its
-    /// creator's).
-    async fn session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError>;
 }

@@ -4,9 +4,9 @@
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::path::Path;
 use tessera_store::{
-    AccessKeyStatus, AccountStore, EntitiesForPolicy, EntityStore, MfaFilter, OwnerKind,
-    PoliciesOfStore, PolicyOwnerKind, PolicyStore, PolicyUsage, ProviderStore, RevocationStore,
-    SealedStore, SessionOwner, SqliteStore, Standing, StoreError, TagStore,
+    AccessKeyStatus, AccountStore, EntitiesForPolicy, EntityStore, HotReadStore, MfaFilter,
+    OwnerKind, PolicyOwnerKind, PolicyStore, PolicyUsage, ProviderStore, SealedStore, SessionOwner,
+    SqliteStore, Standing, StoreError, TagStore,
 };
 
 const ACCOUNT: &str = "111122223333";

@@ -1,7 +1,7 @@
 use tessera_store::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, MfaDevice, PrincipalBinding,
-    ProviderStore, ResourcePolicyRecord, ResourcePolicyStore, SealedKind, SealedStore, SqliteStore,
-    StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountStore, HotReadStore, MfaDevice,
+    PrincipalBinding, ProviderStore, ResourcePolicyRecord, ResourcePolicyStore, SealedKind,
+    SealedStore, SqliteStore, StoreError,
 };
 
 fn account(id: &str, name: &str) -> Account {

@@ -1,8 +1,8 @@
 use super::fixtures::{group, managed_policy, mfa_device, role, user};
 use super::{account, key, missing, tags};
 use crate::{
-    Missing, NamedPolicy, OwnerKind, PolicyOwnerKind, PrincipalBinding, PrincipalPolicies,
-    ResourcePolicyRecord, Role, SealedKind, SessionOwner, Standing, Store, User,
+    HotReadStore, Missing, NamedPolicy, OwnerKind, PolicyOwnerKind, PrincipalBinding,
+    PrincipalPolicies, ResourcePolicyRecord, Role, SealedKind, SessionOwner, Standing, Store, User,
 };
 
 fn named(id: &str, document: &str) -> NamedPolicy {
@@ -572,7 +572,7 @@ pub async fn sealed_values(store: &dyn Store) {
     );
 }
 
-/// The hot authorization reads answer as the area methods they stand for.
+/// The hot authorization reads, through the trait a cache wraps.
 pub async fn hot_reads(store: &dyn Store) {
     let acct = account(store, 19).await;
     let ann = user(&acct, "AIDACONTRACT19", "ann", "/");
@@ -604,58 +604,45 @@ pub async fn hot_reads(store: &dyn Store) {
         .await
         .expect("revoke");
 
-    for id in ["AKIACONTRACT19", "AKIAROOT19", "AKIANONE"] {
-        assert_eq!(
-            store.signing_key(id).await.expect("hot"),
-            store.access_key(id).await.expect("cold"),
-            "{id}"
-        );
-    }
+    let hot: &dyn HotReadStore = store;
+    let signing = hot.access_key("AKIACONTRACT19").await.expect("hot");
     assert_eq!(
-        store.signing_user(&ann.user_id).await.expect("hot"),
+        signing.map(|k| (k.account_id, k.user_id)),
+        Some((acct.clone(), Some(ann.user_id.clone())))
+    );
+    assert_eq!(hot.access_key("AKIANONE").await.expect("hot"), None);
+    assert_eq!(
+        hot.user_by_id(&ann.user_id).await.expect("hot"),
         Some(ann.clone())
     );
-    assert_eq!(store.signing_user("AIDANONE").await.expect("hot"), None);
-    let of_ann = store.user_policies(&ann.user_id).await.expect("hot");
+    assert_eq!(hot.user_by_id("AIDANONE").await.expect("hot"), None);
+    let of_ann = hot.policies_of_user(&ann.user_id).await.expect("hot");
     assert_eq!(of_ann.identity, [named(&policy.arn, "{\"hot\":1}")]);
+    let of_runner = hot.policies_of_role(&runner.role_id).await.expect("hot");
+    assert_eq!(of_runner.identity.len(), 1);
+    let assumable = hot.assumable_role(&acct, "RUNNER").await.expect("hot");
+    assert_eq!(assumable.map(|r| r.name), Some("runner".to_string()));
+    assert_eq!(hot.assumable_role(&acct, "none").await.expect("hot"), None);
     assert_eq!(
-        of_ann,
-        store.policies_of_user(&ann.user_id).await.expect("cold")
-    );
-    assert_eq!(
-        store.role_policies(&runner.role_id).await.expect("hot"),
-        store.policies_of_role(&runner.role_id).await.expect("cold")
-    );
-    assert_eq!(
-        store.role_to_assume(&acct, "RUNNER").await.expect("hot"),
-        store.assumable_role(&acct, "runner").await.expect("cold")
-    );
-    assert_eq!(
-        store.role_to_assume(&acct, "none").await.expect("hot"),
-        None
-    );
-    assert_eq!(
-        store.policy_document(&policy.arn).await.expect("hot"),
+        hot.managed_policy_document(&policy.arn).await.expect("hot"),
         Some("{\"hot\":1}".to_string())
     );
     assert_eq!(
-        store
-            .owner_standing(SessionOwner::Role {
-                role_id: &runner.role_id
-            })
-            .await
-            .expect("hot"),
+        hot.session_standing(SessionOwner::Role {
+            role_id: &runner.role_id
+        })
+        .await
+        .expect("hot"),
         Standing::Present {
             revoked_before: Some(42)
         }
     );
     assert_eq!(
-        store
-            .owner_standing(SessionOwner::User {
-                user_id: "AIDANONE"
-            })
-            .await
-            .expect("hot"),
+        hot.session_standing(SessionOwner::User {
+            user_id: "AIDANONE"
+        })
+        .await
+        .expect("hot"),
         Standing::Gone
     );
 }

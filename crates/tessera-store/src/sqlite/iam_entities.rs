@@ -270,14 +270,6 @@ const KEY_OWNER: &str = "account_id = $1 AND user_id IS NOT DISTINCT FROM $2";
 
 #[async_trait]
 impl EntityStore for SqliteStore {
-    async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(User::from))
-    }
-
     async fn user_by_name(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError> {
         find_user(&mut *self.pool.acquire().await?, account_id, name).await
     }

@@ -695,7 +695,7 @@ impl PolicyStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{PoliciesOfStore, SqliteStore};
+    use crate::{HotReadStore, SqliteStore};
 
     const ACCOUNT: &str = "111122223333";
     const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;

@@ -6,7 +6,6 @@ mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
-mod policies_of;
 mod resource_policies;
 mod revocations;
 mod rows;
@@ -16,7 +15,7 @@ mod tags;
 
 use crate::{AccessKeyRecord, Account, AccountStore, StoreError};
 use async_trait::async_trait;
-use rows::{AccessKeyRow, AccountRow};
+use rows::AccountRow;
 use sqlx::{
     SqliteConnection, SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -181,15 +180,6 @@ impl AccountStore for SqliteStore {
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows.into_iter().map(Account::from).collect())
-    }
-
-    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
-        let row: Option<AccessKeyRow> =
-            sqlx::query_as("SELECT * FROM access_keys WHERE access_key_id = $1")
-                .bind(access_key_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(AccessKeyRecord::try_from).transpose()
     }
 
     async fn record_access_key_use(

@@ -1,4 +1,4 @@
-use crate::{RevocationStore, SessionOwner, SqliteStore, Standing, StoreError};
+use crate::{RevocationStore, SqliteStore, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -19,44 +19,5 @@ impl RevocationStore for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError> {
-        // One read: whether the owner exists, and its latest mark.
-        let (exists, own, other) = match owner {
-            SessionOwner::Root { account_id } => (
-                "SELECT 1 FROM accounts WHERE id = $1",
-                account_id,
-                account_id,
-            ),
-            SessionOwner::User { user_id } => {
-                ("SELECT 1 FROM users WHERE user_id = $1", user_id, user_id)
-            }
-            SessionOwner::Role { role_id } => {
-                ("SELECT 1 FROM roles WHERE role_id = $1", role_id, role_id)
-            }
-            SessionOwner::FederatedUser {
-                federated_id,
-                creator_id,
-            } => (
-                "SELECT 1 FROM users WHERE user_id = $1 UNION ALL SELECT 1 FROM accounts WHERE id = $1",
-                creator_id,
-                federated_id,
-            ),
-        };
-        let (present, revoked_before): (bool, Option<i64>) = sqlx::query_as(&format!(
-            "SELECT EXISTS ({exists}),
-                    (SELECT max(revoked_before) FROM session_revocations_by_id
-                     WHERE principal_id IN ($1, $2))"
-        ))
-        .bind(own)
-        .bind(other)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(if present {
-            Standing::Present { revoked_before }
-        } else {
-            Standing::Gone
-        })
     }
 }
