@@ -1,8 +1,10 @@
 //! Identifiers formed as AWS forms them.
 //!
-//! Access key ids carry the owning account in their first 40 bits after the
-//! four-letter prefix, as AWS's do, so `GetAccessKeyInfo` answers for any
-//! key id — temporary ones included — without a store lookup.
+//! Access key ids carry the owning account as AWS's do, so
+//! `GetAccessKeyInfo` answers for any key id (AWS's own and temporary ones
+//! included) without a store lookup: the 16 base-32 characters after the
+//! four-letter prefix are 80 bits, and the account is the 40 bits after
+//! the first.
 
 use crate::TokenError;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -59,6 +61,10 @@ fn random_string(alphabet: &[u8], len: usize) -> Result<String, TokenError> {
         .collect())
 }
 
+/// Where the account sits in a key id's 80 bits: after the first bit.
+const ACCOUNT_SHIFT: u32 = 39;
+const ACCOUNT_MASK: u128 = (1 << 40) - 1;
+
 /// A new access key id of `kind` for `account_id` (12 digits).
 pub fn new_access_key_id(kind: AccessKeyKind, account_id: &str) -> Result<String, TokenError> {
     let account: u64 = account_id.parse().map_err(|_| TokenError::Invalid)?;
@@ -66,11 +72,12 @@ pub fn new_access_key_id(kind: AccessKeyKind, account_id: &str) -> Result<String
         return Err(TokenError::Invalid);
     }
     let random = random_bytes::<5>()?;
-    let mut value: u128 = u128::from(account);
+    let mut low: u128 = 0;
     for b in random {
-        value = (value << 8) | u128::from(b);
+        low = (low << 8) | u128::from(b);
     }
-    // value now has 80 significant bits: the account, then 40 random bits.
+    // 80 bits: a zero bit, the account, then 39 random bits.
+    let value = (u128::from(account) << ACCOUNT_SHIFT) | (low & ((1 << ACCOUNT_SHIFT) - 1));
     let mut id = String::from(kind.prefix());
     for i in (0..16).rev() {
         let index = ((value >> (i * 5)) & 0x1f) as usize;
@@ -92,7 +99,7 @@ pub fn account_of_access_key_id(access_key_id: &str) -> Option<String> {
         let digit = BASE32.iter().position(|b| *b == c)?;
         value = (value << 5) | digit as u128;
     }
-    let account = value >> 40;
+    let account = (value >> ACCOUNT_SHIFT) & ACCOUNT_MASK;
     (account < 1_000_000_000_000).then(|| format!("{account:012}"))
 }
 
@@ -130,6 +137,15 @@ mod tests {
                 assert_eq!(AccessKeyKind::of(&id), Some(kind));
             }
         }
+    }
+
+    #[test]
+    fn aws_key_ids_name_their_account() {
+        // AWS's documented example key.
+        assert_eq!(
+            account_of_access_key_id("AKIAIOSFODNN7EXAMPLE").as_deref(),
+            Some("581039954779")
+        );
     }
 
     #[test]

@@ -81,6 +81,13 @@ def test_get_access_key_info(shared_server, root_account, session, caller, key):
     assert resp["Account"] == root_account, f"GetAccessKeyInfo({key_id}) -> {resp!r}"
 
 
+def test_get_access_key_info_reads_aws_key_ids(shared_server):
+    # Any AWS key id names its account in its bits: AWS's documented example
+    # key belongs to 581039954779.
+    resp = shared_server.client().get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMPLE")
+    assert resp["Account"] == "581039954779", resp
+
+
 @pytest.mark.parametrize(
     "duration, message",
     [
