@@ -1,16 +1,17 @@
 //! Tags, one API for every entity that carries them.
 
-use crate::{OwnerKind, StoreError};
+use crate::StoreError;
 use async_trait::async_trait;
 
 /// An entity that carries tags, named as a request names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tagged<'a> {
-    /// The kind of entity: a user or a role.
+    /// The kind of entity.
     pub kind: TaggedKind,
     /// Its account.
     pub account_id: &'a str,
-    /// Its name (compared without regard to case).
+    /// A user's or role's name (compared without regard to case), or a
+    /// managed policy's ARN.
     pub name: &'a str,
 }
 
@@ -21,16 +22,8 @@ pub enum TaggedKind {
     User,
     /// An IAM role.
     Role,
-}
-
-impl TaggedKind {
-    /// The entity kind.
-    pub fn owner_kind(self) -> OwnerKind {
-        match self {
-            Self::User => OwnerKind::User,
-            Self::Role => OwnerKind::Role,
-        }
-    }
+    /// A customer managed policy.
+    Policy,
 }
 
 /// Tags of users, roles and managed policies.

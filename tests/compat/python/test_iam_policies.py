@@ -641,3 +641,28 @@ def test_simulate_with_resource_policy_and_list_context(iam):
             ],
         )["EvaluationResults"][0]
         assert result["EvalDecision"] == decision, (keys, result)
+
+
+def test_policy_tags(iam, account):
+    policy = make_policy(iam, Tags=[{"Key": "team", "Value": "blue"}])
+    arn = policy["Arn"]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "TEAM", "Value": "red"}, {"Key": "env", "Value": "prod"}])
+    listed = iam.list_policy_tags(PolicyArn=arn, MaxItems=1)
+    assert listed["Tags"] == [{"Key": "env", "Value": "prod"}]
+    assert listed["IsTruncated"] is True
+    rest = iam.list_policy_tags(PolicyArn=arn, Marker=listed["Marker"])
+    assert rest["Tags"] == [{"Key": "TEAM", "Value": "red"}]
+    assert rest["IsTruncated"] is False
+    iam.untag_policy(PolicyArn=arn, TagKeys=["team"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == [{"Key": "env", "Value": "prod"}]
+
+    missing = f"arn:aws:iam::{account}:policy/{unique('none')}"
+    with pytest.raises(ClientError) as raised:
+        iam.tag_policy(PolicyArn=missing, Tags=[{"Key": "a", "Value": "b"}])
+    error = raised.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("NoSuchEntity", f"Policy {missing} was not found.")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as raised:
+        iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "aws:x", "Value": "b"}])
+    assert raised.value.response["Error"]["Code"] == "InvalidInput"

@@ -3,19 +3,20 @@
 use super::common::{
     CallOn, Remove, encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml,
 };
+use super::entities::TagListing;
 use super::entity_params::token_error;
 use crate::action::members::{
     ArnValue, Description, Flag, Name, Page, PathPrefix, PolicyDocument, PolicyPath, PolicyScope,
-    PolicyUsageFilter, Tags, VersionId,
+    PolicyUsageFilter, TagKeys, Tags, VersionId,
 };
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
-use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use std::fmt::Debug;
 use std::future::Future;
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
-use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion};
+use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion, Tagged, TaggedKind};
 use tessera_token::new_unique_id;
 
 /// A managed policy's name (`policyNameType`).
@@ -68,6 +69,7 @@ fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
 async fn policy_access(
     ctx: &Context<'_>,
     policy_arn: &str,
+    keys: crate::action::Keys,
 ) -> Result<(Access, Option<ManagedPolicy>), AwsError> {
     let store = ctx.store();
     let policy = store.managed_policy(ctx.account_id(), policy_arn).await?;
@@ -77,7 +79,7 @@ async fn policy_access(
             .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
             .await?;
     }
-    Ok((Access::on(target), policy))
+    Ok((Access::On { target, keys }, policy))
 }
 
 /// The policy `policy_access` found, or `NoSuchEntity`.
@@ -127,7 +129,7 @@ impl<Op: CallOn<NamedPolicy>> Action for OnPolicy<Op> {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn).await
+        policy_access(ctx, &self.arn, self.op.keys()).await
     }
 
     async fn run(self, ctx: &Context<'_>, stored: Self::Found) -> Result<Op::Output, AwsError> {
@@ -537,6 +539,104 @@ impl<C: VersionChange> CallOn<NamedPolicy> for ChangeVersion<C> {
     }
 }
 
+/// `TagPolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct TagPolicy {
+    pub tags: Tags,
+}
+
+impl CallOn<NamedPolicy> for TagPolicy {
+    const SPEC: ActionSpec = spec("iam:TagPolicy", R::Policy, TAGGING);
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            tags: params.required_member("Tags")?,
+        })
+    }
+
+    fn keys(&self) -> crate::action::Keys {
+        request_tag_keys(&self.tags)
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
+        found_policy(policy.stored, &policy.arn)?;
+        ctx.store()
+            .tag(tagged_policy(ctx, &policy.arn), &self.tags)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `UntagPolicy`.
+#[derive(Debug, Clone)]
+pub(super) struct UntagPolicy {
+    pub keys: TagKeys,
+}
+
+impl CallOn<NamedPolicy> for UntagPolicy {
+    const SPEC: ActionSpec = spec("iam:UntagPolicy", R::Policy, &[TAG_KEYS]);
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            keys: params.required_member("TagKeys")?,
+        })
+    }
+
+    fn keys(&self) -> crate::action::Keys {
+        vec![(TAG_KEYS.into(), self.keys.0.clone().into())]
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
+        found_policy(policy.stored, &policy.arn)?;
+        ctx.store()
+            .untag(tagged_policy(ctx, &policy.arn), &self.keys)
+            .await?;
+        Ok(Empty)
+    }
+}
+
+/// `ListPolicyTags`.
+#[derive(Debug, Clone)]
+pub(super) struct ListPolicyTags {
+    pub page: Page,
+}
+
+impl CallOn<NamedPolicy> for ListPolicyTags {
+    const SPEC: ActionSpec = spec("iam:ListPolicyTags", R::Policy, &[]);
+    type Output = TagListing;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        Ok(Self {
+            page: Page::read(params)?,
+        })
+    }
+
+    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<TagListing, AwsError> {
+        let policy = found_policy(policy.stored, &policy.arn)?;
+        let rows = ctx
+            .store()
+            .tags(
+                &policy.policy_id,
+                self.page.after.as_deref(),
+                self.page.fetch_limit(),
+            )
+            .await?;
+        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
+    }
+}
+
+/// The managed policy `arn` of the caller's account, as the store's tags
+/// name it.
+fn tagged_policy<'a>(ctx: &Context<'a>, arn: &'a str) -> Tagged<'a> {
+    Tagged {
+        kind: TaggedKind::Policy,
+        account_id: ctx.account_id(),
+        name: arn,
+    }
+}
+
 crate::action::action_table!(
     CreatePolicy,
     OnPolicy<GetPolicy>,
@@ -547,6 +647,9 @@ crate::action::action_table!(
     OnPolicy<ListPolicyVersions>,
     OnPolicy<ChangeVersion<Remove>>,
     OnPolicy<ChangeVersion<MakeDefault>>,
+    OnPolicy<TagPolicy>,
+    OnPolicy<UntagPolicy>,
+    OnPolicy<ListPolicyTags>,
 );
 
 #[cfg(test)]
@@ -822,5 +925,81 @@ mod tests {
         for bad in ["1", "v0", "v", "vx", "v01"] {
             assert!(VersionId::parse("versionId", bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn policies_are_tagged_untagged_and_their_tags_listed() {
+        let fx = Fixture::new().await;
+        let created = fx.call(create("tagged")).await.expect("created");
+        let policy_arn = created.policy.arn.clone();
+        let tags = |pairs: &[(&str, &str)]| {
+            Tags(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        fx.call(on(
+            &policy_arn,
+            TagPolicy {
+                tags: tags(&[("TEAM", "red"), ("env", "prod")]),
+            },
+        ))
+        .await
+        .expect("tagged");
+        let listed = |after: Option<String>, max_items: usize| {
+            on(
+                &policy_arn,
+                ListPolicyTags {
+                    page: Page { after, max_items },
+                },
+            )
+        };
+        let first = fx.call(listed(None, 1)).await.expect("listed").0;
+        assert_eq!(first.items, [("env".to_string(), "prod".to_string())]);
+        assert!(first.truncated);
+        let rest = fx
+            .call(listed(Some("env".into()), 10))
+            .await
+            .expect("listed")
+            .0;
+        // The key given last replaces the one of the same name in any case.
+        assert_eq!(rest.items, [("TEAM".to_string(), "red".to_string())]);
+        fx.call(on(
+            &policy_arn,
+            UntagPolicy {
+                keys: TagKeys(vec!["team".into(), "absent".into()]),
+            },
+        ))
+        .await
+        .expect("untagged");
+        let left = fx.call(listed(None, 10)).await.expect("listed").0;
+        assert_eq!(left.items, [("env".to_string(), "prod".to_string())]);
+        let read = fx.call(on(&policy_arn, GetPolicy)).await.expect("read");
+        assert_eq!(read.tags, left.items);
+
+        let unknown = format!("arn:aws:iam::{}:policy/none", fx.account_id);
+        let error = fx
+            .call(on(
+                &unknown,
+                TagPolicy {
+                    tags: tags(&[("a", "b")]),
+                },
+            ))
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            (
+                error.code.as_ref(),
+                error.status.as_u16(),
+                error.message.as_str()
+            ),
+            (
+                "NoSuchEntity",
+                404,
+                format!("Policy {unknown} was not found.").as_str()
+            )
+        );
     }
 }

@@ -1,9 +1,32 @@
 //! [`TagStore`](crate::TagStore) over the tag rows of [`super::tags`], for
-//! the users and roles [`super::iam_entities`] finds.
+//! the users, roles and managed policies it finds.
 
 use super::iam_entities::existing_entity;
 use super::tags::{of, put, remove};
-use crate::StoreError;
+use crate::{Missing, OwnerKind, StoreError, Tagged, TaggedKind};
+use sqlx::SqliteConnection;
+
+/// The unique id the tags of `owner` are kept under; `NotFound` if there
+/// is no such entity.
+async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<String, StoreError> {
+    let kind = match owner.kind {
+        TaggedKind::User => OwnerKind::User,
+        TaggedKind::Role => OwnerKind::Role,
+        TaggedKind::Policy => {
+            let id: Option<String> = sqlx::query_scalar(
+                "SELECT policy_id FROM managed_policies WHERE account_id = $1 AND arn = $2",
+            )
+            .bind(owner.account_id)
+            .bind(owner.name)
+            .fetch_optional(conn)
+            .await?;
+            return id.ok_or_else(|| Missing::Policy(owner.name.to_string()).into());
+        }
+    };
+    Ok(existing_entity(conn, owner.account_id, kind, owner.name)
+        .await?
+        .id)
+}
 
 #[async_trait::async_trait]
 impl crate::TagStore for super::SqliteStore {
@@ -28,28 +51,16 @@ impl crate::TagStore for super::SqliteStore {
         tags: &[(String, String)],
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let entity = existing_entity(
-            &mut tx,
-            owner.account_id,
-            owner.kind.owner_kind(),
-            owner.name,
-        )
-        .await?;
-        put(&mut tx, &entity.id, tags).await?;
+        let id = owner_id(&mut tx, owner).await?;
+        put(&mut tx, &id, tags).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn untag(&self, owner: crate::Tagged<'_>, keys: &[String]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let entity = existing_entity(
-            &mut tx,
-            owner.account_id,
-            owner.kind.owner_kind(),
-            owner.name,
-        )
-        .await?;
-        remove(&mut tx, &entity.id, keys).await?;
+        let id = owner_id(&mut tx, owner).await?;
+        remove(&mut tx, &id, keys).await?;
         tx.commit().await?;
         Ok(())
     }
