@@ -11,7 +11,7 @@ pub struct Tagged<'a> {
     /// Its account.
     pub account_id: &'a str,
     /// A user's or role's name (compared without regard to case), or a
-    /// managed policy's ARN.
+    /// managed policy's or identity provider's ARN.
     pub name: &'a str,
 }
 
@@ -24,13 +24,17 @@ pub enum TaggedKind {
     Role,
     /// A customer managed policy.
     Policy,
+    /// An OpenID Connect provider.
+    OidcProvider,
+    /// A SAML provider.
+    SamlProvider,
 }
 
-/// Tags of users, roles and managed policies.
+/// Tags of users, roles, managed policies and identity providers.
 #[async_trait]
 pub trait TagStore: Send + Sync {
     /// The tags of the entity with unique id `owner_id` (a user's, role's
-    /// or managed policy's), by key: those whose key sorts after `after`,
+    /// or managed policy's; a provider's ARN), by key: those whose key sorts after `after`,
     /// at most `limit`.
     async fn tags(
         &self,

@@ -433,3 +433,34 @@ def test_everything_survives_a_restart(server, iam):
     serials = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     assert serials == [mfa["SerialNumber"]]
     assert iam.list_account_aliases()["AccountAliases"] == ["keep-me"]
+
+
+def test_provider_tags(server, iam):
+    oidc = iam.create_open_id_connect_provider(
+        Url="https://tags.example.com", Tags=[{"Key": "team", "Value": "blue"}]
+    )["OpenIDConnectProviderArn"]
+    saml = iam.create_saml_provider(
+        Name="tagged_idp", SAMLMetadataDocument=saml_metadata("tags.example.com")
+    )["SAMLProviderArn"]
+    for arn, tag, untag, listed, member in [
+        (oidc, iam.tag_open_id_connect_provider, iam.untag_open_id_connect_provider,
+         iam.list_open_id_connect_provider_tags, "OpenIDConnectProviderArn"),
+        (saml, iam.tag_saml_provider, iam.untag_saml_provider,
+         iam.list_saml_provider_tags, "SAMLProviderArn"),
+    ]:
+        tag(**{member: arn}, Tags=[{"Key": "TEAM", "Value": "red"}, {"Key": "env", "Value": "prod"}])
+        first = listed(**{member: arn}, MaxItems=1)
+        assert first["Tags"] == [{"Key": "env", "Value": "prod"}], first
+        assert first["IsTruncated"] is True
+        rest = listed(**{member: arn}, Marker=first["Marker"])
+        assert rest["Tags"] == [{"Key": "TEAM", "Value": "red"}], rest
+        untag(**{member: arn}, TagKeys=["team"])
+        assert listed(**{member: arn})["Tags"] == [{"Key": "env", "Value": "prod"}]
+        with pytest.raises(ClientError) as raised:
+            tag(**{member: arn + "x"}, Tags=[{"Key": "a", "Value": "b"}])
+        assert raised.value.response["Error"]["Code"] == "NoSuchEntity"
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=oidc)
+    assert got["Tags"] == [{"Key": "env", "Value": "prod"}]
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=oidc)
+    iam.delete_saml_provider(SAMLProviderArn=saml)

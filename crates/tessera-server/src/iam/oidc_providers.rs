@@ -2,17 +2,17 @@
 
 use super::common::{Add, Remove, iso8601, request_tag_keys};
 use super::provider_params::{
-    DeleteProvider, GetProvider, ListProviders, OidcKind, ProviderKind, optional_tags,
-    provider_access,
+    DeleteProvider, GetProvider, ListProviderTags, ListProviders, OidcKind, ProviderKind,
+    TagProvider, UntagProvider, optional_tags, provider_access,
 };
 use crate::action::members::{ArnText, ClientId, List, OidcUrl, Tags, Thumbprints};
 use crate::action::{Access, Action, Context, Empty, Encode, Target};
-use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use std::fmt::Debug;
 use std::future::Future;
 use tessera_arn::Arn;
-use tessera_store::OidcProvider;
+use tessera_store::{OidcProvider, TaggedKind};
 
 /// Most client ids an OIDC provider may have.
 const MAX_CLIENT_IDS: usize = 100;
@@ -42,6 +42,14 @@ impl ProviderKind for OidcKind {
     const GET: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
+    const TAGGED: TaggedKind = TaggedKind::OidcProvider;
+    const TAG: ActionSpec = spec("iam:TagOpenIDConnectProvider", R::OidcProvider, TAGGING);
+    const UNTAG: ActionSpec = spec(
+        "iam:UntagOpenIDConnectProvider",
+        R::OidcProvider,
+        &[TAG_KEYS],
+    );
+    const LIST_TAGS: ActionSpec = spec("iam:ListOpenIDConnectProviderTags", R::OidcProvider, &[]);
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<OidcProvider>, AwsError> {
         Ok(ctx.store().oidc_provider(ctx.account_id(), arn).await?)
@@ -286,6 +294,9 @@ crate::action::action_table!(
     GetProvider<OidcKind>,
     ListProviders<OidcKind>,
     DeleteProvider<OidcKind>,
+    TagProvider<OidcKind>,
+    UntagProvider<OidcKind>,
+    ListProviderTags<OidcKind>,
     OidcClientId<Add>,
     OidcClientId<Remove>,
     UpdateOpenIdConnectProviderThumbprint,

@@ -2,16 +2,16 @@
 
 use super::common::{iso8601, request_tag_keys};
 use super::provider_params::{
-    DeleteProvider, GetProvider, ListProviders, ProviderKind, SamlKind, optional_tags,
-    provider_access,
+    DeleteProvider, GetProvider, ListProviderTags, ListProviders, ProviderKind, SamlKind,
+    TagProvider, UntagProvider, optional_tags, provider_access,
 };
 use crate::action::members::{ArnText, SamlMetadataDocument, SamlProviderName, Tags};
 use crate::action::{Access, Action, Context, Encode, Target};
-use crate::actions::{ActionSpec, R, TAGGING, spec};
+use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_federation::saml::IdpMetadata;
-use tessera_store::SamlProvider;
+use tessera_store::{SamlProvider, TaggedKind};
 
 /// Reads SAML 2.0 IdP metadata (an `EntityDescriptor` with an `entityID`
 /// and an `IDPSSODescriptor` holding a signing certificate); any other
@@ -46,6 +46,10 @@ impl ProviderKind for SamlKind {
     const GET: ActionSpec = spec("iam:GetSAMLProvider", R::SamlProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListSAMLProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]);
+    const TAGGED: TaggedKind = TaggedKind::SamlProvider;
+    const TAG: ActionSpec = spec("iam:TagSAMLProvider", R::SamlProvider, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagSAMLProvider", R::SamlProvider, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListSAMLProviderTags", R::SamlProvider, &[]);
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<SamlProvider>, AwsError> {
         Ok(ctx.store().saml_provider(ctx.account_id(), arn).await?)
@@ -200,6 +204,9 @@ crate::action::action_table!(
     ListProviders<SamlKind>,
     UpdateSamlProvider,
     DeleteProvider<SamlKind>,
+    TagProvider<SamlKind>,
+    UntagProvider<SamlKind>,
+    ListProviderTags<SamlKind>,
 );
 
 #[cfg(test)]

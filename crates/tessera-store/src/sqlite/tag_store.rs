@@ -1,5 +1,5 @@
 //! [`TagStore`](crate::TagStore) over the tag rows of [`super::tags`], for
-//! the users, roles and managed policies it finds.
+//! the users, roles, managed policies and identity providers it finds.
 
 use super::iam_entities::existing_entity;
 use super::tags::{of, put, remove};
@@ -21,6 +21,21 @@ async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<Stri
             .fetch_optional(conn)
             .await?;
             return id.ok_or_else(|| Missing::Policy(owner.name.to_string()).into());
+        }
+        TaggedKind::OidcProvider | TaggedKind::SamlProvider => {
+            let (table, missing): (_, fn(String) -> Missing) = match owner.kind {
+                TaggedKind::OidcProvider => ("oidc_providers", Missing::OidcProvider),
+                _ => ("saml_providers", Missing::SamlProvider),
+            };
+            // A provider's tags are kept under its ARN.
+            let found: Option<String> = sqlx::query_scalar(&format!(
+                "SELECT arn FROM {table} WHERE account_id = $1 AND arn = $2"
+            ))
+            .bind(owner.account_id)
+            .bind(owner.name)
+            .fetch_optional(conn)
+            .await?;
+            return found.ok_or_else(|| missing(owner.name.to_string()).into());
         }
     };
     Ok(existing_entity(conn, owner.account_id, kind, owner.name)
