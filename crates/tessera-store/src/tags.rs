@@ -10,8 +10,9 @@ pub struct Tagged<'a> {
     pub kind: TaggedKind,
     /// Its account.
     pub account_id: &'a str,
-    /// A user's or role's name (compared without regard to case), or a
-    /// managed policy's or identity provider's ARN.
+    /// A user's or role's name (compared without regard to case), a
+    /// managed policy's or identity provider's ARN, or an MFA device's
+    /// serial number.
     pub name: &'a str,
 }
 
@@ -28,13 +29,16 @@ pub enum TaggedKind {
     OidcProvider,
     /// A SAML provider.
     SamlProvider,
+    /// A virtual MFA device.
+    MfaDevice,
 }
 
-/// Tags of users, roles, managed policies and identity providers.
+/// Tags of users, roles, managed policies, identity providers and MFA
+/// devices.
 #[async_trait]
 pub trait TagStore: Send + Sync {
     /// The tags of the entity with unique id `owner_id` (a user's, role's
-    /// or managed policy's; a provider's ARN), by key: those whose key sorts after `after`,
+    /// or managed policy's; a provider's ARN; a device's serial), by key: those whose key sorts after `after`,
     /// at most `limit`.
     async fn tags(
         &self,

@@ -464,3 +464,24 @@ def test_provider_tags(server, iam):
     assert got["Tags"] == [{"Key": "env", "Value": "prod"}]
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=oidc)
     iam.delete_saml_provider(SAMLProviderArn=saml)
+
+
+def test_mfa_device_tags(server, iam):
+    serial = iam.create_virtual_mfa_device(
+        VirtualMFADeviceName="tagged-phone", Tags=[{"Key": "team", "Value": "blue"}]
+    )["VirtualMFADevice"]["SerialNumber"]
+    iam.tag_mfa_device(
+        SerialNumber=serial, Tags=[{"Key": "TEAM", "Value": "red"}, {"Key": "env", "Value": "prod"}]
+    )
+    first = iam.list_mfa_device_tags(SerialNumber=serial, MaxItems=1)
+    assert first["Tags"] == [{"Key": "env", "Value": "prod"}], first
+    assert first["IsTruncated"] is True
+    rest = iam.list_mfa_device_tags(SerialNumber=serial, Marker=first["Marker"])
+    assert rest["Tags"] == [{"Key": "TEAM", "Value": "red"}], rest
+    iam.untag_mfa_device(SerialNumber=serial, TagKeys=["team"])
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    with pytest.raises(ClientError) as raised:
+        iam.tag_mfa_device(SerialNumber=serial + "x", Tags=[{"Key": "a", "Value": "b"}])
+    assert raised.value.response["Error"]["Code"] == "NoSuchEntity"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    iam.delete_virtual_mfa_device(SerialNumber=serial)

@@ -1,5 +1,6 @@
 //! [`TagStore`](crate::TagStore) over the tag rows of [`super::tags`], for
-//! the users, roles, managed policies and identity providers it finds.
+//! the users, roles, managed policies, identity providers and MFA devices
+//! it finds.
 
 use super::iam_entities::existing_entity;
 use super::tags::{of, put, remove};
@@ -22,14 +23,16 @@ async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<Stri
             .await?;
             return id.ok_or_else(|| Missing::Policy(owner.name.to_string()).into());
         }
-        TaggedKind::OidcProvider | TaggedKind::SamlProvider => {
-            let (table, missing): (_, fn(String) -> Missing) = match owner.kind {
-                TaggedKind::OidcProvider => ("oidc_providers", Missing::OidcProvider),
-                _ => ("saml_providers", Missing::SamlProvider),
+        TaggedKind::OidcProvider | TaggedKind::SamlProvider | TaggedKind::MfaDevice => {
+            let (table, column, missing): (_, _, fn(String) -> Missing) = match owner.kind {
+                TaggedKind::OidcProvider => ("oidc_providers", "arn", Missing::OidcProvider),
+                TaggedKind::SamlProvider => ("saml_providers", "arn", Missing::SamlProvider),
+                _ => ("mfa_devices", "serial_number", Missing::MfaDevice),
             };
-            // A provider's tags are kept under its ARN.
+            // A provider's tags are kept under its ARN, a device's under
+            // its serial number.
             let found: Option<String> = sqlx::query_scalar(&format!(
-                "SELECT arn FROM {table} WHERE account_id = $1 AND arn = $2"
+                "SELECT {column} FROM {table} WHERE account_id = $1 AND {column} = $2"
             ))
             .bind(owner.account_id)
             .bind(owner.name)
