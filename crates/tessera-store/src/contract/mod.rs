@@ -18,7 +18,10 @@ pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
 pub use entities::{access_keys, groups, inline_policies, users};
 pub use policies::{attachments, managed_policies, roles};
-pub use providers::{account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers};
+pub use providers::{
+    account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers,
+    tags_of_policies_providers_and_devices,
+};
 
 use crate::{
     AccessKeyRecord, AccessKeyStatus, Account, Conflict, Existing, Missing, Quota, Store,
@@ -44,6 +47,7 @@ pub async fn run_all(store: &dyn Store) {
     revocations(store).await;
     sealed_values(store).await;
     hot_reads(store).await;
+    tags_of_policies_providers_and_devices(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.

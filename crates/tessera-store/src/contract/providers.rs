@@ -1,8 +1,8 @@
 use super::fixtures::{group, managed_policy, mfa_device, role, user};
-use super::{POLICY, account, conflict, existing, key, missing, quota, tags};
+use super::{POLICY, account, conflict, existing, key, missing, quota, tagged, tags};
 use crate::{
     AccountCounts, Conflict, Existing, MfaFilter, Missing, OidcProvider, OwnerKind, Quota,
-    SamlProvider, Store,
+    SamlProvider, Store, StoreError, TaggedKind,
 };
 
 fn oidc(account_id: &str, host: &str, client_ids: &[&str]) -> OidcProvider {
@@ -637,4 +637,74 @@ pub async fn account_aliases_and_counts(store: &dyn Store) {
             ..AccountCounts::default()
         }
     );
+}
+
+/// Tags of managed policies, identity providers and MFA devices, kept under
+/// the policy's unique id, the provider's ARN and the device's serial.
+pub async fn tags_of_policies_providers_and_devices(store: &dyn Store) {
+    let acct = account(store, 20).await;
+    let policy = managed_policy(&acct, "Tagged", "/");
+    store
+        .create_policy(&policy, POLICY, &tags(&[("team", "blue")]))
+        .await
+        .expect("policy");
+    let provider = oidc(&acct, "tags.example.com", &["app"]);
+    store.create_oidc_provider(&provider).await.expect("oidc");
+    let idp = saml(&acct, "TaggedIdp");
+    store.create_saml_provider(&idp).await.expect("saml");
+    let device = mfa_device(&acct, "tagged");
+    store.create_mfa_device(&device).await.expect("device");
+    for (kind, name, owner_id) in [
+        (
+            TaggedKind::Policy,
+            policy.arn.as_str(),
+            policy.policy_id.as_str(),
+        ),
+        (
+            TaggedKind::OidcProvider,
+            provider.arn.as_str(),
+            provider.arn.as_str(),
+        ),
+        (TaggedKind::SamlProvider, idp.arn.as_str(), idp.arn.as_str()),
+        (
+            TaggedKind::MfaDevice,
+            device.serial_number.as_str(),
+            device.serial_number.as_str(),
+        ),
+    ] {
+        let owner = tagged(kind, &acct, name);
+        store
+            .tag(owner, &tags(&[("TEAM", "red"), ("env", "prod")]))
+            .await
+            .expect("tag");
+        assert_eq!(
+            store.tags(owner_id, None, 10).await.expect("tags"),
+            tags(&[("env", "prod"), ("TEAM", "red")]),
+            "{kind:?}"
+        );
+        store.untag(owner, &["team".into()]).await.expect("untag");
+        assert_eq!(
+            store.tags(owner_id, None, 10).await.expect("tags"),
+            tags(&[("env", "prod")]),
+            "{kind:?}"
+        );
+        let gone = format!("{name}-gone");
+        let missing_owner = tagged(kind, &acct, &gone);
+        let expected = match kind {
+            TaggedKind::Policy => Missing::Policy(gone.clone()),
+            TaggedKind::OidcProvider => Missing::OidcProvider(gone.clone()),
+            TaggedKind::SamlProvider => Missing::SamlProvider(gone.clone()),
+            _ => Missing::MfaDevice(gone.clone()),
+        };
+        assert_eq!(
+            missing(store.tag(missing_owner, &tags(&[("a", "b")])).await),
+            expected
+        );
+        // Another account's entity is not found either.
+        let other = tagged(kind, "900000000099", name);
+        assert!(matches!(
+            store.untag(other, &["env".into()]).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
 }
