@@ -24,11 +24,6 @@ pub trait CallOn<S>: Debug + Clone + Send + Sync + 'static {
     /// Reads the call's own members.
     fn decode(params: &Params) -> Result<Self, AwsError>;
 
-    /// The condition keys the call's members set (none, unless it says).
-    fn keys(&self) -> crate::action::Keys {
-        Vec::new()
-    }
-
     /// Runs the call on `on`, once it is authorized.
     fn run(
         self,

@@ -3,17 +3,16 @@
 //! ([`EntityKind`]): listing, renaming, deleting and tagging. Each area
 //! declares its kind's actions where it implements these traits.
 
-use super::common::request_tag_keys;
-use crate::action::members::{IamPath, Member, Page, PathPrefix, TagKeys, Tags};
+use crate::action::members::{IamPath, Member, Page, PathPrefix};
 use crate::action::{Access, Action, Context, Empty, Encode, Keys, Listing, Target};
-use crate::actions::{ActionSpec, TAG_KEYS};
+use crate::actions::ActionSpec;
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use std::fmt::Debug;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use tessera_arn::Arn;
-use tessera_store::{OwnerKind, PolicyOwnerKind, Store, Tagged, TaggedKind, no_such_owner};
+use tessera_store::{OwnerKind, PolicyOwnerKind, Store, no_such_owner};
 
 /// IAM users, as a kind of entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,28 +96,6 @@ pub(super) trait RenameKind: EntityKind {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
-}
-
-/// A kind of entity that carries tags (users and roles).
-pub(super) trait TagKind: EntityKind {
-    /// The kind, as the store's tags know it.
-    const TAGGED: TaggedKind;
-    /// `Tag{User,Role}`.
-    const TAG: ActionSpec;
-    /// `Untag{User,Role}`.
-    const UNTAG: ActionSpec;
-    /// `List{User,Role}Tags`.
-    const LIST_TAGS: ActionSpec;
-}
-
-/// The entity `name` of kind `K` in the caller's account, as the store's
-/// tags name it.
-fn tagged<'a, K: TagKind>(ctx: &Context<'a>, name: &'a str) -> Tagged<'a> {
-    Tagged {
-        kind: K::TAGGED,
-        account_id: ctx.account_id(),
-        name,
-    }
 }
 
 /// The entity `name` of kind `K` in `account` as stored, with its
@@ -322,99 +299,5 @@ impl<K: EntityKind> Action for DeleteEntity<K> {
         found::<K>(entity, &self.name)?;
         K::delete(ctx, &self.name).await?;
         Ok(Empty)
-    }
-}
-
-/// `Tag{User,Role}`.
-#[derive(Debug, Clone)]
-pub(super) struct TagEntity<K: TagKind> {
-    pub name: K::Name,
-    pub tags: Tags,
-}
-
-impl<K: TagKind> Action for TagEntity<K> {
-    const SPEC: ActionSpec = K::TAG;
-    type Found = Option<K::Entity>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member(K::NAME_MEMBER)?,
-            tags: params.required_member("Tags")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        entity_access::<K>(ctx, &self.name, request_tag_keys(&self.tags)).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
-        found::<K>(entity, &self.name)?;
-        let owner = tagged::<K>(ctx, &self.name);
-        ctx.store().tag(owner, &self.tags).await?;
-        Ok(Empty)
-    }
-}
-
-/// `Untag{User,Role}`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagEntity<K: TagKind> {
-    pub name: K::Name,
-    pub keys: TagKeys,
-}
-
-impl<K: TagKind> Action for UntagEntity<K> {
-    const SPEC: ActionSpec = K::UNTAG;
-    type Found = Option<K::Entity>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member(K::NAME_MEMBER)?,
-            keys: params.required_member("TagKeys")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
-        entity_access::<K>(ctx, &self.name, keys).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
-        found::<K>(entity, &self.name)?;
-        let owner = tagged::<K>(ctx, &self.name);
-        ctx.store().untag(owner, &self.keys).await?;
-        Ok(Empty)
-    }
-}
-
-/// `List{User,Role}Tags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListEntityTags<K: TagKind> {
-    pub name: K::Name,
-    pub page: Page,
-}
-
-impl<K: TagKind> Action for ListEntityTags<K> {
-    const SPEC: ActionSpec = K::LIST_TAGS;
-    type Found = Option<K::Entity>;
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member(K::NAME_MEMBER)?,
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        entity_access::<K>(ctx, &self.name, Vec::new()).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<TagListing, AwsError> {
-        let entity = found::<K>(entity, &self.name)?;
-        let (after, limit) = (self.page.after.as_deref(), self.page.fetch_limit());
-        let rows = ctx.store().tags(K::id(&entity), after, limit).await?;
-        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
     }
 }

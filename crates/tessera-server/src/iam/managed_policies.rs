@@ -3,11 +3,11 @@
 use super::common::{
     CallOn, Remove, encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml,
 };
-use super::entities::TagListing;
 use super::entity_params::token_error;
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{
     ArnValue, Description, Flag, Name, Page, PathPrefix, PolicyDocument, PolicyPath, PolicyScope,
-    PolicyUsageFilter, TagKeys, Tags, VersionId,
+    PolicyUsageFilter, Tags, VersionId,
 };
 use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
@@ -16,7 +16,7 @@ use std::fmt::Debug;
 use std::future::Future;
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
-use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion, Tagged, TaggedKind};
+use tessera_store::{ManagedPolicy, PolicyFilter, PolicyUsage, PolicyVersion, TaggedKind};
 use tessera_token::new_unique_id;
 
 /// A managed policy's name (`policyNameType`).
@@ -69,8 +69,17 @@ fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
 async fn policy_access(
     ctx: &Context<'_>,
     policy_arn: &str,
-    keys: crate::action::Keys,
 ) -> Result<(Access, Option<ManagedPolicy>), AwsError> {
+    let (target, policy) = policy_target(ctx, policy_arn).await?;
+    Ok((Access::on(target), policy))
+}
+
+/// The managed policy `policy_arn` of the caller's account as stored, with
+/// its [`Target`]: its ARN, with its tags when it exists.
+async fn policy_target(
+    ctx: &Context<'_>,
+    policy_arn: &str,
+) -> Result<(Target, Option<ManagedPolicy>), AwsError> {
     let store = ctx.store();
     let policy = store.managed_policy(ctx.account_id(), policy_arn).await?;
     let mut target = Target::named(policy_arn);
@@ -79,7 +88,7 @@ async fn policy_access(
             .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
             .await?;
     }
-    Ok((Access::On { target, keys }, policy))
+    Ok((target, policy))
 }
 
 /// The policy `policy_access` found, or `NoSuchEntity`.
@@ -87,7 +96,12 @@ fn found_policy(
     policy: Option<ManagedPolicy>,
     policy_arn: &str,
 ) -> Result<ManagedPolicy, AwsError> {
-    policy.ok_or_else(|| AwsError::no_such_entity(format!("Policy {policy_arn} was not found.")))
+    policy.ok_or_else(|| not_found(policy_arn))
+}
+
+/// `NoSuchEntity` for the policy `policy_arn`.
+fn not_found(policy_arn: &str) -> AwsError {
+    AwsError::no_such_entity(format!("Policy {policy_arn} was not found."))
 }
 
 /// The number of a version id: 3 of `v3`.
@@ -129,7 +143,7 @@ impl<Op: CallOn<NamedPolicy>> Action for OnPolicy<Op> {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        policy_access(ctx, &self.arn, self.op.keys()).await
+        policy_access(ctx, &self.arn).await
     }
 
     async fn run(self, ctx: &Context<'_>, stored: Self::Found) -> Result<Op::Output, AwsError> {
@@ -539,101 +553,32 @@ impl<C: VersionChange> CallOn<NamedPolicy> for ChangeVersion<C> {
     }
 }
 
-/// `TagPolicy`.
-#[derive(Debug, Clone)]
-pub(super) struct TagPolicy {
-    pub tags: Tags,
-}
+/// Managed policies, as things that carry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct ManagedPolicies;
 
-impl CallOn<NamedPolicy> for TagPolicy {
-    const SPEC: ActionSpec = spec("iam:TagPolicy", R::Policy, TAGGING);
-    type Output = Empty;
+impl Taggable for ManagedPolicies {
+    type Key = ArnValue;
+    type Stored = ManagedPolicy;
+    const KEY_MEMBER: &'static str = "PolicyArn";
+    const TAGGED: TaggedKind = TaggedKind::Policy;
+    const TAG: ActionSpec = spec("iam:TagPolicy", R::Policy, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagPolicy", R::Policy, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListPolicyTags", R::Policy, &[]);
 
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            tags: params.required_member("Tags")?,
-        })
+    async fn find(
+        ctx: &Context<'_>,
+        arn: &str,
+    ) -> Result<(Target, Option<ManagedPolicy>), AwsError> {
+        policy_target(ctx, arn).await
     }
 
-    fn keys(&self) -> crate::action::Keys {
-        request_tag_keys(&self.tags)
+    fn owner_id(policy: &ManagedPolicy) -> &str {
+        &policy.policy_id
     }
 
-    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
-        found_policy(policy.stored, &policy.arn)?;
-        ctx.store()
-            .tag(tagged_policy(ctx, &policy.arn), &self.tags)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `UntagPolicy`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagPolicy {
-    pub keys: TagKeys,
-}
-
-impl CallOn<NamedPolicy> for UntagPolicy {
-    const SPEC: ActionSpec = spec("iam:UntagPolicy", R::Policy, &[TAG_KEYS]);
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            keys: params.required_member("TagKeys")?,
-        })
-    }
-
-    fn keys(&self) -> crate::action::Keys {
-        vec![(TAG_KEYS.into(), self.keys.0.clone().into())]
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<Empty, AwsError> {
-        found_policy(policy.stored, &policy.arn)?;
-        ctx.store()
-            .untag(tagged_policy(ctx, &policy.arn), &self.keys)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `ListPolicyTags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListPolicyTags {
-    pub page: Page,
-}
-
-impl CallOn<NamedPolicy> for ListPolicyTags {
-    const SPEC: ActionSpec = spec("iam:ListPolicyTags", R::Policy, &[]);
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn run(self, ctx: &Context<'_>, policy: NamedPolicy) -> Result<TagListing, AwsError> {
-        let policy = found_policy(policy.stored, &policy.arn)?;
-        let rows = ctx
-            .store()
-            .tags(
-                &policy.policy_id,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
-    }
-}
-
-/// The managed policy `arn` of the caller's account, as the store's tags
-/// name it.
-fn tagged_policy<'a>(ctx: &Context<'a>, arn: &'a str) -> Tagged<'a> {
-    Tagged {
-        kind: TaggedKind::Policy,
-        account_id: ctx.account_id(),
-        name: arn,
+    fn not_found(arn: &str) -> AwsError {
+        not_found(arn)
     }
 }
 
@@ -647,15 +592,15 @@ crate::action::action_table!(
     OnPolicy<ListPolicyVersions>,
     OnPolicy<ChangeVersion<Remove>>,
     OnPolicy<ChangeVersion<MakeDefault>>,
-    OnPolicy<TagPolicy>,
-    OnPolicy<UntagPolicy>,
-    OnPolicy<ListPolicyTags>,
+    Tag<ManagedPolicies>,
+    Untag<ManagedPolicies>,
+    ListTags<ManagedPolicies>,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::members::Scalar;
+    use crate::action::members::{Scalar, TagKeys};
     use crate::action::testing::Fixture;
 
     const ALLOW_S3: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
@@ -940,21 +885,15 @@ mod tests {
                     .collect(),
             )
         };
-        fx.call(on(
-            &policy_arn,
-            TagPolicy {
-                tags: tags(&[("TEAM", "red"), ("env", "prod")]),
-            },
-        ))
+        fx.call(Tag::<ManagedPolicies> {
+            key: arn(&policy_arn),
+            tags: tags(&[("TEAM", "red"), ("env", "prod")]),
+        })
         .await
         .expect("tagged");
-        let listed = |after: Option<String>, max_items: usize| {
-            on(
-                &policy_arn,
-                ListPolicyTags {
-                    page: Page { after, max_items },
-                },
-            )
+        let listed = |after: Option<String>, max_items: usize| ListTags::<ManagedPolicies> {
+            key: arn(&policy_arn),
+            page: Page { after, max_items },
         };
         let first = fx.call(listed(None, 1)).await.expect("listed").0;
         assert_eq!(first.items, [("env".to_string(), "prod".to_string())]);
@@ -966,12 +905,10 @@ mod tests {
             .0;
         // The key given last replaces the one of the same name in any case.
         assert_eq!(rest.items, [("TEAM".to_string(), "red".to_string())]);
-        fx.call(on(
-            &policy_arn,
-            UntagPolicy {
-                keys: TagKeys(vec!["team".into(), "absent".into()]),
-            },
-        ))
+        fx.call(Untag::<ManagedPolicies> {
+            key: arn(&policy_arn),
+            keys: TagKeys(vec!["team".into(), "absent".into()]),
+        })
         .await
         .expect("untagged");
         let left = fx.call(listed(None, 10)).await.expect("listed").0;
@@ -981,12 +918,10 @@ mod tests {
 
         let unknown = format!("arn:aws:iam::{}:policy/none", fx.account_id);
         let error = fx
-            .call(on(
-                &unknown,
-                TagPolicy {
-                    tags: tags(&[("a", "b")]),
-                },
-            ))
+            .call(Tag::<ManagedPolicies> {
+                key: arn(&unknown),
+                tags: tags(&[("a", "b")]),
+            })
             .await
             .expect_err("unknown");
         assert_eq!(

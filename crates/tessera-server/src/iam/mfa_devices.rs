@@ -1,18 +1,18 @@
 //! IAM virtual MFA devices: create, enable, deactivate, list, delete.
 
 use super::common::{iso8601, request_tag_keys, user_arn, user_target};
-use super::entities::TagListing;
 use super::provider_params::{internal, optional_tags};
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{
-    AssignmentStatus, AuthenticationCode, IamPath, Name, Page, SerialNumber, TagKeys, Tags,
+    AssignmentStatus, AuthenticationCode, IamPath, Name, Page, SerialNumber, Tags,
 };
-use crate::action::{Access, Action, Context, Empty, Encode, Keys, Listing, Target};
+use crate::action::{Access, Action, Context, Empty, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
 use crate::mfa::{consecutive_codes, device_totp};
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use tessera_arn::Arn;
-use tessera_store::{MfaDevice, MfaFilter, Missing, StoreError, Tagged, TaggedKind, User};
+use tessera_store::{MfaDevice, MfaFilter, Missing, StoreError, TaggedKind, User};
 use tessera_token::SessionPrincipal;
 use totp_rs::Secret;
 
@@ -466,8 +466,8 @@ impl Action for DeleteVirtualMfaDevice {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
-        let (access, _) = device_access(ctx, &self.serial_number, Vec::new()).await?;
-        Ok((access, ()))
+        let (target, _) = device_target(ctx, &self.serial_number).await?;
+        Ok((Access::on(target), ()))
     }
 
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
@@ -479,13 +479,11 @@ impl Action for DeleteVirtualMfaDevice {
 }
 
 /// The virtual MFA device `serial_number` of the caller's account as
-/// stored, with the access a call on it needs: to its serial, with its
-/// tags when it exists, and the request's `keys`.
-async fn device_access(
+/// stored, with its [`Target`]: its serial, with its tags when it exists.
+async fn device_target(
     ctx: &Context<'_>,
     serial_number: &str,
-    keys: Keys,
-) -> Result<(Access, Option<MfaDevice>), AwsError> {
+) -> Result<(Target, Option<MfaDevice>), AwsError> {
     let device = ctx
         .store()
         .mfa_device(ctx.account_id(), serial_number)
@@ -494,123 +492,36 @@ async fn device_access(
     if let Some(device) = &device {
         target.tags = device.tags.clone();
     }
-    Ok((Access::On { target, keys }, device))
+    Ok((target, device))
 }
 
-/// The device `device_access` found, or `NoSuchEntity`.
-fn found_device(device: Option<MfaDevice>, serial_number: &str) -> Result<MfaDevice, AwsError> {
-    device.ok_or_else(|| StoreError::from(Missing::MfaDevice(serial_number.to_string())).into())
-}
+/// Virtual MFA devices, as things that carry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct MfaDevices;
 
-/// The virtual MFA device `serial_number`, as the store's tags name it.
-fn tagged_device<'a>(ctx: &Context<'a>, serial_number: &'a str) -> Tagged<'a> {
-    Tagged {
-        kind: TaggedKind::MfaDevice,
-        account_id: ctx.account_id(),
-        name: serial_number,
-    }
-}
+impl Taggable for MfaDevices {
+    type Key = SerialNumber;
+    type Stored = MfaDevice;
+    const KEY_MEMBER: &'static str = "SerialNumber";
+    const TAGGED: TaggedKind = TaggedKind::MfaDevice;
+    const TAG: ActionSpec = spec("iam:TagMFADevice", R::Mfa, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagMFADevice", R::Mfa, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListMFADeviceTags", R::Mfa, &[]);
 
-/// `TagMFADevice`.
-#[derive(Debug, Clone)]
-pub(super) struct TagMfaDevice {
-    pub serial_number: SerialNumber,
-    pub tags: Tags,
-}
-
-impl Action for TagMfaDevice {
-    const SPEC: ActionSpec = spec("iam:TagMFADevice", R::Mfa, TAGGING);
-    type Found = Option<MfaDevice>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            serial_number: params.required_member("SerialNumber")?,
-            tags: params.required_member("Tags")?,
-        })
+    async fn find(
+        ctx: &Context<'_>,
+        serial_number: &str,
+    ) -> Result<(Target, Option<MfaDevice>), AwsError> {
+        device_target(ctx, serial_number).await
     }
 
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        device_access(ctx, &self.serial_number, request_tag_keys(&self.tags)).await
+    /// A device's tags are kept under its serial number.
+    fn owner_id(device: &MfaDevice) -> &str {
+        &device.serial_number
     }
 
-    async fn run(self, ctx: &Context<'_>, device: Self::Found) -> Result<Empty, AwsError> {
-        found_device(device, &self.serial_number)?;
-        ctx.store()
-            .tag(tagged_device(ctx, &self.serial_number), &self.tags)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `UntagMFADevice`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagMfaDevice {
-    pub serial_number: SerialNumber,
-    pub keys: TagKeys,
-}
-
-impl Action for UntagMfaDevice {
-    const SPEC: ActionSpec = spec("iam:UntagMFADevice", R::Mfa, &[TAG_KEYS]);
-    type Found = Option<MfaDevice>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            serial_number: params.required_member("SerialNumber")?,
-            keys: params.required_member("TagKeys")?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
-        device_access(ctx, &self.serial_number, keys).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, device: Self::Found) -> Result<Empty, AwsError> {
-        found_device(device, &self.serial_number)?;
-        ctx.store()
-            .untag(tagged_device(ctx, &self.serial_number), &self.keys)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `ListMFADeviceTags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListMfaDeviceTags {
-    pub serial_number: SerialNumber,
-    pub page: Page,
-}
-
-impl Action for ListMfaDeviceTags {
-    const SPEC: ActionSpec = spec("iam:ListMFADeviceTags", R::Mfa, &[]);
-    type Found = Option<MfaDevice>;
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            serial_number: params.required_member("SerialNumber")?,
-            page: Page::read(params)?,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        device_access(ctx, &self.serial_number, Vec::new()).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, device: Self::Found) -> Result<TagListing, AwsError> {
-        let device = found_device(device, &self.serial_number)?;
-        // A device's tags are kept under its serial number.
-        let rows = ctx
-            .store()
-            .tags(
-                &device.serial_number,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
+    fn not_found(serial_number: &str) -> AwsError {
+        StoreError::from(Missing::MfaDevice(serial_number.to_string())).into()
     }
 }
 
@@ -621,9 +532,9 @@ crate::action::action_table!(
     ListMfaDevices,
     ListVirtualMfaDevices,
     DeleteVirtualMfaDevice,
-    TagMfaDevice,
-    UntagMfaDevice,
-    ListMfaDeviceTags,
+    Tag<MfaDevices>,
+    Untag<MfaDevices>,
+    ListTags<MfaDevices>,
 );
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod roles;
 mod saml_providers;
 mod sessions;
 mod simulator;
+mod tagging;
 mod users;
 
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};

@@ -2,9 +2,10 @@
 
 use super::common::{Add, Remove, iso8601, request_tag_keys};
 use super::provider_params::{
-    DeleteProvider, GetProvider, ListProviderTags, ListProviders, OidcKind, ProviderKind,
-    TagProvider, UntagProvider, optional_tags, provider_access,
+    DeleteProvider, GetProvider, ListProviders, OidcKind, ProviderKind, optional_tags,
+    provider_access, provider_target,
 };
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{ArnText, ClientId, List, OidcUrl, Tags, Thumbprints};
 use crate::action::{Access, Action, Context, Empty, Encode, Target};
 use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
@@ -42,14 +43,6 @@ impl ProviderKind for OidcKind {
     const GET: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
-    const TAGGED: TaggedKind = TaggedKind::OidcProvider;
-    const TAG: ActionSpec = spec("iam:TagOpenIDConnectProvider", R::OidcProvider, TAGGING);
-    const UNTAG: ActionSpec = spec(
-        "iam:UntagOpenIDConnectProvider",
-        R::OidcProvider,
-        &[TAG_KEYS],
-    );
-    const LIST_TAGS: ActionSpec = spec("iam:ListOpenIDConnectProviderTags", R::OidcProvider, &[]);
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<OidcProvider>, AwsError> {
         Ok(ctx.store().oidc_provider(ctx.account_id(), arn).await?)
@@ -289,14 +282,44 @@ impl Action for UpdateOpenIdConnectProviderThumbprint {
     }
 }
 
+impl Taggable for OidcKind {
+    type Key = ArnText;
+    type Stored = OidcProvider;
+    const KEY_MEMBER: &'static str = "OpenIDConnectProviderArn";
+    const TAGGED: TaggedKind = TaggedKind::OidcProvider;
+    const TAG: ActionSpec = spec("iam:TagOpenIDConnectProvider", R::OidcProvider, TAGGING);
+    const UNTAG: ActionSpec = spec(
+        "iam:UntagOpenIDConnectProvider",
+        R::OidcProvider,
+        &[TAG_KEYS],
+    );
+    const LIST_TAGS: ActionSpec = spec("iam:ListOpenIDConnectProviderTags", R::OidcProvider, &[]);
+
+    async fn find(
+        ctx: &Context<'_>,
+        arn: &str,
+    ) -> Result<(Target, Option<OidcProvider>), AwsError> {
+        provider_target::<Self>(ctx, arn).await
+    }
+
+    /// A provider's tags are kept under its ARN.
+    fn owner_id(provider: &OidcProvider) -> &str {
+        &provider.arn
+    }
+
+    fn not_found(arn: &str) -> AwsError {
+        <Self as ProviderKind>::not_found(arn)
+    }
+}
+
 crate::action::action_table!(
     CreateOpenIdConnectProvider,
     GetProvider<OidcKind>,
     ListProviders<OidcKind>,
     DeleteProvider<OidcKind>,
-    TagProvider<OidcKind>,
-    UntagProvider<OidcKind>,
-    ListProviderTags<OidcKind>,
+    Tag<OidcKind>,
+    Untag<OidcKind>,
+    ListTags<OidcKind>,
     OidcClientId<Add>,
     OidcClientId<Remove>,
     UpdateOpenIdConnectProviderThumbprint,

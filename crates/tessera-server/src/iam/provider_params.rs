@@ -1,17 +1,15 @@
 //! What the identity-provider and MFA-device areas share, and the actions
 //! written once over the kind of identity provider they act on
-//! ([`ProviderKind`]): reading, listing, deleting and tagging one.
+//! ([`ProviderKind`]): reading, listing and deleting one.
 
-use super::common::{request_tag_keys, tags_xml};
-use super::entities::TagListing;
-use crate::action::members::{ArnText, Page, TagKeys, Tags};
-use crate::action::{Access, Action, Context, Empty, Encode, Keys, Target};
-use crate::actions::{ActionSpec, TAG_KEYS};
+use super::common::tags_xml;
+use crate::action::members::ArnText;
+use crate::action::{Access, Action, Context, Empty, Encode, Target};
+use crate::actions::ActionSpec;
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use std::fmt::Debug;
 use std::future::Future;
 use std::marker::PhantomData;
-use tessera_store::{Tagged, TaggedKind};
 
 pub(super) fn internal(error: impl std::fmt::Display) -> AwsError {
     tracing::error!(%error, "IAM provider action failed");
@@ -49,14 +47,6 @@ pub(super) trait ProviderKind:
     const LIST: ActionSpec;
     /// `Delete…Provider`.
     const DELETE: ActionSpec;
-    /// The kind, as the store's tags know it.
-    const TAGGED: TaggedKind;
-    /// `Tag…Provider`.
-    const TAG: ActionSpec;
-    /// `Untag…Provider`.
-    const UNTAG: ActionSpec;
-    /// `List…ProviderTags`.
-    const LIST_TAGS: ActionSpec;
 
     /// The provider `arn` of the caller's account as stored.
     fn by_arn(
@@ -84,31 +74,22 @@ pub(super) async fn provider_access<K: ProviderKind>(
     ctx: &Context<'_>,
     arn: &str,
 ) -> Result<(Access, Option<K::Provider>), AwsError> {
-    provider_access_with::<K>(ctx, arn, Vec::new()).await
+    let (target, provider) = provider_target::<K>(ctx, arn).await?;
+    Ok((Access::on(target), provider))
 }
 
-/// [`provider_access`] with the condition `keys` the request sets.
-async fn provider_access_with<K: ProviderKind>(
+/// The provider `arn` of the caller's account as stored, with its
+/// [`Target`]: its ARN, with its tags when it exists.
+pub(super) async fn provider_target<K: ProviderKind>(
     ctx: &Context<'_>,
     arn: &str,
-    keys: Keys,
-) -> Result<(Access, Option<K::Provider>), AwsError> {
+) -> Result<(Target, Option<K::Provider>), AwsError> {
     let provider = K::by_arn(ctx, arn).await?;
     let mut target = Target::named(arn);
     if let Some(provider) = &provider {
         target.tags = K::tags(provider).to_vec();
     }
-    Ok((Access::On { target, keys }, provider))
-}
-
-/// The provider `arn` of kind `K` of the caller's account, as the store's
-/// tags name it.
-fn tagged<'a, K: ProviderKind>(ctx: &Context<'a>, arn: &'a str) -> Tagged<'a> {
-    Tagged {
-        kind: K::TAGGED,
-        account_id: ctx.account_id(),
-        name: arn,
-    }
+    Ok((target, provider))
 }
 
 /// A provider in `Get…Provider`'s shape.
@@ -216,114 +197,5 @@ impl<K: ProviderKind> Action for DeleteProvider<K> {
     async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
         K::delete(ctx, &self.arn).await?;
         Ok(Empty)
-    }
-}
-
-/// `Tag{OpenIDConnect,SAML}Provider`.
-#[derive(Debug, Clone)]
-pub(super) struct TagProvider<K: ProviderKind> {
-    pub arn: ArnText,
-    pub tags: Tags,
-    pub kind: PhantomData<K>,
-}
-
-impl<K: ProviderKind> Action for TagProvider<K> {
-    const SPEC: ActionSpec = K::TAG;
-    type Found = Option<K::Provider>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member(K::ARN_MEMBER)?,
-            tags: params.required_member("Tags")?,
-            kind: PhantomData,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        provider_access_with::<K>(ctx, &self.arn, request_tag_keys(&self.tags)).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, provider: Self::Found) -> Result<Empty, AwsError> {
-        provider.ok_or_else(|| K::not_found(&self.arn))?;
-        ctx.store()
-            .tag(tagged::<K>(ctx, &self.arn), &self.tags)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `Untag{OpenIDConnect,SAML}Provider`.
-#[derive(Debug, Clone)]
-pub(super) struct UntagProvider<K: ProviderKind> {
-    pub arn: ArnText,
-    pub keys: TagKeys,
-    pub kind: PhantomData<K>,
-}
-
-impl<K: ProviderKind> Action for UntagProvider<K> {
-    const SPEC: ActionSpec = K::UNTAG;
-    type Found = Option<K::Provider>;
-    type Output = Empty;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member(K::ARN_MEMBER)?,
-            keys: params.required_member("TagKeys")?,
-            kind: PhantomData,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        let keys = vec![(TAG_KEYS.into(), self.keys.0.clone().into())];
-        provider_access_with::<K>(ctx, &self.arn, keys).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, provider: Self::Found) -> Result<Empty, AwsError> {
-        provider.ok_or_else(|| K::not_found(&self.arn))?;
-        ctx.store()
-            .untag(tagged::<K>(ctx, &self.arn), &self.keys)
-            .await?;
-        Ok(Empty)
-    }
-}
-
-/// `List{OpenIDConnect,SAML}ProviderTags`.
-#[derive(Debug, Clone)]
-pub(super) struct ListProviderTags<K: ProviderKind> {
-    pub arn: ArnText,
-    pub page: Page,
-    pub kind: PhantomData<K>,
-}
-
-impl<K: ProviderKind> Action for ListProviderTags<K> {
-    const SPEC: ActionSpec = K::LIST_TAGS;
-    type Found = Option<K::Provider>;
-    type Output = TagListing;
-
-    fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member(K::ARN_MEMBER)?,
-            page: Page::read(params)?,
-            kind: PhantomData,
-        })
-    }
-
-    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {
-        provider_access::<K>(ctx, &self.arn).await
-    }
-
-    async fn run(self, ctx: &Context<'_>, provider: Self::Found) -> Result<TagListing, AwsError> {
-        provider.ok_or_else(|| K::not_found(&self.arn))?;
-        // A provider's tags are kept under its ARN.
-        let rows = ctx
-            .store()
-            .tags(
-                &self.arn,
-                self.page.after.as_deref(),
-                self.page.fetch_limit(),
-            )
-            .await?;
-        Ok(TagListing(self.page.finish(rows, |(k, _)| k.clone())))
     }
 }

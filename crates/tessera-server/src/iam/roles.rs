@@ -7,10 +7,10 @@
 use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
 use super::entities::{
-    DeleteEntity, EntityKind, ListEntities, ListEntityTags, RoleKind, TagEntity, TagKind,
-    UntagEntity, entity_access, found,
+    DeleteEntity, EntityKind, ListEntities, RoleKind, entity_access, find, found,
 };
 use super::entity_params::token_error;
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{
     ArnValue, IamPath, Integer, Name, Page, PolicyDocument, RoleDescription, Tags,
 };
@@ -21,6 +21,7 @@ use crate::actions::{
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
+use tessera_store::no_such_owner;
 use tessera_store::{OwnerKind, PolicyOwnerKind, Role, Store, TaggedKind};
 use tessera_token::new_unique_id;
 
@@ -181,11 +182,26 @@ impl EntityKind for RoleKind {
     }
 }
 
-impl TagKind for RoleKind {
+impl Taggable for RoleKind {
+    type Key = RoleName;
+    type Stored = Role;
+    const KEY_MEMBER: &'static str = "RoleName";
     const TAGGED: TaggedKind = TaggedKind::Role;
     const TAG: ActionSpec = spec("iam:TagRole", R::Role, TAGGING);
     const UNTAG: ActionSpec = spec("iam:UntagRole", R::Role, &[TAG_KEYS]);
     const LIST_TAGS: ActionSpec = spec("iam:ListRoleTags", R::Role, &[]);
+
+    async fn find(ctx: &Context<'_>, name: &str) -> Result<(Target, Option<Role>), AwsError> {
+        find::<Self>(ctx, name).await
+    }
+
+    fn owner_id(entity: &Role) -> &str {
+        &entity.role_id
+    }
+
+    fn not_found(name: &str) -> AwsError {
+        no_such_owner(<Self as EntityKind>::OWNER, name).into()
+    }
 }
 
 /// `CreateRole`: the trust policy is bound to the entities it names.
@@ -371,9 +387,9 @@ crate::action::action_table!(
     UpdateRole,
     UpdateAssumeRolePolicy,
     DeleteEntity<RoleKind>,
-    TagEntity<RoleKind>,
-    UntagEntity<RoleKind>,
-    ListEntityTags<RoleKind>,
+    Tag<RoleKind>,
+    Untag<RoleKind>,
+    ListTags<RoleKind>,
 );
 
 #[cfg(test)]
@@ -406,9 +422,9 @@ mod tests {
         }
     }
 
-    fn list_tags(role: &str, after: Option<String>, max_items: usize) -> ListEntityTags<RoleKind> {
-        ListEntityTags {
-            name: name(role),
+    fn list_tags(role: &str, after: Option<String>, max_items: usize) -> ListTags<RoleKind> {
+        ListTags {
+            key: name(role),
             page: Page { after, max_items },
         }
     }
@@ -589,8 +605,8 @@ mod tests {
         })
         .await
         .expect("updated");
-        fx.call(TagEntity::<RoleKind> {
-            name: name("svc"),
+        fx.call(Tag::<RoleKind> {
+            key: name("svc"),
             tags: Tags(vec![
                 ("Alpha".into(), "1".into()),
                 ("zeta".into(), "2".into()),
@@ -605,8 +621,8 @@ mod tests {
         let second = fx.call(list_tags("svc", after, 2)).await.expect("tags").0;
         let keys: Vec<_> = second.items.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!((keys, second.truncated), (vec!["zeta"], false));
-        fx.call(UntagEntity::<RoleKind> {
-            name: name("svc"),
+        fx.call(Untag::<RoleKind> {
+            key: name("svc"),
             keys: TagKeys(vec!["team".into(), "zeta".into()]),
         })
         .await

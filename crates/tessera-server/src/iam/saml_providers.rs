@@ -2,9 +2,10 @@
 
 use super::common::{iso8601, request_tag_keys};
 use super::provider_params::{
-    DeleteProvider, GetProvider, ListProviderTags, ListProviders, ProviderKind, SamlKind,
-    TagProvider, UntagProvider, optional_tags, provider_access,
+    DeleteProvider, GetProvider, ListProviders, ProviderKind, SamlKind, optional_tags,
+    provider_access, provider_target,
 };
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{ArnText, SamlMetadataDocument, SamlProviderName, Tags};
 use crate::action::{Access, Action, Context, Encode, Target};
 use crate::actions::{ActionSpec, R, TAG_KEYS, TAGGING, spec};
@@ -46,10 +47,6 @@ impl ProviderKind for SamlKind {
     const GET: ActionSpec = spec("iam:GetSAMLProvider", R::SamlProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListSAMLProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]);
-    const TAGGED: TaggedKind = TaggedKind::SamlProvider;
-    const TAG: ActionSpec = spec("iam:TagSAMLProvider", R::SamlProvider, TAGGING);
-    const UNTAG: ActionSpec = spec("iam:UntagSAMLProvider", R::SamlProvider, &[TAG_KEYS]);
-    const LIST_TAGS: ActionSpec = spec("iam:ListSAMLProviderTags", R::SamlProvider, &[]);
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<SamlProvider>, AwsError> {
         Ok(ctx.store().saml_provider(ctx.account_id(), arn).await?)
@@ -198,15 +195,41 @@ impl Action for UpdateSamlProvider {
     }
 }
 
+impl Taggable for SamlKind {
+    type Key = ArnText;
+    type Stored = SamlProvider;
+    const KEY_MEMBER: &'static str = "SAMLProviderArn";
+    const TAGGED: TaggedKind = TaggedKind::SamlProvider;
+    const TAG: ActionSpec = spec("iam:TagSAMLProvider", R::SamlProvider, TAGGING);
+    const UNTAG: ActionSpec = spec("iam:UntagSAMLProvider", R::SamlProvider, &[TAG_KEYS]);
+    const LIST_TAGS: ActionSpec = spec("iam:ListSAMLProviderTags", R::SamlProvider, &[]);
+
+    async fn find(
+        ctx: &Context<'_>,
+        arn: &str,
+    ) -> Result<(Target, Option<SamlProvider>), AwsError> {
+        provider_target::<Self>(ctx, arn).await
+    }
+
+    /// A provider's tags are kept under its ARN.
+    fn owner_id(provider: &SamlProvider) -> &str {
+        &provider.arn
+    }
+
+    fn not_found(arn: &str) -> AwsError {
+        <Self as ProviderKind>::not_found(arn)
+    }
+}
+
 crate::action::action_table!(
     CreateSamlProvider,
     GetProvider<SamlKind>,
     ListProviders<SamlKind>,
     UpdateSamlProvider,
     DeleteProvider<SamlKind>,
-    TagProvider<SamlKind>,
-    UntagProvider<SamlKind>,
-    ListProviderTags<SamlKind>,
+    Tag<SamlKind>,
+    Untag<SamlKind>,
+    ListTags<SamlKind>,
 );
 
 #[cfg(test)]

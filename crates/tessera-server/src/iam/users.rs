@@ -2,10 +2,10 @@
 
 use super::common::{iso8601, request_tag_keys, user_arn, user_target};
 use super::entities::{
-    DeleteEntity, EntityKind, ListEntities, ListEntityTags, RenameKind, TagEntity, TagKind,
-    UntagEntity, UpdateEntity, UserKind, find, found,
+    DeleteEntity, EntityKind, ListEntities, RenameKind, UpdateEntity, UserKind, find, found,
 };
 use super::entity_params::{calling_user, root_arn, token_error, user_xml};
+use super::tagging::{ListTags, Tag, Taggable, Untag};
 use crate::action::members::{BoundaryArn, IamPath, Name, Page, Tags};
 use crate::action::{Access, Action, Context, Encode, Listing, Target};
 use crate::actions::{
@@ -13,6 +13,7 @@ use crate::actions::{
 };
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
+use tessera_store::no_such_owner;
 use tessera_store::{OwnerKind, PolicyOwnerKind, Store, TAGS_PER_ENTITY, TaggedKind, User};
 use tessera_token::new_unique_id;
 
@@ -90,11 +91,26 @@ impl RenameKind for UserKind {
     }
 }
 
-impl TagKind for UserKind {
+impl Taggable for UserKind {
+    type Key = UserName;
+    type Stored = User;
+    const KEY_MEMBER: &'static str = "UserName";
     const TAGGED: TaggedKind = TaggedKind::User;
     const TAG: ActionSpec = spec("iam:TagUser", R::User, TAGGING);
     const UNTAG: ActionSpec = spec("iam:UntagUser", R::User, &[TAG_KEYS]);
     const LIST_TAGS: ActionSpec = spec("iam:ListUserTags", R::User, &[]);
+
+    async fn find(ctx: &Context<'_>, name: &str) -> Result<(Target, Option<User>), AwsError> {
+        find::<Self>(ctx, name).await
+    }
+
+    fn owner_id(entity: &User) -> &str {
+        &entity.user_id
+    }
+
+    fn not_found(name: &str) -> AwsError {
+        no_such_owner(<Self as EntityKind>::OWNER, name).into()
+    }
 }
 
 /// One user in IAM's `User` shape, with its boundary and tags.
@@ -247,9 +263,9 @@ crate::action::action_table!(
     ListEntities<UserKind>,
     UpdateEntity<UserKind>,
     DeleteEntity<UserKind>,
-    TagEntity<UserKind>,
-    UntagEntity<UserKind>,
-    ListEntityTags<UserKind>,
+    Tag<UserKind>,
+    Untag<UserKind>,
+    ListTags<UserKind>,
 );
 
 #[cfg(test)]
@@ -378,15 +394,15 @@ mod tests {
         })
         .await
         .expect("renamed");
-        fx.call(UntagEntity::<UserKind> {
-            name: name("dave"),
+        fx.call(Untag::<UserKind> {
+            key: name("dave"),
             keys: TagKeys(vec!["team".into()]),
         })
         .await
         .expect("untagged");
         let tags = fx
-            .call(ListEntityTags::<UserKind> {
-                name: name("dave"),
+            .call(ListTags::<UserKind> {
+                key: name("dave"),
                 page: Page::default(),
             })
             .await
