@@ -20,23 +20,23 @@ pub fn actions() -> &'static [ActionSpec] {
     &ACTIONS
 }
 
-/// The declaration of `action` (`service:Action`, case-insensitive).
-pub fn spec_of(action: &str) -> Option<&'static ActionSpec> {
-    let actions = actions();
-    actions
-        .binary_search_by(|s| {
-            s.action
-                .bytes()
-                .map(|b| b.to_ascii_lowercase())
-                .cmp(action.bytes().map(|b| b.to_ascii_lowercase()))
-        })
-        .ok()
-        .map(|i| &actions[i])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The declaration of `action` (`service:Action`, case-insensitive).
+    fn spec_of(action: &str) -> Option<&'static ActionSpec> {
+        let actions = actions();
+        actions
+            .binary_search_by(|s| {
+                s.action
+                    .bytes()
+                    .map(|b| b.to_ascii_lowercase())
+                    .cmp(action.bytes().map(|b| b.to_ascii_lowercase()))
+            })
+            .ok()
+            .map(|i| &actions[i])
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

@@ -170,7 +170,12 @@ pub(super) fn found<K: EntityKind>(
     entity: Option<K::Entity>,
     name: &str,
 ) -> Result<K::Entity, AwsError> {
-    entity.ok_or_else(|| no_such_owner(K::OWNER, name).into())
+    entity.ok_or_else(|| not_found::<K>(name))
+}
+
+/// `NoSuchEntity`, in AWS's words, for the entity `name` of kind `K`.
+pub(super) fn not_found<K: EntityKind>(name: &str) -> AwsError {
+    no_such_owner(K::OWNER, name).into()
 }
 
 /// A page of `List{Users,Groups,Roles}` (and of `ListGroupsForUser`).

@@ -7,7 +7,7 @@
 use super::bindings::{bind_principals, shown_bound_policy};
 use super::common::{encode_policy_document, iso8601, parse_policy, request_tag_keys, tags_xml};
 use super::entities::{
-    DeleteEntity, EntityKind, ListEntities, RoleKind, entity_access, find, found,
+    DeleteEntity, EntityKind, ListEntities, RoleKind, entity_access, find, found, not_found,
 };
 use super::entity_params::token_error;
 use super::tagging::{ListTags, Tag, Taggable, Untag};
@@ -21,7 +21,6 @@ use crate::actions::{
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
 use tessera_policy::PolicyKind;
-use tessera_store::no_such_owner;
 use tessera_store::{OwnerKind, PolicyOwnerKind, Role, Store, TaggedKind};
 use tessera_token::new_unique_id;
 
@@ -196,11 +195,11 @@ impl Taggable for RoleKind {
     }
 
     fn owner_id(entity: &Role) -> &str {
-        &entity.role_id
+        <Self as EntityKind>::id(entity)
     }
 
     fn not_found(name: &str) -> AwsError {
-        no_such_owner(<Self as EntityKind>::OWNER, name).into()
+        not_found::<Self>(name)
     }
 }
 

@@ -3,6 +3,7 @@
 use super::common::{iso8601, request_tag_keys, user_arn, user_target};
 use super::entities::{
     DeleteEntity, EntityKind, ListEntities, RenameKind, UpdateEntity, UserKind, find, found,
+    not_found,
 };
 use super::entity_params::{calling_user, root_arn, token_error, user_xml};
 use super::tagging::{ListTags, Tag, Taggable, Untag};
@@ -13,7 +14,6 @@ use crate::actions::{
 };
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 use tessera_arn::Arn;
-use tessera_store::no_such_owner;
 use tessera_store::{OwnerKind, PolicyOwnerKind, Store, TAGS_PER_ENTITY, TaggedKind, User};
 use tessera_token::new_unique_id;
 
@@ -105,11 +105,11 @@ impl Taggable for UserKind {
     }
 
     fn owner_id(entity: &User) -> &str {
-        &entity.user_id
+        <Self as EntityKind>::id(entity)
     }
 
     fn not_found(name: &str) -> AwsError {
-        no_such_owner(<Self as EntityKind>::OWNER, name).into()
+        not_found::<Self>(name)
     }
 }
 
