@@ -15,6 +15,32 @@ pub struct AwsError {
     pub code: Cow<'static, str>,
     /// The human-readable message.
     pub message: String,
+    /// The constraint violations a `ValidationError` reports, in the order
+    /// its message gives them; empty for every other error.
+    pub violations: Vec<Violation>,
+}
+
+/// One member constraint a request breaks, as a `ValidationError` reports
+/// it: `Value 'x' at 'userName' failed to satisfy constraint: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The value as the message shows it: `'x'`, `null`, or nothing for a
+    /// member that carries a credential.
+    pub shown: Option<String>,
+    /// The member's name in AWS's messages (`userName`, `tags.1.member.key`).
+    pub member: String,
+    /// The constraint, in AWS's words.
+    pub constraint: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.shown {
+            Some(shown) => write!(f, "Value {shown} at '{}'", self.member)?,
+            None => write!(f, "Value at '{}'", self.member)?,
+        }
+        write!(f, " failed to satisfy constraint: {}", self.constraint)
+    }
 }
 
 impl AwsError {
@@ -28,6 +54,7 @@ impl AwsError {
             status,
             code: code.into(),
             message: message.into(),
+            violations: Vec::new(),
         }
     }
 
@@ -227,13 +254,39 @@ impl AwsError {
 
     /// A single member constraint violation: `1 validation error detected: …`.
     pub fn constraint(member: &str, value: Option<&str>, constraint: &str) -> Self {
-        let value = match value {
+        let shown = match value {
             Some(v) => format!("'{v}'"),
             None => "null".to_string(),
         };
-        Self::validation(format!(
-            "1 validation error detected: Value {value} at '{member}' failed to satisfy constraint: {constraint}"
-        ))
+        Self::violations(vec![Violation {
+            shown: Some(shown),
+            member: member.to_string(),
+            constraint: constraint.to_string(),
+        }])
+    }
+
+    /// A constraint violation of a member that carries a credential: the
+    /// message does not show its value.
+    pub fn sensitive_constraint(member: &str, constraint: &str) -> Self {
+        Self::violations(vec![Violation {
+            shown: None,
+            member: member.to_string(),
+            constraint: constraint.to_string(),
+        }])
+    }
+
+    /// The `ValidationError` reporting `violations` together, as AWS does:
+    /// `2 validation errors detected: …; …`.
+    pub fn violations(violations: Vec<Violation>) -> Self {
+        let count = violations.len();
+        let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        let plural = if count == 1 { "" } else { "s" };
+        let mut error = Self::validation(format!(
+            "{count} validation error{plural} detected: {}",
+            listed.join("; ")
+        ));
+        error.violations = violations;
+        error
     }
 
     /// The caller is not allowed to do this.

@@ -207,9 +207,7 @@ pub fn check_sensitive_length(
     max: usize,
 ) -> Result<(), AwsError> {
     match length_constraint(value, min, max) {
-        Some(constraint) => Err(AwsError::validation(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: {constraint}"
-        ))),
+        Some(constraint) => Err(AwsError::sensitive_constraint(member, &constraint)),
         None => Ok(()),
     }
 }

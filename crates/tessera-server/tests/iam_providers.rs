@@ -283,10 +283,16 @@ async fn oidc_provider_lifecycle() {
     )
     .await;
     ok(&deleted);
+    // AWS documents the deletion as idempotent: a second one succeeds.
+    let again = iam(
+        &server,
+        &[("Action", "DeleteOpenIDConnectProvider"), arn_param],
+    )
+    .await;
+    ok(&again);
     let message = format!("OpenIDConnect Provider not found for arn {provider_arn}");
     for action in [
         "GetOpenIDConnectProvider",
-        "DeleteOpenIDConnectProvider",
         "UpdateOpenIDConnectProviderThumbprint",
     ] {
         let gone = iam(&server, &[("Action", action), arn_param]).await;
@@ -938,7 +944,18 @@ async fn account_alias_and_isolation_between_accounts() {
         ],
     )
     .await;
-    assert_error(&deleted, 404, "NoSuchEntity", None);
+    // The other account has no such provider, and deleting none succeeds
+    // (idempotent, as AWS documents it); the owner's is untouched.
+    ok(&deleted);
+    let still = iam(
+        &server,
+        &[
+            ("Action", "GetOpenIDConnectProvider"),
+            ("OpenIDConnectProviderArn", &provider_arn),
+        ],
+    )
+    .await;
+    ok(&still);
     let listed = iam_as(&server, &other, &[("Action", "ListOpenIDConnectProviders")]).await;
     assert!(tags(ok(&listed), "Arn").is_empty());
     // The same URL is free in the other account.

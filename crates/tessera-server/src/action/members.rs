@@ -12,6 +12,7 @@ use crate::{
     params::{Params, check_length, check_policy_characters},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use std::cell::RefCell;
 use std::ops::Deref;
 use tessera_arn::{Arn, ArnKind};
 
@@ -57,6 +58,65 @@ impl Params {
         T::read(self, name)?.ok_or_else(|| {
             AwsError::constraint(&member_name(name), None, "Member must not be null")
         })
+    }
+}
+
+impl Params {
+    /// A [`Decoder`] of this request's members.
+    pub fn decoder(&self) -> Decoder<'_> {
+        Decoder {
+            params: self,
+            errors: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+/// Reads an input's members one after another and reports every member
+/// that breaks its constraints in one `ValidationError`, as AWS does
+/// (`2 validation errors detected: …; …`), instead of stopping at the first.
+/// A member that fails reads as its default, which [`Decoder::finish`]
+/// never lets out.
+pub struct Decoder<'p> {
+    params: &'p Params,
+    errors: RefCell<Vec<AwsError>>,
+}
+
+impl Decoder<'_> {
+    /// The optional member `name`; `None` when it is absent or fails.
+    pub fn member<T: Member>(&self, name: &str) -> Option<T> {
+        self.read(T::read(self.params, name)).flatten()
+    }
+
+    /// The required member `name`; a missing one is AWS's `Member must not
+    /// be null`.
+    pub fn required<T: Member + Default>(&self, name: &str) -> T {
+        self.read(self.params.required_member(name))
+            .unwrap_or_default()
+    }
+
+    /// The value of a reader of several parameters (a page, a nested
+    /// input), its errors kept with the others.
+    pub fn read<T>(&self, result: Result<T, AwsError>) -> Option<T> {
+        result.map_err(|e| self.errors.borrow_mut().push(e)).ok()
+    }
+
+    /// `input`, when every member read well; otherwise the violations
+    /// together, or the first error that is not a violation when there are
+    /// none.
+    pub fn finish<T>(&self, input: T) -> Result<T, AwsError> {
+        let errors = self.errors.take();
+        if errors.is_empty() {
+            return Ok(input);
+        }
+        let violations: Vec<_> = errors
+            .iter()
+            .flat_map(|e| e.violations.iter().cloned())
+            .collect();
+        if violations.is_empty() {
+            Err(errors.into_iter().next().unwrap_or_else(AwsError::internal))
+        } else {
+            Err(AwsError::violations(violations))
+        }
     }
 }
 
@@ -695,11 +755,11 @@ impl Member for Thumbprints {
         }
         for thumbprint in &list {
             if thumbprint.chars().count() != 40 {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '[{}]' at '{}' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]",
-                    list.join(", "),
-                    member_name(name)
-                )));
+                return Err(AwsError::constraint(
+                    &member_name(name),
+                    Some(&format!("[{}]", list.join(", "))),
+                    "Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]",
+                ));
             }
             if !thumbprint.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err(AwsError::invalid_input(format!(
@@ -857,6 +917,14 @@ impl Scalar for AccountAlias {
 /// or `Inactive` (`Expired` is IAM's own to set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyStatus(pub tessera_store::AccessKeyStatus);
+
+/// `Inactive`: what a [`Decoder`] holds for a status that failed to read
+/// (never let out).
+impl Default for KeyStatus {
+    fn default() -> Self {
+        Self(tessera_store::AccessKeyStatus::Inactive)
+    }
+}
 
 impl Scalar for KeyStatus {
     fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
@@ -1034,5 +1102,66 @@ impl Member for ContextEntryList {
             entries.push((key.clone(), value));
         }
         Ok(Some(Self(entries)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::testing::params;
+
+    /// Reads a user name, a path and tags, as `CreateUser` does.
+    fn create_user(pairs: &[(&str, &str)]) -> Result<(Name<64>, IamPath, Tags), AwsError> {
+        let p = params(pairs);
+        let d = p.decoder();
+        let name = d.required("UserName");
+        let path = d.member("Path").unwrap_or_else(IamPath::root);
+        let tags = d.member("Tags").unwrap_or_default();
+        d.finish((name, path, tags))
+    }
+
+    #[test]
+    fn every_broken_member_is_reported_in_one_error_in_the_order_read() {
+        let error = create_user(&[
+            ("UserName", "bad name"),
+            ("Path", "no-slashes"),
+            ("Tags.member.1.Key", "ok"),
+            ("Tags.member.1.Value", "bad\u{7}"),
+        ])
+        .expect_err("three violations");
+        assert_eq!(error.code.as_ref(), "ValidationError");
+        assert_eq!(error.violations.len(), 3);
+        assert_eq!(
+            error.message,
+            "3 validation errors detected: \
+             Value 'bad name' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+; \
+             Value 'no-slashes' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F); \
+             Value 'bad\u{7}' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
+        );
+
+        let missing = create_user(&[("Path", "/ok/")]).expect_err("missing");
+        assert_eq!(
+            missing.message,
+            "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"
+        );
+        let (name, path, tags) =
+            create_user(&[("UserName", "alice"), ("Path", "/ok/")]).expect("valid");
+        assert_eq!((&*name, &*path, tags.0.len()), ("alice", "/ok/", 0));
+    }
+
+    #[test]
+    fn an_error_that_is_no_violation_comes_out_when_no_member_is_broken() {
+        let p = params(&[("UserName", "alice")]);
+        let d = p.decoder();
+        let _: Option<Name<64>> = d.member("UserName");
+        d.read::<()>(Err(AwsError::invalid_input("not a violation")));
+        let error = d.finish(()).expect_err("invalid input");
+        assert_eq!(error.code.as_ref(), "InvalidInput");
+
+        let d = p.decoder();
+        d.read::<()>(Err(AwsError::invalid_input("not a violation")));
+        let _: Name<3> = d.required("UserName");
+        let error = d.finish(()).expect_err("violation first");
+        assert_eq!(error.code.as_ref(), "ValidationError");
     }
 }

@@ -84,9 +84,13 @@ impl<Op: CallOn<KeyOwner>> Action for OnKeys<Op> {
     type Output = Op::Output;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        let op = d.read(Op::decode(params));
+        let user_name = d.member("UserName");
+        d.finish(())?;
         Ok(Self {
-            op: Op::decode(params)?,
-            user_name: params.member("UserName")?,
+            op: op.ok_or_else(AwsError::internal)?,
+            user_name,
         })
     }
 
@@ -254,9 +258,10 @@ impl CallOn<KeyOwner> for UpdateAccessKey {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            access_key_id: params.required_member("AccessKeyId")?,
-            status: params.required_member("Status")?,
+        let d = params.decoder();
+        d.finish(Self {
+            access_key_id: d.required("AccessKeyId"),
+            status: d.required("Status"),
         })
     }
 
@@ -284,8 +289,9 @@ impl CallOn<KeyOwner> for DeleteAccessKey {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            access_key_id: params.required_member("AccessKeyId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            access_key_id: d.required("AccessKeyId"),
         })
     }
 
@@ -333,8 +339,9 @@ impl Action for GetAccessKeyLastUsed {
     type Output = KeyLastUsed;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            access_key_id: params.required_member("AccessKeyId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            access_key_id: d.required("AccessKeyId"),
         })
     }
 

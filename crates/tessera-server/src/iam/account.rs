@@ -64,9 +64,10 @@ impl<C: AliasChange> Action for AccountAliasChange<C> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             change: C::default(),
-            alias: params.required_member("AccountAlias")?,
+            alias: d.required("AccountAlias"),
         })
     }
 

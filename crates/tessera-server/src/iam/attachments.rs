@@ -136,10 +136,11 @@ impl<K: AttachKind, C: AttachmentChange<K>> Action for PolicyAttachment<K, C> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             change: C::default(),
             name: params.required_member(K::NAME_MEMBER)?,
-            policy_arn: params.required_member("PolicyArn")?,
+            policy_arn: d.required("PolicyArn"),
         })
     }
 
@@ -192,12 +193,11 @@ impl<K: AttachKind> Action for ListAttachedPolicies<K> {
     type Output = AttachedPolicies;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             name: params.required_member(K::NAME_MEMBER)?,
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -279,16 +279,15 @@ impl Action for ListEntitiesForPolicy {
     type Output = PolicyEntities;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            policy_arn: params.required_member("PolicyArn")?,
-            filter: params.member("EntityFilter")?,
-            usage: params
-                .member::<PolicyUsageFilter>("PolicyUsageFilter")?
+        let d = params.decoder();
+        d.finish(Self {
+            policy_arn: d.required("PolicyArn"),
+            filter: d.member("EntityFilter"),
+            usage: d
+                .member::<PolicyUsageFilter>("PolicyUsageFilter")
                 .map_or(PolicyUsage::Permissions, |usage| usage.0),
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -355,9 +354,10 @@ impl<K: BoundaryKind> Action for PutPermissionsBoundary<K> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             name: params.required_member(K::NAME_MEMBER)?,
-            boundary: params.required_member("PermissionsBoundary")?,
+            boundary: d.required("PermissionsBoundary"),
         })
     }
 
@@ -389,7 +389,8 @@ impl<K: BoundaryKind> Action for DeletePermissionsBoundary<K> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             name: params.required_member(K::NAME_MEMBER)?,
         })
     }

@@ -31,7 +31,7 @@ pub(super) trait EntityKind: Debug + Clone + PartialEq + Eq + Send + Sync + 'sta
     type Entity: Debug + Clone + PartialEq + Eq + Send + Sync;
     /// Its name, as the actions on an existing one take it
     /// (`existingUserNameType`, `groupNameType`, `roleNameType`).
-    type Name: Member + Deref<Target = str> + Debug + Clone + Send + Sync;
+    type Name: Member + Default + Deref<Target = str> + Debug + Clone + Send + Sync;
     /// What a page of `List…` shows of each entity.
     type Listed: Debug + Clone + PartialEq + Eq + Send;
     /// The kind, as the store knows the entities…
@@ -214,12 +214,11 @@ impl<K: EntityKind> Action for ListEntities<K> {
     type Output = EntityListing<K>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             kind: PhantomData,
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -247,10 +246,11 @@ impl<K: RenameKind> Action for UpdateEntity<K> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             name: params.required_member(K::NAME_MEMBER)?,
             new_name: params.member(K::NEW_NAME_MEMBER)?,
-            new_path: params.member("NewPath")?,
+            new_path: d.member("NewPath"),
         })
     }
 
@@ -291,7 +291,8 @@ impl<K: EntityKind> Action for DeleteEntity<K> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             name: params.required_member(K::NAME_MEMBER)?,
         })
     }

@@ -159,9 +159,10 @@ impl Action for CreateGroup {
     type Output = GroupResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("GroupName")?,
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("GroupName"),
+            path: d.member("Path").unwrap_or_else(IamPath::root),
         })
     }
 
@@ -195,9 +196,10 @@ impl Action for GetGroup {
     type Output = GroupMembers;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("GroupName")?,
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("GroupName"),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -272,10 +274,11 @@ impl<C: MembershipChange> Action for GroupMembership<C> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             change: C::default(),
-            group: params.required_member("GroupName")?,
-            user: params.required_member("UserName")?,
+            group: d.required("GroupName"),
+            user: d.required("UserName"),
         })
     }
 
@@ -303,9 +306,10 @@ impl Action for ListGroupsForUser {
     type Output = EntityListing<GroupKind>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            user: params.required_member("UserName")?,
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            user: d.required("UserName"),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 

@@ -109,9 +109,13 @@ impl<K: InlineKind, Op: CallOn<Owner<K>>> Action for OnOwner<K, Op> {
     type Output = Op::Output;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        let owner = d.required(K::NAME_MEMBER);
+        let op = d.read(Op::decode(params));
+        d.finish(())?;
         Ok(Self {
-            owner: params.required_member(K::NAME_MEMBER)?,
-            op: Op::decode(params)?,
+            owner,
+            op: op.ok_or_else(AwsError::internal)?,
         })
     }
 
@@ -137,9 +141,10 @@ impl<K: InlineKind> CallOn<Owner<K>> for PutInlinePolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            policy_name: params.required_member("PolicyName")?,
-            document: params.required_member("PolicyDocument")?,
+        let d = params.decoder();
+        d.finish(Self {
+            policy_name: d.required("PolicyName"),
+            document: d.required("PolicyDocument"),
         })
     }
 
@@ -170,8 +175,9 @@ impl<K: InlineKind> CallOn<Owner<K>> for GetInlinePolicy {
     type Output = InlinePolicyResult<K>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            policy_name: params.required_member("PolicyName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            policy_name: d.required("PolicyName"),
         })
     }
 
@@ -202,8 +208,9 @@ impl<K: InlineKind> CallOn<Owner<K>> for DeleteInlinePolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            policy_name: params.required_member("PolicyName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            policy_name: d.required("PolicyName"),
         })
     }
 

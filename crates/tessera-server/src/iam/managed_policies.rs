@@ -22,7 +22,19 @@ use tessera_token::new_unique_id;
 /// A managed policy's name (`policyNameType`).
 type PolicyName = Name<128>;
 
-fn policy_xml(policy: &ManagedPolicy, description: bool, tags: &[(String, String)]) -> Vec<Xml> {
+/// Which answer a managed policy is shown in: AWS writes the `Policy` shape
+/// differently in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shown {
+    /// `ListPolicies`: neither description nor tags.
+    Listed,
+    /// `CreatePolicy`: no description, and tags only when there are some.
+    Created,
+    /// `GetPolicy`: the description, and the tags even when there are none.
+    Read,
+}
+
+fn policy_xml(policy: &ManagedPolicy, shown: Shown, tags: &[(String, String)]) -> Vec<Xml> {
     let mut out = vec![
         Xml::text("PolicyName", policy.name.clone()),
         Xml::text("PolicyId", policy.policy_id.clone()),
@@ -36,12 +48,14 @@ fn policy_xml(policy: &ManagedPolicy, description: bool, tags: &[(String, String
         ),
         Xml::text("IsAttachable", "true"),
     ];
-    if description && let Some(text) = &policy.description {
+    if shown == Shown::Read
+        && let Some(text) = &policy.description
+    {
         out.push(Xml::text("Description", text.clone()));
     }
     out.push(Xml::text("CreateDate", iso8601(policy.created_at)));
     out.push(Xml::text("UpdateDate", iso8601(policy.updated_at)));
-    if !tags.is_empty() {
+    if shown == Shown::Read || (shown == Shown::Created && !tags.is_empty()) {
         out.push(tags_xml(tags));
     }
     out
@@ -136,9 +150,13 @@ impl<Op: CallOn<NamedPolicy>> Action for OnPolicy<Op> {
     type Output = Op::Output;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        let arn = d.required("PolicyArn");
+        let op = d.read(Op::decode(params));
+        d.finish(())?;
         Ok(Self {
-            arn: params.required_member("PolicyArn")?,
-            op: Op::decode(params)?,
+            arn,
+            op: op.ok_or_else(AwsError::internal)?,
         })
     }
 
@@ -160,13 +178,15 @@ pub(super) struct PolicyResult {
     pub policy: ManagedPolicy,
     /// Its tags.
     pub tags: Vec<(String, String)>,
+    /// The answer it is shown in.
+    pub shown: Shown,
 }
 
 impl Encode for PolicyResult {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
         vec![Xml::node(
             "Policy",
-            policy_xml(&self.policy, true, &self.tags),
+            policy_xml(&self.policy, self.shown, &self.tags),
         )]
     }
 }
@@ -178,7 +198,8 @@ pub(super) struct PolicyListing(pub Listing<ManagedPolicy>);
 
 impl Encode for PolicyListing {
     fn encode(self, _state: &AppState) -> Vec<Xml> {
-        self.0.xml("Policies", |p| policy_xml(&p, false, &[]))
+        self.0
+            .xml("Policies", |p| policy_xml(&p, Shown::Listed, &[]))
     }
 }
 
@@ -229,12 +250,13 @@ impl Action for CreatePolicy {
     type Output = PolicyResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("PolicyName")?,
-            path: params.member("Path")?,
-            document: params.required_member("PolicyDocument")?,
-            description: params.member("Description")?,
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("PolicyName"),
+            path: d.member("Path"),
+            document: d.required("PolicyDocument"),
+            description: d.member("Description"),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -268,6 +290,7 @@ impl Action for CreatePolicy {
         Ok(PolicyResult {
             policy,
             tags: self.tags.0,
+            shown: Shown::Created,
         })
     }
 }
@@ -290,7 +313,11 @@ impl CallOn<NamedPolicy> for GetPolicy {
             .store()
             .tags(&policy.policy_id, None, tessera_store::TAGS_PER_ENTITY)
             .await?;
-        Ok(PolicyResult { policy, tags })
+        Ok(PolicyResult {
+            policy,
+            tags,
+            shown: Shown::Read,
+        })
     }
 }
 
@@ -311,16 +338,15 @@ impl Action for ListPolicies {
     type Output = PolicyListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            scope: params.member("Scope")?.unwrap_or_default(),
-            only_attached: params.member::<Flag>("OnlyAttached")?.unwrap_or_default().0,
-            usage: params
-                .member::<PolicyUsageFilter>("PolicyUsageFilter")?
+        let d = params.decoder();
+        d.finish(Self {
+            scope: d.member("Scope").unwrap_or_default(),
+            only_attached: d.member::<Flag>("OnlyAttached").unwrap_or_default().0,
+            usage: d
+                .member::<PolicyUsageFilter>("PolicyUsageFilter")
                 .map(|filter| filter.0),
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -383,9 +409,10 @@ impl CallOn<NamedPolicy> for CreatePolicyVersion {
     type Output = VersionResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            document: params.required_member("PolicyDocument")?,
-            set_as_default: params.member::<Flag>("SetAsDefault")?.unwrap_or_default().0,
+        let d = params.decoder();
+        d.finish(Self {
+            document: d.required("PolicyDocument"),
+            set_as_default: d.member::<Flag>("SetAsDefault").unwrap_or_default().0,
         })
     }
 
@@ -426,8 +453,9 @@ impl CallOn<NamedPolicy> for GetPolicyVersion {
     type Output = VersionResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            version_id: params.required_member("VersionId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            version_id: d.required("VersionId"),
         })
     }
 
@@ -540,9 +568,10 @@ impl<C: VersionChange> CallOn<NamedPolicy> for ChangeVersion<C> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             change: C::default(),
-            version_id: params.required_member("VersionId")?,
+            version_id: d.required("VersionId"),
         })
     }
 
@@ -661,7 +690,8 @@ mod tests {
         );
         assert!(created.policy.policy_id.starts_with("ANPA"));
         let read = fx.call(on(&expected, GetPolicy)).await.expect("read");
-        assert_eq!(read, created);
+        assert_eq!((&read.policy, &read.tags), (&created.policy, &created.tags));
+        assert_eq!((created.shown, read.shown), (Shown::Created, Shown::Read));
     }
 
     #[tokio::test]

@@ -188,10 +188,11 @@ impl Action for CreateVirtualMfaDevice {
     type Output = VirtualMfaDevice;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("VirtualMFADeviceName")?,
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("VirtualMFADeviceName"),
+            path: d.member("Path").unwrap_or_else(IamPath::root),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -273,11 +274,12 @@ impl Action for EnableMfaDevice {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            user_name: params.required_member("UserName")?,
-            serial_number: params.required_member("SerialNumber")?,
-            code1: params.required_member("AuthenticationCode1")?,
-            code2: params.required_member("AuthenticationCode2")?,
+        let d = params.decoder();
+        d.finish(Self {
+            user_name: d.required("UserName"),
+            serial_number: d.required("SerialNumber"),
+            code1: d.required("AuthenticationCode1"),
+            code2: d.required("AuthenticationCode2"),
         })
     }
 
@@ -333,9 +335,10 @@ impl Action for DeactivateMfaDevice {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            serial_number: params.required_member("SerialNumber")?,
-            user_name: params.member("UserName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            serial_number: d.required("SerialNumber"),
+            user_name: d.member("UserName"),
         })
     }
 
@@ -370,9 +373,10 @@ impl Action for ListMfaDevices {
     type Output = MfaDeviceListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            page: Page::read(params)?,
-            user_name: params.member("UserName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            page: d.read(Page::read(params)).unwrap_or_default(),
+            user_name: d.member("UserName"),
         })
     }
 
@@ -417,9 +421,10 @@ impl Action for ListVirtualMfaDevices {
     type Output = VirtualMfaDeviceListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            status: params.member("AssignmentStatus")?.unwrap_or_default(),
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            status: d.member("AssignmentStatus").unwrap_or_default(),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -460,8 +465,9 @@ impl Action for DeleteVirtualMfaDevice {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            serial_number: params.required_member("SerialNumber")?,
+        let d = params.decoder();
+        d.finish(Self {
+            serial_number: d.required("SerialNumber"),
         })
     }
 

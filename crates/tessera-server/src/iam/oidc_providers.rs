@@ -1,6 +1,6 @@
 //! IAM OpenID Connect providers.
 
-use super::common::{Add, Remove, iso8601, request_tag_keys};
+use super::common::{Add, Remove, iso8601, request_tag_keys, tags_xml};
 use super::provider_params::{
     DeleteProvider, GetProvider, ListProviders, OidcKind, ProviderKind, optional_tags,
     provider_access, provider_target,
@@ -43,6 +43,7 @@ impl ProviderKind for OidcKind {
     const GET: ActionSpec = spec("iam:GetOpenIDConnectProvider", R::OidcProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListOpenIDConnectProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteOpenIDConnectProvider", R::OidcProvider, &[]);
+    const DELETE_IS_IDEMPOTENT: bool = true;
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<OidcProvider>, AwsError> {
         Ok(ctx.store().oidc_provider(ctx.account_id(), arn).await?)
@@ -80,7 +81,7 @@ impl ProviderKind for OidcKind {
             texts("ThumbprintList", provider.thumbprints),
             Xml::text("CreateDate", iso8601(provider.created_at)),
         ];
-        result.extend(optional_tags(&provider.tags));
+        result.push(tags_xml(&provider.tags));
         result
     }
 
@@ -121,8 +122,15 @@ impl Action for CreateOpenIdConnectProvider {
     type Output = CreatedOidcProvider;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        let url = oidc_url(&params.required_member::<OidcUrl>("Url")?)?;
-        let listed: List<ClientId> = params.member("ClientIDList")?.unwrap_or_default();
+        let d = params.decoder();
+        let url = d.required::<OidcUrl>("Url");
+        let listed: List<ClientId> = d.member("ClientIDList").unwrap_or_default();
+        let thumbprints = d.member("ThumbprintList").unwrap_or_default();
+        let tags = d.member("Tags").unwrap_or_default();
+        // Every member's constraints are reported together, before the
+        // URL is read and the client ids counted.
+        d.finish(())?;
+        let url = oidc_url(&url)?;
         let mut client_ids: Vec<String> = Vec::new();
         for id in listed.0 {
             if !client_ids.iter().any(|c| c.as_str() == &*id) {
@@ -137,8 +145,8 @@ impl Action for CreateOpenIdConnectProvider {
         Ok(Self {
             url,
             client_ids,
-            thumbprints: params.member("ThumbprintList")?.unwrap_or_default(),
-            tags: params.member("Tags")?.unwrap_or_default(),
+            thumbprints,
+            tags,
         })
     }
 
@@ -230,10 +238,11 @@ impl<C: ClientIdChange> Action for OidcClientId<C> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             change: C::default(),
-            client_id: params.required_member("ClientID")?,
-            arn: params.required_member("OpenIDConnectProviderArn")?,
+            client_id: d.required("ClientID"),
+            arn: d.required("OpenIDConnectProviderArn"),
         })
     }
 
@@ -264,9 +273,10 @@ impl Action for UpdateOpenIdConnectProviderThumbprint {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            thumbprints: params.member("ThumbprintList")?.unwrap_or_default(),
-            arn: params.required_member("OpenIDConnectProviderArn")?,
+        let d = params.decoder();
+        d.finish(Self {
+            thumbprints: d.member("ThumbprintList").unwrap_or_default(),
+            arn: d.required("OpenIDConnectProviderArn"),
         })
     }
 

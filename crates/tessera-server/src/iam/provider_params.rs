@@ -58,6 +58,10 @@ pub(super) trait ProviderKind:
     -> impl Future<Output = Result<Vec<Self::Provider>, AwsError>> + Send;
     /// Deletes the provider `arn` of the caller's account.
     fn delete(ctx: &Context<'_>, arn: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Whether deleting a provider that does not exist succeeds (AWS
+    /// documents `DeleteOpenIDConnectProvider` as idempotent, and answers
+    /// `DeleteSAMLProvider` of an unknown provider `NoSuchEntity`).
+    const DELETE_IS_IDEMPOTENT: bool;
     /// The provider's tags.
     fn tags(provider: &Self::Provider) -> &[(String, String)];
     /// `NoSuchEntity`, in AWS's words for this kind, for the provider `arn`.
@@ -126,7 +130,8 @@ impl<K: ProviderKind> Action for GetProvider<K> {
     type Output = ProviderResult<K>;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             arn: params.required_member(K::ARN_MEMBER)?,
             kind: PhantomData,
         })
@@ -183,7 +188,8 @@ impl<K: ProviderKind> Action for DeleteProvider<K> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             arn: params.required_member(K::ARN_MEMBER)?,
             kind: PhantomData,
         })
@@ -193,8 +199,12 @@ impl<K: ProviderKind> Action for DeleteProvider<K> {
         provider_access::<K>(ctx, &self.arn).await
     }
 
-    /// The store answers `NoSuchEntity` for an unknown provider.
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+    /// The store answers `NoSuchEntity` for an unknown provider, which is
+    /// the answer unless the kind's deletion is idempotent.
+    async fn run(self, ctx: &Context<'_>, found: Self::Found) -> Result<Empty, AwsError> {
+        if found.is_none() && K::DELETE_IS_IDEMPOTENT {
+            return Ok(Empty);
+        }
         K::delete(ctx, &self.arn).await?;
         Ok(Empty)
     }

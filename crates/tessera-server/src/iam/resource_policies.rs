@@ -37,7 +37,7 @@ use tessera_store::ResourcePolicyRecord;
 pub const MAX_RESOURCE_POLICY_BYTES: usize = 20_480;
 
 /// `ResourceArn`: 1 to 2,048 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(super) struct ResourceArn(String);
 
 impl Scalar for ResourceArn {
@@ -56,7 +56,7 @@ impl Deref for ResourceArn {
 
 /// A resource policy document, checked before it is read as a policy: 1
 /// to [`MAX_RESOURCE_POLICY_BYTES`] bytes of the policy character set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(super) struct ResourcePolicyDocument(String);
 
 impl Scalar for ResourcePolicyDocument {
@@ -228,9 +228,10 @@ impl Action for PutResourcePolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("ResourceArn")?,
-            document: params.required_member("PolicyDocument")?,
+        let d = params.decoder();
+        d.finish(Self {
+            arn: d.required("ResourceArn"),
+            document: d.required("PolicyDocument"),
         })
     }
 
@@ -273,8 +274,9 @@ impl Action for GetResourcePolicy {
     type Output = ResourcePolicy;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("ResourceArn")?,
+        let d = params.decoder();
+        d.finish(Self {
+            arn: d.required("ResourceArn"),
         })
     }
 
@@ -303,8 +305,9 @@ impl Action for DeleteResourcePolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("ResourceArn")?,
+        let d = params.decoder();
+        d.finish(Self {
+            arn: d.required("ResourceArn"),
         })
     }
 

@@ -221,14 +221,15 @@ impl Action for CreateRole {
     type Output = RoleResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
-            trust: params.required_member("AssumeRolePolicyDocument")?,
-            description: params.member("Description")?,
-            max_session: params.member("MaxSessionDuration")?,
-            boundary: params.member("PermissionsBoundary")?,
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("RoleName"),
+            path: d.member("Path").unwrap_or_else(IamPath::root),
+            trust: d.required("AssumeRolePolicyDocument"),
+            description: d.member("Description"),
+            max_session: d.member("MaxSessionDuration"),
+            boundary: d.member("PermissionsBoundary"),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -280,8 +281,9 @@ impl Action for GetRole {
     type Output = RoleResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("RoleName"),
         })
     }
 
@@ -319,10 +321,11 @@ impl Action for UpdateRole {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            description: params.member("Description")?,
-            max_session: params.member("MaxSessionDuration")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("RoleName"),
+            description: d.member("Description"),
+            max_session: d.member("MaxSessionDuration"),
         })
     }
 
@@ -358,9 +361,10 @@ impl Action for UpdateAssumeRolePolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("RoleName")?,
-            document: params.required_member("PolicyDocument")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("RoleName"),
+            document: d.required("PolicyDocument"),
         })
     }
 

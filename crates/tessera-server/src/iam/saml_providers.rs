@@ -1,6 +1,6 @@
 //! IAM SAML providers.
 
-use super::common::{iso8601, request_tag_keys};
+use super::common::{iso8601, request_tag_keys, tags_xml};
 use super::provider_params::{
     DeleteProvider, GetProvider, ListProviders, ProviderKind, SamlKind, optional_tags,
     provider_access, provider_target,
@@ -22,7 +22,7 @@ fn parse_saml_metadata(document: &str) -> Result<IdpMetadata, AwsError> {
 }
 
 /// A metadata document as given, with its `validUntil` (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(super) struct Metadata {
     pub document: String,
     pub valid_until: Option<i64>,
@@ -47,6 +47,7 @@ impl ProviderKind for SamlKind {
     const GET: ActionSpec = spec("iam:GetSAMLProvider", R::SamlProvider, &[]);
     const LIST: ActionSpec = spec("iam:ListSAMLProviders", R::None, &[]);
     const DELETE: ActionSpec = spec("iam:DeleteSAMLProvider", R::SamlProvider, &[]);
+    const DELETE_IS_IDEMPOTENT: bool = false;
 
     async fn by_arn(ctx: &Context<'_>, arn: &str) -> Result<Option<SamlProvider>, AwsError> {
         Ok(ctx.store().saml_provider(ctx.account_id(), arn).await?)
@@ -79,7 +80,7 @@ impl ProviderKind for SamlKind {
         if let Some(valid_until) = provider.valid_until {
             result.push(Xml::text("ValidUntil", iso8601(valid_until)));
         }
-        result.extend(optional_tags(&provider.tags));
+        result.push(tags_xml(&provider.tags));
         result
     }
 
@@ -123,10 +124,11 @@ impl Action for CreateSamlProvider {
     type Output = SamlProviderArn;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("Name")?,
-            metadata: metadata_member(params)?,
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("Name"),
+            metadata: d.read(metadata_member(params)).unwrap_or_default(),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -169,9 +171,10 @@ impl Action for UpdateSamlProvider {
     type Output = SamlProviderArn;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            arn: params.required_member("SAMLProviderArn")?,
-            metadata: metadata_member(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            arn: d.required("SAMLProviderArn"),
+            metadata: d.read(metadata_member(params)).unwrap_or_default(),
         })
     }
 

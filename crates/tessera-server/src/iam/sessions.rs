@@ -201,8 +201,9 @@ impl Action for RevokeSessions {
     type Output = Revoked;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            principal_arn: params.required_member("PrincipalArn")?,
+        let d = params.decoder();
+        d.finish(Self {
+            principal_arn: d.required("PrincipalArn"),
         })
     }
 

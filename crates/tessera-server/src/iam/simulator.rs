@@ -106,7 +106,7 @@ fn resource_owner(owner: Option<&str>, account_id: &str) -> Result<String, AwsEr
 /// What both simulations are asked about, besides the policies: the
 /// resources and their owner, the actions, the request's context and the
 /// page of results.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Scenario {
     /// `ResourcePolicy`, a resource-based policy of the resources.
     pub resource_policy: Option<Text>,
@@ -124,13 +124,14 @@ pub(super) struct Scenario {
 
 impl Scenario {
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            resource_policy: params.member("ResourcePolicy")?,
-            resource_owner: params.member("ResourceOwner")?,
-            actions: params.required_member("ActionNames")?,
-            resources: params.member("ResourceArns")?.unwrap_or_default(),
-            context: params.member("ContextEntries")?.unwrap_or_default(),
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            resource_policy: d.member("ResourcePolicy"),
+            resource_owner: d.member("ResourceOwner"),
+            actions: d.required("ActionNames"),
+            resources: d.member("ResourceArns").unwrap_or_default(),
+            context: d.member("ContextEntries").unwrap_or_default(),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -432,13 +433,14 @@ impl Action for SimulateCustomPolicy {
     type Output = Evaluations;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            policies: params.required_member("PolicyInputList")?,
-            boundaries: params
-                .member("PermissionsBoundaryPolicyInputList")?
+        let d = params.decoder();
+        d.finish(Self {
+            policies: d.required("PolicyInputList"),
+            boundaries: d
+                .member("PermissionsBoundaryPolicyInputList")
                 .unwrap_or_default(),
-            caller_arn: params.member("CallerArn")?,
-            scenario: Scenario::decode(params)?,
+            caller_arn: d.member("CallerArn"),
+            scenario: d.read(Scenario::decode(params)).unwrap_or_default(),
         })
     }
 
@@ -503,14 +505,15 @@ impl Action for SimulatePrincipalPolicy {
     type Output = Evaluations;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            source: params.required_member("PolicySourceArn")?,
-            policies: params.member("PolicyInputList")?.unwrap_or_default(),
-            boundaries: params
-                .member("PermissionsBoundaryPolicyInputList")?
+        let d = params.decoder();
+        d.finish(Self {
+            source: d.required("PolicySourceArn"),
+            policies: d.member("PolicyInputList").unwrap_or_default(),
+            boundaries: d
+                .member("PermissionsBoundaryPolicyInputList")
                 .unwrap_or_default(),
-            caller_arn: params.member("CallerArn")?,
-            scenario: Scenario::decode(params)?,
+            caller_arn: d.member("CallerArn"),
+            scenario: d.read(Scenario::decode(params)).unwrap_or_default(),
         })
     }
 

@@ -81,9 +81,10 @@ impl<S: Taggable> Action for Tag<S> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             key: params.required_member(S::KEY_MEMBER)?,
-            tags: params.required_member("Tags")?,
+            tags: d.required("Tags"),
         })
     }
 
@@ -113,9 +114,10 @@ impl<S: Taggable> Action for Untag<S> {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             key: params.required_member(S::KEY_MEMBER)?,
-            keys: params.required_member("TagKeys")?,
+            keys: d.required("TagKeys"),
         })
     }
 
@@ -146,9 +148,10 @@ impl<S: Taggable> Action for ListTags<S> {
     type Output = TagListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
+        let d = params.decoder();
+        d.finish(Self {
             key: params.required_member(S::KEY_MEMBER)?,
-            page: Page::read(params)?,
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 

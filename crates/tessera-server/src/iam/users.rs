@@ -159,11 +159,12 @@ impl Action for CreateUser {
     type Output = UserResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("UserName")?,
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
-            boundary: params.member("PermissionsBoundary")?,
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("UserName"),
+            path: d.member("Path").unwrap_or_else(IamPath::root),
+            boundary: d.member("PermissionsBoundary"),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -211,8 +212,9 @@ impl Action for GetUser {
     type Output = UserResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.member("UserName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.member("UserName"),
         })
     }
 

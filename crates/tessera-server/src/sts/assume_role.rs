@@ -281,13 +281,19 @@ impl Action for AssumeRole {
     type Output = RoleSession;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        let role_arn = params.required_member("RoleArn")?;
-        let session_name = params.required_member("RoleSessionName")?;
-        let requested = params.member("DurationSeconds")?;
-        let external_id = params.member("ExternalId")?;
-        let source_identity = params.member("SourceIdentity")?;
-        let requested_tags: SessionTags = params.member("Tags")?.unwrap_or_default();
-        let transitive: TextList = params.member("TransitiveTagKeys")?.unwrap_or_default();
+        let d = params.decoder();
+        let role_arn = d.required("RoleArn");
+        let session_name = d.required("RoleSessionName");
+        let requested = d.member("DurationSeconds");
+        let external_id = d.member("ExternalId");
+        let source_identity = d.member("SourceIdentity");
+        let requested_tags: SessionTags = d.member("Tags").unwrap_or_default();
+        let transitive: TextList = d.member("TransitiveTagKeys").unwrap_or_default();
+        let policies = d.read(SessionPolicies::read(params)).unwrap_or_default();
+        let mfa = d.read(MfaCode::read(params)).flatten();
+        // The members' constraints come first; the tags are read together
+        // only once each is well formed.
+        d.finish(())?;
         if transitive.0.iter().any(|k| {
             !requested_tags
                 .0
@@ -298,7 +304,7 @@ impl Action for AssumeRole {
                 "The specified transitive tag key must be included in the requested tags.",
             ));
         }
-        Ok(Self {
+        d.finish(Self {
             role_arn,
             session_name,
             requested,
@@ -306,8 +312,8 @@ impl Action for AssumeRole {
             source_identity,
             requested_tags,
             transitive,
-            policies: SessionPolicies::read(params)?,
-            mfa: MfaCode::read(params)?,
+            policies,
+            mfa,
         })
     }
 

@@ -6,7 +6,7 @@ use crate::actions::{ActionSpec, R, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
 
 /// An `EncodedMessage` (`encodedMessageType`): 1 to 10,240 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct EncodedMessage(pub String);
 
 impl Scalar for EncodedMessage {
@@ -45,8 +45,9 @@ impl Action for DecodeAuthorizationMessage {
     type Output = Decoded;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            encoded: params.required_member("EncodedMessage")?,
+        let d = params.decoder();
+        d.finish(Self {
+            encoded: d.required("EncodedMessage"),
         })
     }
 

@@ -73,11 +73,12 @@ impl Action for GetFederationToken {
     type Output = FederatedSession;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("Name")?,
-            duration: params.member("DurationSeconds")?,
-            tags: params.member("Tags")?.unwrap_or_default(),
-            policies: SessionPolicies::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("Name"),
+            duration: d.member("DurationSeconds"),
+            tags: d.member("Tags").unwrap_or_default(),
+            policies: d.read(SessionPolicies::read(params)).unwrap_or_default(),
         })
     }
 

@@ -56,7 +56,7 @@ impl Action for GetCallerIdentity {
 
 /// The `AccessKeyId` of `GetAccessKeyInfo` (STS's `accessKeyIdType`): 16 to
 /// 128 word characters, worded as STS words it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct KeyIdToLookUp(pub String);
 
 impl Scalar for KeyIdToLookUp {
@@ -95,8 +95,9 @@ impl Action for GetAccessKeyInfo {
     type Output = KeyAccount;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            key_id: params.required_member("AccessKeyId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            key_id: d.required("AccessKeyId"),
         })
     }
 

@@ -11,7 +11,7 @@ use tessera_token::SessionTag;
 
 /// `RoleSessionName` (`roleSessionNameType`): 2 to 64 characters of
 /// `[\w+=,.@-]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct SessionName(pub String);
 
 impl Scalar for SessionName {
@@ -55,7 +55,7 @@ impl Scalar for SourceIdentity {
 
 /// A member of `MIN..=MAX` characters that carries a credential (a web
 /// identity token, a SAML assertion): its errors do not echo the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Sensitive<const MIN: usize, const MAX: usize>(pub String);
 
 impl<const MIN: usize, const MAX: usize> Scalar for Sensitive<MIN, MAX> {
@@ -78,7 +78,7 @@ impl<const MIN: usize, const MAX: usize> Scalar for Bounded<MIN, MAX> {
 
 /// A federated user's `Name` (`userNameType` of STS): 2 to 32 characters
 /// of `[\w+=,.@-]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct FederatedName(pub String);
 
 impl Scalar for FederatedName {

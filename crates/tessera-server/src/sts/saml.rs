@@ -301,12 +301,13 @@ impl UnsignedAction for AssumeRoleWithSaml {
     type Output = SamlSession;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            role_arn: params.required_member("RoleArn")?,
-            provider_arn: params.required_member("PrincipalArn")?,
-            response: params.required_member("SAMLAssertion")?,
-            duration: params.member("DurationSeconds")?,
-            policies: SessionPolicies::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            role_arn: d.required("RoleArn"),
+            provider_arn: d.required("PrincipalArn"),
+            response: d.required("SAMLAssertion"),
+            duration: d.member("DurationSeconds"),
+            policies: d.read(SessionPolicies::read(params)).unwrap_or_default(),
         })
     }
 

@@ -38,9 +38,10 @@ impl Action for GetSessionToken {
     type Output = SessionToken;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            duration: params.member("DurationSeconds")?,
-            mfa: MfaCode::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            duration: d.member("DurationSeconds"),
+            mfa: d.read(MfaCode::read(params)).flatten(),
         })
     }
 

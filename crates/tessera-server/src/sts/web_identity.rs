@@ -85,18 +85,19 @@ impl UnsignedAction for AssumeRoleWithWebIdentity {
     type Output = WebIdentitySession;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            role_arn: params.required_member("RoleArn")?,
-            session_name: params.required_member("RoleSessionName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            role_arn: d.required("RoleArn"),
+            session_name: d.required("RoleSessionName"),
             token: {
-                let token = params.required_member("WebIdentityToken")?;
+                let token = d.required("WebIdentityToken");
                 // OAuth 2.0 providers (`ProviderId`) are not served: the
                 // member is checked as AWS checks it, and otherwise unused.
-                params.member::<Bounded<4, 2048>>("ProviderId")?;
+                d.member::<Bounded<4, 2048>>("ProviderId");
                 token
             },
-            duration: params.member("DurationSeconds")?,
-            policies: SessionPolicies::read(params)?,
+            duration: d.member("DurationSeconds"),
+            policies: d.read(SessionPolicies::read(params)).unwrap_or_default(),
         })
     }
 
