@@ -109,7 +109,15 @@ test("CreateUser, GetUser and tags of a user", async () => {
     ],
   );
 
-  await iam.send(new TagUserCommand({ UserName: name, Tags: [{ Key: "team", Value: "red" }, { Key: "env", Value: "dev" }] }));
+  await iam.send(
+    new TagUserCommand({
+      UserName: name,
+      Tags: [
+        { Key: "team", Value: "red" },
+        { Key: "env", Value: "dev" },
+      ],
+    }),
+  );
   await iam.send(new UntagUserCommand({ UserName: name, TagKeys: ["cost-center"] }));
   const { Tags, IsTruncated } = await iam.send(new ListUserTagsCommand({ UserName: name }));
   assert.equal(IsTruncated, false);
@@ -143,7 +151,8 @@ test("ListUsers pages through the SDK's paginator", async () => {
   assert.equal(typeof first.Marker, "string");
   assert.ok(first.Marker.length > 0);
 
-  const { items, sizes } = await collect(paginateListUsers({ client: iam, pageSize: 2 }, { PathPrefix: path }), "Users");
+  const paginator = paginateListUsers({ client: iam, pageSize: 2 }, { PathPrefix: path });
+  const { items, sizes } = await collect(paginator, "Users");
   assert.deepEqual(sizes, [2, 2, 1]);
   assert.deepEqual(items.map((u) => u.UserName).sort(), [...names].sort());
   for (const user of items) {
@@ -239,11 +248,15 @@ test("CreatePolicy, AttachRolePolicy and ListAttachedRolePolicies", async () => 
 
   const { AttachedPolicies, IsTruncated } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }));
   assert.equal(IsTruncated, false);
-  const expected = policies.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.Arn })).sort((a, b) => a.PolicyArn.localeCompare(b.PolicyArn));
-  assert.deepEqual([...AttachedPolicies].sort((a, b) => a.PolicyArn.localeCompare(b.PolicyArn)), expected);
-  const paged = await collect(paginateListAttachedRolePolicies({ client: iam, pageSize: 2 }, { RoleName: role }), "AttachedPolicies");
+  const byArn = (a, b) => a.PolicyArn.localeCompare(b.PolicyArn);
+  const expected = policies.map((p) => ({ PolicyName: p.PolicyName, PolicyArn: p.Arn })).sort(byArn);
+  assert.deepEqual([...AttachedPolicies].sort(byArn), expected);
+  const paged = await collect(
+    paginateListAttachedRolePolicies({ client: iam, pageSize: 2 }, { RoleName: role }),
+    "AttachedPolicies",
+  );
   assert.deepEqual(paged.sizes, [2, 1]);
-  assert.deepEqual(paged.items.sort((a, b) => a.PolicyArn.localeCompare(b.PolicyArn)), expected);
+  assert.deepEqual(paged.items.sort(byArn), expected);
 
   const { Policy: attached } = await iam.send(new GetPolicyCommand({ PolicyArn: policies[0].Arn }));
   assert.equal(attached.AttachmentCount, 1);
@@ -284,7 +297,11 @@ test("CreateAccessKey, signing with the new key, and DeleteUser", async () => {
   const name = unique("bob");
   const { User } = await iam.send(new CreateUserCommand({ UserName: name }));
   await iam.send(
-    new PutUserPolicyCommand({ UserName: name, PolicyName: "self", PolicyDocument: documentOf(allow("iam:GetUser", User.Arn)) }),
+    new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: "self",
+      PolicyDocument: documentOf(allow("iam:GetUser", User.Arn)),
+    }),
   );
   const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }));
   assert.match(AccessKey.AccessKeyId, AKIA_RE);
