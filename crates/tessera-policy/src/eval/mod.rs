@@ -447,6 +447,19 @@ impl RequestContext {
         }
     }
 
+    /// A request by `principal` for `action` on `resource` that carries no
+    /// condition key until the caller sets one: the policy simulator's,
+    /// whose keys are only those its request gives.
+    pub fn without_keys(
+        principal: Principal,
+        action: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> RequestContext {
+        let mut context = RequestContext::new(principal, action, resource);
+        context.keys = ContextKeys::default();
+        context
+    }
+
     /// Sets the account that owns the resource (decides same- vs cross-account).
     pub fn with_resource_account(mut self, account: impl Into<String>) -> RequestContext {
         self.resource_account = Some(account.into());

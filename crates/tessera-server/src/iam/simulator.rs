@@ -7,7 +7,7 @@ use crate::action::members::{ActionName, ArnValue, ContextEntryList, List, Page,
 use crate::action::{Access, Action, Context, Encode, Listing, Target};
 use crate::actions::{ActionSpec, R, spec};
 use crate::{
-    AppState, AwsError, Caller,
+    AppState, AwsError,
     params::Params,
     xml::{Xml, members},
 };
@@ -306,7 +306,9 @@ impl Simulation<'_> {
 
     /// `action` on `resource`.
     fn evaluate(&self, action: &str, resource: &str) -> EvaluationResult {
-        let mut ctx = RequestContext::new(self.principal.clone(), action, resource)
+        // The simulator fills no condition key of its own: a statement
+        // that needs one the request does not give lists it as missing.
+        let mut ctx = RequestContext::without_keys(self.principal.clone(), action, resource)
             .with_resource_account(self.owner);
         for (key, value) in self.entries {
             ctx.set_key(key, value.clone());
@@ -452,18 +454,22 @@ impl Action for SimulateCustomPolicy {
         let identity = input_policies(&self.policies, "PolicyInputList")?;
         let boundaries = input_policies(&self.boundaries, "PermissionsBoundaryPolicyInputList")?;
         let account_id = ctx.account_id();
-        // The simulated caller: CallerArn, else the calling user; the root
-        // user would be allowed everything, so it is simulated as a plain
-        // user.
+        // The simulated caller is CallerArn. Without it the policies alone
+        // are simulated, for a caller of the account that the request
+        // context knows nothing of (no `aws:username`, no principal keys:
+        // the simulator fills none). A resource policy needs a caller for
+        // its Principal element.
         let principal = match &self.caller_arn {
             Some(caller_arn) => principal_of(caller_arn)?,
-            None => match ctx.caller {
-                Caller::User { .. } => principal_of(ctx.caller.arn(ctx.partition()).as_str())?,
-                _ => Principal::user(
-                    Arn::user(ctx.partition(), account_id, "/", "simulated-user").into_string(),
-                )
-                .map_err(|_| AwsError::internal())?,
-            },
+            None if self.scenario.resource_policy.is_some() => {
+                return Err(AwsError::invalid_input(
+                    "CallerArn is required when a ResourcePolicy is given.",
+                ));
+            }
+            None => Principal::user(
+                Arn::user(ctx.partition(), account_id, "/", "simulated-caller").into_string(),
+            )
+            .map_err(|_| AwsError::internal())?,
         };
         self.scenario
             .simulate(&principal, account_id, &identity, &boundaries)
@@ -683,6 +689,37 @@ mod tests {
         );
         assert!(results.items.iter().all(|r| r.resource == "*"));
         assert_eq!(results.items[0].allowed_by_boundary, None);
+    }
+
+    #[tokio::test]
+    async fn the_simulator_fills_no_key_of_its_own() {
+        let fx = Fixture::new().await;
+        let own = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"alice"}}}]}"#;
+        let results = fx
+            .call(custom(&[own], &["s3:GetObject"]))
+            .await
+            .expect("simulated")
+            .0;
+        assert_eq!(decisions(&results), vec![DecisionEffect::ImplicitDeny]);
+        assert_eq!(results.items[0].missing, vec!["aws:username".to_string()]);
+
+        let mut given = custom(&[own], &["s3:GetObject"]);
+        given.scenario.context =
+            ContextEntryList(vec![("aws:username".into(), ContextValue::from("alice"))]);
+        let results = fx.call(given).await.expect("simulated").0;
+        assert_eq!(decisions(&results), vec![DecisionEffect::Allow]);
+        assert!(results.items[0].missing.is_empty());
+
+        let mut with_resource_policy = custom(&[own], &["s3:GetObject"]);
+        with_resource_policy.scenario.resource_policy = Some(
+            Text::parse(
+                "resourcePolicy",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#,
+            )
+            .expect("text"),
+        );
+        let error = fx.call(with_resource_policy).await.expect_err("no caller");
+        assert_eq!(error.code.as_ref(), "InvalidInput");
     }
 
     #[tokio::test]

@@ -45,6 +45,11 @@ pub(crate) struct WebIdentity {
 pub(crate) struct WebIdentitySession {
     pub issued: Issued,
     pub subject: String,
+    /// `Provider`: the IAM OIDC provider that verified the token, by its
+    /// ARN. AWS's reference describes it as the token's `iss`, but AWS
+    /// answers with the provider's ARN
+    /// (`arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`), and clients read
+    /// that.
     pub provider: String,
     pub audience: String,
 }
