@@ -274,7 +274,11 @@ impl AwsError {
     /// IAM: the entity changed meanwhile; the same request may succeed
     /// when tried again (409).
     pub fn entity_temporarily_unmodifiable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "EntityTemporarilyUnmodifiable", message)
+        Self::new(
+            StatusCode::CONFLICT,
+            "EntityTemporarilyUnmodifiable",
+            message,
+        )
     }
 
     /// A policy document that does not parse or validate (400).
@@ -392,7 +396,9 @@ impl From<tessera_store::Missing> for AwsError {
             }
             Missing::AccountAlias(alias) => format!("The account alias {alias} cannot be found."),
             Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
-            Missing::LoginProfile(user) => format!("Login Profile for User {user} cannot be found."),
+            Missing::LoginProfile(user) => {
+                format!("Login Profile for User {user} cannot be found.")
+            }
             Missing::PasswordPolicy(account) => {
                 format!("The Password Policy with domain name {account} cannot be found.")
             }
@@ -420,7 +426,9 @@ impl From<tessera_store::Existing> for AwsError {
             }
             Existing::MfaDeviceInUse => "MFA Device is already in use.".to_string(),
             Existing::AccountAlias(alias) => format!("The account alias {alias} already exists."),
-            Existing::LoginProfile(user) => format!("Login Profile for user {user} already exists."),
+            Existing::LoginProfile(user) => {
+                format!("Login Profile for user {user} already exists.")
+            }
             Existing::Other(message) => format!("{message} already exists"),
         })
     }
