@@ -346,6 +346,9 @@ pub struct Check<'a> {
     /// `iam:PermissionsBoundary` where the action declares it (a key in
     /// `keys` takes precedence: the boundary an action sets).
     pub resource_boundary: Option<&'a str>,
+    /// An identity policy (id, document) the account grants the caller
+    /// besides its own, evaluated with them.
+    pub granted: Option<(&'a str, &'a str)>,
     /// Condition keys the request adds (`sts:ExternalId`, `aws:RequestTag/…`);
     /// each must be one the action declares ([`crate::actions`]).
     pub keys: Vec<(String, tessera_policy::ContextValue)>,
@@ -366,6 +369,7 @@ impl<'a> Check<'a> {
             trust_bindings: None,
             resource_tags: &[],
             resource_boundary: None,
+            granted: None,
             keys: Vec::new(),
         }
     }
@@ -510,9 +514,19 @@ pub async fn authorize_check(
             bound_trust_policy(state, id, document, check.trust_bindings),
         )
     });
+    let granted = check.granted.and_then(|(id, document)| {
+        let named = NamedPolicy {
+            id: id.to_string(),
+            document: document.to_string(),
+        };
+        parse_named(state, &named, PolicyKind::managed()).map(|policy| (id, policy))
+    });
     // Unreadable boundary, session or trust policies make the request fail closed.
     let unreadable = policies.has_unreadable() || trust.as_ref().is_some_and(|(_, p)| p.is_none());
     let mut request = policies.layered(AuthorizationRequest::new(&context));
+    if let Some((id, policy)) = &granted {
+        request = request.identity(id, policy);
+    }
     if let Some((id, Some(policy))) = &trust {
         request = request.trust(id, policy);
     }

@@ -314,6 +314,26 @@ impl AwsError {
         Self::new(StatusCode::CONFLICT, "LimitExceeded", message)
     }
 
+    /// IAM: a password the account's password policy refuses (400).
+    pub fn password_policy_violation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "PasswordPolicyViolation", message)
+    }
+
+    /// IAM: a caller of a kind the action does not serve (400).
+    pub fn invalid_user_type(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidUserType", message)
+    }
+
+    /// IAM: the entity changed meanwhile; the same request may succeed
+    /// when tried again (409).
+    pub fn entity_temporarily_unmodifiable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "EntityTemporarilyUnmodifiable",
+            message,
+        )
+    }
+
     /// A policy document that does not parse or validate (400).
     pub fn malformed_policy_document(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", message)
@@ -379,6 +399,7 @@ impl From<tessera_store::Conflict> for AwsError {
     fn from(conflict: tessera_store::Conflict) -> Self {
         use tessera_store::Conflict;
         let message = match conflict {
+            Conflict::HasLoginProfile => "Cannot delete entity, must delete login profile first.",
             Conflict::HasAccessKeys => "Cannot delete entity, must delete access keys first.",
             Conflict::HasInlinePolicies => "Cannot delete entity, must delete policies first.",
             Conflict::HasAttachedPolicies => {
@@ -428,6 +449,12 @@ impl From<tessera_store::Missing> for AwsError {
             }
             Missing::AccountAlias(alias) => format!("The account alias {alias} cannot be found."),
             Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
+            Missing::LoginProfile(user) => {
+                format!("Login Profile for User {user} cannot be found.")
+            }
+            Missing::PasswordPolicy(account) => {
+                format!("The Password Policy with domain name {account} cannot be found.")
+            }
         })
     }
 }
@@ -452,6 +479,9 @@ impl From<tessera_store::Existing> for AwsError {
             }
             Existing::MfaDeviceInUse => "MFA Device is already in use.".to_string(),
             Existing::AccountAlias(alias) => format!("The account alias {alias} already exists."),
+            Existing::LoginProfile(user) => {
+                format!("Login Profile for user {user} already exists.")
+            }
             Existing::Other(message) => format!("{message} already exists"),
         })
     }

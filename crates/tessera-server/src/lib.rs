@@ -17,6 +17,7 @@ mod iam;
 mod keys;
 mod mfa;
 mod params;
+mod passwords;
 mod pattern;
 mod policy_cache;
 mod request_env;

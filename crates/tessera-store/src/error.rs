@@ -74,6 +74,12 @@ pub enum Missing {
     /// A sealed value (an access key's secret, an MFA seed) of this owner.
     #[error("no sealed value for {0}")]
     SealedValue(String),
+    /// The login profile of the user of this name.
+    #[error("no login profile of user {0}")]
+    LoginProfile(String),
+    /// The password policy of the account of this id.
+    #[error("no password policy in account {0}")]
+    PasswordPolicy(String),
 }
 
 /// What exists already.
@@ -106,6 +112,9 @@ pub enum Existing {
     /// The account alias.
     #[error("account alias {0} exists")]
     AccountAlias(String),
+    /// The login profile of the user of this name.
+    #[error("the login profile of user {0} exists")]
+    LoginProfile(String),
     /// Any other uniqueness rule, as the database reports it.
     #[error("{0} already exists")]
     Other(String),
@@ -114,6 +123,9 @@ pub enum Existing {
 /// What keeps an entity from being deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum Conflict {
+    /// The user has a login profile (a console password).
+    #[error("the entity has a login profile")]
+    HasLoginProfile,
     /// The user has access keys.
     #[error("the entity has access keys")]
     HasAccessKeys,

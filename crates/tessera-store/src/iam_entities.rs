@@ -132,8 +132,9 @@ pub trait EntityStore: Send + Sync {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<User, StoreError>;
-    /// Deletes a user that has no access keys, policies, groups or MFA
-    /// device (`Conflict` otherwise), with its tags.
+    /// Deletes a user that has no login profile, access keys, policies,
+    /// groups or MFA device (`Conflict` otherwise), with its tags and
+    /// password history.
     async fn delete_user(&self, account_id: &str, name: &str) -> Result<(), StoreError>;
     /// Stores a new long-term key, refusing a third key of one user
     /// (`user_id` `None`: the account's root user).

@@ -9,7 +9,7 @@ use super::Listing;
 use crate::pattern::{TAG_KEY, TAG_VALUE, has_reserved_prefix, is_tag_text};
 use crate::{
     AwsError,
-    params::{Params, check_length, check_policy_characters},
+    params::{Params, check_length, check_policy_characters, check_sensitive_length},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use std::cell::RefCell;
@@ -431,6 +431,41 @@ text_member!(
 
 impl Scalar for Text {
     fn parse(_member: &str, value: &str) -> Result<Self, AwsError> {
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// A password (`passwordType`, sensitive): 1 to 128 characters of tab,
+/// line breaks and U+0020 to U+00FF. Its validation errors leave the value
+/// out, as AWS's do for sensitive members, and so does its `Debug`; nothing
+/// but [`Password::secret`] shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// The password itself, for hashing and checking only.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+impl Scalar for Password {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_sensitive_length(member, value, 1, 128)?;
+        if !value
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+        {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+            )));
+        }
         Ok(Self(value.to_string()))
     }
 }

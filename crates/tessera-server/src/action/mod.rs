@@ -144,6 +144,18 @@ pub enum Access {
         keys: Keys,
     },
     /// The caller's policies allow the action on `target`, a resource of
+    /// the caller's account, counting among them `grant`: an identity
+    /// policy the account gives the caller besides its own (a password
+    /// policy's `AllowUsersToChangePassword` lets every IAM user change its
+    /// own password and read the policy). An explicit deny, a permissions
+    /// boundary and session policies bound it as they bound the others.
+    Granted {
+        /// The resource.
+        target: Target,
+        /// The policy document the account grants, if any.
+        grant: Option<String>,
+    },
+    /// The caller's policies allow the action on `target`, a resource of
     /// `account` (a service resource another account may own: across
     /// accounts, a request without a resource policy of its own is denied).
     Owned {
@@ -207,6 +219,7 @@ impl SessionAccess {
             trust_bindings: self.trust.as_ref().and_then(|t| t.bindings.as_deref()),
             resource_tags: &self.tags,
             resource_boundary: None,
+            granted: None,
             keys: self.keys.clone(),
         }
     }
@@ -233,8 +246,12 @@ impl Access {
     /// Decides this access for `ctx`'s caller and action.
     async fn check(self, ctx: &Context<'_>) -> Result<(), AwsError> {
         match self {
-            Self::On { target, keys } => on(ctx, &target, ctx.account_id(), keys).await,
-            Self::Owned { target, account } => on(ctx, &target, &account, Vec::new()).await,
+            Self::On { target, keys } => on(ctx, &target, ctx.account_id(), keys, None).await,
+            Self::Granted { target, grant } => {
+                let grant = grant.as_deref().map(|document| (ACCOUNT_GRANT, document));
+                on(ctx, &target, ctx.account_id(), Vec::new(), grant).await
+            }
+            Self::Owned { target, account } => on(ctx, &target, &account, Vec::new(), None).await,
             Self::Session(session) => {
                 let trust_id = session.trust_id();
                 for spec in session.actions(ctx.spec) {
@@ -248,12 +265,23 @@ impl Access {
     }
 }
 
-/// Decides `ctx`'s action on `target`, a resource of `account`.
-async fn on(ctx: &Context<'_>, target: &Target, account: &str, keys: Keys) -> Result<(), AwsError> {
+/// The id an account's grant ([`Access::Granted`]) goes by in decisions.
+const ACCOUNT_GRANT: &str = "account-password-policy";
+
+/// Decides `ctx`'s action on `target`, a resource of `account`, with the
+/// identity policy the account grants, if any.
+async fn on(
+    ctx: &Context<'_>,
+    target: &Target,
+    account: &str,
+    keys: Keys,
+    grant: Option<(&str, &str)>,
+) -> Result<(), AwsError> {
     let mut check = authz::Check::new(ctx.spec, &target.arn, account);
     check.resource_tags = &target.tags;
     check.resource_boundary = target.boundary.as_deref();
     check.keys = keys;
+    check.granted = grant;
     authz::authorize_check(ctx.state, ctx.caller, &check).await
 }
 

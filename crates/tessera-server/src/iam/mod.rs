@@ -10,6 +10,7 @@ mod entities;
 mod entity_params;
 mod groups;
 mod inline_policies;
+mod login_profiles;
 mod managed_policies;
 mod mfa_devices;
 mod oidc_providers;
@@ -73,6 +74,7 @@ areas!(
     saml_providers,
     mfa_devices,
     account,
+    login_profiles,
     resource_policies,
     sessions,
 );

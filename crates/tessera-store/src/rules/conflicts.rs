@@ -7,6 +7,8 @@ use crate::{Conflict, StoreError};
 /// What a user still has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct UserDependents {
+    /// A login profile.
+    pub login_profile: bool,
     /// Access keys.
     pub access_keys: bool,
     /// Inline policies.
@@ -57,10 +59,11 @@ fn first(checks: &[(bool, Conflict)]) -> Result<(), StoreError> {
     }
 }
 
-/// A user may be deleted once it has no access keys, policies, groups or
-/// MFA device.
+/// A user may be deleted once it has no login profile, access keys,
+/// policies, groups or MFA device.
 pub(crate) fn delete_user(user: &UserDependents) -> Result<(), StoreError> {
     first(&[
+        (user.login_profile, Conflict::HasLoginProfile),
         (user.access_keys, Conflict::HasAccessKeys),
         (user.inline_policies, Conflict::HasInlinePolicies),
         (user.attached_policies, Conflict::HasAttachedPolicies),
@@ -114,6 +117,7 @@ mod tests {
     fn a_user_conflicts_by_what_is_checked_first() {
         assert_eq!(conflict(delete_user(&UserDependents::default())), None);
         let everything = UserDependents {
+            login_profile: true,
             access_keys: true,
             inline_policies: true,
             attached_policies: true,
@@ -122,9 +126,15 @@ mod tests {
         };
         assert_eq!(
             conflict(delete_user(&everything)),
-            Some(Conflict::HasAccessKeys)
+            Some(Conflict::HasLoginProfile)
         );
+        let keys = UserDependents {
+            login_profile: false,
+            ..everything
+        };
+        assert_eq!(conflict(delete_user(&keys)), Some(Conflict::HasAccessKeys));
         let later = UserDependents {
+            login_profile: false,
             access_keys: false,
             inline_policies: false,
             ..everything

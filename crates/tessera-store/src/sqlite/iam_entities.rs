@@ -218,17 +218,20 @@ async fn user_dependents(
     conn: &mut SqliteConnection,
     user_id: &str,
 ) -> Result<UserDependents, StoreError> {
-    let (access_keys, inline_policies, attached_policies, groups, mfa_device) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
+    let (login_profile, access_keys, inline_policies, attached_policies, groups, mfa_device) =
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM login_profiles WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM group_members WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = $1)",
-    )
-    .bind(user_id)
-    .fetch_one(conn)
-    .await?;
+        )
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?;
     Ok(UserDependents {
+        login_profile,
         access_keys,
         inline_policies,
         attached_policies,

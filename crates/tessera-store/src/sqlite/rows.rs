@@ -3,9 +3,9 @@
 //! database), and the model value each becomes.
 
 use crate::{
-    AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, ManagedPolicy, MfaDevice,
-    OwnerKind, PolicyEntity, PolicyVersion, PrincipalBinding, ResourcePolicyRecord, Role,
-    SamlProvider, StoreError, User,
+    AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, LoginProfile, ManagedPolicy,
+    MfaDevice, OwnerKind, PasswordPolicy, PolicyEntity, PolicyVersion, PrincipalBinding,
+    ResourcePolicyRecord, Role, SamlProvider, StoreError, User,
 };
 
 #[derive(sqlx::FromRow)]
@@ -103,6 +103,61 @@ impl From<GroupRow> for Group {
             name: row.name,
             path: row.path,
             created_at: row.created_at,
+        }
+    }
+}
+
+/// A login profile, with its user's name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LoginProfileRow {
+    user_id: String,
+    user_name: String,
+    password_hash: String,
+    password_reset_required: bool,
+    max_signin_session_duration: Option<i64>,
+    created_at: i64,
+    password_changed_at: i64,
+}
+
+impl From<LoginProfileRow> for LoginProfile {
+    fn from(row: LoginProfileRow) -> Self {
+        Self {
+            user_id: row.user_id,
+            user_name: row.user_name,
+            password_hash: row.password_hash,
+            password_reset_required: row.password_reset_required,
+            max_signin_session_duration: row.max_signin_session_duration,
+            created_at: row.created_at,
+            password_changed_at: row.password_changed_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PasswordPolicyRow {
+    minimum_password_length: i64,
+    require_symbols: bool,
+    require_numbers: bool,
+    require_uppercase_characters: bool,
+    require_lowercase_characters: bool,
+    allow_users_to_change_password: bool,
+    max_password_age: Option<i64>,
+    password_reuse_prevention: Option<i64>,
+    hard_expiry: Option<bool>,
+}
+
+impl From<PasswordPolicyRow> for PasswordPolicy {
+    fn from(row: PasswordPolicyRow) -> Self {
+        Self {
+            minimum_password_length: row.minimum_password_length,
+            require_symbols: row.require_symbols,
+            require_numbers: row.require_numbers,
+            require_uppercase_characters: row.require_uppercase_characters,
+            require_lowercase_characters: row.require_lowercase_characters,
+            allow_users_to_change_password: row.allow_users_to_change_password,
+            max_password_age: row.max_password_age,
+            password_reuse_prevention: row.password_reuse_prevention,
+            hard_expiry: row.hard_expiry,
         }
     }
 }
