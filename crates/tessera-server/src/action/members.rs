@@ -439,7 +439,7 @@ impl Scalar for Text {
 /// line breaks and U+0020 to U+00FF. Its validation errors leave the value
 /// out, as AWS's do for sensitive members, and so does its `Debug`; nothing
 /// but [`Password::secret`] shows it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Password(String);
 
 impl Password {

@@ -122,15 +122,16 @@ impl Action for CreateLoginProfile {
     type Output = LoginProfileResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.member("UserName")?,
-            password: params.member("Password")?,
-            password_reset_required: params
-                .member::<Flag>("PasswordResetRequired")?
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.member("UserName"),
+            password: d.member("Password"),
+            password_reset_required: d
+                .member::<Flag>("PasswordResetRequired")
                 .unwrap_or_default()
                 .0,
-            max_signin_session_duration: params
-                .member::<SigninSessionDuration>("MaxSigninSessionDuration")?
+            max_signin_session_duration: d
+                .member::<SigninSessionDuration>("MaxSigninSessionDuration")
                 .map(|d| d.0),
         })
     }
@@ -180,8 +181,9 @@ impl Action for GetLoginProfile {
     type Output = LoginProfileResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.member("UserName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.member("UserName"),
         })
     }
 
@@ -215,18 +217,20 @@ impl Action for UpdateLoginProfile {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
         let input = Self {
-            name: params.required_member("UserName")?,
-            password: params.member("Password")?,
-            password_reset_required: params.member::<Flag>("PasswordResetRequired")?.map(|f| f.0),
-            max_signin_session_duration: params
-                .member::<SigninSessionDuration>("MaxSigninSessionDuration")?
+            name: d.required("UserName"),
+            password: d.member("Password"),
+            password_reset_required: d.member::<Flag>("PasswordResetRequired").map(|f| f.0),
+            max_signin_session_duration: d
+                .member::<SigninSessionDuration>("MaxSigninSessionDuration")
                 .map(|d| d.0),
-            reset_max_signin_session_duration: params
-                .member::<Flag>("ResetMaxSigninSessionDuration")?
+            reset_max_signin_session_duration: d
+                .member::<Flag>("ResetMaxSigninSessionDuration")
                 .unwrap_or_default()
                 .0,
         };
+        let input = d.finish(input)?;
         if input.max_signin_session_duration.is_some() && input.reset_max_signin_session_duration {
             return Err(AwsError::invalid_input(
                 "MaxSigninSessionDuration cannot be specified when ResetMaxSigninSessionDuration is true.",
@@ -281,8 +285,9 @@ impl Action for DeleteLoginProfile {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.member("UserName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.member("UserName"),
         })
     }
 
@@ -362,9 +367,10 @@ impl Action for ChangePassword {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            old_password: params.required_member("OldPassword")?,
-            new_password: params.required_member("NewPassword")?,
+        let d = params.decoder();
+        d.finish(Self {
+            old_password: d.required("OldPassword"),
+            new_password: d.required("NewPassword"),
         })
     }
 
@@ -416,26 +422,25 @@ impl Action for UpdateAccountPasswordPolicy {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
         let flag = |name: &str| -> Result<bool, AwsError> {
             Ok(params.member::<Flag>(name)?.unwrap_or_default().0)
         };
-        Ok(Self {
+        d.finish(Self {
             policy: PasswordPolicy {
-                minimum_password_length: params
-                    .member::<Integer<6, 128>>("MinimumPasswordLength")?
+                minimum_password_length: d
+                    .member::<Integer<6, 128>>("MinimumPasswordLength")
                     .map_or(6, |n| n.0),
                 require_symbols: flag("RequireSymbols")?,
                 require_numbers: flag("RequireNumbers")?,
                 require_uppercase_characters: flag("RequireUppercaseCharacters")?,
                 require_lowercase_characters: flag("RequireLowercaseCharacters")?,
                 allow_users_to_change_password: flag("AllowUsersToChangePassword")?,
-                max_password_age: params
-                    .member::<Integer<1, 1095>>("MaxPasswordAge")?
+                max_password_age: d.member::<Integer<1, 1095>>("MaxPasswordAge").map(|n| n.0),
+                password_reuse_prevention: d
+                    .member::<Integer<1, 24>>("PasswordReusePrevention")
                     .map(|n| n.0),
-                password_reuse_prevention: params
-                    .member::<Integer<1, 24>>("PasswordReusePrevention")?
-                    .map(|n| n.0),
-                hard_expiry: params.member::<Flag>("HardExpiry")?.map(|f| f.0),
+                hard_expiry: d.member::<Flag>("HardExpiry").map(|f| f.0),
             },
         })
     }
