@@ -9,6 +9,10 @@ use crate::{Conflict, StoreError};
 pub(crate) struct UserDependents {
     /// Access keys.
     pub access_keys: bool,
+    /// Signing certificates.
+    pub signing_certificates: bool,
+    /// SSH public keys.
+    pub ssh_public_keys: bool,
     /// Inline policies.
     pub inline_policies: bool,
     /// Attached managed policies.
@@ -57,11 +61,15 @@ fn first(checks: &[(bool, Conflict)]) -> Result<(), StoreError> {
     }
 }
 
-/// A user may be deleted once it has no access keys, policies, groups or
-/// MFA device.
+/// A user may be deleted once it has no access keys, signing
+/// certificates, SSH public keys, policies, groups or MFA device (checked
+/// in the order IAM's documentation of `DeleteUser` lists them: the
+/// credentials first).
 pub(crate) fn delete_user(user: &UserDependents) -> Result<(), StoreError> {
     first(&[
         (user.access_keys, Conflict::HasAccessKeys),
+        (user.signing_certificates, Conflict::HasSigningCertificates),
+        (user.ssh_public_keys, Conflict::HasSshPublicKeys),
         (user.inline_policies, Conflict::HasInlinePolicies),
         (user.attached_policies, Conflict::HasAttachedPolicies),
         (user.groups, Conflict::HasGroupMembers),
@@ -115,6 +123,8 @@ mod tests {
         assert_eq!(conflict(delete_user(&UserDependents::default())), None);
         let everything = UserDependents {
             access_keys: true,
+            signing_certificates: true,
+            ssh_public_keys: true,
             inline_policies: true,
             attached_policies: true,
             groups: true,
@@ -124,8 +134,26 @@ mod tests {
             conflict(delete_user(&everything)),
             Some(Conflict::HasAccessKeys)
         );
+        let credentials = UserDependents {
+            access_keys: false,
+            ..everything
+        };
+        assert_eq!(
+            conflict(delete_user(&credentials)),
+            Some(Conflict::HasSigningCertificates)
+        );
+        let ssh = UserDependents {
+            signing_certificates: false,
+            ..credentials
+        };
+        assert_eq!(
+            conflict(delete_user(&ssh)),
+            Some(Conflict::HasSshPublicKeys)
+        );
         let later = UserDependents {
             access_keys: false,
+            signing_certificates: false,
+            ssh_public_keys: false,
             inline_policies: false,
             ..everything
         };
