@@ -18,6 +18,7 @@ mod keys;
 mod mfa;
 mod params;
 mod pattern;
+mod pki;
 mod policy_cache;
 mod request_env;
 mod resource_policies;
