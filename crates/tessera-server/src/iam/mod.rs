@@ -17,8 +17,11 @@ mod provider_params;
 mod resource_policies;
 mod roles;
 mod saml_providers;
+mod server_certificates;
 mod sessions;
+mod signing_certificates;
 mod simulator;
+mod ssh_public_keys;
 mod tagging;
 mod users;
 
@@ -72,6 +75,9 @@ areas!(
     oidc_providers,
     saml_providers,
     mfa_devices,
+    signing_certificates,
+    ssh_public_keys,
+    server_certificates,
     account,
     resource_policies,
     sessions,
