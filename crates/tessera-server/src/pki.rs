@@ -592,6 +592,31 @@ mod tests {
         assert_eq!(check_private_key(&encrypted, &leaf), Err(BadKey::Malformed));
     }
 
+    proptest::proptest! {
+        /// Untrusted text never panics a parser, damaged or made up.
+        #[test]
+        fn parsers_take_any_text(text in ".{0,400}", cut in 0usize..1013, flip in 0usize..1013) {
+            let leaf = parse_certificate(LEAF).expect("leaf");
+            let _ = parse_certificate(&text);
+            let _ = parse_chain(&text, &leaf);
+            let _ = check_private_key(&text, &leaf);
+            let _ = SshRsaKey::parse(&text);
+            let _ = SshRsaKey::parse(&format!("ssh-rsa {text}"));
+            // A real certificate, cut short or with a character changed.
+            let cut = LEAF.get(..cut).unwrap_or(LEAF);
+            let _ = parse_certificate(cut);
+            let mut bytes = LEAF.as_bytes().to_vec();
+            if let Some(b) = bytes.get_mut(flip) {
+                *b = if *b == b'A' { b'B' } else { b'A' };
+            }
+            let flipped = String::from_utf8_lossy(&bytes);
+            let _ = parse_certificate(&flipped);
+            let _ = parse_chain(&flipped, &leaf);
+            let key = LEAF_KEY.replacen(&LEAF_KEY[40..41], "Z", 1);
+            let _ = check_private_key(&key, &leaf);
+        }
+    }
+
     #[test]
     fn pem_blocks_are_read_in_order_and_stray_text_refused() {
         let block = "-----BEGIN X-----\nAQID\n-----END X-----\n";
