@@ -210,6 +210,11 @@ impl Arn {
         Arn::iam_with_path(partition, account, "mfa", path, name)
     }
 
+    /// `arn:PARTITION:iam::ACCOUNT:server-certificate/PATH/NAME`.
+    pub fn server_certificate(partition: &str, account: &str, path: &str, name: &str) -> Arn {
+        Arn::iam_with_path(partition, account, "server-certificate", path, name)
+    }
+
     /// `arn:PARTITION:iam::ACCOUNT:oidc-provider/URL`, with the provider's
     /// URL as IAM keeps it (host and path, no scheme).
     pub fn oidc_provider(partition: &str, account: &str, url: &str) -> Arn {

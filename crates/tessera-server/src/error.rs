@@ -344,6 +344,31 @@ impl AwsError {
         Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)
     }
 
+    /// IAM: a certificate (or its chain or private key) that does not parse
+    /// or validate, or has expired (400).
+    pub fn malformed_certificate(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MalformedCertificate", message)
+    }
+
+    /// IAM: a private key that is not the certificate's (400).
+    pub fn key_pair_mismatch(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "KeyPairMismatch", message)
+    }
+
+    /// IAM: an SSH public key that is malformed or not acceptable (400).
+    pub fn invalid_public_key(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidPublicKey", message)
+    }
+
+    /// IAM: an SSH public key in an encoding IAM does not read (400).
+    pub fn unrecognized_public_key_encoding(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "UnrecognizedPublicKeyEncoding",
+            message,
+        )
+    }
+
     /// The server failed; details are logged, never returned.
     pub fn internal() -> Self {
         Self::new(
@@ -409,6 +434,12 @@ impl From<tessera_store::Conflict> for AwsError {
                 "Cannot delete entity, must remove users from group first."
             }
             Conflict::HasMfaDevice => "Cannot delete entity, must delete MFA device first.",
+            Conflict::HasSigningCertificates => {
+                "Cannot delete entity, must delete signing certificates first."
+            }
+            Conflict::HasSshPublicKeys => {
+                "Cannot delete entity, must delete SSH public keys first."
+            }
             Conflict::PolicyAttached => "Cannot delete a policy attached to entities.",
             Conflict::PolicyHasVersions => {
                 "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."
@@ -448,6 +479,13 @@ impl From<tessera_store::Missing> for AwsError {
                 format!("MFA Device with serial number {serial} does not exist.")
             }
             Missing::AccountAlias(alias) => format!("The account alias {alias} cannot be found."),
+            Missing::SigningCertificate(id) => {
+                format!("The Certificate with id {id} cannot be found.")
+            }
+            Missing::SshPublicKey(id) => format!("The Public Key with id {id} cannot be found."),
+            Missing::ServerCertificate(name) => {
+                format!("The Server Certificate with name {name} cannot be found.")
+            }
             Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
             Missing::LoginProfile(user) => {
                 format!("Login Profile for User {user} cannot be found.")
@@ -460,10 +498,29 @@ impl From<tessera_store::Missing> for AwsError {
 }
 
 impl From<tessera_store::Existing> for AwsError {
-    /// IAM's `EntityAlreadyExists` (409) with its message.
+    /// IAM's `EntityAlreadyExists` (409) with its message; a certificate or
+    /// SSH public key uploaded twice is `DuplicateCertificate` (409) or
+    /// `DuplicateSSHPublicKey` (400).
     fn from(existing: tessera_store::Existing) -> Self {
         use tessera_store::Existing;
         Self::entity_already_exists(match existing {
+            Existing::SigningCertificate => {
+                return Self::new(
+                    StatusCode::CONFLICT,
+                    "DuplicateCertificate",
+                    "The request was rejected because the same certificate is associated with an IAM user in the account.",
+                );
+            }
+            Existing::SshPublicKey => {
+                return Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "DuplicateSSHPublicKey",
+                    "The request was rejected because the SSH public key is already associated with the specified IAM user.",
+                );
+            }
+            Existing::ServerCertificate(name) => {
+                format!("The Server Certificate with name {name} already exists.")
+            }
             Existing::User(name) => format!("User with name {name} already exists."),
             Existing::Group(name) => format!("Group with name {name} already exists."),
             Existing::Role(name) => format!("Role with name {name} already exists."),
@@ -513,6 +570,15 @@ impl From<tessera_store::Quota> for AwsError {
                 format!("Cannot exceed quota for MFADevicesPerUser: {n}")
             }
             Quota::Tags => "The number of tags has reached the maximum limit.".to_string(),
+            Quota::SigningCertificatesPerUser(n) => {
+                format!("Cannot exceed quota for CertificatesPerUser: {n}")
+            }
+            Quota::SshPublicKeysPerUser(n) => {
+                format!("Cannot exceed quota for PublicKeysPerUser: {n}")
+            }
+            Quota::ServerCertificatesPerAccount(n) => {
+                format!("Cannot exceed quota for ServerCertificatesPerAccount: {n}")
+            }
         })
     }
 }

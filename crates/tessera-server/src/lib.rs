@@ -19,6 +19,7 @@ mod mfa;
 mod params;
 mod passwords;
 mod pattern;
+mod pki;
 mod policy_cache;
 mod request_env;
 mod resource_policies;

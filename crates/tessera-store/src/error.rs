@@ -71,7 +71,17 @@ pub enum Missing {
     /// The account alias.
     #[error("no account alias {0}")]
     AccountAlias(String),
-    /// A sealed value (an access key's secret, an MFA seed) of this owner.
+    /// A signing certificate of the user, by id.
+    #[error("no signing certificate {0}")]
+    SigningCertificate(String),
+    /// An SSH public key of the user, by id.
+    #[error("no SSH public key {0}")]
+    SshPublicKey(String),
+    /// A server certificate, by name.
+    #[error("no server certificate {0}")]
+    ServerCertificate(String),
+    /// A sealed value (an access key's secret, an MFA seed, a server
+    /// certificate's private key) of this owner.
     #[error("no sealed value for {0}")]
     SealedValue(String),
     /// The login profile of the user of this name.
@@ -115,6 +125,15 @@ pub enum Existing {
     /// The login profile of the user of this name.
     #[error("the login profile of user {0} exists")]
     LoginProfile(String),
+    /// A signing certificate of the account with the same body.
+    #[error("the signing certificate exists")]
+    SigningCertificate,
+    /// An SSH public key of the user with the same key.
+    #[error("the SSH public key exists")]
+    SshPublicKey,
+    /// A server certificate of this name.
+    #[error("server certificate {0} exists")]
+    ServerCertificate(String),
     /// Any other uniqueness rule, as the database reports it.
     #[error("{0} already exists")]
     Other(String),
@@ -141,6 +160,12 @@ pub enum Conflict {
     /// The user has an MFA device.
     #[error("the entity has an MFA device")]
     HasMfaDevice,
+    /// The user has signing certificates.
+    #[error("the entity has signing certificates")]
+    HasSigningCertificates,
+    /// The user has SSH public keys.
+    #[error("the entity has SSH public keys")]
+    HasSshPublicKeys,
     /// The managed policy is attached to entities.
     #[error("the policy is attached")]
     PolicyAttached,
@@ -187,6 +212,15 @@ pub enum Quota {
     /// Tags of one entity.
     #[error("more tags than an entity may have")]
     Tags,
+    /// Signing certificates per user.
+    #[error("more than {0} signing certificates for a user")]
+    SigningCertificatesPerUser(i64),
+    /// SSH public keys per user.
+    #[error("more than {0} SSH public keys for a user")]
+    SshPublicKeysPerUser(i64),
+    /// Server certificates per account.
+    #[error("more than {0} server certificates in an account")]
+    ServerCertificatesPerAccount(i64),
 }
 
 impl From<Existing> for StoreError {

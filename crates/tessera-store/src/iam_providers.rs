@@ -96,6 +96,10 @@ pub struct AccountCounts {
     pub providers: i64,
     /// Access keys of the root user.
     pub root_access_keys: i64,
+    /// Signing certificates of the root user.
+    pub root_signing_certificates: i64,
+    /// Server certificates.
+    pub server_certificates: i64,
 }
 
 /// Identity providers, MFA devices and account aliases.

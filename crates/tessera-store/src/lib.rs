@@ -3,6 +3,7 @@
 //! [`Store`] is the interface the server uses; [`SqliteStore`] is the
 //! embedded default. Every write is committed before the call returns.
 
+mod certificates;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 mod error;
@@ -20,6 +21,7 @@ mod sealed;
 mod sqlite;
 mod tags;
 
+pub use certificates::{CertificateStore, ServerCertificate, SigningCertificate, SshPublicKey};
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
 pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
@@ -34,7 +36,8 @@ pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
 pub use rules::{
     ACCESS_KEYS_PER_USER, CLIENT_IDS_PER_OIDC_PROVIDER, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
-    MFA_DEVICES_PER_USER, PASSWORDS_REMEMBERED, TAGS_PER_ENTITY,
+    MFA_DEVICES_PER_USER, PASSWORDS_REMEMBERED, SERVER_CERTIFICATES_PER_ACCOUNT,
+    SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER, TAGS_PER_ENTITY,
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
@@ -51,6 +54,7 @@ pub trait Store:
     + PolicyStore
     + ProviderStore
     + LoginProfileStore
+    + CertificateStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -68,6 +72,7 @@ impl<T> Store for T where
         + PolicyStore
         + ProviderStore
         + LoginProfileStore
+        + CertificateStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore

@@ -1,5 +1,6 @@
 //! The values the store keeps sealed by the key ring (access-key secrets,
-//! MFA seeds), read and replaced together when the ring's key rotates.
+//! MFA seeds, server certificates' private keys), read and replaced
+//! together when the ring's key rotates.
 
 use crate::StoreError;
 use async_trait::async_trait;
@@ -11,6 +12,8 @@ pub enum SealedKind {
     AccessKeySecret,
     /// A virtual MFA device's TOTP seed, bound to its serial number.
     MfaSeed,
+    /// A server certificate's private key, bound to its unique id.
+    ServerCertificateKey,
 }
 
 /// One sealed value of the store.
@@ -18,7 +21,8 @@ pub enum SealedKind {
 pub struct SealedValue {
     /// What it is.
     pub kind: SealedKind,
-    /// The id it is bound to: the access key id or the serial number.
+    /// The id it is bound to: the access key id, the serial number or the
+    /// server certificate's unique id.
     pub owner: String,
     /// The sealed blob, as stored.
     pub sealed: String,

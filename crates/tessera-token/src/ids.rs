@@ -67,6 +67,18 @@ const ACCOUNT_MASK: u128 = (1 << 40) - 1;
 
 /// A new access key id of `kind` for `account_id` (12 digits).
 pub fn new_access_key_id(kind: AccessKeyKind, account_id: &str) -> Result<String, TokenError> {
+    id_of_account(kind.prefix(), account_id)
+}
+
+/// A new SSH public key id for `account_id`: `APKA` and 16 base-32
+/// characters that carry the account as an access key id does.
+pub fn new_ssh_public_key_id(account_id: &str) -> Result<String, TokenError> {
+    id_of_account("APKA", account_id)
+}
+
+/// `prefix` and the 16 base-32 characters of 80 bits: a zero bit, the
+/// account, then 39 random bits.
+fn id_of_account(prefix: &str, account_id: &str) -> Result<String, TokenError> {
     let account: u64 = account_id.parse().map_err(|_| TokenError::Invalid)?;
     if account >= 1 << 40 {
         return Err(TokenError::Invalid);
@@ -78,7 +90,7 @@ pub fn new_access_key_id(kind: AccessKeyKind, account_id: &str) -> Result<String
     }
     // 80 bits: a zero bit, the account, then 39 random bits.
     let value = (u128::from(account) << ACCOUNT_SHIFT) | (low & ((1 << ACCOUNT_SHIFT) - 1));
-    let mut id = String::from(kind.prefix());
+    let mut id = String::from(prefix);
     for i in (0..16).rev() {
         let index = ((value >> (i * 5)) & 0x1f) as usize;
         id.push(BASE32[index] as char);
@@ -115,6 +127,11 @@ pub fn new_account_id() -> Result<String, TokenError> {
     Ok(n.to_string())
 }
 
+/// A new signing certificate id: 32 base-32 characters, as IAM's.
+pub fn new_certificate_id() -> Result<String, TokenError> {
+    random_string(BASE32, 32)
+}
+
 /// A new unique id with the given four-letter prefix (`AIDA`, `AROA`, …)
 /// and 17 random characters.
 pub fn new_unique_id(prefix: &str) -> Result<String, TokenError> {
@@ -124,6 +141,16 @@ pub fn new_unique_id(prefix: &str) -> Result<String, TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_ids_have_the_aws_shape() {
+        let ssh = new_ssh_public_key_id("123456789012").expect("id");
+        assert!(ssh.starts_with("APKA") && ssh.len() == 20, "{ssh}");
+        let certificate = new_certificate_id().expect("id");
+        assert_eq!(certificate.len(), 32);
+        assert!(certificate.bytes().all(|b| BASE32.contains(&b)));
+        assert_ne!(certificate, new_certificate_id().expect("id"));
+    }
 
     #[test]
     fn key_ids_have_the_aws_shape_and_carry_the_account() {

@@ -19,7 +19,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use envelope::{open_session_token, seal_session_token, token_key_id};
 pub use error::TokenError;
 pub use ids::{
-    AccessKeyKind, account_of_access_key_id, new_access_key_id, new_account_id,
-    new_secret_access_key, new_unique_id,
+    AccessKeyKind, account_of_access_key_id, new_access_key_id, new_account_id, new_certificate_id,
+    new_secret_access_key, new_ssh_public_key_id, new_unique_id,
 };
 pub use keyring::{KeyRing, TokenKey, sealed_message_key_id, sealed_secret_key_id, write_private};

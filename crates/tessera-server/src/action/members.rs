@@ -1140,6 +1140,104 @@ impl Member for ContextEntryList {
     }
 }
 
+text_member!(
+    /// PEM text as IAM's models take it (`certificateBodyType` and
+    /// `publicKeyMaterialType` 16,384, `certificateChainType` 2,097,152):
+    /// 1 to `MAX` characters of tab, line breaks and U+0020 to U+00FF.
+    /// Whether it holds what it should is the action's to decide.
+    PemText<const MAX: usize>
+);
+
+impl<const MAX: usize> Scalar for PemText<MAX> {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, MAX)?;
+        check_policy_characters(member, value)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// A server certificate's `PrivateKey` (`privateKeyType`, sensitive): 1 to
+/// 16,384 characters of tab, line breaks and U+0020 to U+00FF. Errors and
+/// its `Debug` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateKeyPem(String);
+
+impl Deref for PrivateKeyPem {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PrivateKeyPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateKeyPem(..)")
+    }
+}
+
+impl Scalar for PrivateKeyPem {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        crate::params::check_sensitive_length(member, value, 1, 16_384)?;
+        if !value
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+        {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+            )));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+text_member!(
+    /// The id of a signing certificate (`certificateIdType`, `MIN` 24) or an
+    /// SSH public key (`publicKeyIdType`, `MIN` 20): `MIN` to 128 word
+    /// characters.
+    CredentialId<const MIN: usize>
+);
+
+impl<const MIN: usize> Scalar for CredentialId<MIN> {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, MIN, 128)?;
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(AwsError::constraint(
+                member,
+                Some(value),
+                "Member must satisfy regular expression pattern: [\\w]+",
+            ));
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// `Encoding` of `GetSSHPublicKey` (`encodingType`): the key as OpenSSH's
+/// `ssh-rsa` line or as PEM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyEncoding {
+    /// `ssh-rsa BASE64`.
+    Ssh,
+    /// `-----BEGIN PUBLIC KEY-----…`.
+    Pem,
+}
+
+impl Scalar for PublicKeyEncoding {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "SSH" => Ok(Self::Ssh),
+            "PEM" => Ok(Self::Pem),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [SSH, PEM]",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

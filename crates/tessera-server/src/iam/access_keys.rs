@@ -26,7 +26,8 @@ pub(super) enum KeyOwner {
 }
 
 impl KeyOwner {
-    fn user_id(&self) -> Option<&str> {
+    /// The user's unique id; the root user has none.
+    pub(super) fn user_id(&self) -> Option<&str> {
         match self {
             Self::Root => None,
             Self::User(user) => Some(&user.user_id),
@@ -34,7 +35,7 @@ impl KeyOwner {
     }
 
     /// `UserName` of the key shapes; the root user's keys have none.
-    fn user_name(&self) -> Option<String> {
+    pub(super) fn user_name(&self) -> Option<String> {
         match self {
             Self::Root => None,
             Self::User(user) => Some(user.name.clone()),
@@ -45,9 +46,9 @@ impl KeyOwner {
 /// The user named by `UserName`, or else the caller itself (the root user
 /// or an IAM user), with the access a call on its keys needs. A named user
 /// that does not exist is `None`.
-async fn key_owner(
+pub(super) async fn key_owner(
     ctx: &Context<'_>,
-    name: Option<&UserName>,
+    name: Option<&str>,
 ) -> Result<(Access, Option<KeyOwner>), AwsError> {
     if let Some(name) = name {
         let (target, user) = find::<UserKind>(ctx, name).await?;
@@ -64,14 +65,18 @@ async fn key_owner(
 }
 
 /// The owner [`key_owner`] found, or `NoSuchEntity` for the user `name`.
-fn found_owner(owner: Option<KeyOwner>, name: Option<&UserName>) -> Result<KeyOwner, AwsError> {
-    let name = name.map(|n| &**n).unwrap_or_default();
+pub(super) fn found_owner(
+    owner: Option<KeyOwner>,
+    name: Option<&str>,
+) -> Result<KeyOwner, AwsError> {
+    let name = name.unwrap_or_default();
     owner.ok_or_else(|| no_such_owner(PolicyOwnerKind::User, name).into())
 }
 
-/// A call on the access keys of the user `UserName` names (read after the
-/// call's own members), or else of the caller itself: authorized on that
-/// owner, then `NoSuchEntity` for a named user that does not exist.
+/// A call on the access keys (or signing certificates) of the user
+/// `UserName` names (read after the call's own members), or else of the
+/// caller itself: authorized on that owner, then `NoSuchEntity` for a named
+/// user that does not exist.
 #[derive(Debug, Clone)]
 pub(super) struct OnKeys<Op: CallOn<KeyOwner>> {
     pub op: Op,
@@ -95,17 +100,20 @@ impl<Op: CallOn<KeyOwner>> Action for OnKeys<Op> {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {
-        key_owner(ctx, self.user_name.as_ref()).await
+        key_owner(ctx, self.user_name.as_deref()).await
     }
 
     async fn run(self, ctx: &Context<'_>, owner: Option<KeyOwner>) -> Result<Op::Output, AwsError> {
-        let owner = found_owner(owner, self.user_name.as_ref())?;
+        let owner = found_owner(owner, self.user_name.as_deref())?;
         self.op.run(ctx, owner).await
     }
 }
 
 /// `UserName` (when the key has an owner), then `fields`.
-fn key_fields(user_name: Option<String>, fields: impl IntoIterator<Item = Xml>) -> Vec<Xml> {
+pub(super) fn key_fields(
+    user_name: Option<String>,
+    fields: impl IntoIterator<Item = Xml>,
+) -> Vec<Xml> {
     user_name
         .map(|name| Xml::text("UserName", name))
         .into_iter()

@@ -173,8 +173,11 @@ impl AccountSummary {
                 i64::from(counts.root_access_keys > 0),
             ),
             ("AccountPasswordPresent", 0),
-            ("AccountSigningCertificatesPresent", 0),
-            ("ServerCertificates", 0),
+            (
+                "AccountSigningCertificatesPresent",
+                i64::from(counts.root_signing_certificates > 0),
+            ),
+            ("ServerCertificates", counts.server_certificates),
             ("InstanceProfiles", 0),
         ];
         entries.extend_from_slice(QUOTAS);

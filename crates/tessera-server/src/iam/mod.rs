@@ -18,8 +18,11 @@ mod provider_params;
 mod resource_policies;
 mod roles;
 mod saml_providers;
+mod server_certificates;
 mod sessions;
+mod signing_certificates;
 mod simulator;
+mod ssh_public_keys;
 mod tagging;
 mod users;
 
@@ -73,6 +76,9 @@ areas!(
     oidc_providers,
     saml_providers,
     mfa_devices,
+    signing_certificates,
+    ssh_public_keys,
+    server_certificates,
     account,
     login_profiles,
     resource_policies,

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod authorization;
+mod certificates;
 mod entities;
 mod fixtures;
 mod login_profiles;
@@ -17,6 +18,7 @@ mod providers;
 
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
+pub use certificates::{server_certificates, signing_certificates, ssh_public_keys};
 pub use entities::{access_keys, groups, inline_policies, users};
 pub use login_profiles::{login_profiles, password_policies};
 pub use policies::{attachments, managed_policies, roles};
@@ -52,6 +54,9 @@ pub async fn run_all(store: &dyn Store) {
     tags_of_policies_providers_and_devices(store).await;
     login_profiles(store).await;
     password_policies(store).await;
+    signing_certificates(store).await;
+    ssh_public_keys(store).await;
+    server_certificates(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.

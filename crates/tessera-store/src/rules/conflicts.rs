@@ -11,6 +11,10 @@ pub(crate) struct UserDependents {
     pub login_profile: bool,
     /// Access keys.
     pub access_keys: bool,
+    /// Signing certificates.
+    pub signing_certificates: bool,
+    /// SSH public keys.
+    pub ssh_public_keys: bool,
     /// Inline policies.
     pub inline_policies: bool,
     /// Attached managed policies.
@@ -60,11 +64,15 @@ fn first(checks: &[(bool, Conflict)]) -> Result<(), StoreError> {
 }
 
 /// A user may be deleted once it has no login profile, access keys,
-/// policies, groups or MFA device.
+/// signing certificates, SSH public keys, policies, groups or MFA device
+/// (checked in the order IAM's documentation of `DeleteUser` lists them:
+/// the credentials first).
 pub(crate) fn delete_user(user: &UserDependents) -> Result<(), StoreError> {
     first(&[
         (user.login_profile, Conflict::HasLoginProfile),
         (user.access_keys, Conflict::HasAccessKeys),
+        (user.signing_certificates, Conflict::HasSigningCertificates),
+        (user.ssh_public_keys, Conflict::HasSshPublicKeys),
         (user.inline_policies, Conflict::HasInlinePolicies),
         (user.attached_policies, Conflict::HasAttachedPolicies),
         (user.groups, Conflict::HasGroupMembers),
@@ -119,6 +127,8 @@ mod tests {
         let everything = UserDependents {
             login_profile: true,
             access_keys: true,
+            signing_certificates: true,
+            ssh_public_keys: true,
             inline_policies: true,
             attached_policies: true,
             groups: true,
@@ -128,14 +138,15 @@ mod tests {
             conflict(delete_user(&everything)),
             Some(Conflict::HasLoginProfile)
         );
-        let keys = UserDependents {
-            login_profile: false,
-            ..everything
-        };
-        assert_eq!(conflict(delete_user(&keys)), Some(Conflict::HasAccessKeys));
+        /// A user may be deleted once it has no login profile, access keys,
+        /// signing certificates, SSH public keys, policies, groups or MFA device
+        /// (checked in the order IAM's documentation of `DeleteUser` lists them:
+        /// the credentials first).
         let later = UserDependents {
             login_profile: false,
             access_keys: false,
+            signing_certificates: false,
+            ssh_public_keys: false,
             inline_policies: false,
             ..everything
         };

@@ -12,6 +12,12 @@ pub const MAX_POLICY_VERSIONS: i64 = 5;
 pub const CLIENT_IDS_PER_OIDC_PROVIDER: i64 = 100;
 /// The most MFA devices a user may have enabled.
 pub const MFA_DEVICES_PER_USER: i64 = 8;
+/// The most signing certificates a user (or an account's root user) may have.
+pub const SIGNING_CERTIFICATES_PER_USER: i64 = 2;
+/// The most SSH public keys a user may have.
+pub const SSH_PUBLIC_KEYS_PER_USER: i64 = 5;
+/// The most server certificates an account may store.
+pub const SERVER_CERTIFICATES_PER_ACCOUNT: i64 = 20;
 
 /// A new access key for an owner that has `existing` keys.
 pub(crate) fn new_access_key(existing: i64) -> Result<(), StoreError> {
@@ -50,6 +56,30 @@ pub(crate) fn new_client_id(existing: i64) -> Result<(), StoreError> {
 pub(crate) fn new_mfa_device(enabled: i64) -> Result<(), StoreError> {
     if enabled >= MFA_DEVICES_PER_USER {
         return Err(Quota::MfaDevicesPerUser(MFA_DEVICES_PER_USER).into());
+    }
+    Ok(())
+}
+
+/// A new signing certificate for an owner that has `existing` ones.
+pub(crate) fn new_signing_certificate(existing: i64) -> Result<(), StoreError> {
+    if existing >= SIGNING_CERTIFICATES_PER_USER {
+        return Err(Quota::SigningCertificatesPerUser(SIGNING_CERTIFICATES_PER_USER).into());
+    }
+    Ok(())
+}
+
+/// A new SSH public key for a user that has `existing` ones.
+pub(crate) fn new_ssh_public_key(existing: i64) -> Result<(), StoreError> {
+    if existing >= SSH_PUBLIC_KEYS_PER_USER {
+        return Err(Quota::SshPublicKeysPerUser(SSH_PUBLIC_KEYS_PER_USER).into());
+    }
+    Ok(())
+}
+
+/// A new server certificate for an account that has `existing` ones.
+pub(crate) fn new_server_certificate(existing: i64) -> Result<(), StoreError> {
+    if existing >= SERVER_CERTIFICATES_PER_ACCOUNT {
+        return Err(Quota::ServerCertificatesPerAccount(SERVER_CERTIFICATES_PER_ACCOUNT).into());
     }
     Ok(())
 }
@@ -116,6 +146,21 @@ mod tests {
         );
         assert_eq!(quota(new_mfa_device(7)), None);
         assert_eq!(quota(new_mfa_device(8)), Some(Quota::MfaDevicesPerUser(8)));
+        assert_eq!(quota(new_signing_certificate(1)), None);
+        assert_eq!(
+            quota(new_signing_certificate(2)),
+            Some(Quota::SigningCertificatesPerUser(2))
+        );
+        assert_eq!(quota(new_ssh_public_key(4)), None);
+        assert_eq!(
+            quota(new_ssh_public_key(5)),
+            Some(Quota::SshPublicKeysPerUser(5))
+        );
+        assert_eq!(quota(new_server_certificate(19)), None);
+        assert_eq!(
+            quota(new_server_certificate(20)),
+            Some(Quota::ServerCertificatesPerAccount(20))
+        );
     }
 
     #[test]

@@ -218,21 +218,27 @@ async fn user_dependents(
     conn: &mut SqliteConnection,
     user_id: &str,
 ) -> Result<UserDependents, StoreError> {
-    let (login_profile, access_keys, inline_policies, attached_policies, groups, mfa_device) =
-        sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM login_profiles WHERE user_id = $1),
+    let row: (bool, bool, bool, bool, bool, bool, bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM login_profiles WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM signing_certificates WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM ssh_public_keys WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM group_members WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = $1)",
-        )
-        .bind(user_id)
-        .fetch_one(conn)
-        .await?;
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    let (login_profile, access_keys, signing_certificates, ssh_public_keys) =
+        (row.0, row.1, row.2, row.3);
+    let (inline_policies, attached_policies, groups, mfa_device) = (row.4, row.5, row.6, row.7);
     Ok(UserDependents {
         login_profile,
         access_keys,
+        signing_certificates,
+        ssh_public_keys,
         inline_policies,
         attached_policies,
         groups,

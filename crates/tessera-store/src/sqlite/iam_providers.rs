@@ -602,7 +602,11 @@ impl ProviderStore for SqliteStore {
                 (SELECT COUNT(*) FROM oidc_providers WHERE account_id = $1)
                     + (SELECT COUNT(*) FROM saml_providers WHERE account_id = $1) AS providers,
                 (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND user_id IS NULL)
-                    AS root_keys",
+                    AS root_keys,
+                (SELECT COUNT(*) FROM signing_certificates
+                    WHERE account_id = $1 AND user_id IS NULL) AS root_certificates,
+                (SELECT COUNT(*) FROM server_certificates WHERE account_id = $1)
+                    AS server_certificates",
         )
         .bind(account_id)
         .fetch_one(&self.pool)
@@ -617,6 +621,8 @@ impl ProviderStore for SqliteStore {
             mfa_devices_in_use: counts.mfa_in_use,
             providers: counts.providers,
             root_access_keys: counts.root_keys,
+            root_signing_certificates: counts.root_certificates,
+            server_certificates: counts.server_certificates,
         })
     }
 }
@@ -632,4 +638,6 @@ struct CountsRow {
     mfa_in_use: i64,
     providers: i64,
     root_keys: i64,
+    root_certificates: i64,
+    server_certificates: i64,
 }

@@ -2,6 +2,7 @@
 //! placeholders (SQLite's driver binds them by number), `INSERT … ON
 //! CONFLICT`, rows read by `#[derive(sqlx::FromRow)]`, 64-bit integers.
 
+mod certificates;
 mod hot_reads;
 mod iam_entities;
 mod iam_policies;

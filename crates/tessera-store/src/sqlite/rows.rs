@@ -5,7 +5,8 @@
 use crate::{
     AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, LoginProfile, ManagedPolicy,
     MfaDevice, OwnerKind, PasswordPolicy, PolicyEntity, PolicyVersion, PrincipalBinding,
-    ResourcePolicyRecord, Role, SamlProvider, StoreError, User,
+    ResourcePolicyRecord, Role, SamlProvider, ServerCertificate, SigningCertificate, SshPublicKey,
+    StoreError, User,
 };
 
 #[derive(sqlx::FromRow)]
@@ -437,4 +438,98 @@ pub(crate) fn bindings_to_json(
     what: &str,
 ) -> Result<String, StoreError> {
     serde_json::to_string(bindings).map_err(|e| StoreError::Database(format!("{what}: {e}")))
+}
+
+fn status(text: &str) -> Result<AccessKeyStatus, StoreError> {
+    AccessKeyStatus::parse(text)
+        .ok_or_else(|| StoreError::Database(format!("unknown credential status {text:?}")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SigningCertificateRow {
+    certificate_id: String,
+    account_id: String,
+    user_id: Option<String>,
+    body: String,
+    fingerprint: String,
+    status: String,
+    uploaded_at: i64,
+}
+
+impl TryFrom<SigningCertificateRow> for SigningCertificate {
+    type Error = StoreError;
+
+    fn try_from(row: SigningCertificateRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            status: status(&row.status)?,
+            certificate_id: row.certificate_id,
+            account_id: row.account_id,
+            user_id: row.user_id,
+            body: row.body,
+            fingerprint: row.fingerprint,
+            uploaded_at: row.uploaded_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SshPublicKeyRow {
+    ssh_public_key_id: String,
+    account_id: String,
+    user_id: String,
+    body: String,
+    fingerprint: String,
+    status: String,
+    uploaded_at: i64,
+}
+
+impl TryFrom<SshPublicKeyRow> for SshPublicKey {
+    type Error = StoreError;
+
+    fn try_from(row: SshPublicKeyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            status: status(&row.status)?,
+            ssh_public_key_id: row.ssh_public_key_id,
+            account_id: row.account_id,
+            user_id: row.user_id,
+            body: row.body,
+            fingerprint: row.fingerprint,
+            uploaded_at: row.uploaded_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ServerCertificateRow {
+    server_certificate_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    body: String,
+    chain: Option<String>,
+    sealed_private_key: String,
+    expiration: i64,
+    uploaded_at: i64,
+}
+
+impl ServerCertificateRow {
+    /// The unique id its tags are kept under.
+    pub(crate) fn id(&self) -> &str {
+        &self.server_certificate_id
+    }
+
+    pub(crate) fn with_tags(self, tags: Vec<(String, String)>) -> ServerCertificate {
+        ServerCertificate {
+            server_certificate_id: self.server_certificate_id,
+            account_id: self.account_id,
+            name: self.name,
+            path: self.path,
+            body: self.body,
+            chain: self.chain,
+            sealed_private_key: self.sealed_private_key,
+            expiration: self.expiration,
+            uploaded_at: self.uploaded_at,
+            tags,
+        }
+    }
 }

@@ -22,6 +22,9 @@ impl SealedTransaction for SqliteSealed {
             "SELECT 'key' AS kind, access_key_id AS owner, sealed_secret AS sealed FROM access_keys
              UNION ALL
              SELECT 'mfa', serial_number, sealed_seed FROM mfa_devices
+             UNION ALL
+             SELECT 'server-certificate', server_certificate_id, sealed_private_key
+             FROM server_certificates
              ORDER BY kind, owner",
         )
         .fetch_all(&mut *self.tx)
@@ -29,10 +32,10 @@ impl SealedTransaction for SqliteSealed {
         Ok(rows
             .into_iter()
             .map(|(kind, owner, sealed)| SealedValue {
-                kind: if kind == "key" {
-                    SealedKind::AccessKeySecret
-                } else {
-                    SealedKind::MfaSeed
+                kind: match kind.as_str() {
+                    "key" => SealedKind::AccessKeySecret,
+                    "mfa" => SealedKind::MfaSeed,
+                    _ => SealedKind::ServerCertificateKey,
                 },
                 owner,
                 sealed,
@@ -52,6 +55,10 @@ impl SealedTransaction for SqliteSealed {
             }
             SealedKind::MfaSeed => {
                 "UPDATE mfa_devices SET sealed_seed = $1 WHERE serial_number = $2"
+            }
+            SealedKind::ServerCertificateKey => {
+                "UPDATE server_certificates SET sealed_private_key = $1
+                 WHERE server_certificate_id = $2"
             }
         };
         let done = sqlx::query(sql)

@@ -1,9 +1,10 @@
 //! [`TagStore`](crate::TagStore) over the tag rows of [`super::tags`], for
-//! the users, roles, managed policies, identity providers and MFA devices
-//! it finds.
+//! the users, roles, managed policies, identity providers, MFA devices and
+//! server certificates it finds.
 
 use super::iam_entities::existing_entity;
 use super::tags::{of, put, remove};
+use crate::rules::names::name_key;
 use crate::{Missing, OwnerKind, StoreError, Tagged, TaggedKind};
 use sqlx::SqliteConnection;
 
@@ -22,6 +23,18 @@ async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<Stri
             .fetch_optional(conn)
             .await?;
             return id.ok_or_else(|| Missing::Policy(owner.name.to_string()).into());
+        }
+        TaggedKind::ServerCertificate => {
+            // A server certificate's tags are kept under its unique id.
+            let id: Option<String> = sqlx::query_scalar(
+                "SELECT server_certificate_id FROM server_certificates
+                 WHERE account_id = $1 AND name_key = $2",
+            )
+            .bind(owner.account_id)
+            .bind(name_key(owner.name))
+            .fetch_optional(conn)
+            .await?;
+            return id.ok_or_else(|| Missing::ServerCertificate(owner.name.to_string()).into());
         }
         TaggedKind::OidcProvider | TaggedKind::SamlProvider | TaggedKind::MfaDevice => {
             let (table, column, missing): (_, _, fn(String) -> Missing) = match owner.kind {
