@@ -71,6 +71,9 @@ pub enum Missing {
     /// The account alias.
     #[error("no account alias {0}")]
     AccountAlias(String),
+    /// An instance profile of this name.
+    #[error("no instance profile {0}")]
+    InstanceProfile(String),
     /// A sealed value (an access key's secret, an MFA seed) of this owner.
     #[error("no sealed value for {0}")]
     SealedValue(String),
@@ -106,6 +109,9 @@ pub enum Existing {
     /// The account alias.
     #[error("account alias {0} exists")]
     AccountAlias(String),
+    /// An instance profile of this name.
+    #[error("instance profile {0} exists")]
+    InstanceProfile(String),
     /// Any other uniqueness rule, as the database reports it.
     #[error("{0} already exists")]
     Other(String),
@@ -141,6 +147,10 @@ pub enum Conflict {
     /// The MFA device is enabled for a user.
     #[error("the MFA device is in use")]
     MfaDeviceInUse,
+    /// The instance profile holds a role, or the role is in an instance
+    /// profile.
+    #[error("the role is in an instance profile")]
+    InstanceProfileRole,
 }
 
 /// A quota a write would exceed.
@@ -175,6 +185,9 @@ pub enum Quota {
     /// Tags of one entity.
     #[error("more tags than an entity may have")]
     Tags,
+    /// Roles of one instance profile.
+    #[error("more than {0} roles in an instance profile")]
+    RolesPerInstanceProfile(i64),
 }
 
 impl From<Existing> for StoreError {

@@ -96,6 +96,8 @@ pub struct AccountCounts {
     pub providers: i64,
     /// Access keys of the root user.
     pub root_access_keys: i64,
+    /// Instance profiles.
+    pub instance_profiles: i64,
 }
 
 /// Identity providers, MFA devices and account aliases.

@@ -10,6 +10,7 @@ mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
+mod instance_profiles;
 mod model;
 mod policies_of;
 mod resource_policies;
@@ -24,13 +25,14 @@ pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
 pub use iam_policies::*;
 pub use iam_providers::*;
+pub use instance_profiles::{InstanceProfile, InstanceProfileStore};
 pub use model::{AccessKeyRecord, AccessKeyStatus, Account};
 pub use policies_of::*;
 pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
 pub use rules::{
     ACCESS_KEYS_PER_USER, CLIENT_IDS_PER_OIDC_PROVIDER, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
-    MFA_DEVICES_PER_USER, TAGS_PER_ENTITY,
+    MFA_DEVICES_PER_USER, ROLES_PER_INSTANCE_PROFILE, TAGS_PER_ENTITY,
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
@@ -46,6 +48,7 @@ pub trait Store:
     + EntityStore
     + PolicyStore
     + ProviderStore
+    + InstanceProfileStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -62,6 +65,7 @@ impl<T> Store for T where
         + EntityStore
         + PolicyStore
         + ProviderStore
+        + InstanceProfileStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore

@@ -10,9 +10,9 @@ pub struct Tagged<'a> {
     pub kind: TaggedKind,
     /// Its account.
     pub account_id: &'a str,
-    /// A user's or role's name (compared without regard to case), a
-    /// managed policy's or identity provider's ARN, or an MFA device's
-    /// serial number.
+    /// A user's, role's or instance profile's name (compared without
+    /// regard to case), a managed policy's or identity provider's ARN, or
+    /// an MFA device's serial number.
     pub name: &'a str,
 }
 
@@ -31,15 +31,18 @@ pub enum TaggedKind {
     SamlProvider,
     /// A virtual MFA device.
     MfaDevice,
+    /// An instance profile.
+    InstanceProfile,
 }
 
-/// Tags of users, roles, managed policies, identity providers and MFA
-/// devices.
+/// Tags of users, roles, managed policies, identity providers, MFA
+/// devices and instance profiles.
 #[async_trait]
 pub trait TagStore: Send + Sync {
-    /// The tags of the entity with unique id `owner_id` (a user's, role's
-    /// or managed policy's; a provider's ARN; a device's serial), by key: those whose key sorts after `after`,
-    /// at most `limit`.
+    /// The tags of the entity with unique id `owner_id` (a user's, role's,
+    /// managed policy's or instance profile's; a provider's ARN; a device's
+    /// serial), by key: those whose key sorts after `after`, at most
+    /// `limit`.
     async fn tags(
         &self,
         owner_id: &str,

@@ -11,12 +11,14 @@ mod accounts;
 mod authorization;
 mod entities;
 mod fixtures;
+mod instance_profiles;
 mod policies;
 mod providers;
 
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
 pub use entities::{access_keys, groups, inline_policies, users};
+pub use instance_profiles::instance_profiles;
 pub use policies::{attachments, managed_policies, roles};
 pub use providers::{
     account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers,
@@ -48,6 +50,7 @@ pub async fn run_all(store: &dyn Store) {
     sealed_values(store).await;
     hot_reads(store).await;
     tags_of_policies_providers_and_devices(store).await;
+    instance_profiles(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.

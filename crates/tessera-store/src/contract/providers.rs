@@ -628,6 +628,7 @@ pub async fn account_aliases_and_counts(store: &dyn Store) {
             mfa_devices_in_use: 1,
             providers: 2,
             root_access_keys: 2,
+            instance_profiles: 0,
         }
     );
     assert_eq!(

@@ -12,6 +12,8 @@ pub const MAX_POLICY_VERSIONS: i64 = 5;
 pub const CLIENT_IDS_PER_OIDC_PROVIDER: i64 = 100;
 /// The most MFA devices a user may have enabled.
 pub const MFA_DEVICES_PER_USER: i64 = 8;
+/// The most roles an instance profile may hold.
+pub const ROLES_PER_INSTANCE_PROFILE: i64 = 1;
 
 /// A new access key for an owner that has `existing` keys.
 pub(crate) fn new_access_key(existing: i64) -> Result<(), StoreError> {
@@ -50,6 +52,14 @@ pub(crate) fn new_client_id(existing: i64) -> Result<(), StoreError> {
 pub(crate) fn new_mfa_device(enabled: i64) -> Result<(), StoreError> {
     if enabled >= MFA_DEVICES_PER_USER {
         return Err(Quota::MfaDevicesPerUser(MFA_DEVICES_PER_USER).into());
+    }
+    Ok(())
+}
+
+/// One more role in an instance profile that holds `roles` already.
+pub(crate) fn new_instance_profile_role(roles: i64) -> Result<(), StoreError> {
+    if roles >= ROLES_PER_INSTANCE_PROFILE {
+        return Err(Quota::RolesPerInstanceProfile(ROLES_PER_INSTANCE_PROFILE).into());
     }
     Ok(())
 }
@@ -116,6 +126,11 @@ mod tests {
         );
         assert_eq!(quota(new_mfa_device(7)), None);
         assert_eq!(quota(new_mfa_device(8)), Some(Quota::MfaDevicesPerUser(8)));
+        assert_eq!(quota(new_instance_profile_role(0)), None);
+        assert_eq!(
+            quota(new_instance_profile_role(1)),
+            Some(Quota::RolesPerInstanceProfile(1))
+        );
     }
 
     #[test]

@@ -602,7 +602,9 @@ impl ProviderStore for SqliteStore {
                 (SELECT COUNT(*) FROM oidc_providers WHERE account_id = $1)
                     + (SELECT COUNT(*) FROM saml_providers WHERE account_id = $1) AS providers,
                 (SELECT COUNT(*) FROM access_keys WHERE account_id = $1 AND user_id IS NULL)
-                    AS root_keys",
+                    AS root_keys,
+                (SELECT COUNT(*) FROM instance_profiles WHERE account_id = $1)
+                    AS instance_profiles",
         )
         .bind(account_id)
         .fetch_one(&self.pool)
@@ -617,6 +619,7 @@ impl ProviderStore for SqliteStore {
             mfa_devices_in_use: counts.mfa_in_use,
             providers: counts.providers,
             root_access_keys: counts.root_keys,
+            instance_profiles: counts.instance_profiles,
         })
     }
 }
@@ -632,4 +635,5 @@ struct CountsRow {
     mfa_in_use: i64,
     providers: i64,
     root_keys: i64,
+    instance_profiles: i64,
 }
