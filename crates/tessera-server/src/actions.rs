@@ -28,6 +28,8 @@ pub enum ResourceType {
     SamlProvider,
     /// `arn:…:iam::ACCOUNT:mfa/PATH/NAME`.
     Mfa,
+    /// `arn:…:iam::ACCOUNT:instance-profile/PATH/NAME`.
+    InstanceProfile,
     /// `arn:…:sts::ACCOUNT:federated-user/NAME`.
     FederatedUser,
     /// A resource of a service the authorizer protects (`[[authz.services]]`):
@@ -43,7 +45,11 @@ impl ResourceType {
     pub const fn condition_keys(self) -> &'static [&'static str] {
         match self {
             Self::User | Self::Role => &[RESOURCE_TAG, IAM_RESOURCE_TAG],
-            Self::Policy | Self::OidcProvider | Self::SamlProvider | Self::Mfa => &[RESOURCE_TAG],
+            Self::Policy
+            | Self::OidcProvider
+            | Self::SamlProvider
+            | Self::Mfa
+            | Self::InstanceProfile => &[RESOURCE_TAG],
             Self::Group | Self::FederatedUser | Self::ServiceResource | Self::None => &[],
         }
     }

@@ -341,6 +341,9 @@ impl From<tessera_store::Conflict> for AwsError {
             }
             Conflict::DefaultVersion => "Cannot delete the default version of a policy.",
             Conflict::MfaDeviceInUse => "MFA Device is already in use.",
+            Conflict::InstanceProfileRole => {
+                "Cannot delete entity, must remove roles from instance profile first."
+            }
         };
         Self::delete_conflict(message)
     }
@@ -374,6 +377,7 @@ impl From<tessera_store::Missing> for AwsError {
                 format!("MFA Device with serial number {serial} does not exist.")
             }
             Missing::AccountAlias(alias) => format!("The account alias {alias} cannot be found."),
+            Missing::InstanceProfile(name) => format!("Instance Profile {name} cannot be found."),
             Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
         })
     }
@@ -399,6 +403,7 @@ impl From<tessera_store::Existing> for AwsError {
             }
             Existing::MfaDeviceInUse => "MFA Device is already in use.".to_string(),
             Existing::AccountAlias(alias) => format!("The account alias {alias} already exists."),
+            Existing::InstanceProfile(name) => format!("Instance Profile {name} already exists."),
             Existing::Other(message) => format!("{message} already exists"),
         })
     }
@@ -430,6 +435,9 @@ impl From<tessera_store::Quota> for AwsError {
                 format!("Cannot exceed quota for MFADevicesPerUser: {n}")
             }
             Quota::Tags => "The number of tags has reached the maximum limit.".to_string(),
+            Quota::RolesPerInstanceProfile(n) => {
+                format!("Cannot exceed quota for InstanceSessionsPerInstanceProfile: {n}")
+            }
         })
     }
 }

@@ -174,7 +174,7 @@ impl AccountSummary {
             ("AccountPasswordPresent", 0),
             ("AccountSigningCertificatesPresent", 0),
             ("ServerCertificates", 0),
-            ("InstanceProfiles", 0),
+            ("InstanceProfiles", counts.instance_profiles),
         ];
         entries.extend_from_slice(QUOTAS);
         Self(entries)
