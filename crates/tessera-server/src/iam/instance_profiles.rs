@@ -59,29 +59,27 @@ async fn find(
     name: &str,
 ) -> Result<(Target, Option<InstanceProfile>), AwsError> {
     let account = ctx.account_id();
-    Ok(
-        match ctx.store().instance_profile(account, name).await? {
-            Some(profile) => {
-                let target = Target {
-                    arn: profile_arn(ctx.state, &profile),
-                    tags: ctx
-                        .store()
-                        .tags(
-                            &profile.instance_profile_id,
-                            None,
-                            tessera_store::TAGS_PER_ENTITY,
-                        )
-                        .await?,
-                    boundary: None,
-                };
-                (target, Some(profile))
-            }
-            None => {
-                let arn = Arn::instance_profile(ctx.partition(), account, "/", name);
-                (Target::named(arn.into_string()), None)
-            }
-        },
-    )
+    Ok(match ctx.store().instance_profile(account, name).await? {
+        Some(profile) => {
+            let target = Target {
+                arn: profile_arn(ctx.state, &profile),
+                tags: ctx
+                    .store()
+                    .tags(
+                        &profile.instance_profile_id,
+                        None,
+                        tessera_store::TAGS_PER_ENTITY,
+                    )
+                    .await?,
+                boundary: None,
+            };
+            (target, Some(profile))
+        }
+        None => {
+            let arn = Arn::instance_profile(ctx.partition(), account, "/", name);
+            (Target::named(arn.into_string()), None)
+        }
+    })
 }
 
 /// The access a call on the instance profile `name` needs, and the profile.
@@ -388,11 +386,7 @@ pub(super) struct RemoveRoleFromInstanceProfile {
 }
 
 impl Action for RemoveRoleFromInstanceProfile {
-    const SPEC: ActionSpec = spec(
-        "iam:RemoveRoleFromInstanceProfile",
-        R::InstanceProfile,
-        &[],
-    );
+    const SPEC: ActionSpec = spec("iam:RemoveRoleFromInstanceProfile", R::InstanceProfile, &[]);
     type Found = Option<InstanceProfile>;
     type Output = Empty;
 
@@ -497,10 +491,10 @@ crate::action::action_table!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::members::PolicyDocument;
     use crate::action::members::Scalar;
     use crate::iam::entities::DeleteEntity;
     use crate::iam::roles::CreateRole;
-    use crate::action::members::PolicyDocument;
 
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -632,7 +626,10 @@ mod tests {
         }
         let ProfileResult(read) = fx.call(get("web")).await.expect("read");
         let roles: Vec<_> = read.profile.roles.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!((roles, read.trusts.clone()), (vec!["worker"], vec![TRUST.to_string()]));
+        assert_eq!(
+            (roles, read.trusts.clone()),
+            (vec!["worker"], vec![TRUST.to_string()])
+        );
         let xml = format!("{:?}", ProfileResult(read).encode(&fx.state));
         assert!(xml.contains(r#"Text("RoleName", "worker")"#), "{xml}");
 
@@ -652,9 +649,20 @@ mod tests {
             page: Page::default(),
         };
         let listed = fx.call(for_role("WORKER")).await.expect("listed").0;
-        let names: Vec<_> = listed.items.iter().map(|p| p.profile.name.as_str()).collect();
+        let names: Vec<_> = listed
+            .items
+            .iter()
+            .map(|p| p.profile.name.as_str())
+            .collect();
         assert_eq!(names, ["web"]);
-        assert!(fx.call(for_role("other")).await.expect("listed").0.items.is_empty());
+        assert!(
+            fx.call(for_role("other"))
+                .await
+                .expect("listed")
+                .0
+                .items
+                .is_empty()
+        );
         assert_eq!(
             error_of(fx.call(for_role("ghost")).await),
             (
@@ -689,10 +697,18 @@ mod tests {
             fx.call(create(profile, path)).await.expect("created");
         }
         let names = |listing: &ProfileListing| -> Vec<String> {
-            listing.0.items.iter().map(|p| p.profile.name.clone()).collect()
+            listing
+                .0
+                .items
+                .iter()
+                .map(|p| p.profile.name.clone())
+                .collect()
         };
         let first = fx.call(list("/", None, 2)).await.expect("listed");
-        assert_eq!((names(&first), first.0.truncated), (vec!["A".into(), "b".into()], true));
+        assert_eq!(
+            (names(&first), first.0.truncated),
+            (vec!["A".into(), "b".into()], true)
+        );
         // Listings leave the tags out.
         assert!(first.0.items.iter().all(|p| p.tags.is_empty()));
         let after = Page::read(&crate::action::testing::params(&[(
@@ -702,7 +718,10 @@ mod tests {
         .expect("page")
         .after;
         let second = fx.call(list("/", after, 2)).await.expect("listed");
-        assert_eq!((names(&second), second.0.truncated), (vec!["c".into()], false));
+        assert_eq!(
+            (names(&second), second.0.truncated),
+            (vec!["c".into()], false)
+        );
         let under = fx.call(list("/x/", None, 10)).await.expect("listed");
         assert_eq!(names(&under), ["b", "c"]);
     }

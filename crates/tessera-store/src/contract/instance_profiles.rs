@@ -1,8 +1,6 @@
 use super::fixtures::role;
 use super::{account, conflict, existing, missing, owner, quota, tagged, tags};
-use crate::{
-    Conflict, Existing, InstanceProfile, Missing, Quota, Store, StoreError, TaggedKind,
-};
+use crate::{Conflict, Existing, InstanceProfile, Missing, Quota, Store, StoreError, TaggedKind};
 
 fn profile(account_id: &str, id: &str, name: &str, path: &str) -> InstanceProfile {
     InstanceProfile {
@@ -76,7 +74,11 @@ pub async fn instance_profiles(store: &dyn Store) {
         ["Web"]
     );
     assert_eq!(
-        names(store.list_instance_profiles(&acct, "/", Some("DB"), 1).await),
+        names(
+            store
+                .list_instance_profiles(&acct, "/", Some("DB"), 1)
+                .await
+        ),
         ["Web"]
     );
     assert_eq!(
@@ -135,7 +137,7 @@ pub async fn instance_profiles(store: &dyn Store) {
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(read.roles, [worker.clone()]);
+    assert_eq!(read.roles, std::slice::from_ref(&worker));
     let listed = store
         .list_instance_profiles(&acct, "/", None, 10)
         .await
