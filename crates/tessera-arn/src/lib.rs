@@ -62,6 +62,8 @@ pub enum ArnKind {
     Policy,
     /// `arn:P:iam::ACCOUNT:mfa/PATH/NAME`: a virtual MFA device.
     MfaDevice,
+    /// `arn:P:iam::ACCOUNT:instance-profile/PATH/NAME`.
+    InstanceProfile,
     /// `arn:P:iam::ACCOUNT:oidc-provider/URL`: an OpenID Connect provider
     /// (its URL without the scheme).
     OidcProvider,
@@ -85,6 +87,7 @@ impl ArnKind {
             ArnKind::Group => ("iam", "group/"),
             ArnKind::Policy => ("iam", "policy/"),
             ArnKind::MfaDevice => ("iam", "mfa/"),
+            ArnKind::InstanceProfile => ("iam", "instance-profile/"),
             ArnKind::OidcProvider => ("iam", "oidc-provider/"),
             ArnKind::SamlProvider => ("iam", "saml-provider/"),
             ArnKind::AssumedRole => ("sts", "assumed-role/"),
@@ -97,16 +100,22 @@ impl ArnKind {
     fn has_path(self) -> bool {
         matches!(
             self,
-            ArnKind::User | ArnKind::Role | ArnKind::Group | ArnKind::Policy | ArnKind::MfaDevice
+            ArnKind::User
+                | ArnKind::Role
+                | ArnKind::Group
+                | ArnKind::Policy
+                | ArnKind::MfaDevice
+                | ArnKind::InstanceProfile
         )
     }
 
-    const PREFIXED: [ArnKind; 9] = [
+    const PREFIXED: [ArnKind; 10] = [
         ArnKind::User,
         ArnKind::Role,
         ArnKind::Group,
         ArnKind::Policy,
         ArnKind::MfaDevice,
+        ArnKind::InstanceProfile,
         ArnKind::OidcProvider,
         ArnKind::SamlProvider,
         ArnKind::AssumedRole,
@@ -215,6 +224,12 @@ impl Arn {
         Arn::iam_with_path(partition, account, "server-certificate", path, name)
     }
 
+    /// `arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME`; `path` is an
+    /// IAM path.
+    pub fn instance_profile(partition: &str, account: &str, path: &str, name: &str) -> Arn {
+        Arn::iam_with_path(partition, account, "instance-profile", path, name)
+    }
+
     /// `arn:PARTITION:iam::ACCOUNT:oidc-provider/URL`, with the provider's
     /// URL as IAM keeps it (host and path, no scheme).
     pub fn oidc_provider(partition: &str, account: &str, url: &str) -> Arn {
@@ -306,8 +321,8 @@ impl Arn {
         Some((kind, self.resource().get(prefix.len()..)?))
     }
 
-    /// The IAM path of a user, role, group, managed policy or MFA device:
-    /// `/`, or `/a/b/` for `user/a/b/alice`.
+    /// The IAM path of a user, role, group, managed policy, MFA device or
+    /// instance profile: `/`, or `/a/b/` for `user/a/b/alice`.
     pub fn path(&self) -> Option<&str> {
         let (kind, _) = self.rest()?;
         if !kind.has_path() {
@@ -321,10 +336,10 @@ impl Arn {
         resource.get(first..=last)
     }
 
-    /// The name of a user, role, group, managed policy or MFA device (after
-    /// its path), of a SAML provider or federated user, or the URL of an
-    /// OIDC provider. `None` for the root user, role sessions and other
-    /// resources.
+    /// The name of a user, role, group, managed policy, MFA device or
+    /// instance profile (after its path), of a SAML provider or federated
+    /// user, or the URL of an OIDC provider. `None` for the root user, role
+    /// sessions and other resources.
     pub fn name(&self) -> Option<&str> {
         let (kind, rest) = self.rest()?;
         match kind {

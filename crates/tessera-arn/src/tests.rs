@@ -43,6 +43,10 @@ fn constructors_build_the_strings_iam_and_sts_hand_out() {
             "arn:aws:iam::123456789012:mfa/team/alice-phone",
         ),
         (
+            Arn::instance_profile("aws", ACCT, "/web/", "WebServer"),
+            "arn:aws:iam::123456789012:instance-profile/web/WebServer",
+        ),
+        (
             Arn::oidc_provider("aws", ACCT, "idp.example.com/realms/x"),
             "arn:aws:iam::123456789012:oidc-provider/idp.example.com/realms/x",
         ),
@@ -135,6 +139,10 @@ fn kinds() {
         ("arn:aws:iam::aws:policy/p", ArnKind::Policy),
         ("arn:aws:iam::123456789012:mfa/m", ArnKind::MfaDevice),
         (
+            "arn:aws:iam::123456789012:instance-profile/p",
+            ArnKind::InstanceProfile,
+        ),
+        (
             "arn:aws:iam::123456789012:oidc-provider/h/p",
             ArnKind::OidcProvider,
         ),
@@ -179,6 +187,11 @@ fn paths_and_names() {
             "arn:aws:iam::1:mfa/team/phone",
             Some("/team/"),
             Some("phone"),
+        ),
+        (
+            "arn:aws:iam::1:instance-profile/a/b/web",
+            Some("/a/b/"),
+            Some("web"),
         ),
         ("arn:aws:iam::1:user/a:b/c", Some("/a:b/"), Some("c")),
         ("arn:aws:iam::1:saml-provider/Corp", None, Some("Corp")),
@@ -288,12 +301,13 @@ proptest! {
         name in iam_name(),
         session in iam_name(),
     ) {
-        let with_path: [(WithPath, ArnKind); 5] = [
+        let with_path: [(WithPath, ArnKind); 6] = [
             (Arn::user, ArnKind::User),
             (Arn::role, ArnKind::Role),
             (Arn::group, ArnKind::Group),
             (Arn::policy, ArnKind::Policy),
             (Arn::mfa_device, ArnKind::MfaDevice),
+            (Arn::instance_profile, ArnKind::InstanceProfile),
         ];
         for (make, kind) in with_path {
             let built = make(&partition, &account, &path, &name);

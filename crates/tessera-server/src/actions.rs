@@ -30,6 +30,8 @@ pub enum ResourceType {
     Mfa,
     /// `arn:…:iam::ACCOUNT:server-certificate/PATH/NAME`.
     ServerCertificate,
+    /// `arn:…:iam::ACCOUNT:instance-profile/PATH/NAME`.
+    InstanceProfile,
     /// `arn:…:sts::ACCOUNT:federated-user/NAME`.
     FederatedUser,
     /// A resource of a service the authorizer protects (`[[authz.services]]`):
@@ -49,7 +51,8 @@ impl ResourceType {
             | Self::OidcProvider
             | Self::SamlProvider
             | Self::Mfa
-            | Self::ServerCertificate => &[RESOURCE_TAG],
+            | Self::ServerCertificate
+            | Self::InstanceProfile => &[RESOURCE_TAG],
             Self::Group | Self::FederatedUser | Self::ServiceResource | Self::None => &[],
         }
     }

@@ -12,6 +12,7 @@ pub fn actions() -> &'static [ActionSpec] {
             .chain(crate::sts::SPECS)
             .chain(crate::sts::UNSIGNED_SPECS)
             .chain(crate::sts::ALONGSIDE)
+            .chain(crate::iam::ALONGSIDE)
             .copied()
             .collect();
         all.sort_by_key(|s| s.action.to_ascii_lowercase());
@@ -52,7 +53,7 @@ mod tests {
             assert_eq!(spec_of(spec.action), Some(spec));
             assert_eq!(spec_of(&spec.action.to_ascii_uppercase()), Some(spec));
         }
-        assert_eq!(spec_of("iam:PassRole"), None);
+        assert_eq!(spec_of("iam:NoSuchAction"), None);
     }
 
     #[test]
@@ -70,6 +71,9 @@ mod tests {
         assert!(!web.carries("aws:aud"));
         let tag = spec_of("sts:TagSession").expect("declared");
         assert!(tag.carries("sts:ExternalId"));
+        let pass = spec_of("iam:PassRole").expect("declared");
+        assert!(pass.carries("iam:PassedToService"));
+        assert!(pass.carries("iam:ResourceTag/team"));
         let group = spec_of("iam:AttachGroupPolicy").expect("declared");
         assert!(group.carries("iam:PolicyARN"));
         assert!(!group.carries("aws:ResourceTag/team"));

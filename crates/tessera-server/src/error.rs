@@ -446,6 +446,9 @@ impl From<tessera_store::Conflict> for AwsError {
             }
             Conflict::DefaultVersion => "Cannot delete the default version of a policy.",
             Conflict::MfaDeviceInUse => "MFA Device is already in use.",
+            Conflict::InstanceProfileRole => {
+                "Cannot delete entity, must remove roles from instance profile first."
+            }
         };
         Self::delete_conflict(message)
     }
@@ -486,6 +489,7 @@ impl From<tessera_store::Missing> for AwsError {
             Missing::ServerCertificate(name) => {
                 format!("The Server Certificate with name {name} cannot be found.")
             }
+            Missing::InstanceProfile(name) => format!("Instance Profile {name} cannot be found."),
             Missing::SealedValue(owner) => format!("no sealed value for {owner}"),
             Missing::LoginProfile(user) => {
                 format!("Login Profile for User {user} cannot be found.")
@@ -539,6 +543,7 @@ impl From<tessera_store::Existing> for AwsError {
             Existing::LoginProfile(user) => {
                 format!("Login Profile for user {user} already exists.")
             }
+            Existing::InstanceProfile(name) => format!("Instance Profile {name} already exists."),
             Existing::Other(message) => format!("{message} already exists"),
         })
     }
@@ -578,6 +583,9 @@ impl From<tessera_store::Quota> for AwsError {
             }
             Quota::ServerCertificatesPerAccount(n) => {
                 format!("Cannot exceed quota for ServerCertificatesPerAccount: {n}")
+            }
+            Quota::RolesPerInstanceProfile(n) => {
+                format!("Cannot exceed quota for InstanceSessionsPerInstanceProfile: {n}")
             }
         })
     }

@@ -71,6 +71,9 @@ pub enum Missing {
     /// The account alias.
     #[error("no account alias {0}")]
     AccountAlias(String),
+    /// An instance profile of this name.
+    #[error("no instance profile {0}")]
+    InstanceProfile(String),
     /// A signing certificate of the user, by id.
     #[error("no signing certificate {0}")]
     SigningCertificate(String),
@@ -134,6 +137,9 @@ pub enum Existing {
     /// A server certificate of this name.
     #[error("server certificate {0} exists")]
     ServerCertificate(String),
+    /// An instance profile of this name.
+    #[error("instance profile {0} exists")]
+    InstanceProfile(String),
     /// Any other uniqueness rule, as the database reports it.
     #[error("{0} already exists")]
     Other(String),
@@ -178,6 +184,10 @@ pub enum Conflict {
     /// The MFA device is enabled for a user.
     #[error("the MFA device is in use")]
     MfaDeviceInUse,
+    /// The instance profile holds a role, or the role is in an instance
+    /// profile.
+    #[error("the role is in an instance profile")]
+    InstanceProfileRole,
 }
 
 /// A quota a write would exceed.
@@ -221,6 +231,9 @@ pub enum Quota {
     /// Server certificates per account.
     #[error("more than {0} server certificates in an account")]
     ServerCertificatesPerAccount(i64),
+    /// Roles of one instance profile.
+    #[error("more than {0} roles in an instance profile")]
+    RolesPerInstanceProfile(i64),
 }
 
 impl From<Existing> for StoreError {

@@ -100,6 +100,8 @@ pub struct AccountCounts {
     pub root_signing_certificates: i64,
     /// Server certificates.
     pub server_certificates: i64,
+    /// Instance profiles.
+    pub instance_profiles: i64,
 }
 
 /// Identity providers, MFA devices and account aliases.

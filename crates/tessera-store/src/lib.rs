@@ -11,6 +11,7 @@ mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
+mod instance_profiles;
 mod login_profiles;
 mod model;
 mod policies_of;
@@ -27,6 +28,7 @@ pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
 pub use iam_policies::*;
 pub use iam_providers::*;
+pub use instance_profiles::{InstanceProfile, InstanceProfileStore};
 pub use login_profiles::{
     LoginProfile, LoginProfileChange, LoginProfileStore, NewPassword, PasswordPolicy,
 };
@@ -36,8 +38,9 @@ pub use resource_policies::{ResourcePolicyRecord, ResourcePolicyStore};
 pub use revocations::{RevocationStore, SessionOwner, Standing};
 pub use rules::{
     ACCESS_KEYS_PER_USER, CLIENT_IDS_PER_OIDC_PROVIDER, MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS,
-    MFA_DEVICES_PER_USER, PASSWORDS_REMEMBERED, SERVER_CERTIFICATES_PER_ACCOUNT,
-    SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER, TAGS_PER_ENTITY,
+    MFA_DEVICES_PER_USER, PASSWORDS_REMEMBERED, ROLES_PER_INSTANCE_PROFILE,
+    SERVER_CERTIFICATES_PER_ACCOUNT, SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER,
+    TAGS_PER_ENTITY,
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
@@ -55,6 +58,7 @@ pub trait Store:
     + ProviderStore
     + LoginProfileStore
     + CertificateStore
+    + InstanceProfileStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -73,6 +77,7 @@ impl<T> Store for T where
         + ProviderStore
         + LoginProfileStore
         + CertificateStore
+        + InstanceProfileStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore

@@ -10,7 +10,7 @@ pub struct Tagged<'a> {
     pub kind: TaggedKind,
     /// Its account.
     pub account_id: &'a str,
-    /// A user's, role's or server certificate's name (compared without
+    /// A user's, role's, server certificate's or instance profile's name (compared without
     /// regard to case), a managed policy's or identity provider's ARN, or
     /// an MFA device's serial number.
     pub name: &'a str,
@@ -33,16 +33,18 @@ pub enum TaggedKind {
     MfaDevice,
     /// A server certificate.
     ServerCertificate,
+    /// An instance profile.
+    InstanceProfile,
 }
 
 /// Tags of users, roles, managed policies, identity providers, MFA
-/// devices and server certificates.
+/// devices, server certificates and instance profiles.
 #[async_trait]
 pub trait TagStore: Send + Sync {
     /// The tags of the entity with unique id `owner_id` (a user's, role's,
-    /// managed policy's or server certificate's; a provider's ARN; a
-    /// device's serial), by key: those whose key sorts after `after`, at
-    /// most `limit`.
+    /// managed policy's, server certificate's or instance profile's; a
+    /// provider's ARN; a device's serial), by key: those whose key sorts
+    /// after `after`, at most `limit`.
     async fn tags(
         &self,
         owner_id: &str,

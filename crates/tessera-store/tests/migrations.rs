@@ -380,3 +380,65 @@ async fn rows_written_without_their_key_get_it_from_the_name() {
     assert_eq!(carol.user_id, "AIDACAROL");
     store.close().await;
 }
+
+#[tokio::test]
+async fn an_account_or_role_removed_leaves_no_instance_profile_rows() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("tessera.db");
+    let store = SqliteStore::open(&db).await.expect("open");
+    store.close().await;
+    let pool = SqlitePoolOptions::new()
+        .connect_with(SqliteConnectOptions::new().filename(&db).foreign_keys(true))
+        .await
+        .expect("open");
+    for sql in [
+        "INSERT INTO accounts (id, name, created_at) VALUES ('111122223333', 'main', 1)",
+        "INSERT INTO roles (role_id, account_id, name, name_key, path, assume_role_policy, created_at)
+         VALUES ('AROAONE', '111122223333', 'One', 'one', '/', '{}', 1),
+                ('AROATWO', '111122223333', 'Two', 'two', '/', '{}', 1)",
+        // Written without its key, it gets it from the name.
+        "INSERT INTO instance_profiles (instance_profile_id, account_id, name, path, created_at)
+         VALUES ('AIPAONE', '111122223333', 'Web', '/', 2),
+                ('AIPATWO', '111122223333', 'Db', '/', 2)",
+        "INSERT INTO instance_profile_roles (instance_profile_id, role_id, added_at)
+         VALUES ('AIPAONE', 'AROAONE', 3), ('AIPATWO', 'AROATWO', 3)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    let clash = sqlx::query(
+        "INSERT INTO instance_profiles (instance_profile_id, account_id, name, path, created_at)
+         VALUES ('AIPAWEB', '111122223333', 'WEB', '/', 2)",
+    )
+    .execute(&pool)
+    .await;
+    assert!(clash.is_err(), "{clash:?}");
+    let count = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+
+    // A role removed takes the rows that put it in a profile.
+    sqlx::query("DELETE FROM roles WHERE role_id = 'AROAONE'")
+        .execute(&pool)
+        .await
+        .expect("role");
+    assert_eq!(count("instance_profile_roles").await, 1);
+    // An account removed takes its profiles and theirs.
+    sqlx::query("DELETE FROM accounts WHERE id = '111122223333'")
+        .execute(&pool)
+        .await
+        .expect("account");
+    assert_eq!(count("instance_profiles").await, 0);
+    assert_eq!(count("instance_profile_roles").await, 0);
+    let dangling: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .expect("check");
+    assert!(dangling.is_empty(), "{dangling:?}");
+    pool.close().await;
+}

@@ -178,7 +178,7 @@ impl AccountSummary {
                 i64::from(counts.root_signing_certificates > 0),
             ),
             ("ServerCertificates", counts.server_certificates),
-            ("InstanceProfiles", 0),
+            ("InstanceProfiles", counts.instance_profiles),
         ];
         entries.extend_from_slice(QUOTAS);
         Self(entries)

@@ -10,6 +10,7 @@ mod entities;
 mod entity_params;
 mod groups;
 mod inline_policies;
+mod instance_profiles;
 mod login_profiles;
 mod managed_policies;
 mod mfa_devices;
@@ -29,6 +30,7 @@ mod users;
 use crate::{AppState, AwsError, Caller, params::Params, xml::Xml};
 
 pub use bindings::bind_unbound_trust_policies;
+pub(crate) use instance_profiles::ALONGSIDE;
 pub use resource_policies::{
     MAX_RESOURCE_POLICY_BYTES, delete_resource_policy_as_operator, get_resource_policy_as_operator,
     put_resource_policy_as_operator,
@@ -70,6 +72,7 @@ areas!(
     groups,
     inline_policies,
     roles,
+    instance_profiles,
     managed_policies,
     attachments,
     simulator,

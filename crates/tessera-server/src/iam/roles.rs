@@ -25,7 +25,7 @@ use tessera_store::{OwnerKind, PolicyOwnerKind, Role, Store, TaggedKind};
 use tessera_token::new_unique_id;
 
 /// A role name (`roleNameType`).
-type RoleName = Name<64>;
+pub(super) type RoleName = Name<64>;
 /// `MaxSessionDuration` (`roleMaxSessionDurationType`), in seconds.
 type MaxSessionDuration = Integer<3600, 43200>;
 
@@ -35,7 +35,7 @@ fn role_arn(state: &AppState, role: &Role) -> String {
 }
 
 /// The role's trust policy as IAM shows it.
-async fn shown_trust(ctx: &Context<'_>, role: &Role) -> Result<String, AwsError> {
+pub(super) async fn shown_trust(ctx: &Context<'_>, role: &Role) -> Result<String, AwsError> {
     shown_bound_policy(
         ctx.state,
         &role.assume_role_policy,
@@ -46,7 +46,7 @@ async fn shown_trust(ctx: &Context<'_>, role: &Role) -> Result<String, AwsError>
 
 /// The `Role` shape; `trust` is the trust policy as shown. Listings leave
 /// out the boundary and tags (`tags` is `None`).
-fn role_xml(
+pub(super) fn role_xml(
     state: &AppState,
     role: &Role,
     trust: &str,

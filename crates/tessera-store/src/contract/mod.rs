@@ -12,6 +12,7 @@ mod authorization;
 mod certificates;
 mod entities;
 mod fixtures;
+mod instance_profiles;
 mod login_profiles;
 mod policies;
 mod providers;
@@ -20,6 +21,7 @@ pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
 pub use certificates::{server_certificates, signing_certificates, ssh_public_keys};
 pub use entities::{access_keys, groups, inline_policies, users};
+pub use instance_profiles::instance_profiles;
 pub use login_profiles::{login_profiles, password_policies};
 pub use policies::{attachments, managed_policies, roles};
 pub use providers::{
@@ -57,6 +59,7 @@ pub async fn run_all(store: &dyn Store) {
     signing_certificates(store).await;
     ssh_public_keys(store).await;
     server_certificates(store).await;
+    instance_profiles(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.

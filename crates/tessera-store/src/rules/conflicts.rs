@@ -43,6 +43,8 @@ pub(crate) struct RoleDependents {
     pub inline_policies: bool,
     /// Attached managed policies.
     pub attached_policies: bool,
+    /// Instance profiles that hold it.
+    pub instance_profiles: bool,
 }
 
 /// How a managed policy is still used.
@@ -89,12 +91,19 @@ pub(crate) fn delete_group(group: &GroupDependents) -> Result<(), StoreError> {
     ])
 }
 
-/// A role may be deleted once it has no policies.
+/// A role may be deleted once it has no policies and no instance profile
+/// holds it.
 pub(crate) fn delete_role(role: &RoleDependents) -> Result<(), StoreError> {
     first(&[
         (role.inline_policies, Conflict::HasInlinePolicies),
         (role.attached_policies, Conflict::HasAttachedPolicies),
+        (role.instance_profiles, Conflict::InstanceProfileRole),
     ])
+}
+
+/// An instance profile may be deleted once it holds no role.
+pub(crate) fn delete_instance_profile(roles: i64) -> Result<(), StoreError> {
+    first(&[(roles > 0, Conflict::InstanceProfileRole)])
 }
 
 /// A managed policy may be deleted once nothing uses it and it has its
@@ -179,12 +188,30 @@ mod tests {
         let role = RoleDependents {
             inline_policies: false,
             attached_policies: true,
+            instance_profiles: true,
         };
         assert_eq!(
             conflict(delete_role(&role)),
             Some(Conflict::HasAttachedPolicies)
         );
+        let profiled = RoleDependents {
+            attached_policies: false,
+            ..role
+        };
+        assert_eq!(
+            conflict(delete_role(&profiled)),
+            Some(Conflict::InstanceProfileRole)
+        );
         assert_eq!(conflict(delete_role(&RoleDependents::default())), None);
+    }
+
+    #[test]
+    fn an_instance_profile_holding_a_role_stays() {
+        assert_eq!(conflict(delete_instance_profile(0)), None);
+        assert_eq!(
+            conflict(delete_instance_profile(1)),
+            Some(Conflict::InstanceProfileRole)
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Names of users, groups, roles, managed policies, SAML providers and
-//! inline policies are unique per owner regardless of case, and so are the
-//! keys of an entity's tags. IAM's names are ASCII (`[\w+=,.@-]`); tag keys
-//! may be any letters, and only ASCII letters are folded, as SQLite's
-//! `lower()` and `NOCASE` fold them.
+//! Names of users, groups, roles, managed policies, SAML providers,
+//! instance profiles and inline policies are unique per owner regardless of
+//! case, and so are the keys of an entity's tags. IAM's names are ASCII
+//! (`[\w+=,.@-]`); tag keys may be any letters, and only ASCII letters are
+//! folded, as SQLite's `lower()` and `NOCASE` fold them.
 
 use crate::{Existing, StoreError};
 

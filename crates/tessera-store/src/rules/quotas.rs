@@ -18,6 +18,8 @@ pub const SIGNING_CERTIFICATES_PER_USER: i64 = 2;
 pub const SSH_PUBLIC_KEYS_PER_USER: i64 = 5;
 /// The most server certificates an account may store.
 pub const SERVER_CERTIFICATES_PER_ACCOUNT: i64 = 20;
+/// The most roles an instance profile may hold.
+pub const ROLES_PER_INSTANCE_PROFILE: i64 = 1;
 
 /// A new access key for an owner that has `existing` keys.
 pub(crate) fn new_access_key(existing: i64) -> Result<(), StoreError> {
@@ -80,6 +82,14 @@ pub(crate) fn new_ssh_public_key(existing: i64) -> Result<(), StoreError> {
 pub(crate) fn new_server_certificate(existing: i64) -> Result<(), StoreError> {
     if existing >= SERVER_CERTIFICATES_PER_ACCOUNT {
         return Err(Quota::ServerCertificatesPerAccount(SERVER_CERTIFICATES_PER_ACCOUNT).into());
+    }
+    Ok(())
+}
+
+/// One more role in an instance profile that holds `roles` already.
+pub(crate) fn new_instance_profile_role(roles: i64) -> Result<(), StoreError> {
+    if roles >= ROLES_PER_INSTANCE_PROFILE {
+        return Err(Quota::RolesPerInstanceProfile(ROLES_PER_INSTANCE_PROFILE).into());
     }
     Ok(())
 }
@@ -160,6 +170,11 @@ mod tests {
         assert_eq!(
             quota(new_server_certificate(20)),
             Some(Quota::ServerCertificatesPerAccount(20))
+        );
+        assert_eq!(quota(new_instance_profile_role(0)), None);
+        assert_eq!(
+            quota(new_instance_profile_role(1)),
+            Some(Quota::RolesPerInstanceProfile(1))
         );
     }
 

@@ -219,9 +219,10 @@ impl PolicyStore for SqliteStore {
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
-        let (inline_policies, attached_policies) = sqlx::query_as(
+        let (inline_policies, attached_policies, instance_profiles) = sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
-                    EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1)",
+                    EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
+                    EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1)",
         )
         .bind(&role.id)
         .fetch_one(&mut *tx)
@@ -229,6 +230,7 @@ impl PolicyStore for SqliteStore {
         conflicts::delete_role(&RoleDependents {
             inline_policies,
             attached_policies,
+            instance_profiles,
         })?;
         tags::clear(&mut tx, &role.id).await?;
         sqlx::query("DELETE FROM roles WHERE role_id = $1")

@@ -606,7 +606,9 @@ impl ProviderStore for SqliteStore {
                 (SELECT COUNT(*) FROM signing_certificates
                     WHERE account_id = $1 AND user_id IS NULL) AS root_certificates,
                 (SELECT COUNT(*) FROM server_certificates WHERE account_id = $1)
-                    AS server_certificates",
+                    AS server_certificates,
+                (SELECT COUNT(*) FROM instance_profiles WHERE account_id = $1)
+                    AS instance_profiles",
         )
         .bind(account_id)
         .fetch_one(&self.pool)
@@ -623,6 +625,7 @@ impl ProviderStore for SqliteStore {
             root_access_keys: counts.root_keys,
             root_signing_certificates: counts.root_certificates,
             server_certificates: counts.server_certificates,
+            instance_profiles: counts.instance_profiles,
         })
     }
 }
@@ -640,4 +643,5 @@ struct CountsRow {
     root_keys: i64,
     root_certificates: i64,
     server_certificates: i64,
+    instance_profiles: i64,
 }

@@ -7,6 +7,7 @@ mod hot_reads;
 mod iam_entities;
 mod iam_policies;
 mod iam_providers;
+mod instance_profiles;
 mod login_profiles;
 mod resource_policies;
 mod revocations;

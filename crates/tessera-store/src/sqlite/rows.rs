@@ -3,10 +3,10 @@
 //! database), and the model value each becomes.
 
 use crate::{
-    AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, LoginProfile, ManagedPolicy,
-    MfaDevice, OwnerKind, PasswordPolicy, PolicyEntity, PolicyVersion, PrincipalBinding,
-    ResourcePolicyRecord, Role, SamlProvider, ServerCertificate, SigningCertificate, SshPublicKey,
-    StoreError, User,
+    AccessKeyRecord, AccessKeyStatus, Account, EntityName, Group, InstanceProfile, LoginProfile,
+    ManagedPolicy, MfaDevice, OwnerKind, PasswordPolicy, PolicyEntity, PolicyVersion,
+    PrincipalBinding, ResourcePolicyRecord, Role, SamlProvider, ServerCertificate,
+    SigningCertificate, SshPublicKey, StoreError, User,
 };
 
 #[derive(sqlx::FromRow)]
@@ -210,6 +210,30 @@ impl TryFrom<RoleRow> for Role {
                 .last_used_at
                 .map(|at| (at, row.last_used_region.unwrap_or_default())),
         })
+    }
+}
+
+/// An instance profile without its roles.
+#[derive(sqlx::FromRow)]
+pub(crate) struct InstanceProfileRow {
+    pub instance_profile_id: String,
+    account_id: String,
+    name: String,
+    path: String,
+    created_at: i64,
+}
+
+impl InstanceProfileRow {
+    /// The profile, holding `roles`.
+    pub(crate) fn with_roles(self, roles: Vec<Role>) -> InstanceProfile {
+        InstanceProfile {
+            instance_profile_id: self.instance_profile_id,
+            account_id: self.account_id,
+            name: self.name,
+            path: self.path,
+            created_at: self.created_at,
+            roles,
+        }
     }
 }
 

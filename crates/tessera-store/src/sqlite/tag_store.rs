@@ -1,8 +1,9 @@
 //! [`TagStore`](crate::TagStore) over the tag rows of [`super::tags`], for
 //! the users, roles, managed policies, identity providers, MFA devices and
-//! server certificates it finds.
+//! server certificates and instance profiles it finds.
 
 use super::iam_entities::existing_entity;
+use super::instance_profiles::existing_profile_id;
 use super::tags::{of, put, remove};
 use crate::rules::names::name_key;
 use crate::{Missing, OwnerKind, StoreError, Tagged, TaggedKind};
@@ -35,6 +36,9 @@ async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<Stri
             .fetch_optional(conn)
             .await?;
             return id.ok_or_else(|| Missing::ServerCertificate(owner.name.to_string()).into());
+        }
+        TaggedKind::InstanceProfile => {
+            return existing_profile_id(conn, owner.account_id, owner.name).await;
         }
         TaggedKind::OidcProvider | TaggedKind::SamlProvider | TaggedKind::MfaDevice => {
             let (table, column, missing): (_, _, fn(String) -> Missing) = match owner.kind {
