@@ -147,10 +147,19 @@ mod tests {
             conflict(delete_user(&everything)),
             Some(Conflict::HasLoginProfile)
         );
-        /// A user may be deleted once it has no login profile, access keys,
-        /// signing certificates, SSH public keys, policies, groups or MFA device
-        /// (checked in the order IAM's documentation of `DeleteUser` lists them:
-        /// the credentials first).
+        let keys = UserDependents {
+            login_profile: false,
+            ..everything
+        };
+        assert_eq!(conflict(delete_user(&keys)), Some(Conflict::HasAccessKeys));
+        let credentials = UserDependents {
+            access_keys: false,
+            ..keys
+        };
+        assert_eq!(
+            conflict(delete_user(&credentials)),
+            Some(Conflict::HasSigningCertificates)
+        );
         let later = UserDependents {
             login_profile: false,
             access_keys: false,
