@@ -1159,7 +1159,7 @@ impl<const MAX: usize> Scalar for PemText<MAX> {
 /// A server certificate's `PrivateKey` (`privateKeyType`, sensitive): 1 to
 /// 16,384 characters of tab, line breaks and U+0020 to U+00FF. Errors and
 /// its `Debug` never show it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct PrivateKeyPem(String);
 
 impl Deref for PrivateKeyPem {
@@ -1216,9 +1216,10 @@ impl<const MIN: usize> Scalar for CredentialId<MIN> {
 
 /// `Encoding` of `GetSSHPublicKey` (`encodingType`): the key as OpenSSH's
 /// `ssh-rsa` line or as PEM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PublicKeyEncoding {
-    /// `ssh-rsa BASE64`.
+    /// `ssh-rsa BASE64` (what a decoder holds for one that failed to read).
+    #[default]
     Ssh,
     /// `-----BEGIN PUBLIC KEY-----…`.
     Pem,

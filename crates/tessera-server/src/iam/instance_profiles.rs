@@ -204,10 +204,11 @@ impl Action for CreateInstanceProfile {
     type Output = ProfileResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("InstanceProfileName")?,
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("InstanceProfileName"),
+            path: d.member("Path").unwrap_or_else(IamPath::root),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -250,8 +251,9 @@ impl Action for GetInstanceProfile {
     type Output = ProfileResult;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("InstanceProfileName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("InstanceProfileName"),
         })
     }
 
@@ -286,11 +288,10 @@ impl Action for ListInstanceProfiles {
     type Output = ProfileListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -321,8 +322,9 @@ impl Action for DeleteInstanceProfile {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("InstanceProfileName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("InstanceProfileName"),
         })
     }
 
@@ -353,9 +355,10 @@ impl Action for AddRoleToInstanceProfile {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("InstanceProfileName")?,
-            role: params.required_member("RoleName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("InstanceProfileName"),
+            role: d.required("RoleName"),
         })
     }
 
@@ -391,9 +394,10 @@ impl Action for RemoveRoleFromInstanceProfile {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("InstanceProfileName")?,
-            role: params.required_member("RoleName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("InstanceProfileName"),
+            role: d.required("RoleName"),
         })
     }
 
@@ -426,9 +430,10 @@ impl Action for ListInstanceProfilesForRole {
     type Output = ProfileListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            role: params.required_member("RoleName")?,
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            role: d.required("RoleName"),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 

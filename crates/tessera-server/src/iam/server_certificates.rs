@@ -116,13 +116,14 @@ impl Action for UploadServerCertificate {
     type Output = UploadedServerCertificate;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            path: params.member("Path")?.unwrap_or_else(IamPath::root),
-            name: params.required_member("ServerCertificateName")?,
-            body: params.required_member("CertificateBody")?,
-            private_key: params.required_member("PrivateKey")?,
-            chain: params.member("CertificateChain")?,
-            tags: params.member("Tags")?.unwrap_or_default(),
+        let d = params.decoder();
+        d.finish(Self {
+            path: d.member("Path").unwrap_or_else(IamPath::root),
+            name: d.required("ServerCertificateName"),
+            body: d.required("CertificateBody"),
+            private_key: d.required("PrivateKey"),
+            chain: d.member("CertificateChain"),
+            tags: d.member("Tags").unwrap_or_default(),
         })
     }
 
@@ -208,8 +209,9 @@ impl Action for GetServerCertificate {
     type Output = ServerCertificateShape;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("ServerCertificateName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("ServerCertificateName"),
         })
     }
 
@@ -254,11 +256,10 @@ impl Action for ListServerCertificates {
     type Output = ServerCertificateListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            prefix: params
-                .member("PathPrefix")?
-                .unwrap_or_else(PathPrefix::root),
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            prefix: d.member("PathPrefix").unwrap_or_else(PathPrefix::root),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -297,10 +298,11 @@ impl Action for UpdateServerCertificate {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("ServerCertificateName")?,
-            new_name: params.member("NewServerCertificateName")?,
-            new_path: params.member("NewPath")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("ServerCertificateName"),
+            new_name: d.member("NewServerCertificateName"),
+            new_path: d.member("NewPath"),
         })
     }
 
@@ -342,8 +344,9 @@ impl Action for DeleteServerCertificate {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            name: params.required_member("ServerCertificateName")?,
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("ServerCertificateName"),
         })
     }
 

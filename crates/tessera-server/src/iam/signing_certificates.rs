@@ -69,8 +69,9 @@ impl CallOn<KeyOwner> for UploadSigningCertificate {
     type Output = UploadedCertificate;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            body: params.required_member("CertificateBody")?,
+        let d = params.decoder();
+        d.finish(Self {
+            body: d.required("CertificateBody"),
         })
     }
 
@@ -163,9 +164,10 @@ impl CallOn<KeyOwner> for UpdateSigningCertificate {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            certificate_id: params.required_member("CertificateId")?,
-            status: params.required_member("Status")?,
+        let d = params.decoder();
+        d.finish(Self {
+            certificate_id: d.required("CertificateId"),
+            status: d.required("Status"),
         })
     }
 
@@ -193,8 +195,9 @@ impl CallOn<KeyOwner> for DeleteSigningCertificate {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            certificate_id: params.required_member("CertificateId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            certificate_id: d.required("CertificateId"),
         })
     }
 

@@ -32,9 +32,13 @@ impl<Op: CallOn<User>> Action for OnUserKeys<Op> {
     type Output = Op::Output;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        let user_name = d.required("UserName");
+        let op = d.read(Op::decode(params));
+        d.finish(())?;
         Ok(Self {
-            op: Op::decode(params)?,
-            user_name: params.required_member("UserName")?,
+            op: op.ok_or_else(AwsError::internal)?,
+            user_name,
         })
     }
 
@@ -101,8 +105,9 @@ impl CallOn<User> for UploadSshPublicKey {
     type Output = SshKeyWithBody;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            body: params.required_member("SSHPublicKeyBody")?,
+        let d = params.decoder();
+        d.finish(Self {
+            body: d.required("SSHPublicKeyBody"),
         })
     }
 
@@ -147,9 +152,10 @@ impl CallOn<User> for GetSshPublicKey {
     type Output = SshKeyWithBody;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            key_id: params.required_member("SSHPublicKeyId")?,
-            encoding: params.required_member("Encoding")?,
+        let d = params.decoder();
+        d.finish(Self {
+            key_id: d.required("SSHPublicKeyId"),
+            encoding: d.required("Encoding"),
         })
     }
 
@@ -212,9 +218,10 @@ impl Action for ListSshPublicKeys {
     type Output = SshKeyListing;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            user_name: params.member("UserName")?,
-            page: Page::read(params)?,
+        let d = params.decoder();
+        d.finish(Self {
+            user_name: d.member("UserName"),
+            page: d.read(Page::read(params)).unwrap_or_default(),
         })
     }
 
@@ -266,9 +273,10 @@ impl CallOn<User> for UpdateSshPublicKey {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            key_id: params.required_member("SSHPublicKeyId")?,
-            status: params.required_member("Status")?,
+        let d = params.decoder();
+        d.finish(Self {
+            key_id: d.required("SSHPublicKeyId"),
+            status: d.required("Status"),
         })
     }
 
@@ -291,8 +299,9 @@ impl CallOn<User> for DeleteSshPublicKey {
     type Output = Empty;
 
     fn decode(params: &Params) -> Result<Self, AwsError> {
-        Ok(Self {
-            key_id: params.required_member("SSHPublicKeyId")?,
+        let d = params.decoder();
+        d.finish(Self {
+            key_id: d.required("SSHPublicKeyId"),
         })
     }
 
