@@ -19,6 +19,7 @@ mod resource_policies;
 mod revocations;
 mod rules;
 mod sealed;
+mod service_roles;
 mod sqlite;
 mod tags;
 
@@ -42,6 +43,7 @@ pub use rules::{
     SERVER_CERTIFICATES_PER_ACCOUNT, SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER,
     TAGS_PER_ENTITY,
 };
+pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use sqlite::SqliteStore;
 pub use tags::{TagStore, Tagged, TaggedKind};
@@ -59,6 +61,7 @@ pub trait Store:
     + LoginProfileStore
     + CertificateStore
     + InstanceProfileStore
+    + ServiceRoleStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -78,6 +81,7 @@ impl<T> Store for T where
         + LoginProfileStore
         + CertificateStore
         + InstanceProfileStore
+        + ServiceRoleStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore

@@ -16,6 +16,7 @@ mod instance_profiles;
 mod login_profiles;
 mod policies;
 mod providers;
+mod service_roles;
 
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
@@ -24,6 +25,7 @@ pub use entities::{access_keys, groups, inline_policies, users};
 pub use instance_profiles::instance_profiles;
 pub use login_profiles::{login_profiles, password_policies};
 pub use policies::{attachments, managed_policies, roles};
+pub use service_roles::service_roles;
 pub use providers::{
     account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers,
     tags_of_policies_providers_and_devices,
@@ -60,6 +62,7 @@ pub async fn run_all(store: &dyn Store) {
     ssh_public_keys(store).await;
     server_certificates(store).await;
     instance_profiles(store).await;
+    service_roles(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.
