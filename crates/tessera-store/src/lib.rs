@@ -43,8 +43,8 @@ pub use rules::{
     SERVER_CERTIFICATES_PER_ACCOUNT, SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER,
     TAGS_PER_ENTITY,
 };
-pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
+pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
 pub use sqlite::SqliteStore;
 pub use tags::{TagStore, Tagged, TaggedKind};
 

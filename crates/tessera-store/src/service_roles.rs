@@ -82,8 +82,10 @@ pub trait ServiceRoleStore: Send + Sync {
     ) -> Result<Option<DeletionTask>, StoreError>;
     /// The token version (1 or 2) the account chose for the global STS
     /// endpoint; `None` until it chooses.
-    async fn global_endpoint_token_version(&self, account_id: &str)
-    -> Result<Option<i64>, StoreError>;
+    async fn global_endpoint_token_version(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<i64>, StoreError>;
     /// Sets the account's global endpoint token version (1 or 2).
     async fn set_global_endpoint_token_version(
         &self,

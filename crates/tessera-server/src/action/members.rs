@@ -923,6 +923,38 @@ impl Scalar for AssignmentStatus {
 }
 
 text_member!(
+    /// A service-linked role's deletion task (`DeletionTaskIdType`): 1 to
+    /// 1,000 characters.
+    DeletionTaskId
+);
+
+impl Scalar for DeletionTaskId {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 1000)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// `GlobalEndpointTokenVersion` (`globalEndpointTokenVersion`): the token
+/// version of the global STS endpoint, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenVersion(pub i64);
+
+impl Scalar for TokenVersion {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "v1Token" => Ok(Self(1)),
+            "v2Token" => Ok(Self(2)),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [v1Token, v2Token]",
+            )),
+        }
+    }
+}
+
+text_member!(
     /// An account alias (`accountAliasType`): 3 to 63 characters of
     /// `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`.
     AccountAlias

@@ -20,6 +20,7 @@ mod resource_policies;
 mod roles;
 mod saml_providers;
 mod server_certificates;
+mod service_linked_roles;
 mod sessions;
 mod signing_certificates;
 mod simulator;
@@ -72,6 +73,7 @@ areas!(
     groups,
     inline_policies,
     roles,
+    service_linked_roles,
     instance_profiles,
     managed_policies,
     attachments,

@@ -25,11 +25,11 @@ pub use entities::{access_keys, groups, inline_policies, users};
 pub use instance_profiles::instance_profiles;
 pub use login_profiles::{login_profiles, password_policies};
 pub use policies::{attachments, managed_policies, roles};
-pub use service_roles::service_roles;
 pub use providers::{
     account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers,
     tags_of_policies_providers_and_devices,
 };
+pub use service_roles::service_roles;
 
 use crate::{
     AccessKeyRecord, AccessKeyStatus, Account, Conflict, Existing, Missing, Quota, Store,
