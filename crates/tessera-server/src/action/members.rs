@@ -100,6 +100,19 @@ impl Decoder<'_> {
         result.map_err(|e| self.errors.borrow_mut().push(e)).ok()
     }
 
+    /// The input built by `build` from a nested input `nested` (an action
+    /// over an entity reads the call's own members with
+    /// [`read`](Self::read)), when every member read well; otherwise as
+    /// [`finish`](Self::finish).
+    pub fn finish_nested<T, U>(
+        &self,
+        nested: Option<T>,
+        build: impl FnOnce(T) -> U,
+    ) -> Result<U, AwsError> {
+        self.finish(())?;
+        nested.map(build).ok_or_else(AwsError::internal)
+    }
+
     /// `input`, when every member read well; otherwise the violations
     /// together, or the first error that is not a violation when there are
     /// none.

@@ -92,11 +92,7 @@ impl<Op: CallOn<KeyOwner>> Action for OnKeys<Op> {
         let d = params.decoder();
         let op = d.read(Op::decode(params));
         let user_name = d.member("UserName");
-        d.finish(())?;
-        Ok(Self {
-            op: op.ok_or_else(AwsError::internal)?,
-            user_name,
-        })
+        d.finish_nested(op, |op| Self { op, user_name })
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<KeyOwner>), AwsError> {

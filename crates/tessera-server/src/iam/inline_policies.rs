@@ -112,11 +112,7 @@ impl<K: InlineKind, Op: CallOn<Owner<K>>> Action for OnOwner<K, Op> {
         let d = params.decoder();
         let owner = d.required(K::NAME_MEMBER);
         let op = d.read(Op::decode(params));
-        d.finish(())?;
-        Ok(Self {
-            owner,
-            op: op.ok_or_else(AwsError::internal)?,
-        })
+        d.finish_nested(op, |op| Self { owner, op })
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {

@@ -153,11 +153,7 @@ impl<Op: CallOn<NamedPolicy>> Action for OnPolicy<Op> {
         let d = params.decoder();
         let arn = d.required("PolicyArn");
         let op = d.read(Op::decode(params));
-        d.finish(())?;
-        Ok(Self {
-            arn,
-            op: op.ok_or_else(AwsError::internal)?,
-        })
+        d.finish_nested(op, |op| Self { arn, op })
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Self::Found), AwsError> {

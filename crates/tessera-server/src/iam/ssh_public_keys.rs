@@ -35,11 +35,7 @@ impl<Op: CallOn<User>> Action for OnUserKeys<Op> {
         let d = params.decoder();
         let user_name = d.required("UserName");
         let op = d.read(Op::decode(params));
-        d.finish(())?;
-        Ok(Self {
-            op: op.ok_or_else(AwsError::internal)?,
-            user_name,
-        })
+        d.finish_nested(op, |op| Self { op, user_name })
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
