@@ -69,6 +69,18 @@ async fn subject_access(
     Ok((Access::on(target), user))
 }
 
+/// The access to the devices of the user `name`, which must exist: an
+/// unknown user is `NoSuchEntity` before authorization, as IAM answers it.
+async fn named_user_access(ctx: &Context<'_>, name: &str) -> Result<(Access, User), AwsError> {
+    let user = ctx
+        .store()
+        .user_by_name(ctx.account_id(), name)
+        .await?
+        .ok_or_else(|| no_such_user(name))?;
+    let target = user_target(ctx.state, &user).await?;
+    Ok((Access::on(target), user))
+}
+
 /// The PNG of a QR code (black on white, 4 pixels a module, 4-module quiet
 /// zone) encoding `text`.
 fn qr_png(text: &str) -> Result<Vec<u8>, AwsError> {
@@ -284,16 +296,8 @@ impl Action for EnableMfaDevice {
         })
     }
 
-    /// An unknown user is `NoSuchEntity` before authorization, as IAM
-    /// answers it.
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, User), AwsError> {
-        let user = ctx
-            .store()
-            .user_by_name(ctx.account_id(), &self.user_name)
-            .await?
-            .ok_or_else(|| no_such_user(&self.user_name))?;
-        let target = user_target(ctx.state, &user).await?;
-        Ok((Access::on(target), user))
+        named_user_access(ctx, &self.user_name).await
     }
 
     async fn run(self, ctx: &Context<'_>, user: User) -> Result<Empty, AwsError> {
@@ -514,13 +518,7 @@ impl Action for ResyncMfaDevice {
     }
 
     async fn access(&self, ctx: &Context<'_>) -> Result<(Access, User), AwsError> {
-        let user = ctx
-            .store()
-            .user_by_name(ctx.account_id(), &self.user_name)
-            .await?
-            .ok_or_else(|| no_such_user(&self.user_name))?;
-        let target = user_target(ctx.state, &user).await?;
-        Ok((Access::on(target), user))
+        named_user_access(ctx, &self.user_name).await
     }
 
     async fn run(self, ctx: &Context<'_>, user: User) -> Result<Empty, AwsError> {

@@ -97,6 +97,24 @@ pub(super) struct RoleResult {
     pub with_last_used: bool,
 }
 
+impl RoleResult {
+    /// `role` as `GetRole` shows it: with its tags, its trust policy as
+    /// shown, and its last use.
+    async fn read(ctx: &Context<'_>, role: Role) -> Result<Self, AwsError> {
+        let tags = ctx
+            .store()
+            .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?;
+        let trust = shown_trust(ctx, &role).await?;
+        Ok(Self {
+            role,
+            trust,
+            tags,
+            with_last_used: true,
+        })
+    }
+}
+
 impl Encode for RoleResult {
     fn encode(self, state: &AppState) -> Vec<Xml> {
         let mut fields = role_xml(state, &self.role, &self.trust, Some(&self.tags));
@@ -316,18 +334,7 @@ impl Action for GetRole {
     }
 
     async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<RoleResult, AwsError> {
-        let role = found::<RoleKind>(role, &self.name)?;
-        let tags = ctx
-            .store()
-            .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
-            .await?;
-        let trust = shown_trust(ctx, &role).await?;
-        Ok(RoleResult {
-            role,
-            trust,
-            tags,
-            with_last_used: true,
-        })
+        RoleResult::read(ctx, found::<RoleKind>(role, &self.name)?).await
     }
 }
 
@@ -437,20 +444,11 @@ impl Action for UpdateRoleDescription {
         ctx.store()
             .update_role(ctx.account_id(), &self.name, Some(&self.description), None)
             .await?;
-        let tags = ctx
-            .store()
-            .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
-            .await?;
-        let trust = shown_trust(ctx, &role).await?;
-        Ok(RoleResult {
-            role: Role {
-                description: Some(self.description.into()),
-                ..role
-            },
-            trust,
-            tags,
-            with_last_used: true,
-        })
+        let role = Role {
+            description: Some(self.description.into()),
+            ..role
+        };
+        RoleResult::read(ctx, role).await
     }
 }
 
