@@ -53,7 +53,8 @@ impl Number {
     }
 }
 
-/// Reads a date as nanoseconds since the Unix epoch.
+/// Reads a date as nanoseconds since the Unix epoch, as IAM reads it when a
+/// policy is written.
 ///
 /// Accepts integer epoch seconds (`aws:EpochTime`) and the ISO 8601 forms
 /// IAM reads when a policy is written: a date (`2024-01-31`, `2024-031`,
@@ -63,7 +64,7 @@ impl Number {
 /// alone (on 1970-01-01). `T` and `Z` may be lower-case. Anything else —
 /// a month of 13, a one-digit offset, ten fraction digits, an epoch beyond
 /// 64 bits — is no date.
-pub fn parse_date(s: &str) -> Option<i128> {
+pub fn parse_iam_date(s: &str) -> Option<i128> {
     let t = s.trim();
     if !t.is_empty()
         && t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
@@ -73,6 +74,105 @@ pub fn parse_date(s: &str) -> Option<i128> {
         return Some(i128::from(secs) * 1_000_000_000);
     }
     parse_iso8601(t)
+}
+
+/// Reads a date for evaluation: what [`parse_iam_date`] reads, and the
+/// fixed-width forms an older reading also took (`2024-01-31 12:00:00Z`),
+/// so that a stored policy keeps its meaning.
+pub fn parse_date(s: &str) -> Option<i128> {
+    parse_iam_date(s).or_else(|| parse_fixed_iso8601(s.trim()))
+}
+
+/// The fixed-width ISO 8601 reading Tessera used before it read dates as
+/// IAM does: four-digit years, two-digit fields, a space allowed for `T`.
+/// Stored policies and context values written in it keep their meaning.
+fn digits(s: &[u8], n: usize) -> Option<u32> {
+    if s.len() < n || !s[..n].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v = 0u32;
+    for &b in &s[..n] {
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Some(v)
+}
+
+fn parse_fixed_iso8601(t: &str) -> Option<i128> {
+    let b = t.as_bytes();
+    let year = i32::try_from(digits(b, 4)?).ok()?;
+    if b.get(4) != Some(&b'-') {
+        return None;
+    }
+    let month = u8::try_from(digits(&b[5..], 2)?).ok()?;
+    if b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let day = u8::try_from(digits(b.get(8..)?, 2)?).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let mut i = 10;
+    let (mut h, mut m, mut sec, mut nanos) = (0u32, 0u32, 0u32, 0u32);
+    let mut offset_secs: i64 = 0;
+    if i < b.len() {
+        if !matches!(b[i], b'T' | b't' | b' ') {
+            return None;
+        }
+        i += 1;
+        h = digits(b.get(i..)?, 2)?;
+        i += 2;
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        m = digits(b.get(i + 1..)?, 2)?;
+        i += 3;
+        if b.get(i) == Some(&b':') {
+            sec = digits(b.get(i + 1..)?, 2)?;
+            i += 3;
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let start = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let frac = t.get(start..i)?;
+                if frac.is_empty() {
+                    return None;
+                }
+                let mut scaled = String::from(frac);
+                scaled.truncate(9);
+                while scaled.len() < 9 {
+                    scaled.push('0');
+                }
+                nanos = scaled.parse().ok()?;
+            }
+        }
+        match b.get(i) {
+            None => {}
+            Some(b'Z' | b'z') if i + 1 == b.len() => {}
+            Some(&sign @ (b'+' | b'-')) => {
+                let oh = digits(b.get(i + 1..)?, 2)?;
+                let rest = b.get(i + 3..)?;
+                let om = match rest {
+                    [] => 0,
+                    [b':', r @ ..] if r.len() == 2 => digits(r, 2)?,
+                    r if r.len() == 2 => digits(r, 2)?,
+                    _ => return None,
+                };
+                if oh > 23 || om > 59 {
+                    return None;
+                }
+                let off = i64::from(oh * 3600 + om * 60);
+                offset_secs = if sign == b'+' { off } else { -off };
+            }
+            _ => return None,
+        }
+        if h > 23 || m > 59 || sec > 60 {
+            return None;
+        }
+    }
+    let days = i64::from(date.to_julian_day()) - 2_440_588; // Julian day of 1970-01-01
+    let secs = days * 86_400 + i64::from(h * 3600 + m * 60 + sec) - offset_secs;
+    Some(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
 }
 
 /// The earliest and latest years IAM's date reader takes.
@@ -406,12 +506,18 @@ mod tests {
             "2016-12-13t2:00:00.1999999999+10:59",
             "9223372036854775808",
             "sdfdsf",
-            "2024-01-01 00:00:00Z",
             "2024-01-01T24:00",
             "2024-01-01T00:00:60",
         ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
+            assert_eq!(parse_iam_date(bad), None, "{bad}");
         }
+        // Written policies are read as IAM reads them; stored ones also in
+        // the fixed-width form with a space.
+        assert_eq!(parse_iam_date("2024-01-01 00:00:00Z"), None);
+        assert_eq!(
+            parse_date("2024-01-01 00:00:00Z"),
+            parse_date("2024-01-01T00:00:00Z")
+        );
         assert_eq!(parse_date("yesterday"), None);
         assert!(parse_date("2024-01-01T00:00Z") < parse_date("2024-01-01T00:01Z"));
     }

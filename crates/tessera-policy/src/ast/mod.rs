@@ -919,7 +919,7 @@ fn check_legacy(st: &StatementDocument, kind: PolicyKind, mode: Mode) -> Result<
                 | DateLessThanEquals
                 | DateGreaterThan
                 | DateGreaterThanEquals
-                    if mode == Mode::Write && crate::value::parse_date(&text).is_none() =>
+                    if mode == Mode::Write && crate::value::parse_iam_date(&text).is_none() =>
                 {
                     return Err(legacy(value.pos, format!("\"{text}\" is not a date")));
                 }
