@@ -37,6 +37,9 @@ CASES = json.loads(CORPUS.read_text())["cases"]
 STATUS = {"MalformedPolicyDocument": 400, "LimitExceeded": 409, "PackedPolicyTooLarge": 400}
 # What IAM's PolicyDocument parameter may hold (its model's pattern).
 SENDABLE = re.compile(r"^[\t\n\r\u0020-\u00ff]+$")
+# Cases whose answer depends on more than the document: the server, as IAM,
+# also refuses principals naming users and roles that do not exist.
+NOT_DOCUMENT_ALONE = {"trust policy with AWS, Service and Federated"}
 
 
 def unique(prefix: str) -> str:
@@ -60,7 +63,7 @@ def cases(*kinds: str, max_len: int = 131072) -> list:
     through to the policy validator."""
     picked = []
     for case in CASES:
-        if case.get("kind", "managed") not in kinds:
+        if case.get("kind", "managed") not in kinds or case["name"] in NOT_DOCUMENT_ALONE:
             continue
         text = text_of(case)
         if SENDABLE.match(text) and len(text) <= max_len:
@@ -213,15 +216,15 @@ def test_update_assume_role_policy(iam, holders, case):
     )
 
 
-def test_refused_trust_policy_leaves_the_role_as_it_was(iam, holders):
-    before = iam.get_role(RoleName=holders["role"])["Role"]["AssumeRolePolicyDocument"]
+def test_refused_trust_policy_leaves_the_role_as_it_was(iam):
+    role = unique("kept")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
     with pytest.raises(ClientError) as excinfo:
-        iam.update_assume_role_policy(RoleName=holders["role"], PolicyDocument='{"Version": ')
+        iam.update_assume_role_policy(RoleName=role, PolicyDocument='{"Version": ')
     response = assert_client_error(excinfo, "MalformedPolicyDocument", 400)
     assert response["Error"]["Message"] == "This policy contains invalid Json"
-    iam.update_assume_role_policy(RoleName=holders["role"], PolicyDocument=TRUST)
-    after = iam.get_role(RoleName=holders["role"])["Role"]["AssumeRolePolicyDocument"]
-    assert after == before == json.loads(TRUST)
+    after = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    assert after == json.loads(TRUST)
 
 
 # ---- permissions boundaries ------------------------------------------------
@@ -331,6 +334,7 @@ def test_stored_policy_accepted_before_still_evaluates(server):
     assert changed == 1
     server.start()
 
+    iam = iam_client(server)
     as_user = iam_client(server, creds)
     assert as_user.get_user(UserName=user)["User"]["UserName"] == user
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
