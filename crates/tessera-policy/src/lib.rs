@@ -7,7 +7,9 @@
 //!   written back ([`Policy::to_json`]).
 //! * [`ast`] — [`Policy::parse`]: validation with AWS's
 //!   `MalformedPolicyDocument` / `LimitExceeded` / `PackedPolicyTooLarge`
-//!   errors and compiled statements.
+//!   errors and compiled statements, for documents being written;
+//!   [`Policy::parse_stored`] for stored documents read back to evaluate
+//!   (rules added since they were written are not applied to them).
 //! * [`eval`] — [`RequestContext`] and the evaluation of one statement or
 //!   condition.
 //! * [`decide`](mod@decide) — [`decide()`]: the layered AWS decision with its

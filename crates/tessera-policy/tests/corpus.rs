@@ -10,7 +10,10 @@
 //!   identity policy);
 //! * a parse case: `kind` and `document` (JSON) or `text`, with
 //!   `expect_error` (`code`, `message`, optional `line`/`column`) or
-//!   `expect_valid`.
+//!   `expect_valid`; a valid document must also read back as a stored
+//!   one ([`Policy::parse_stored`]) to the same statements, and
+//!   `stored_valid` says whether a refused one still reads back (a
+//!   document written before the rule that refuses it).
 //!
 //! Every case has a `name` and a one-line `reason` citing the AWS rule.
 
@@ -54,7 +57,9 @@ fn policy_entry(
         json!({"Version": "2012-10-17", "Statement": [doc]})
     };
     let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
-    let policy = Policy::parse(&text, kind).map_err(|e| format!("policy {id} rejected: {e}"))?;
+    // Evaluation reads stored documents, which were validated when written.
+    let policy =
+        Policy::parse_stored(&text, kind).map_err(|e| format!("policy {id} rejected: {e}"))?;
     Ok((id, policy))
 }
 
@@ -236,7 +241,7 @@ fn run_condition(case: &Value) -> Result<(), String> {
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": cond}]
     });
     let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
-    let policy = Policy::parse(&text, PolicyKind::managed()).map_err(|e| e.to_string())?;
+    let policy = Policy::parse_stored(&text, PolicyKind::managed()).map_err(|e| e.to_string())?;
     let ctx = context(case)?;
     let d = decide(&AuthorizationRequest::new(&ctx).identity("p", &policy));
     let expect = case
@@ -265,6 +270,20 @@ fn run_parse(case: &Value) -> Result<(), String> {
     };
     let text = expand_placeholders(&text);
     let result = Policy::parse(&text, k);
+    // A document written before a rule was tightened still evaluates.
+    let stored = Policy::parse_stored(&text, k);
+    match case.get("stored_valid").and_then(Value::as_bool) {
+        Some(true) if stored.is_err() => {
+            return Err(format!(
+                "a stored copy must still parse: {}",
+                stored.err().map(|e| e.to_string()).unwrap_or_default()
+            ));
+        }
+        Some(false) if stored.is_ok() => {
+            return Err("a stored copy must not parse either".into());
+        }
+        _ => {}
+    }
     if let Some(err) = case.get("expect_error") {
         let e = match result {
             Ok(_) => return Err("expected an error, the policy was accepted".into()),
@@ -293,6 +312,11 @@ fn run_parse(case: &Value) -> Result<(), String> {
         Ok(())
     } else {
         let p = result.map_err(|e| format!("expected valid, got {e}"))?;
+        // What may be written may be read back.
+        let s = stored.map_err(|e| format!("valid, but its stored copy does not parse: {e}"))?;
+        if s.statements() != p.statements() {
+            return Err("the stored copy compiles to other statements".into());
+        }
         // Valid documents must survive a serialize → parse round trip.
         let again = Policy::parse(&p.to_json(), k).map_err(|e| format!("round trip: {e}"))?;
         if again.statements() != p.statements() {

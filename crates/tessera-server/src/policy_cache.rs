@@ -2,6 +2,11 @@
 //! decision, and a document's meaning never changes, so parsed policies are
 //! kept by their text (and kind) and shared; the cache is bounded and
 //! simply starts over when full.
+//!
+//! The documents parsed here are stored ones, read for evaluation: they are
+//! parsed with [`Policy::parse_stored`], so that a rule IAM applies when a
+//! policy is written, added after a policy was stored, never makes it stop
+//! granting what it granted.
 
 use std::{
     collections::HashMap,
@@ -18,14 +23,14 @@ pub struct PolicyCache {
 }
 
 impl PolicyCache {
-    /// The parsed policy for `document` of `kind`, parsed at most once while
-    /// it stays in the cache.
+    /// The parsed stored policy for `document` of `kind`, parsed at most
+    /// once while it stays in the cache.
     pub fn parse(&self, document: &str, kind: PolicyKind) -> Result<Arc<Policy>, PolicyError> {
         let key = (format!("{kind:?}"), document.to_string());
         if let Some(hit) = self.lock().get(&key) {
             return Ok(Arc::clone(hit));
         }
-        let parsed = Arc::new(Policy::parse(document, kind)?);
+        let parsed = Arc::new(Policy::parse_stored(document, kind)?);
         let mut entries = self.lock();
         if entries.len() >= CAPACITY {
             entries.clear();

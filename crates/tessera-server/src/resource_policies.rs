@@ -143,7 +143,7 @@ impl ResourcePolicyCache {
 /// Parses a stored policy and binds it to its principals; `None`, logged,
 /// when it no longer parses.
 fn load(record: &ResourcePolicyRecord) -> Option<Arc<LoadedResourcePolicy>> {
-    let parsed = match Policy::parse(&record.document, PolicyKind::resource()) {
+    let parsed = match Policy::parse_stored(&record.document, PolicyKind::resource()) {
         Ok(parsed) => parsed,
         Err(error) => {
             tracing::error!(

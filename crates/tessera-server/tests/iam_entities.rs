@@ -1011,7 +1011,8 @@ async fn inline_policies_of_users_groups_and_roles() {
         ],
         400,
         "MalformedPolicyDocument",
-        "Missing required field Statement",
+        // IAM's validator answers a missing Statement as a syntax error.
+        "Syntax errors in policy.",
     )
     .await;
     let huge = format!(

@@ -8,6 +8,7 @@
 
 pub mod err;
 pub mod pattern;
+mod rules;
 
 pub use err::{PolicyError, PolicyErrorCode};
 pub use pattern::{ArnPattern, Pattern, Variable, Variables};
@@ -599,26 +600,87 @@ fn legacy(pos: Position, detail: impl Into<String>) -> PolicyError {
     PolicyError::malformed("The policy failed legacy parsing", Some(pos)).with_detail(detail)
 }
 
-impl Policy {
-    /// Parses and validates a policy text for its kind (size quota first,
-    /// then JSON syntax, then IAM rules).
-    pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
-        kind.limit().check(text)?;
-        let doc = PolicyDocument::parse(text).map_err(|e| syntax(e.pos, e.detail))?;
-        Policy::from_document(doc, kind)
+/// How strictly a document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A document being written: every rule IAM checks.
+    Write,
+    /// A document read back for evaluation: it was accepted when written,
+    /// so rules that came later (and the size quota) are not applied again.
+    Stored,
+}
+
+impl PolicyKind {
+    /// Identity-based and session policies are checked by IAM's policy
+    /// validator; trust and other resource-based policies answer some
+    /// faults with messages of their own.
+    fn iam_validator(&self) -> bool {
+        matches!(
+            self,
+            PolicyKind::Identity { .. } | PolicyKind::Session { .. }
+        )
     }
 
-    /// Validates and compiles an already-read document (no size check).
+    /// A customer managed policy (or a permissions boundary, which is one).
+    fn is_managed(&self) -> bool {
+        matches!(self, PolicyKind::Identity { limit } if limit.quota == SizeQuota::ManagedPolicy)
+    }
+}
+
+/// The message a resource-based validator gives for a missing element.
+fn missing_field(kind: PolicyKind, field: &str, pos: Position) -> PolicyError {
+    if kind.iam_validator() {
+        syntax(pos, format!("{field} is required"))
+    } else {
+        PolicyError::malformed(format!("Missing required field {field}"), Some(pos))
+    }
+}
+
+impl Policy {
+    /// Parses and validates a policy text being written (CreatePolicy,
+    /// PutUserPolicy, CreateRole, a session policy…) for its kind: size
+    /// quota first, then JSON syntax, then IAM's rules in the order IAM
+    /// applies them (the shape of every statement, `Version`, legacy
+    /// parsing, `Sid`s, then each statement's principals, resources and
+    /// actions).
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        kind.limit().check(text)?;
+        let doc = read_document(text, kind)?;
+        Policy::compile(doc, kind, Mode::Write)
+    }
+
+    /// Parses a stored policy for evaluation. It was validated when it was
+    /// written, perhaps under rules that have since been tightened, so only
+    /// what evaluation needs is checked: JSON, the shape of the elements,
+    /// the principals and the actions. No size quota, no `Version` rule, no
+    /// rule on empty statement lists, resource ARNs or date values: a
+    /// policy that once was accepted keeps evaluating as it did.
+    pub fn parse_stored(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let doc = read_document(text, kind)?;
+        Policy::compile(doc, kind, Mode::Stored)
+    }
+
+    /// Validates and compiles an already-read document being written (no
+    /// size check).
     pub fn from_document(
         document: PolicyDocument,
         kind: PolicyKind,
     ) -> Result<Policy, PolicyError> {
+        Policy::compile(document, kind, Mode::Write)
+    }
+
+    fn compile(
+        document: PolicyDocument,
+        kind: PolicyKind,
+        mode: Mode,
+    ) -> Result<Policy, PolicyError> {
+        // The shape: Version, Statement, and every statement's elements.
         let version = match &document.version {
-            None => Version::V2008_10_17,
-            Some(v) if v.value == "2012-10-17" => Version::V2012_10_17,
-            Some(v) if v.value == "2008-10-17" => Version::V2008_10_17,
+            None => None,
+            Some(v) if v.value == "2012-10-17" => Some(Version::V2012_10_17),
+            Some(v) if v.value == "2008-10-17" => Some(Version::V2008_10_17),
             Some(v) => {
-                return Err(legacy(
+                return Err(syntax(
                     v.pos,
                     format!(
                         "Version must be \"2012-10-17\" or \"2008-10-17\", not \"{}\"",
@@ -628,26 +690,44 @@ impl Policy {
             }
         };
         let Some(stmts) = &document.statement else {
-            return Err(PolicyError::malformed(
-                "Missing required field Statement",
-                Some(document.pos),
-            ));
+            return Err(missing_field(kind, "Statement", document.pos));
         };
-        let mut statements = Vec::with_capacity(stmts.value.as_slice().len());
+        let list = stmts.value.as_slice();
+        if list.is_empty() && mode == Mode::Write {
+            return Err(syntax(stmts.pos, "Statement holds no statement"));
+        }
+        for st in list {
+            check_shape(st, kind)?;
+        }
+        // A managed policy must use the current language version.
+        if mode == Mode::Write && kind.is_managed() && version != Some(Version::V2012_10_17) {
+            return Err(PolicyError::malformed(
+                "Policy document must be version 2012-10-17 or greater.",
+                Some(document.version.as_ref().map_or(document.pos, |v| v.pos)),
+            ));
+        }
+        let version = version.unwrap_or(Version::V2008_10_17);
+        for st in list {
+            check_legacy(st, kind, mode)?;
+        }
         let mut sids = HashSet::new();
-        for (index, st) in stmts.value.as_slice().iter().enumerate() {
-            let compiled = compile_statement(st, index, version, kind)?;
+        for st in list {
+            statement_sid(st, kind)?;
             if let Some(sid) = &st.sid
                 && !sid.value.is_empty()
-                && !sids.insert(sid.value.clone())
+                && !sids.insert(sid.value.as_str())
             {
                 return Err(PolicyError::malformed(
                     "Statement IDs (SID) in a single policy must be unique.",
                     Some(sid.pos),
                 ));
             }
-            statements.push(compiled);
         }
+        let statements = list
+            .iter()
+            .enumerate()
+            .map(|(index, st)| compile_statement(st, index, version, kind, mode))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Policy {
             document,
             version,
@@ -725,6 +805,131 @@ impl Policy {
     }
 }
 
+/// Reads the JSON of a policy. Text that is not JSON is a syntax error; a
+/// trust policy's validator says its JSON is invalid.
+fn read_document(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyError> {
+    PolicyDocument::parse_split(text).map_err(|e| match e {
+        Ok(e) if matches!(kind, PolicyKind::Trust { .. }) => {
+            PolicyError::malformed("This policy contains invalid Json", Some(e.pos))
+                .with_detail(e.detail)
+        }
+        Ok(e) | Err(e) => syntax(e.pos, e.detail),
+    })
+}
+
+/// The first of two exclusive elements that are both written, if any.
+fn both<A, B>(a: &Option<Located<A>>, b: &Option<Located<B>>) -> Option<Position> {
+    match (a, b) {
+        (Some(_), Some(b)) => Some(b.pos),
+        _ => None,
+    }
+}
+
+/// The checks IAM makes of a statement's shape before anything else:
+/// `Effect` present and `Allow` or `Deny` in some case; at most one of
+/// `Action`/`NotAction`, `Resource`/`NotResource`, `Principal`/
+/// `NotPrincipal`; known condition operators (an operator with no keys is
+/// not read at all).
+fn check_shape(st: &StatementDocument, kind: PolicyKind) -> Result<(), PolicyError> {
+    match &st.effect {
+        None => return Err(missing_field(kind, "Effect", st.pos)),
+        Some(e)
+            if !e.value.eq_ignore_ascii_case("allow") && !e.value.eq_ignore_ascii_case("deny") =>
+        {
+            return Err(syntax(
+                e.pos,
+                format!("Effect must be \"Allow\" or \"Deny\", not \"{}\"", e.value),
+            ));
+        }
+        Some(_) => {}
+    }
+    for (pos, what) in [
+        (both(&st.action, &st.not_action), "Action and NotAction"),
+        (
+            both(&st.resource, &st.not_resource),
+            "Resource and NotResource",
+        ),
+        (
+            both(&st.principal, &st.not_principal),
+            "Principal and NotPrincipal",
+        ),
+    ] {
+        if let Some(pos) = pos {
+            return Err(syntax(pos, format!("a statement cannot hold both {what}")));
+        }
+    }
+    if let Some(c) = &st.condition {
+        for block in c.value.blocks.iter().filter(|b| !b.entries.is_empty()) {
+            let name = block.operator.value.as_str();
+            if Operator::parse(name).is_none() {
+                let pos = block.operator.pos;
+                return Err(if kind.iam_validator() {
+                    syntax(pos, format!("unknown condition operator {name}"))
+                } else {
+                    PolicyError::malformed(format!("Invalid Condition type : {name}"), Some(pos))
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What IAM's legacy parser refuses: `Effect` in another case than `Allow`
+/// / `Deny`, IP ranges that are none, and in documents being written, date
+/// values that are no date and malformed resource ARNs.
+fn check_legacy(st: &StatementDocument, kind: PolicyKind, mode: Mode) -> Result<(), PolicyError> {
+    if let Some(e) = &st.effect
+        && e.value != "Allow"
+        && e.value != "Deny"
+    {
+        return Err(legacy(
+            e.pos,
+            format!("Effect must be \"Allow\" or \"Deny\", not \"{}\"", e.value),
+        ));
+    }
+    if mode == Mode::Write && kind.iam_validator() {
+        for list in [&st.resource, &st.not_resource].into_iter().flatten() {
+            for r in list.value.as_slice() {
+                if rules::fails_legacy_parsing(&r.value) {
+                    return Err(legacy(r.pos, format!("\"{}\" is not a valid ARN", r.value)));
+                }
+            }
+        }
+    }
+    let Some(c) = &st.condition else {
+        return Ok(());
+    };
+    for block in &c.value.blocks {
+        let Some(op) = Operator::parse(&block.operator.value) else {
+            continue;
+        };
+        for value in block.entries.iter().flat_map(|e| e.values.as_slice()) {
+            let text = value.value.as_text();
+            use BaseOperator::*;
+            match op.base {
+                IpAddress | NotIpAddress if Cidr::parse(&text).is_none() => {
+                    return Err(legacy(
+                        value.pos,
+                        format!("\"{text}\" is not an IP address or CIDR block"),
+                    ));
+                }
+                DateEquals
+                | DateNotEquals
+                | DateLessThan
+                | DateLessThanEquals
+                | DateGreaterThan
+                | DateGreaterThanEquals
+                    if mode == Mode::Write && crate::value::parse_iam_date(&text).is_none() =>
+                {
+                    return Err(legacy(value.pos, format!("\"{text}\" is not a date")));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A statement's `Sid`: alphanumeric except in resource-based policies.
 fn statement_sid(st: &StatementDocument, kind: PolicyKind) -> Result<Option<String>, PolicyError> {
     Ok(match &st.sid {
@@ -743,23 +948,13 @@ fn statement_sid(st: &StatementDocument, kind: PolicyKind) -> Result<Option<Stri
     })
 }
 
-/// A statement's `Effect`.
+/// A statement's `Effect` (its shape already checked).
 fn statement_effect(st: &StatementDocument) -> Result<Effect, PolicyError> {
     Ok(match &st.effect {
-        None => {
-            return Err(PolicyError::malformed(
-                "Missing required field Effect",
-                Some(st.pos),
-            ));
-        }
         Some(e) if e.value == "Allow" => Effect::Allow,
         Some(e) if e.value == "Deny" => Effect::Deny,
-        Some(e) => {
-            return Err(legacy(
-                e.pos,
-                format!("Effect must be \"Allow\" or \"Deny\", not \"{}\"", e.value),
-            ));
-        }
+        Some(e) => return Err(legacy(e.pos, "Effect must be \"Allow\" or \"Deny\"")),
+        None => return Err(syntax(st.pos, "Effect is required")),
     })
 }
 
@@ -771,19 +966,13 @@ fn statement_principals(
     effect: Effect,
 ) -> Result<Option<PrincipalSet>, PolicyError> {
     Ok(match (&st.principal, &st.not_principal) {
-        (Some(p), Some(_)) => {
-            return Err(PolicyError::malformed(
-                "Statement cannot contain both Principal and NotPrincipal.",
-                Some(p.pos),
-            ));
-        }
-        (Some(p), None) | (None, Some(p)) if !kind.has_principal() => {
+        (Some(p), _) | (None, Some(p)) if !kind.has_principal() => {
             return Err(PolicyError::malformed(
                 "Policy document should not specify a principal.",
                 Some(p.pos),
             ));
         }
-        (Some(p), None) => Some(compile_principal(p, false)?),
+        (Some(p), _) => Some(compile_principal(p, false)?),
         (None, Some(p)) => {
             check_not_principal(kind, effect, p.pos)?;
             Some(compile_principal(p, true)?)
@@ -798,60 +987,15 @@ fn statement_principals(
     })
 }
 
-/// A statement's `Action` or `NotAction`.
-fn statement_actions(st: &StatementDocument) -> Result<ActionSet, PolicyError> {
-    Ok(match (&st.action, &st.not_action) {
-        (Some(a), Some(_)) => {
-            return Err(PolicyError::malformed(
-                "Statement cannot contain both Action and NotAction.",
-                Some(a.pos),
-            ));
-        }
-        (Some(a), None) => compile_actions(a, false)?,
-        (None, Some(a)) => compile_actions(a, true)?,
-        (None, None) => {
-            return Err(PolicyError::malformed(
-                "Policy statement must contain actions.",
-                Some(st.pos),
-            ));
-        }
-    })
-}
-
-/// A statement's `Resource` or `NotResource` (none in a trust policy).
-fn statement_resources(
-    st: &StatementDocument,
-    kind: PolicyKind,
-    variables: bool,
-) -> Result<Option<ResourceSet>, PolicyError> {
-    Ok(match (&st.resource, &st.not_resource) {
-        (Some(r), _) | (None, Some(r)) if matches!(kind, PolicyKind::Trust { .. }) => {
-            let field = if st.resource.is_some() {
-                "Resource"
-            } else {
-                "NotResource"
-            };
-            return Err(PolicyError::malformed(
-                format!("Has prohibited field {field}"),
-                Some(r.pos),
-            ));
-        }
-        (Some(r), Some(_)) => {
-            return Err(PolicyError::malformed(
-                "Statement cannot contain both Resource and NotResource.",
-                Some(r.pos),
-            ));
-        }
-        (Some(r), None) => Some(compile_resources(r, false, variables)?),
-        (None, Some(r)) => Some(compile_resources(r, true, variables)?),
-        (None, None) if matches!(kind, PolicyKind::Trust { .. }) => None,
-        (None, None) => {
-            return Err(PolicyError::malformed(
-                "Policy statement must contain resources.",
-                Some(st.pos),
-            ));
-        }
-    })
+/// An element and whether it is the `Not…` form.
+fn one_of<'a, T>(
+    plain: &'a Option<Located<T>>,
+    not: &'a Option<Located<T>>,
+) -> Option<(&'a Located<T>, bool)> {
+    plain
+        .as_ref()
+        .map(|v| (v, false))
+        .or_else(|| not.as_ref().map(|v| (v, true)))
 }
 
 fn compile_statement(
@@ -859,13 +1003,46 @@ fn compile_statement(
     index: usize,
     version: Version,
     kind: PolicyKind,
+    mode: Mode,
 ) -> Result<Statement, PolicyError> {
     let sid = statement_sid(st, kind)?;
     let effect = statement_effect(st)?;
     let principals = statement_principals(st, kind, effect)?;
-    let actions = statement_actions(st)?;
     let variables = version == Version::V2012_10_17;
-    let resources = statement_resources(st, kind, variables)?;
+    let trust = matches!(kind, PolicyKind::Trust { .. });
+
+    // Resources are checked before actions; a missing action is reported
+    // before a missing resource.
+    let written_resources = one_of(&st.resource, &st.not_resource);
+    if trust && let Some((r, negated)) = written_resources {
+        let field = if negated { "NotResource" } else { "Resource" };
+        return Err(PolicyError::malformed(
+            format!("Has prohibited field {field}"),
+            Some(r.pos),
+        ));
+    }
+    let resources = match written_resources {
+        Some((r, negated)) => compile_resources(r, negated, variables, kind, mode)?,
+        None => None,
+    };
+    let actions = match one_of(&st.action, &st.not_action) {
+        Some((a, negated)) => compile_actions(a, negated)?,
+        None => None,
+    };
+    let Some(actions) = actions else {
+        let pos = one_of(&st.action, &st.not_action).map_or(st.pos, |(a, _)| a.pos);
+        return Err(PolicyError::malformed(
+            "Policy statement must contain actions.",
+            Some(pos),
+        ));
+    };
+    if !trust && resources.is_none() {
+        let pos = written_resources.map_or(st.pos, |(r, _)| r.pos);
+        return Err(PolicyError::malformed(
+            "Policy statement must contain resources.",
+            Some(pos),
+        ));
+    }
     let conditions = match &st.condition {
         Some(c) => compile_conditions(c, variables)?,
         None => Vec::new(),
@@ -900,13 +1077,17 @@ fn check_not_principal(kind: PolicyKind, effect: Effect, pos: Position) -> Resul
 const VENDOR_MESSAGE: &str =
     "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
 
-fn compile_actions(list: &Located<StringList>, negated: bool) -> Result<ActionSet, PolicyError> {
+/// `Action` / `NotAction`: `*` or `vendor:name` with one colon and a vendor
+/// of letters, digits, `-`, `_`, `.` and wildcards. IAM does not read the
+/// name (`iam: Get User` is taken; it names no action, so matches none).
+/// `None` for an empty list.
+fn compile_actions(
+    list: &Located<StringList>,
+    negated: bool,
+) -> Result<Option<ActionSet>, PolicyError> {
     let items = list.value.as_slice();
     if items.is_empty() {
-        return Err(PolicyError::malformed(
-            "Policy statement must contain actions.",
-            Some(list.pos),
-        ));
+        return Ok(None);
     }
     let mut patterns = Vec::with_capacity(items.len());
     for a in items {
@@ -925,10 +1106,9 @@ fn compile_actions(list: &Located<StringList>, negated: bool) -> Result<ActionSe
             }
             let valid_char =
                 |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?' | '.');
-            if vendor.is_empty() || !vendor.chars().all(valid_char) || !name.chars().all(valid_char)
-            {
+            if vendor.is_empty() || !vendor.chars().all(valid_char) {
                 return Err(PolicyError::malformed(
-                    format!("Action {text} is not a valid action"),
+                    format!("Vendor {vendor} is not valid"),
                     Some(a.pos),
                 ));
             }
@@ -942,29 +1122,34 @@ fn compile_actions(list: &Located<StringList>, negated: bool) -> Result<ActionSe
             },
         ));
     }
-    Ok(ActionSet { negated, patterns })
+    Ok(Some(ActionSet { negated, patterns }))
 }
 
+/// `Resource` / `NotResource`; `None` for an empty list. Documents being
+/// written are checked as IAM checks them ([`rules`]) or, for resource-based
+/// policies, need ARNs; stored documents are taken as they are.
 fn compile_resources(
     list: &Located<StringList>,
     negated: bool,
     variables: bool,
-) -> Result<ResourceSet, PolicyError> {
+    kind: PolicyKind,
+    mode: Mode,
+) -> Result<Option<ResourceSet>, PolicyError> {
     let items = list.value.as_slice();
     if items.is_empty() {
-        return Err(PolicyError::malformed(
-            "Policy statement must contain resources.",
-            Some(list.pos),
-        ));
+        return Ok(None);
     }
     let mut patterns = Vec::with_capacity(items.len());
     for r in items {
         let text = r.value.as_str();
-        if text != "*" && !text.starts_with("arn:") {
-            return Err(PolicyError::malformed(
-                format!("Resource {text} must be in ARN format or \"*\"."),
-                Some(r.pos),
-            ));
+        let refused = match mode {
+            Mode::Stored => None,
+            Mode::Write if kind.iam_validator() => rules::resource_error(text),
+            Mode::Write => (text != "*" && !text.starts_with("arn:"))
+                .then(|| format!("Resource {text} must be in ARN format or \"*\".")),
+        };
+        if let Some(message) = refused {
+            return Err(PolicyError::malformed(message, Some(r.pos)));
         }
         patterns.push(ArnPattern::compile(
             text,
@@ -975,7 +1160,7 @@ fn compile_resources(
             },
         ));
     }
-    Ok(ResourceSet { negated, patterns })
+    Ok(Some(ResourceSet { negated, patterns }))
 }
 
 fn invalid_principal(kind: &str, value: &str, pos: Position) -> PolicyError {
@@ -1071,31 +1256,24 @@ fn compile_principal(
     Ok(set)
 }
 
+/// The conditions of a statement. An operator block without keys tests
+/// nothing and is skipped (IAM takes it whatever the operator's name);
+/// condition keys are taken as written, with or without a vendor prefix.
 fn compile_conditions(
     c: &Located<ConditionDocument>,
     variables: bool,
 ) -> Result<Vec<Condition>, PolicyError> {
     let mut out = Vec::new();
-    for block in &c.value.blocks {
+    for block in c.value.blocks.iter().filter(|b| !b.entries.is_empty()) {
         let op_name = block.operator.value.as_str();
         let Some(operator) = Operator::parse(op_name) else {
-            return Err(PolicyError::malformed(
-                format!("Invalid Condition type : {op_name}"),
-                Some(block.operator.pos),
+            return Err(syntax(
+                block.operator.pos,
+                format!("unknown condition operator {op_name}"),
             ));
         };
         for entry in &block.entries {
             let key = entry.key.value.as_str();
-            let Some((vendor, name)) = key.split_once(':') else {
-                return Err(PolicyError::malformed(VENDOR_MESSAGE, Some(entry.key.pos))
-                    .with_detail(format!("condition key \"{key}\"")));
-            };
-            if vendor.is_empty() || name.is_empty() {
-                return Err(PolicyError::malformed(
-                    format!("Condition key {key} is not valid"),
-                    Some(entry.key.pos),
-                ));
-            }
             let vars = variables && operator.base.supports_variables();
             let values = entry
                 .values

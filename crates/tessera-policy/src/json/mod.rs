@@ -295,6 +295,13 @@ impl PolicyDocument {
         document(root)
     }
 
+    /// Like [`PolicyDocument::parse`], telling apart text that is not JSON
+    /// (`Err(Ok(_))`) from JSON that is not a policy's shape (`Err(Err(_))`).
+    pub(crate) fn parse_split(text: &str) -> Result<PolicyDocument, Result<JsonError, JsonError>> {
+        let root = raw::parse(text).map_err(Ok)?;
+        document(root).map_err(Err)
+    }
+
     /// Compact JSON text of this document.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -378,12 +385,27 @@ fn string(v: Spanned, what: &str) -> Result<Located<String>, JsonError> {
 }
 
 fn string_list(v: Spanned, what: &str) -> Result<Located<StringList>, JsonError> {
+    list_of_strings(v, what, false)
+}
+
+/// `Resource` / `NotResource`: IAM takes `null` members of the array and
+/// ignores them.
+fn resource_list(v: Spanned, what: &str) -> Result<Located<StringList>, JsonError> {
+    list_of_strings(v, what, true)
+}
+
+fn list_of_strings(
+    v: Spanned,
+    what: &str,
+    skip_null: bool,
+) -> Result<Located<StringList>, JsonError> {
     let pos = v.pos;
     let value = match v.value {
         Value::String(s) => OneOrMany::One(Located { value: s, pos }),
         Value::Array(items) => OneOrMany::Many(
             items
                 .into_iter()
+                .filter(|i| !(skip_null && i.value == Value::Null))
                 .map(|i| string(i, what))
                 .collect::<Result<Vec<_>, _>>()?,
         ),
@@ -426,8 +448,8 @@ fn statement(v: Spanned) -> Result<StatementDocument, JsonError> {
             "NotPrincipal" => st.not_principal = Some(principal(value, "NotPrincipal")?),
             "Action" => st.action = Some(string_list(value, "Action")?),
             "NotAction" => st.not_action = Some(string_list(value, "NotAction")?),
-            "Resource" => st.resource = Some(string_list(value, "Resource")?),
-            "NotResource" => st.not_resource = Some(string_list(value, "NotResource")?),
+            "Resource" => st.resource = Some(resource_list(value, "Resource")?),
+            "NotResource" => st.not_resource = Some(resource_list(value, "NotResource")?),
             "Condition" => st.condition = Some(condition(value)?),
             _ => return Err(shape_err(key_pos, format!("unknown field {key}"))),
         }

@@ -71,7 +71,7 @@ pub async fn bind_unbound_trust_policies(
     let roles = store.roles_without_bindings().await?;
     for role in &roles {
         let mut bindings = Vec::new();
-        if let Ok(policy) = Policy::parse(&role.assume_role_policy, PolicyKind::trust()) {
+        if let Ok(policy) = Policy::parse_stored(&role.assume_role_policy, PolicyKind::trust()) {
             for arn in policy.named_entities() {
                 if let Some(unique_id) = resolve(store, partition, arn).await? {
                     bindings.push(PrincipalBinding {

@@ -65,7 +65,7 @@ fn stored_policy(id: &str, text: &str) -> SimPolicy {
         key: id.to_string(),
         source_id: source_id.to_string(),
         source_type,
-        policy: Policy::parse(text, PolicyKind::inline_role()).ok(),
+        policy: Policy::parse_stored(text, PolicyKind::inline_role()).ok(),
     }
 }
 
