@@ -42,7 +42,7 @@ pub mod json;
 mod value;
 
 pub use ast::{
-    Effect, Operator, Policy, PolicyError, PolicyErrorCode, PolicyKind, SizeLimit, SizeQuota,
+    Effect, Operator, context_keys, Policy, PolicyError, PolicyErrorCode, PolicyKind, SizeLimit, SizeQuota,
     Statement, Version,
 };
 pub use decide::{

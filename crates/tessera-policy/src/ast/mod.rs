@@ -7,9 +7,11 @@
 //! values pre-typed for their operator, condition keys lower-cased.
 
 pub mod err;
+mod keys;
 pub mod pattern;
 
 pub use err::{PolicyError, PolicyErrorCode};
+pub use keys::context_keys;
 pub use pattern::{ArnPattern, Pattern, Variable, Variables};
 
 use crate::json::{
