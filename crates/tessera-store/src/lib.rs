@@ -4,6 +4,7 @@
 //! embedded default. Every write is committed before the call returns.
 
 mod certificates;
+mod credential_reports;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 mod error;
@@ -23,6 +24,7 @@ mod sqlite;
 mod tags;
 
 pub use certificates::{CertificateStore, ServerCertificate, SigningCertificate, SshPublicKey};
+pub use credential_reports::{CredentialReport, CredentialReportStore};
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
 pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
@@ -58,6 +60,7 @@ pub trait Store:
     + ProviderStore
     + LoginProfileStore
     + CertificateStore
+    + CredentialReportStore
     + InstanceProfileStore
     + ResourcePolicyStore
     + RevocationStore
@@ -77,6 +80,7 @@ impl<T> Store for T where
         + ProviderStore
         + LoginProfileStore
         + CertificateStore
+        + CredentialReportStore
         + InstanceProfileStore
         + ResourcePolicyStore
         + RevocationStore
