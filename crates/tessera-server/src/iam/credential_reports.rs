@@ -416,3 +416,308 @@ impl Action for GetCredentialReport {
 }
 
 crate::action::action_table!(GenerateCredentialReport, GetCredentialReport);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Caller;
+    use crate::action::testing::Fixture;
+    use tessera_store::{MfaDevice, NewPassword, PasswordPolicy, User};
+
+    fn error_of<T: std::fmt::Debug>(result: Result<T, AwsError>) -> (String, u16, String) {
+        let error = result.expect_err("an error");
+        (error.code.to_string(), error.status.as_u16(), error.message)
+    }
+
+    /// The user `name` of the fixture's account, created at `at`.
+    async fn user(fx: &Fixture, id: &str, name: &str, at: i64) -> User {
+        let user = User {
+            user_id: id.to_string(),
+            account_id: fx.account_id.clone(),
+            name: name.to_string(),
+            path: "/".to_string(),
+            permissions_boundary: None,
+            created_at: at,
+        };
+        fx.state
+            .store()
+            .create_user(&user, &[])
+            .await
+            .expect("user");
+        user
+    }
+
+    fn key(fx: &Fixture, id: &str, user_id: Option<&str>, at: i64) -> AccessKeyRecord {
+        AccessKeyRecord {
+            access_key_id: id.to_string(),
+            account_id: fx.account_id.clone(),
+            user_id: user_id.map(str::to_string),
+            sealed_secret: "v1:sealed".to_string(),
+            status: AccessKeyStatus::Active,
+            created_at: at,
+            last_used: None,
+        }
+    }
+
+    /// The report's rows, each a map of column to field.
+    fn rows(content: &str) -> Vec<Vec<(String, String)>> {
+        let mut lines = content.split('\n');
+        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+        assert_eq!(header, COLUMNS);
+        lines
+            .map(|line| {
+                let fields: Vec<&str> = line.split(',').collect();
+                assert_eq!(fields.len(), COLUMNS.len(), "{line}");
+                COLUMNS
+                    .iter()
+                    .zip(fields)
+                    .map(|(c, f)| (c.to_string(), f.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn field<'a>(row: &'a [(String, String)], column: &str) -> &'a str {
+        &row.iter().find(|(c, _)| c == column).expect("column").1
+    }
+
+    #[tokio::test]
+    async fn the_report_is_generated_once_then_served() {
+        let fx = Fixture::new().await;
+        let store = fx.state.store();
+        let acct = fx.account_id.clone();
+        let now = fx.state.now().unix_timestamp();
+        assert_eq!(
+            error_of(fx.call(GetCredentialReport).await),
+            ("ReportNotPresent".into(), 410, String::new())
+        );
+
+        // alice: a password, an expiring policy, two keys (the older one
+        // used, the newer inactive), an MFA device and a certificate.
+        let alice = user(&fx, "AIDAREPORTALICE", "alice", now - 900).await;
+        store
+            .create_login_profile(
+                &acct,
+                "alice",
+                &NewPassword {
+                    hash: "$argon2id$x".into(),
+                    at: now - 800,
+                },
+                false,
+                None,
+            )
+            .await
+            .expect("profile");
+        store
+            .set_password_policy(
+                &acct,
+                &PasswordPolicy {
+                    minimum_password_length: 8,
+                    require_symbols: false,
+                    require_numbers: false,
+                    require_uppercase_characters: false,
+                    require_lowercase_characters: false,
+                    allow_users_to_change_password: false,
+                    max_password_age: Some(90),
+                    password_reuse_prevention: None,
+                    hard_expiry: None,
+                },
+            )
+            .await
+            .expect("policy");
+        let mut newer = key(&fx, "AKIAREPORTALICE2", Some(&alice.user_id), now - 500);
+        newer.status = AccessKeyStatus::Inactive;
+        store.create_access_key(&newer).await.expect("key");
+        store
+            .create_access_key(&key(&fx, "AKIAREPORTALICE3", Some(&alice.user_id), now - 700))
+            .await
+            .expect("key");
+        store
+            .record_access_key_use("AKIAREPORTALICE3", now - 100, "sts", "eu-west-1")
+            .await
+            .expect("use");
+        let device = MfaDevice {
+            serial_number: format!("arn:aws:iam::{acct}:mfa/alice"),
+            account_id: acct.clone(),
+            sealed_seed: "v1:seed".into(),
+            user: None,
+            enabled_at: None,
+            created_at: now - 600,
+            last_used_step: None,
+            tags: Vec::new(),
+        };
+        store.create_mfa_device(&device).await.expect("device");
+        store
+            .enable_mfa_device(&acct, &device.serial_number, &alice.user_id, now - 600, 1)
+            .await
+            .expect("enabled");
+        store
+            .upload_signing_certificate(&SigningCertificate {
+                certificate_id: "CERTALICE".into(),
+                account_id: acct.clone(),
+                user_id: Some(alice.user_id.clone()),
+                body: "-----BEGIN CERTIFICATE-----".into(),
+                fingerprint: "ab".into(),
+                status: AccessKeyStatus::Active,
+                uploaded_at: now - 400,
+            })
+            .await
+            .expect("certificate");
+        // bob, with a comma in his name: nothing but himself.
+        user(&fx, "AIDAREPORTBOB", "bob,jr", now - 300).await;
+
+        let started = fx.call(GenerateCredentialReport).await.expect("generated");
+        assert_eq!(
+            started,
+            GenerationState {
+                state: ReportState::Started,
+                description: Some("No report exists. Starting a new report generation task"),
+            }
+        );
+        let again = fx.call(GenerateCredentialReport).await.expect("fresh");
+        assert_eq!(again.state, ReportState::Complete);
+        assert_eq!(again.description, None);
+
+        let report = fx.call(GetCredentialReport).await.expect("report").0;
+        assert_eq!(report.generated_at, now);
+        // bob's name is quoted: read his row apart.
+        let (content, bob) = report.content.rsplit_once('\n').expect("rows");
+        assert!(
+            bob.starts_with(&format!(
+                "\"bob,jr\",\"arn:aws:iam::{acct}:user/bob,jr\",{},false,N/A,N/A,N/A,false,",
+                report_time(now - 300)
+            )),
+            "{bob}"
+        );
+        assert!(
+            bob.ends_with("false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"),
+            "{bob}"
+        );
+        let rows = rows(content);
+        assert_eq!(rows.len(), 2);
+        let root = &rows[0];
+        let account_created = store
+            .account(&acct)
+            .await
+            .expect("account")
+            .expect("exists")
+            .created_at;
+        for (column, value) in [
+            ("user", "<root_account>".to_string()),
+            ("arn", format!("arn:aws:iam::{acct}:root")),
+            ("user_creation_time", report_time(account_created)),
+            ("password_enabled", "not_supported".into()),
+            ("password_last_used", "no_information".into()),
+            ("password_last_changed", "not_supported".into()),
+            ("password_next_rotation", "not_supported".into()),
+            ("mfa_active", "false".into()),
+            // The root key the account was made with.
+            ("access_key_1_active", "true".into()),
+            ("access_key_2_active", "false".into()),
+            ("cert_1_active", "false".into()),
+        ] {
+            assert_eq!(field(root, column), value, "root {column}");
+        }
+        let alice_row = &rows[1];
+        for (column, value) in [
+            ("user", "alice".to_string()),
+            ("arn", format!("arn:aws:iam::{acct}:user/alice")),
+            ("user_creation_time", report_time(now - 900)),
+            ("password_enabled", "true".into()),
+            ("password_last_used", "no_information".into()),
+            ("password_last_changed", report_time(now - 800)),
+            ("password_next_rotation", report_time(now - 800 + 90 * 86_400)),
+            ("mfa_active", "true".into()),
+            ("access_key_1_active", "true".into()),
+            ("access_key_1_last_rotated", report_time(now - 700)),
+            ("access_key_1_last_used_date", report_time(now - 100)),
+            ("access_key_1_last_used_region", "eu-west-1".into()),
+            ("access_key_1_last_used_service", "sts".into()),
+            ("access_key_2_active", "false".into()),
+            ("access_key_2_last_rotated", report_time(now - 500)),
+            ("access_key_2_last_used_date", "N/A".into()),
+            ("access_key_2_last_used_region", "N/A".into()),
+            ("access_key_2_last_used_service", "N/A".into()),
+            ("cert_1_active", "true".into()),
+            ("cert_1_last_rotated", report_time(now - 400)),
+            ("cert_2_active", "false".into()),
+            ("cert_2_last_rotated", "N/A".into()),
+        ] {
+            assert_eq!(field(alice_row, column), value, "alice {column}");
+        }
+
+        let xml = format!("{:?}", ReportResult(report.clone()).encode(&fx.state));
+        assert!(xml.contains(&STANDARD.encode(&report.content)), "{xml}");
+        assert!(xml.contains("text/csv"), "{xml}");
+    }
+
+    #[tokio::test]
+    async fn a_report_older_than_four_hours_is_expired_and_replaced() {
+        let fx = Fixture::new().await;
+        let store = fx.state.store();
+        let now = fx.state.now().unix_timestamp();
+        let old = CredentialReport {
+            account_id: fx.account_id.clone(),
+            generated_at: now - FRESH_FOR - 1,
+            content: COLUMNS.join(","),
+        };
+        assert!(store.save_credential_report(&old, 0).await.expect("saved"));
+        assert_eq!(
+            error_of(fx.call(GetCredentialReport).await),
+            ("ReportExpired".into(), 410, String::new())
+        );
+        let started = fx.call(GenerateCredentialReport).await.expect("started");
+        assert_eq!(
+            started,
+            GenerationState {
+                state: ReportState::Started,
+                description: None,
+            }
+        );
+        let report = fx.call(GetCredentialReport).await.expect("report").0;
+        assert_eq!(report.generated_at, now);
+        assert!(report.content.contains("<root_account>"));
+
+        // Exactly four hours old, it is still fresh.
+        let edge = CredentialReport {
+            generated_at: now - FRESH_FOR,
+            ..old
+        };
+        assert!(
+            store
+                .save_credential_report(&edge, now + 1)
+                .await
+                .expect("saved")
+        );
+        assert_eq!(
+            fx.call(GenerateCredentialReport).await.expect("fresh").state,
+            ReportState::Complete
+        );
+        assert!(fx.call(GetCredentialReport).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_user_without_permission_is_denied_both() {
+        let fx = Fixture::new().await;
+        let carol = user(&fx, "AIDAREPORTCAROL", "carol", 1).await;
+        let caller = Caller::User {
+            user: Box::new(carol),
+            access_key_id: "AKIACAROL".into(),
+        };
+        let (code, status, message) =
+            error_of(fx.call_as(&caller, GenerateCredentialReport).await);
+        assert_eq!((code.as_str(), status), ("AccessDenied", 403));
+        assert!(message.contains("iam:GenerateCredentialReport"), "{message}");
+        let (code, _, message) = error_of(fx.call_as(&caller, GetCredentialReport).await);
+        assert_eq!(code, "AccessDenied");
+        assert!(message.contains("iam:GetCredentialReport"), "{message}");
+    }
+
+    #[test]
+    fn fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(csv_field("alice"), "alice");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(report_time(0), "1970-01-01T00:00:00+00:00");
+    }
+}
