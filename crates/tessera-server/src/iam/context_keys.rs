@@ -167,3 +167,162 @@ impl Action for GetContextKeysForPrincipalPolicy {
 }
 
 crate::action::action_table!(GetContextKeysForCustomPolicy, GetContextKeysForPrincipalPolicy);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Caller;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+    use tessera_store::{Group, PolicyOwnerKind, User};
+
+    const BY_NAME: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}}"#;
+    const BY_TIME: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"},"StringEquals":{"AWS:UserName":"x"}}}}"#;
+    const BY_IP: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#;
+
+    fn inputs(documents: &[&str]) -> PolicyInputList {
+        List(
+            documents
+                .iter()
+                .map(|d| PolicyDocument::parse("policyInputList.member", d).expect("document"))
+                .collect(),
+        )
+    }
+
+    fn error_of<T: std::fmt::Debug>(result: Result<T, AwsError>) -> (String, u16, String) {
+        let error = result.expect_err("an error");
+        (error.code.to_string(), error.status.as_u16(), error.message)
+    }
+
+    fn principal(arn: &str, documents: &[&str]) -> GetContextKeysForPrincipalPolicy {
+        GetContextKeysForPrincipalPolicy {
+            source: ArnValue::parse("policySourceArn", arn).expect("arn"),
+            policies: inputs(documents),
+        }
+    }
+
+    #[tokio::test]
+    async fn custom_policies_list_each_key_once() {
+        let fx = Fixture::new().await;
+        let keys = fx
+            .call(GetContextKeysForCustomPolicy {
+                policies: inputs(&[BY_NAME, BY_TIME]),
+            })
+            .await
+            .expect("keys");
+        assert_eq!(
+            keys.0,
+            ["aws:username", "aws:SecureTransport", "aws:CurrentTime"]
+        );
+        let xml = format!("{:?}", keys.encode(&fx.state));
+        assert!(xml.contains("ContextKeyNames"), "{xml}");
+
+        let (code, status, _) = error_of(
+            fx.call(GetContextKeysForCustomPolicy {
+                policies: inputs(&["{not json"]),
+            })
+            .await,
+        );
+        assert_eq!((code.as_str(), status), ("InvalidInput", 400));
+        let error = GetContextKeysForCustomPolicy::decode(&crate::action::testing::params(&[]))
+            .expect_err("required");
+        assert_eq!(error.code, "ValidationError");
+    }
+
+    #[tokio::test]
+    async fn a_users_keys_include_its_groups_and_the_given_policies() {
+        let fx = Fixture::new().await;
+        let store = fx.state.store();
+        let acct = fx.account_id.clone();
+        let user = User {
+            user_id: "AIDAKEYSALICE".into(),
+            account_id: acct.clone(),
+            name: "alice".into(),
+            path: "/team/".into(),
+            permissions_boundary: None,
+            created_at: 1,
+        };
+        store.create_user(&user, &[]).await.expect("user");
+        store
+            .put_inline_policy(&acct, PolicyOwnerKind::User, "alice", "own", BY_NAME, 2048)
+            .await
+            .expect("inline");
+        store
+            .create_group(&Group {
+                group_id: "AGPAKEYSDEVS".into(),
+                account_id: acct.clone(),
+                name: "devs".into(),
+                path: "/".into(),
+                created_at: 1,
+            })
+            .await
+            .expect("group");
+        store
+            .put_inline_policy(&acct, PolicyOwnerKind::Group, "devs", "time", BY_TIME, 5120)
+            .await
+            .expect("inline");
+        store
+            .add_user_to_group(&acct, "devs", "alice", 2)
+            .await
+            .expect("member");
+
+        let arn = format!("arn:aws:iam::{acct}:user/team/alice");
+        let keys = fx.call(principal(&arn, &[BY_IP])).await.expect("keys").0;
+        assert_eq!(
+            keys,
+            [
+                "aws:username",
+                "aws:SecureTransport",
+                "aws:CurrentTime",
+                "aws:SourceIp"
+            ]
+        );
+        let group = format!("arn:aws:iam::{acct}:group/devs");
+        let keys = fx.call(principal(&group, &[])).await.expect("keys").0;
+        assert_eq!(keys, ["aws:CurrentTime", "AWS:UserName"]);
+
+        // Another path, an unknown user, a role of no such name.
+        for (arn, message) in [
+            (
+                format!("arn:aws:iam::{acct}:user/alice"),
+                "The user with name alice cannot be found.",
+            ),
+            (
+                format!("arn:aws:iam::{acct}:role/nobody"),
+                "The role with name nobody cannot be found.",
+            ),
+        ] {
+            assert_eq!(
+                error_of(fx.call(principal(&arn, &[])).await),
+                ("NoSuchEntity".into(), 404, message.into())
+            );
+        }
+        let (code, status, _) = error_of(fx.call(principal(&arn, &["[]"])).await);
+        assert_eq!((code.as_str(), status), ("InvalidInput", 400));
+        let (code, _, _) = error_of(
+            fx.call(principal(&format!("arn:aws:iam::{acct}:policy/p"), &[]))
+                .await,
+        );
+        assert_eq!(code, "InvalidInput");
+
+        // A user without permission is denied both.
+        let caller = Caller::User {
+            user: Box::new(user),
+            access_key_id: "AKIAALICE".into(),
+        };
+        let (code, _, message) = error_of(fx.call_as(&caller, principal(&arn, &[])).await);
+        assert_eq!(code, "AccessDenied");
+        assert!(message.contains("iam:GetContextKeysForPrincipalPolicy"), "{message}");
+        let (code, _, message) = error_of(
+            fx.call_as(
+                &caller,
+                GetContextKeysForCustomPolicy {
+                    policies: inputs(&[BY_IP]),
+                },
+            )
+            .await,
+        );
+        assert_eq!(code, "AccessDenied");
+        assert!(message.contains("iam:GetContextKeysForCustomPolicy"), "{message}");
+    }
+}
