@@ -496,3 +496,257 @@ impl Action for GetAccountAuthorizationDetails {
 }
 
 crate::action::action_table!(GetAccountAuthorizationDetails);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Caller;
+    use crate::action::members::Scalar;
+    use crate::action::testing::Fixture;
+
+    const DOC: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+
+    fn details(filter: &[&str], max_items: usize, after: Option<String>) -> GetAccountAuthorizationDetails {
+        GetAccountAuthorizationDetails {
+            filter: List(
+                filter
+                    .iter()
+                    .map(|f| EntityFilter::parse("filter.member", f).expect("filter"))
+                    .collect(),
+            ),
+            page: Page { after, max_items },
+        }
+    }
+
+    /// The marker's key, as the next request reads it.
+    fn after(marker: &Option<String>) -> Option<String> {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        marker.as_ref().map(|m| {
+            String::from_utf8(URL_SAFE_NO_PAD.decode(m).expect("base64")).expect("utf-8")
+        })
+    }
+
+    /// Two users (alice in group devs, with an inline and an attached
+    /// policy, a boundary and a tag), a group, a role in an instance
+    /// profile, and a managed policy with two versions.
+    async fn account(fx: &Fixture) -> String {
+        let store = fx.state.store();
+        let acct = fx.account_id.clone();
+        let policy_arn = format!("arn:aws:iam::{acct}:policy/mp");
+        store
+            .create_policy(
+                &ManagedPolicy {
+                    arn: policy_arn.clone(),
+                    policy_id: "ANPADETAILSMP".into(),
+                    account_id: acct.clone(),
+                    name: "mp".into(),
+                    path: "/".into(),
+                    description: Some("shared".into()),
+                    default_version: "v1".into(),
+                    created_at: 1,
+                    updated_at: 1,
+                    attachment_count: 0,
+                    boundary_usage_count: 0,
+                },
+                DOC,
+                &[],
+            )
+            .await
+            .expect("policy");
+        store
+            .create_policy_version(&acct, &policy_arn, DOC, true, 2)
+            .await
+            .expect("v2");
+        for (id, name) in [("AIDADETAILSALICE", "alice"), ("AIDADETAILSBOB", "bob")] {
+            let user = User {
+                user_id: id.into(),
+                account_id: acct.clone(),
+                name: name.into(),
+                path: "/".into(),
+                permissions_boundary: (name == "alice").then(|| policy_arn.clone()),
+                created_at: 1,
+            };
+            store
+                .create_user(&user, &[("team".into(), name.into())])
+                .await
+                .expect("user");
+        }
+        store
+            .put_inline_policy(&acct, PolicyOwnerKind::User, "alice", "own", DOC, 2048)
+            .await
+            .expect("inline");
+        store
+            .attach_policy(&acct, OwnerKind::User, "alice", &policy_arn)
+            .await
+            .expect("attach");
+        store
+            .create_group(&Group {
+                group_id: "AGPADETAILSDEVS".into(),
+                account_id: acct.clone(),
+                name: "devs".into(),
+                path: "/".into(),
+                created_at: 1,
+            })
+            .await
+            .expect("group");
+        store
+            .add_user_to_group(&acct, "devs", "alice", 2)
+            .await
+            .expect("member");
+        store
+            .put_inline_policy(&acct, PolicyOwnerKind::Group, "devs", "g", DOC, 5120)
+            .await
+            .expect("inline");
+        let role = Role {
+            role_id: "AROADETAILSWEB".into(),
+            account_id: acct.clone(),
+            name: "web".into(),
+            path: "/".into(),
+            assume_role_policy: TRUST.into(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            created_at: 1,
+            last_used: None,
+            trust_bindings: Some(Vec::new()),
+        };
+        store.create_role(&role, &[]).await.expect("role");
+        store
+            .create_instance_profile(
+                &InstanceProfile {
+                    instance_profile_id: "AIPADETAILSWEB".into(),
+                    account_id: acct.clone(),
+                    name: "web-profile".into(),
+                    path: "/".into(),
+                    created_at: 1,
+                    roles: Vec::new(),
+                },
+                &[],
+            )
+            .await
+            .expect("profile");
+        store
+            .add_role_to_instance_profile(&acct, "web-profile", "web", 2)
+            .await
+            .expect("added");
+        store
+            .attach_policy(&acct, OwnerKind::Role, "web", &policy_arn)
+            .await
+            .expect("attach");
+        policy_arn
+    }
+
+    #[tokio::test]
+    async fn every_entity_is_detailed() {
+        let fx = Fixture::new().await;
+        let policy_arn = account(&fx).await;
+        let all = fx.call(details(&[], 100, None)).await.expect("details");
+        assert!(!all.truncated && all.marker.is_none());
+        let names: Vec<_> = all.users.iter().map(|u| u.user.name.as_str()).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        let alice = &all.users[0];
+        assert_eq!(alice.groups, ["devs"]);
+        assert_eq!(alice.inline.len(), 1);
+        assert_eq!(alice.attached, [("mp".to_string(), policy_arn.clone())]);
+        assert_eq!(alice.tags, [("team".to_string(), "alice".to_string())]);
+        assert_eq!(all.groups[0].inline[0].name, "g");
+        let web = &all.roles[0];
+        assert_eq!(web.profiles.len(), 1);
+        assert_eq!(web.profiles[0].profile.name, "web-profile");
+        assert_eq!(web.trust, TRUST);
+        assert_eq!(all.policies[0].versions.len(), 2);
+
+        let xml = format!("{:?}", all.clone().encode(&fx.state));
+        for expected in [
+            "UserDetailList",
+            "UserPolicyList",
+            "GroupList",
+            "PermissionsBoundaryPolicy",
+            "GroupDetailList",
+            "GroupPolicyList",
+            "RoleDetailList",
+            "InstanceProfileList",
+            "RoleLastUsed",
+            "PolicyVersionList",
+            "shared",
+            // Documents are URL-encoded.
+            "%7B%22Version%22",
+        ] {
+            assert!(xml.contains(expected), "{expected} in {xml}");
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_run_across_the_lists_and_filters_choose_them() {
+        let fx = Fixture::new().await;
+        account(&fx).await;
+        // Five items: two users, a group, a role, a policy; two a page.
+        let mut seen = Vec::new();
+        let mut marker = None;
+        for _ in 0..3 {
+            let page = fx
+                .call(details(&[], 2, after(&marker)))
+                .await
+                .expect("page");
+            seen.extend(page.users.iter().map(|u| format!("user {}", u.user.name)));
+            seen.extend(page.groups.iter().map(|g| format!("group {}", g.group.name)));
+            seen.extend(page.roles.iter().map(|r| format!("role {}", r.role.name)));
+            seen.extend(page.policies.iter().map(|p| format!("policy {}", p.policy.name)));
+            marker = page.marker.clone();
+            assert_eq!(page.truncated, marker.is_some());
+        }
+        assert_eq!(
+            seen,
+            ["user alice", "user bob", "group devs", "role web", "policy mp"]
+        );
+        assert!(marker.is_none());
+
+        let roles = fx
+            .call(details(&["Role", "LocalManagedPolicy"], 100, None))
+            .await
+            .expect("filtered");
+        assert!(roles.users.is_empty() && roles.groups.is_empty());
+        assert_eq!((roles.roles.len(), roles.policies.len()), (1, 1));
+        let aws = fx
+            .call(details(&["AWSManagedPolicy"], 100, None))
+            .await
+            .expect("filtered");
+        assert!(aws.policies.is_empty() && aws.users.is_empty());
+
+        let error = fx
+            .call(details(&[], 10, Some("nothing".into())))
+            .await
+            .expect_err("marker");
+        assert_eq!(error.code, "InvalidInput");
+        let error = GetAccountAuthorizationDetails::decode(&crate::action::testing::params(&[(
+            "Filter.member.1",
+            "Users",
+        )]))
+        .expect_err("enum");
+        assert_eq!(error.code, "ValidationError");
+    }
+
+    #[tokio::test]
+    async fn a_user_without_permission_is_denied() {
+        let fx = Fixture::new().await;
+        account(&fx).await;
+        let bob = fx
+            .state
+            .store()
+            .user_by_name(&fx.account_id, "bob")
+            .await
+            .expect("read")
+            .expect("bob");
+        let caller = Caller::User {
+            user: Box::new(bob),
+            access_key_id: "AKIABOB".into(),
+        };
+        let error = fx
+            .call_as(&caller, details(&[], 100, None))
+            .await
+            .expect_err("denied");
+        assert_eq!(error.code, "AccessDenied");
+        assert!(error.message.contains("iam:GetAccountAuthorizationDetails"));
+    }
+}
