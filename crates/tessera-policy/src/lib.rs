@@ -42,8 +42,8 @@ pub mod json;
 mod value;
 
 pub use ast::{
-    Effect, Operator, context_keys, Policy, PolicyError, PolicyErrorCode, PolicyKind, SizeLimit, SizeQuota,
-    Statement, Version,
+    Effect, Operator, Policy, PolicyError, PolicyErrorCode, PolicyKind, SizeLimit, SizeQuota,
+    Statement, Version, context_keys,
 };
 pub use decide::{
     AuthorizationRequest, Decision, DecisionEffect, DecisionReason, Layer, LayerOutcome,

@@ -4,9 +4,9 @@
 //! embedded default. Every write is committed before the call returns.
 
 mod certificates;
-mod credential_reports;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
+mod credential_reports;
 mod error;
 mod hot_reads;
 mod iam_entities;

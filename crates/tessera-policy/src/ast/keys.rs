@@ -57,7 +57,8 @@ impl Keys {
         for variable in pattern.variables() {
             let written = lower[from..].match_indices("${").find_map(|(at, _)| {
                 let start = from + at + 2;
-                let start = start + lower[start..].len() - lower[start..].trim_start_matches(' ').len();
+                let start =
+                    start + lower[start..].len() - lower[start..].trim_start_matches(' ').len();
                 lower[start..]
                     .starts_with(variable.key.as_str())
                     .then(|| start..start + variable.key.len())

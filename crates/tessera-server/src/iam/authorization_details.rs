@@ -19,8 +19,8 @@ use crate::{
 };
 use tessera_arn::Arn;
 use tessera_store::{
-    Group, InlinePolicy, InstanceProfile, ManagedPolicy, OwnerKind, PolicyFilter,
-    PolicyOwnerKind, PolicyVersion, Role, TAGS_PER_ENTITY, User,
+    Group, InlinePolicy, InstanceProfile, ManagedPolicy, OwnerKind, PolicyFilter, PolicyOwnerKind,
+    PolicyVersion, Role, TAGS_PER_ENTITY, User,
 };
 
 /// The four lists, in the order the answer gives them and pages run
@@ -216,7 +216,10 @@ impl RoleDetail {
             Xml::text("RoleId", role.role_id.clone()),
             Xml::text("Arn", arn.into_string()),
             Xml::text("CreateDate", iso8601(role.created_at)),
-            Xml::text("AssumeRolePolicyDocument", encode_policy_document(&self.trust)),
+            Xml::text(
+                "AssumeRolePolicyDocument",
+                encode_policy_document(&self.trust),
+            ),
             members(
                 "InstanceProfileList",
                 self.profiles.into_iter().map(|p| p.xml(state)).collect(),
@@ -504,10 +507,15 @@ mod tests {
     use crate::action::members::Scalar;
     use crate::action::testing::Fixture;
 
-    const DOC: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+    const DOC: &str =
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 
-    fn details(filter: &[&str], max_items: usize, after: Option<String>) -> GetAccountAuthorizationDetails {
+    fn details(
+        filter: &[&str],
+        max_items: usize,
+        after: Option<String>,
+    ) -> GetAccountAuthorizationDetails {
         GetAccountAuthorizationDetails {
             filter: List(
                 filter
@@ -522,9 +530,9 @@ mod tests {
     /// The marker's key, as the next request reads it.
     fn after(marker: &Option<String>) -> Option<String> {
         use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        marker.as_ref().map(|m| {
-            String::from_utf8(URL_SAFE_NO_PAD.decode(m).expect("base64")).expect("utf-8")
-        })
+        marker
+            .as_ref()
+            .map(|m| String::from_utf8(URL_SAFE_NO_PAD.decode(m).expect("base64")).expect("utf-8"))
     }
 
     /// Two users (alice in group devs, with an inline and an attached
@@ -690,15 +698,29 @@ mod tests {
                 .await
                 .expect("page");
             seen.extend(page.users.iter().map(|u| format!("user {}", u.user.name)));
-            seen.extend(page.groups.iter().map(|g| format!("group {}", g.group.name)));
+            seen.extend(
+                page.groups
+                    .iter()
+                    .map(|g| format!("group {}", g.group.name)),
+            );
             seen.extend(page.roles.iter().map(|r| format!("role {}", r.role.name)));
-            seen.extend(page.policies.iter().map(|p| format!("policy {}", p.policy.name)));
+            seen.extend(
+                page.policies
+                    .iter()
+                    .map(|p| format!("policy {}", p.policy.name)),
+            );
             marker = page.marker.clone();
             assert_eq!(page.truncated, marker.is_some());
         }
         assert_eq!(
             seen,
-            ["user alice", "user bob", "group devs", "role web", "policy mp"]
+            [
+                "user alice",
+                "user bob",
+                "group devs",
+                "role web",
+                "policy mp"
+            ]
         );
         assert!(marker.is_none());
 

@@ -143,9 +143,15 @@ impl Action for GetContextKeysForPrincipalPolicy {
         Ok((Access::on(target), source))
     }
 
-    async fn run(self, ctx: &Context<'_>, source: PolicySource) -> Result<ContextKeyNames, AwsError> {
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        source: PolicySource,
+    ) -> Result<ContextKeyNames, AwsError> {
         let Some(unique_id) = source.unique_id else {
-            return Err(AwsError::no_such_entity(source.kind.not_found(&source.name)));
+            return Err(AwsError::no_such_entity(
+                source.kind.not_found(&source.name),
+            ));
         };
         let given = input_policies(&self.policies)?;
         let store = ctx.store();
@@ -166,7 +172,10 @@ impl Action for GetContextKeysForPrincipalPolicy {
     }
 }
 
-crate::action::action_table!(GetContextKeysForCustomPolicy, GetContextKeysForPrincipalPolicy);
+crate::action::action_table!(
+    GetContextKeysForCustomPolicy,
+    GetContextKeysForPrincipalPolicy
+);
 
 #[cfg(test)]
 mod tests {
@@ -312,7 +321,10 @@ mod tests {
         };
         let (code, _, message) = error_of(fx.call_as(&caller, principal(&arn, &[])).await);
         assert_eq!(code, "AccessDenied");
-        assert!(message.contains("iam:GetContextKeysForPrincipalPolicy"), "{message}");
+        assert!(
+            message.contains("iam:GetContextKeysForPrincipalPolicy"),
+            "{message}"
+        );
         let (code, _, message) = error_of(
             fx.call_as(
                 &caller,
@@ -323,6 +335,9 @@ mod tests {
             .await,
         );
         assert_eq!(code, "AccessDenied");
-        assert!(message.contains("iam:GetContextKeysForCustomPolicy"), "{message}");
+        assert!(
+            message.contains("iam:GetContextKeysForCustomPolicy"),
+            "{message}"
+        );
     }
 }

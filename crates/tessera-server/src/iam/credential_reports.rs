@@ -136,7 +136,9 @@ impl Credentials {
             |k: &AccessKeyRecord| k.access_key_id.clone(),
         )
         .await?;
-        keys.sort_by(|a, b| (a.created_at, &a.access_key_id).cmp(&(b.created_at, &b.access_key_id)));
+        keys.sort_by(|a, b| {
+            (a.created_at, &a.access_key_id).cmp(&(b.created_at, &b.access_key_id))
+        });
         let mut certificates = every(
             move |after| async move {
                 store
@@ -204,7 +206,11 @@ fn password_fields(profile: Option<&LoginProfile>, max_age: Option<i64>) -> [Str
         return [flag(false), na(), na(), na()];
     };
     let next = max_age.map_or_else(na, |days| {
-        report_time(profile.password_changed_at.saturating_add(days.saturating_mul(86_400)))
+        report_time(
+            profile
+                .password_changed_at
+                .saturating_add(days.saturating_mul(86_400)),
+        )
     });
     [
         flag(true),
@@ -339,7 +345,10 @@ impl Action for GenerateCredentialReport {
             description: None,
         };
         let last = store.credential_report(account).await?;
-        if last.as_ref().is_some_and(|r| r.generated_at >= stale_before) {
+        if last
+            .as_ref()
+            .is_some_and(|r| r.generated_at >= stale_before)
+        {
             return Ok(complete);
         }
         let report = CredentialReport {
@@ -529,7 +538,12 @@ mod tests {
         newer.status = AccessKeyStatus::Inactive;
         store.create_access_key(&newer).await.expect("key");
         store
-            .create_access_key(&key(&fx, "AKIAREPORTALICE3", Some(&alice.user_id), now - 700))
+            .create_access_key(&key(
+                &fx,
+                "AKIAREPORTALICE3",
+                Some(&alice.user_id),
+                now - 700,
+            ))
             .await
             .expect("key");
         store
@@ -626,7 +640,10 @@ mod tests {
             ("password_enabled", "true".into()),
             ("password_last_used", "no_information".into()),
             ("password_last_changed", report_time(now - 800)),
-            ("password_next_rotation", report_time(now - 800 + 90 * 86_400)),
+            (
+                "password_next_rotation",
+                report_time(now - 800 + 90 * 86_400),
+            ),
             ("mfa_active", "true".into()),
             ("access_key_1_active", "true".into()),
             ("access_key_1_last_rotated", report_time(now - 700)),
@@ -690,7 +707,10 @@ mod tests {
                 .expect("saved")
         );
         assert_eq!(
-            fx.call(GenerateCredentialReport).await.expect("fresh").state,
+            fx.call(GenerateCredentialReport)
+                .await
+                .expect("fresh")
+                .state,
             ReportState::Complete
         );
         assert!(fx.call(GetCredentialReport).await.is_ok());
@@ -704,10 +724,12 @@ mod tests {
             user: Box::new(carol),
             access_key_id: "AKIACAROL".into(),
         };
-        let (code, status, message) =
-            error_of(fx.call_as(&caller, GenerateCredentialReport).await);
+        let (code, status, message) = error_of(fx.call_as(&caller, GenerateCredentialReport).await);
         assert_eq!((code.as_str(), status), ("AccessDenied", 403));
-        assert!(message.contains("iam:GenerateCredentialReport"), "{message}");
+        assert!(
+            message.contains("iam:GenerateCredentialReport"),
+            "{message}"
+        );
         let (code, _, message) = error_of(fx.call_as(&caller, GetCredentialReport).await);
         assert_eq!(code, "AccessDenied");
         assert!(message.contains("iam:GetCredentialReport"), "{message}");

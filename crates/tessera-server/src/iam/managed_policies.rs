@@ -36,7 +36,11 @@ pub(super) enum Shown {
     Detailed,
 }
 
-pub(super) fn policy_xml(policy: &ManagedPolicy, shown: Shown, tags: &[(String, String)]) -> Vec<Xml> {
+pub(super) fn policy_xml(
+    policy: &ManagedPolicy,
+    shown: Shown,
+    tags: &[(String, String)],
+) -> Vec<Xml> {
     let mut out = vec![
         Xml::text("PolicyName", policy.name.clone()),
         Xml::text("PolicyId", policy.policy_id.clone()),
