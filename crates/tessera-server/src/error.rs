@@ -339,6 +339,12 @@ impl AwsError {
         Self::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", message)
     }
 
+    /// IAM: the entity may be changed only by the service it is linked to
+    /// (400).
+    pub fn unmodifiable_entity(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "UnmodifiableEntity", message)
+    }
+
     /// IAM: an invalid parameter value (400).
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)

@@ -337,9 +337,16 @@ async fn bad_input_gets_aws_errors_and_writes_nothing() {
     fails(
         &server,
         &params,
-        409,
-        "LimitExceeded",
-        "The number of tags has reached the maximum limit.",
+        400,
+        "ValidationError",
+        &format!(
+            "1 validation error detected: Value '[{}]' at 'tags' failed to satisfy constraint: \
+             Member must have length less than or equal to 50",
+            (1..=51)
+                .map(|i| format!("{{Key: k{i},Value: v}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     )
     .await;
     fails(

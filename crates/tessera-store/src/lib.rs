@@ -20,6 +20,7 @@ mod resource_policies;
 mod revocations;
 mod rules;
 mod sealed;
+mod service_roles;
 mod sqlite;
 mod tags;
 
@@ -45,6 +46,7 @@ pub use rules::{
     TAGS_PER_ENTITY,
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
+pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
 pub use sqlite::SqliteStore;
 pub use tags::{TagStore, Tagged, TaggedKind};
 
@@ -62,6 +64,7 @@ pub trait Store:
     + CertificateStore
     + CredentialReportStore
     + InstanceProfileStore
+    + ServiceRoleStore
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
@@ -82,6 +85,7 @@ impl<T> Store for T where
         + CertificateStore
         + CredentialReportStore
         + InstanceProfileStore
+        + ServiceRoleStore
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore

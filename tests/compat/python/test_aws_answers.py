@@ -102,3 +102,37 @@ def test_every_broken_member_is_reported_in_one_validation_error(shared_server):
     assert response["Error"]["Message"].startswith("2 validation errors detected: ")
     assert "at 'userName'" in response["Error"]["Message"]
     assert "at 'path'" in response["Error"]["Message"]
+
+
+def test_a_request_with_more_than_50_tags_breaks_the_models_length(shared_server, iam):
+    """51 tags on CreatePolicy (as on any Create or Tag call) break the
+    model's bound on the list: a ValidationError, not a quota. Tag values
+    and keys are held to the model's patterns, each named by its path."""
+    raw = iam_client(shared_server, validate_params=False)
+    document = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}'
+    tags = [{"Key": f"k{i}", "Value": f"v{i}"} for i in range(51)]
+    with pytest.raises(ClientError) as excinfo:
+        raw.create_policy(PolicyName="too-many-tags", PolicyDocument=document, Tags=tags)
+    message = assert_client_error(excinfo, "ValidationError", 400)["Error"]["Message"]
+    assert "failed to satisfy constraint: Member must have length less than or equal to 50" in message
+    assert message.startswith("1 validation error detected: Value '[{Key: k0,Value: v0}, ")
+    assert " at 'tags' " in message
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_policy(PolicyArn=f"arn:aws:iam::{account_of(shared_server)}:policy/too-many-tags")
+    assert_client_error(excinfo, "NoSuchEntity", 404)
+
+    with pytest.raises(ClientError) as excinfo:
+        raw.create_policy(
+            PolicyName="bad-tag-value",
+            PolicyDocument=document,
+            Tags=[{"Key": "ok", "Value": "v"}, {"Key": "team", "Value": "a*b"}],
+        )
+    message = assert_client_error(excinfo, "ValidationError", 400)["Error"]["Message"]
+    assert message == (
+        "1 validation error detected: Value 'a*b' at 'tags.2.member.value' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
+    )
+
+
+def account_of(server) -> str:
+    return server.client().get_caller_identity()["Account"]

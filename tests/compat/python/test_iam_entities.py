@@ -141,7 +141,11 @@ def test_user_validation_errors(shared_server, iam, account):
     tags = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
     with pytest.raises(ClientError) as exc:
         raw.create_user(UserName=name, Tags=tags)
-    assert_client_error(exc, "LimitExceeded", 409)
+    message = assert_client_error(exc, "ValidationError", 400)["Error"]["Message"]
+    assert message.startswith("1 validation error detected: Value '[{Key: k0,Value: v}, ")
+    assert message.endswith(
+        "' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"
+    )
 
 
 def insert_managed_policy(server, account: str, name: str) -> str:

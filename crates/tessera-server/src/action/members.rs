@@ -519,12 +519,23 @@ impl Member for Tags {
         if items.is_empty() {
             return Ok(None);
         }
+        let list = member_name(name);
         if items.len() > 50 {
-            return Err(AwsError::limit_exceeded(
-                "The number of tags has reached the maximum limit.",
+            // The model's bound on the list (`tagListType`): a request's own
+            // tags; a total past 50 on an entity is the store's quota.
+            let shown: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    let field = |k: &str| item.get(k).map_or("null", String::as_str).to_string();
+                    format!("{{Key: {},Value: {}}}", field("Key"), field("Value"))
+                })
+                .collect();
+            return Err(AwsError::constraint(
+                &list,
+                Some(&format!("[{}]", shown.join(", "))),
+                "Member must have length less than or equal to 50",
             ));
         }
-        let list = member_name(name);
         let mut tags: Vec<(String, String)> = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
             let key_member = format!("{list}.{}.member.key", index + 1);
@@ -917,6 +928,38 @@ impl Scalar for AssignmentStatus {
                 member,
                 Some(other),
                 "Member must satisfy enum value set: [Any, Assigned, Unassigned]",
+            )),
+        }
+    }
+}
+
+text_member!(
+    /// A service-linked role's deletion task (`DeletionTaskIdType`): 1 to
+    /// 1,000 characters.
+    DeletionTaskId
+);
+
+impl Scalar for DeletionTaskId {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        check_length(member, value, 1, 1000)?;
+        Ok(Self(value.to_string()))
+    }
+}
+
+/// `GlobalEndpointTokenVersion` (`globalEndpointTokenVersion`): the token
+/// version of the global STS endpoint, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenVersion(pub i64);
+
+impl Scalar for TokenVersion {
+    fn parse(member: &str, value: &str) -> Result<Self, AwsError> {
+        match value {
+            "v1Token" => Ok(Self(1)),
+            "v2Token" => Ok(Self(2)),
+            other => Err(AwsError::constraint(
+                member,
+                Some(other),
+                "Member must satisfy enum value set: [v1Token, v2Token]",
             )),
         }
     }

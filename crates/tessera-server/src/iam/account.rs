@@ -1,7 +1,7 @@
-//! The account: its alias and summary.
+//! The account: its alias, its summary and its STS preferences.
 
 use super::common::{Add, Remove};
-use crate::action::members::{AccountAlias, Page};
+use crate::action::members::{AccountAlias, Page, TokenVersion};
 use crate::action::{Access, Action, Context, Empty, Encode, Listing};
 use crate::actions::{ActionSpec, R, spec};
 use crate::{AppState, AwsError, params::Params, xml::Xml};
@@ -147,17 +147,20 @@ const QUOTAS: &[(&str, i64)] = &[
     ("AssumeRolePolicySizeQuota", 2048),
     ("VersionsPerPolicyQuota", 5),
     ("PolicyVersionsInUseQuota", 10000),
-    ("GlobalEndpointTokenVersion", 1),
 ];
 
+/// The global STS endpoint's token version of an account that never chose
+/// one.
+const DEFAULT_TOKEN_VERSION: i64 = 1;
+
 /// `GetAccountSummary`'s `SummaryMap`: the account's counts, then IAM's
-/// quotas, in IAM's order.
+/// quotas, then the global endpoint's token version, in IAM's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct AccountSummary(pub Vec<(&'static str, i64)>);
 
 impl AccountSummary {
-    /// The summary of an account with these counts.
-    pub fn of(counts: &AccountCounts) -> Self {
+    /// The summary of an account with these counts and token version.
+    pub fn of(counts: &AccountCounts, token_version: i64) -> Self {
         let mut entries: Vec<(&str, i64)> = vec![
             ("Users", counts.users),
             ("Groups", counts.groups),
@@ -181,6 +184,7 @@ impl AccountSummary {
             ("InstanceProfiles", counts.instance_profiles),
         ];
         entries.extend_from_slice(QUOTAS);
+        entries.push(("GlobalEndpointTokenVersion", token_version));
         Self(entries)
     }
 }
@@ -221,7 +225,47 @@ impl Action for GetAccountSummary {
 
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<AccountSummary, AwsError> {
         let counts = ctx.store().account_counts(ctx.account_id()).await?;
-        Ok(AccountSummary::of(&counts))
+        let version = ctx
+            .store()
+            .global_endpoint_token_version(ctx.account_id())
+            .await?;
+        Ok(AccountSummary::of(
+            &counts,
+            version.unwrap_or(DEFAULT_TOKEN_VERSION),
+        ))
+    }
+}
+
+/// `SetSecurityTokenServicePreferences`: the token version of the global
+/// STS endpoint. Tessera's session tokens are valid at every endpoint it
+/// serves, whichever version is chosen; the choice is kept and reported
+/// by `GetAccountSummary`, as IAM does.
+#[derive(Debug, Clone)]
+pub(super) struct SetSecurityTokenServicePreferences {
+    pub version: TokenVersion,
+}
+
+impl Action for SetSecurityTokenServicePreferences {
+    const SPEC: ActionSpec = spec("iam:SetSecurityTokenServicePreferences", R::None, &[]);
+    type Found = ();
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        d.finish(Self {
+            version: d.required("GlobalEndpointTokenVersion"),
+        })
+    }
+
+    async fn access(&self, _ctx: &Context<'_>) -> Result<(Access, ()), AwsError> {
+        Ok(on_account())
+    }
+
+    async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Empty, AwsError> {
+        ctx.store()
+            .set_global_endpoint_token_version(ctx.account_id(), self.version.0)
+            .await?;
+        Ok(Empty)
     }
 }
 
@@ -230,6 +274,7 @@ crate::action::action_table!(
     ListAccountAliases,
     AccountAliasChange<Remove>,
     GetAccountSummary,
+    SetSecurityTokenServicePreferences,
 );
 
 #[cfg(test)]
@@ -301,6 +346,23 @@ mod tests {
         assert_eq!(value(&summary, "Providers"), Some(0));
         assert_eq!(value(&summary, "UsersQuota"), Some(5000));
         assert_eq!(summary.0.last(), Some(&("GlobalEndpointTokenVersion", 1)));
-        assert_eq!(summary.0.len(), 14 + QUOTAS.len());
+        assert_eq!(summary.0.len(), 15 + QUOTAS.len());
+    }
+
+    #[tokio::test]
+    async fn the_token_version_is_kept_and_summarised() {
+        let fx = Fixture::new().await;
+        let set = |text: &str| SetSecurityTokenServicePreferences {
+            version: TokenVersion::parse("GlobalEndpointTokenVersion", text).expect("version"),
+        };
+        fx.call(set("v2Token")).await.expect("set");
+        let summary = fx.call(GetAccountSummary).await.expect("summary");
+        assert_eq!(value(&summary, "GlobalEndpointTokenVersion"), Some(2));
+        fx.call(set("v1Token")).await.expect("set");
+        let summary = fx.call(GetAccountSummary).await.expect("summary");
+        assert_eq!(value(&summary, "GlobalEndpointTokenVersion"), Some(1));
+        let error = TokenVersion::parse("GlobalEndpointTokenVersion", "v3Token")
+            .expect_err("not a version");
+        assert_eq!(error.code.as_ref(), "ValidationError");
     }
 }

@@ -149,7 +149,8 @@ impl<K: AttachKind, C: AttachmentChange<K>> Action for PolicyAttachment<K, C> {
         entity_access::<K>(ctx, &self.name, keys).await
     }
 
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
+        entity.as_ref().map_or(Ok(()), K::modifiable)?;
         self.change.apply(ctx, &self.name, &self.policy_arn).await?;
         Ok(Empty)
     }
@@ -369,7 +370,8 @@ impl<K: BoundaryKind> Action for PutPermissionsBoundary<K> {
         entity_access::<K>(ctx, &self.name, keys).await
     }
 
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
+        entity.as_ref().map_or(Ok(()), K::modifiable)?;
         ctx.store()
             .set_permissions_boundary(ctx.account_id(), K::KIND, &self.name, Some(&self.boundary))
             .await?;
@@ -399,7 +401,8 @@ impl<K: BoundaryKind> Action for DeletePermissionsBoundary<K> {
         entity_access::<K>(ctx, &self.name, Vec::new()).await
     }
 
-    async fn run(self, ctx: &Context<'_>, _: Self::Found) -> Result<Empty, AwsError> {
+    async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
+        entity.as_ref().map_or(Ok(()), K::modifiable)?;
         ctx.store()
             .set_permissions_boundary(ctx.account_id(), K::KIND, &self.name, None)
             .await?;

@@ -75,6 +75,12 @@ pub(super) trait EntityKind: Debug + Clone + PartialEq + Eq + Send + Sync + 'sta
     /// Deletes the entity `name` of the caller's account (the store refuses
     /// while anything still refers to it).
     fn delete(ctx: &Context<'_>, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Refuses, with `UnmodifiableEntity`, a change to an entity that only
+    /// the service it is linked to may make (a service-linked role's
+    /// deletion, policies and trust).
+    fn modifiable(_entity: &Self::Entity) -> Result<(), AwsError> {
+        Ok(())
+    }
 }
 
 /// A kind of entity that is renamed and moved (`Update{User,Group}`).
@@ -302,7 +308,7 @@ impl<K: EntityKind> Action for DeleteEntity<K> {
     }
 
     async fn run(self, ctx: &Context<'_>, entity: Self::Found) -> Result<Empty, AwsError> {
-        found::<K>(entity, &self.name)?;
+        K::modifiable(&found::<K>(entity, &self.name)?)?;
         K::delete(ctx, &self.name).await?;
         Ok(Empty)
     }

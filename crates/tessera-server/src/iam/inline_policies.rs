@@ -90,9 +90,9 @@ impl Encode for PolicyNames {
 }
 
 /// The owner of the inline policies a call is on, found to exist: its name
-/// as the request gives it.
+/// as the request gives it, and the entity as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Owner<K: InlineKind>(pub K::Name);
+pub(super) struct Owner<K: InlineKind>(pub K::Name, pub K::Entity);
 
 /// A call on the inline policies of the user, group or role the request
 /// names (`UserName`, …, read before the call's own members): authorized on
@@ -124,8 +124,8 @@ impl<K: InlineKind, Op: CallOn<Owner<K>>> Action for OnOwner<K, Op> {
     }
 
     async fn run(self, ctx: &Context<'_>, owner: Self::Found) -> Result<Op::Output, AwsError> {
-        found::<K>(owner, &self.owner)?;
-        self.op.run(ctx, Owner(self.owner)).await
+        let entity = found::<K>(owner, &self.owner)?;
+        self.op.run(ctx, Owner(self.owner, entity)).await
     }
 }
 
@@ -148,7 +148,12 @@ impl<K: InlineKind> CallOn<Owner<K>> for PutInlinePolicy {
         })
     }
 
-    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<Empty, AwsError> {
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        Owner(owner, entity): Owner<K>,
+    ) -> Result<Empty, AwsError> {
+        K::modifiable(&entity)?;
         parse_policy(&self.document, K::POLICY_KIND)?;
         ctx.store()
             .put_inline_policy(
@@ -184,7 +189,7 @@ impl<K: InlineKind> CallOn<Owner<K>> for GetInlinePolicy {
     async fn run(
         self,
         ctx: &Context<'_>,
-        Owner(owner): Owner<K>,
+        Owner(owner, _): Owner<K>,
     ) -> Result<InlinePolicyResult<K>, AwsError> {
         let policy = ctx
             .store()
@@ -214,7 +219,12 @@ impl<K: InlineKind> CallOn<Owner<K>> for DeleteInlinePolicy {
         })
     }
 
-    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<Empty, AwsError> {
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        Owner(owner, entity): Owner<K>,
+    ) -> Result<Empty, AwsError> {
+        K::modifiable(&entity)?;
         ctx.store()
             .delete_inline_policy(ctx.account_id(), K::OWNER, &owner, &self.policy_name)
             .await?;
@@ -238,7 +248,11 @@ impl<K: InlineKind> CallOn<Owner<K>> for ListInlinePolicies {
         })
     }
 
-    async fn run(self, ctx: &Context<'_>, Owner(owner): Owner<K>) -> Result<PolicyNames, AwsError> {
+    async fn run(
+        self,
+        ctx: &Context<'_>,
+        Owner(owner, _): Owner<K>,
+    ) -> Result<PolicyNames, AwsError> {
         let names = ctx
             .store()
             .inline_policy_names(

@@ -1,4 +1,5 @@
-//! IAM virtual MFA devices: create, enable, deactivate, list, delete.
+//! IAM virtual MFA devices: create, enable, read, resynchronise,
+//! deactivate, list, delete.
 
 use super::common::{iso8601, request_tag_keys, user_arn, user_target};
 use super::provider_params::{internal, optional_tags};
@@ -408,6 +409,136 @@ impl Action for ListMfaDevices {
     }
 }
 
+/// `NoSuchEntity` for a device that is not enabled for the user asked
+/// about.
+fn no_such_device(serial_number: &str) -> AwsError {
+    AwsError::no_such_entity(format!(
+        "MFA Device with serial number {serial_number} does not exist."
+    ))
+}
+
+/// The device `serial_number` enabled for `user`, or `NoSuchEntity`.
+async fn enabled_device(
+    ctx: &Context<'_>,
+    user: Option<&User>,
+    serial_number: &str,
+) -> Result<MfaDevice, AwsError> {
+    let device = ctx
+        .store()
+        .mfa_device(ctx.account_id(), serial_number)
+        .await?;
+    device
+        .filter(|device| {
+            let holder = device.user.as_ref().map(|u| &u.user_id);
+            holder.is_some() && holder == user.map(|u| &u.user_id)
+        })
+        .ok_or_else(|| no_such_device(serial_number))
+}
+
+/// `GetMFADevice`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct MfaDeviceResult(pub MfaDevice);
+
+impl Encode for MfaDeviceResult {
+    fn encode(self, _state: &AppState) -> Vec<Xml> {
+        let device = self.0;
+        let mut out = Vec::new();
+        if let Some(user) = device.user {
+            out.push(Xml::text("UserName", user.name));
+        }
+        out.push(Xml::text("SerialNumber", device.serial_number));
+        if let Some(at) = device.enabled_at {
+            out.push(Xml::text("EnableDate", iso8601(at)));
+        }
+        out
+    }
+}
+
+/// `GetMFADevice`: a device enabled for the user (or the caller). Virtual
+/// devices carry no certifications.
+#[derive(Debug, Clone)]
+pub(super) struct GetMfaDevice {
+    pub serial_number: SerialNumber,
+    pub user_name: Option<UserName>,
+}
+
+impl Action for GetMfaDevice {
+    const SPEC: ActionSpec = spec("iam:GetMFADevice", R::User, &[]);
+    type Found = Option<User>;
+    type Output = MfaDeviceResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        d.finish(Self {
+            serial_number: d.required("SerialNumber"),
+            user_name: d.member("UserName"),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<User>), AwsError> {
+        subject_access(ctx, self.user_name.as_deref()).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, user: Option<User>) -> Result<MfaDeviceResult, AwsError> {
+        let device = enabled_device(ctx, user.as_ref(), &self.serial_number).await?;
+        Ok(MfaDeviceResult(device))
+    }
+}
+
+/// `ResyncMFADevice`: two consecutive codes of a device enabled for the
+/// user. A virtual device keeps to the clock, so there is no drift to
+/// record: the codes must be those of the current time step and the one
+/// before (give or take a step), and each is then spent, as a sign-in
+/// would spend it.
+#[derive(Debug, Clone)]
+pub(super) struct ResyncMfaDevice {
+    pub user_name: UserName,
+    pub serial_number: SerialNumber,
+    pub code1: AuthenticationCode,
+    pub code2: AuthenticationCode,
+}
+
+impl Action for ResyncMfaDevice {
+    const SPEC: ActionSpec = spec("iam:ResyncMFADevice", R::User, &[]);
+    type Found = User;
+    type Output = Empty;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        d.finish(Self {
+            user_name: d.required("UserName"),
+            serial_number: d.required("SerialNumber"),
+            code1: d.required("AuthenticationCode1"),
+            code2: d.required("AuthenticationCode2"),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, User), AwsError> {
+        let user = ctx
+            .store()
+            .user_by_name(ctx.account_id(), &self.user_name)
+            .await?
+            .ok_or_else(|| no_such_user(&self.user_name))?;
+        let target = user_target(ctx.state, &user).await?;
+        Ok((Access::on(target), user))
+    }
+
+    async fn run(self, ctx: &Context<'_>, user: User) -> Result<Empty, AwsError> {
+        let device = enabled_device(ctx, Some(&user), &self.serial_number).await?;
+        let step = device_totp(ctx.state, &device)
+            .and_then(|totp| consecutive_codes(&totp, &self.code1, &self.code2, ctx.now()))
+            .ok_or_else(AwsError::invalid_authentication_code)?;
+        if !ctx
+            .store()
+            .accept_mfa_step(&device.serial_number, step)
+            .await?
+        {
+            return Err(AwsError::invalid_authentication_code());
+        }
+        Ok(Empty)
+    }
+}
+
 /// `ListVirtualMFADevices`: the account's devices, by assignment.
 #[derive(Debug, Clone)]
 pub(super) struct ListVirtualMfaDevices {
@@ -534,6 +665,8 @@ impl Taggable for MfaDevices {
 crate::action::action_table!(
     CreateVirtualMfaDevice,
     EnableMfaDevice,
+    GetMfaDevice,
+    ResyncMfaDevice,
     DeactivateMfaDevice,
     ListMfaDevices,
     ListVirtualMfaDevices,
@@ -664,6 +797,64 @@ mod tests {
         .await
         .expect("deactivate");
         assert!(!verify(code(far), alice, far).await);
+    }
+
+    #[tokio::test]
+    async fn a_device_is_read_for_its_user_only() {
+        let f = fixture().await;
+        let (serial, _) = enabled_device(&f).await;
+        let get = |user: &str| GetMfaDevice {
+            serial_number: member(&serial),
+            user_name: Some(member(user)),
+        };
+        let device = f.call(get("alice")).await.expect("get").0;
+        assert_eq!(device.user.map(|u| u.name).as_deref(), Some("alice"));
+        assert_eq!(device.enabled_at, Some(NOW.unix_timestamp()));
+        let error = f.call(get("bob")).await.expect_err("not bob's");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+        let error = f.call(get("carol")).await.expect_err("no such user");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn resync_takes_two_fresh_consecutive_codes() {
+        let f = fixture().await;
+        let (serial, totp) = enabled_device(&f).await;
+        let resync = |user: &str, (code1, code2): (AuthenticationCode, AuthenticationCode)| {
+            ResyncMfaDevice {
+                user_name: member(user),
+                serial_number: member(&serial),
+                code1,
+                code2,
+            }
+        };
+        let next = NOW + time::Duration::seconds(30);
+        // The enabling codes are spent.
+        let error = f
+            .call(resync("alice", codes(&totp, NOW)))
+            .await
+            .expect_err("spent");
+        assert_eq!(error.code.as_ref(), "InvalidAuthenticationCode");
+        // Out of order.
+        let (code1, code2) = codes(&totp, next);
+        let error = f
+            .call(resync("alice", (code2.clone(), code1.clone())))
+            .await
+            .expect_err("out of order");
+        assert_eq!(error.code.as_ref(), "InvalidAuthenticationCode");
+        let error = f
+            .call(resync("bob", (code1.clone(), code2.clone())))
+            .await
+            .expect_err("not bob's");
+        assert_eq!(error.code.as_ref(), "NoSuchEntity");
+        f.call(resync("alice", (code1.clone(), code2.clone())))
+            .await
+            .expect("resync");
+        let error = f
+            .call(resync("alice", (code1, code2)))
+            .await
+            .expect_err("replayed");
+        assert_eq!(error.code.as_ref(), "InvalidAuthenticationCode");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -23,6 +23,7 @@ mod resource_policies;
 mod roles;
 mod saml_providers;
 mod server_certificates;
+mod service_linked_roles;
 mod sessions;
 mod signing_certificates;
 mod simulator;
@@ -75,6 +76,7 @@ areas!(
     groups,
     inline_policies,
     roles,
+    service_linked_roles,
     instance_profiles,
     managed_policies,
     attachments,

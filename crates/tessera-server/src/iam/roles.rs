@@ -179,6 +179,25 @@ impl EntityKind for RoleKind {
     async fn delete(ctx: &Context<'_>, name: &str) -> Result<(), AwsError> {
         Ok(ctx.store().delete_role(ctx.account_id(), name).await?)
     }
+
+    /// A service-linked role is changed only through its own actions.
+    fn modifiable(role: &Role) -> Result<(), AwsError> {
+        if is_service_linked(role) {
+            return Err(AwsError::unmodifiable_entity(format!(
+                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+                role.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The path under which service-linked roles live, and only they.
+pub(super) const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+
+/// Whether `role` is a service-linked role.
+pub(super) fn is_service_linked(role: &Role) -> bool {
+    role.path.starts_with(SERVICE_ROLE_PATH)
 }
 
 impl Taggable for RoleKind {
@@ -244,6 +263,11 @@ impl Action for CreateRole {
     }
 
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<RoleResult, AwsError> {
+        if self.path.starts_with(SERVICE_ROLE_PATH) {
+            return Err(AwsError::invalid_input(format!(
+                "Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
+            )));
+        }
         let trust = parse_policy(&self.trust, PolicyKind::trust())?;
         let trust_bindings = bind_principals(ctx.state, &trust).await?;
         let role = Role {
@@ -373,7 +397,7 @@ impl Action for UpdateAssumeRolePolicy {
     }
 
     async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<Empty, AwsError> {
-        found::<RoleKind>(role, &self.name)?;
+        RoleKind::modifiable(&found::<RoleKind>(role, &self.name)?)?;
         let trust = parse_policy(&self.document, PolicyKind::trust())?;
         let bindings = bind_principals(ctx.state, &trust).await?;
         ctx.store()
@@ -383,11 +407,59 @@ impl Action for UpdateAssumeRolePolicy {
     }
 }
 
+/// `UpdateRoleDescription`: the description alone, answered with the role
+/// as it now is. A service-linked role's description may be changed too.
+#[derive(Debug, Clone)]
+pub(super) struct UpdateRoleDescription {
+    pub name: RoleName,
+    pub description: RoleDescription,
+}
+
+impl Action for UpdateRoleDescription {
+    const SPEC: ActionSpec = spec("iam:UpdateRoleDescription", R::Role, BOUNDARY);
+    type Found = Option<Role>;
+    type Output = RoleResult;
+
+    fn decode(params: &Params) -> Result<Self, AwsError> {
+        let d = params.decoder();
+        d.finish(Self {
+            name: d.required("RoleName"),
+            description: d.required("Description"),
+        })
+    }
+
+    async fn access(&self, ctx: &Context<'_>) -> Result<(Access, Option<Role>), AwsError> {
+        entity_access::<RoleKind>(ctx, &self.name, Vec::new()).await
+    }
+
+    async fn run(self, ctx: &Context<'_>, role: Option<Role>) -> Result<RoleResult, AwsError> {
+        let role = found::<RoleKind>(role, &self.name)?;
+        ctx.store()
+            .update_role(ctx.account_id(), &self.name, Some(&self.description), None)
+            .await?;
+        let tags = ctx
+            .store()
+            .tags(&role.role_id, None, tessera_store::TAGS_PER_ENTITY)
+            .await?;
+        let trust = shown_trust(ctx, &role).await?;
+        Ok(RoleResult {
+            role: Role {
+                description: Some(self.description.into()),
+                ..role
+            },
+            trust,
+            tags,
+            with_last_used: true,
+        })
+    }
+}
+
 crate::action::action_table!(
     CreateRole,
     GetRole,
     ListEntities<RoleKind>,
     UpdateRole,
+    UpdateRoleDescription,
     UpdateAssumeRolePolicy,
     DeleteEntity<RoleKind>,
     Tag<RoleKind>,

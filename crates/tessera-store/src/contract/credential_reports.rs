@@ -15,8 +15,8 @@ fn report(account_id: &str, generated_at: i64, content: &str) -> CredentialRepor
 /// as saved; a new one replaces it only once it is stale (generated before
 /// the time given), else the stored one stays; accounts keep their own.
 pub async fn credential_reports(store: &dyn Store) {
-    let acct = account(store, 90).await;
-    let other = account(store, 91).await;
+    let acct = account(store, 95).await;
+    let other = account(store, 96).await;
     assert_eq!(store.credential_report(&acct).await.expect("read"), None);
 
     let first = report(&acct, 1_000, "user,arn\n<root_account>,a\n");

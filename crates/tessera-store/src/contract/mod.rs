@@ -17,6 +17,7 @@ mod instance_profiles;
 mod login_profiles;
 mod policies;
 mod providers;
+mod service_roles;
 
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
@@ -30,6 +31,7 @@ pub use providers::{
     account_aliases_and_counts, mfa_devices, oidc_providers, saml_providers,
     tags_of_policies_providers_and_devices,
 };
+pub use service_roles::service_roles;
 
 use crate::{
     AccessKeyRecord, AccessKeyStatus, Account, Conflict, Existing, Missing, Quota, Store,
@@ -62,6 +64,7 @@ pub async fn run_all(store: &dyn Store) {
     ssh_public_keys(store).await;
     server_certificates(store).await;
     instance_profiles(store).await;
+    service_roles(store).await;
     credential_reports(store).await;
 }
 

@@ -102,6 +102,36 @@ async fn version_count(conn: &mut SqliteConnection, arn: &str) -> Result<i64, St
     )
 }
 
+/// Deletes the role `name` of `account_id` with its tags, within the
+/// caller's transaction: `NotFound` if there is none, `Conflict` (with
+/// nothing written) while policies or an instance profile depend on it.
+pub(super) async fn delete_role_in(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<(), StoreError> {
+    let role = existing_entity(conn, account_id, OwnerKind::Role, name).await?;
+    let (inline_policies, attached_policies, instance_profiles) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
+                EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1)",
+    )
+    .bind(&role.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    conflicts::delete_role(&RoleDependents {
+        inline_policies,
+        attached_policies,
+        instance_profiles,
+    })?;
+    tags::clear(conn, &role.id).await?;
+    sqlx::query("DELETE FROM roles WHERE role_id = $1")
+        .bind(&role.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn create_role(&self, role: &Role, tags: &[(String, String)]) -> Result<(), StoreError> {
@@ -218,25 +248,7 @@ impl PolicyStore for SqliteStore {
 
     async fn delete_role(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let role = existing_entity(&mut tx, account_id, OwnerKind::Role, name).await?;
-        let (inline_policies, attached_policies, instance_profiles) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
-                    EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
-                    EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1)",
-        )
-        .bind(&role.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        conflicts::delete_role(&RoleDependents {
-            inline_policies,
-            attached_policies,
-            instance_profiles,
-        })?;
-        tags::clear(&mut tx, &role.id).await?;
-        sqlx::query("DELETE FROM roles WHERE role_id = $1")
-            .bind(&role.id)
-            .execute(&mut *tx)
-            .await?;
+        delete_role_in(&mut tx, account_id, name).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -14,6 +14,7 @@ mod resource_policies;
 mod revocations;
 mod rows;
 mod sealed;
+mod service_roles;
 mod tag_store;
 mod tags;
 
