@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import sqlite3
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -141,6 +142,8 @@ def test_credential_report_columns(server, iam):
     # MFA device and a signing certificate.
     alice = user_with_key(iam, "alice")
     profile = iam.create_login_profile(UserName="alice", Password=STRONG)["LoginProfile"]
+    # Keys are ordered by creation, to the second.
+    time.sleep(1.1)
     second = iam.create_access_key(UserName="alice")["AccessKey"]
     iam.update_access_key(UserName="alice", AccessKeyId=second["AccessKeyId"], Status="Inactive")
     server.client(creds=alice).get_caller_identity()
