@@ -45,7 +45,7 @@ mod value;
 
 pub use ast::{
     Effect, Operator, Policy, PolicyError, PolicyErrorCode, PolicyKind, SizeLimit, SizeQuota,
-    Statement, Version,
+    Statement, Version, context_keys,
 };
 pub use decide::{
     AuthorizationRequest, Decision, DecisionEffect, DecisionReason, Layer, LayerOutcome,

@@ -112,19 +112,21 @@ pub fn members(name: &'static str, items: Vec<Vec<Xml>>) -> Xml {
 }
 
 /// `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>`.
+/// An error without a message (`ReportNotPresent`) has no `<Message>`, as
+/// AWS writes it.
 pub fn error(namespace: &str, error: &AwsError, request_id: &str) -> String {
+    let mut fields = vec![
+        Xml::text("Type", error.fault_type()),
+        Xml::text("Code", error.code.to_string()),
+    ];
+    if !error.message.is_empty() {
+        fields.push(Xml::text("Message", error.message.clone()));
+    }
     document(
         "ErrorResponse",
         namespace,
         &[
-            Xml::node(
-                "Error",
-                vec![
-                    Xml::text("Type", error.fault_type()),
-                    Xml::text("Code", error.code.to_string()),
-                    Xml::text("Message", error.message.clone()),
-                ],
-            ),
+            Xml::node("Error", fields),
             Xml::text("RequestId", request_id),
         ],
     )

@@ -6,6 +6,7 @@
 mod certificates;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
+mod credential_reports;
 mod error;
 mod hot_reads;
 mod iam_entities;
@@ -24,6 +25,7 @@ mod sqlite;
 mod tags;
 
 pub use certificates::{CertificateStore, ServerCertificate, SigningCertificate, SshPublicKey};
+pub use credential_reports::{CredentialReport, CredentialReportStore};
 pub use error::{Conflict, Existing, Missing, Quota, StoreError};
 pub use hot_reads::HotReadStore;
 pub use iam_entities::*;
@@ -60,6 +62,7 @@ pub trait Store:
     + ProviderStore
     + LoginProfileStore
     + CertificateStore
+    + CredentialReportStore
     + InstanceProfileStore
     + ServiceRoleStore
     + ResourcePolicyStore
@@ -80,6 +83,7 @@ impl<T> Store for T where
         + ProviderStore
         + LoginProfileStore
         + CertificateStore
+        + CredentialReportStore
         + InstanceProfileStore
         + ServiceRoleStore
         + ResourcePolicyStore

@@ -1,5 +1,6 @@
-//! A data directory written before the name keys (migrations 0001–0004
-//! only) opens, migrates, and reads back as it was.
+//! Data directories written by earlier versions open, migrate, and read
+//! back as they were: one from before the name keys (migrations 0001–0004
+//! only), one from before the credential reports (0001–0008).
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::path::Path;
@@ -11,8 +12,9 @@ use tessera_store::{
 
 const ACCOUNT: &str = "111122223333";
 
-/// Applies the migrations before `first_new` to a new database at `db`.
-async fn migrate_up_to(db: &Path, first_new: &str) {
+/// A new database at `db` with the migrations before `first_new` applied
+/// (`count` of them), open.
+async fn database_before(db: &Path, first_new: &str, count: usize) -> sqlx::SqlitePool {
     let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     let old = tempfile::tempdir().expect("dir");
     let mut names: Vec<_> = std::fs::read_dir(&all)
@@ -29,7 +31,7 @@ async fn migrate_up_to(db: &Path, first_new: &str) {
     let migrator = sqlx::migrate::Migrator::new(old.path())
         .await
         .expect("migrator");
-    assert_eq!(migrator.iter().count(), 4);
+    assert_eq!(migrator.iter().count(), count);
     let pool = SqlitePoolOptions::new()
         .connect_with(
             SqliteConnectOptions::new()
@@ -40,6 +42,12 @@ async fn migrate_up_to(db: &Path, first_new: &str) {
         .await
         .expect("open");
     migrator.run(&pool).await.expect("migrate");
+    pool
+}
+
+/// Applies the migrations before `first_new` to a new database at `db`.
+async fn migrate_up_to(db: &Path, first_new: &str) {
+    let pool = database_before(db, first_new, 4).await;
     // Rows as the store wrote them then, names in mixed case.
     for sql in [
         "INSERT INTO accounts (id, name, created_at) VALUES ('111122223333', 'main', 1)",
@@ -440,5 +448,67 @@ async fn an_account_or_role_removed_leaves_no_instance_profile_rows() {
         .await
         .expect("check");
     assert!(dangling.is_empty(), "{dangling:?}");
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_first_eight_migrations_gains_credential_reports() {
+    use tessera_store::{CredentialReport, CredentialReportStore, LoginProfileStore};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("tessera.db");
+    let pool = database_before(&db, "0009", 8).await;
+    for sql in [
+        "INSERT INTO accounts (id, name, created_at) VALUES ('111122223333', 'main', 1)",
+        "INSERT INTO users (user_id, account_id, name, name_key, path, created_at)
+         VALUES ('AIDAALICE', '111122223333', 'Alice', 'alice', '/', 2)",
+        "INSERT INTO login_profiles (user_id, password_hash, password_reset_required,
+                                     created_at, password_changed_at)
+         VALUES ('AIDAALICE', '$argon2id$x', 0, 3, 4)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = SqliteStore::open(&db).await.expect("open and migrate");
+    let profile = store
+        .login_profile(ACCOUNT, "alice")
+        .await
+        .expect("the profile reads back");
+    assert_eq!(profile.password_changed_at, 4);
+    assert_eq!(store.credential_report(ACCOUNT).await.expect("read"), None);
+    let report = CredentialReport {
+        account_id: ACCOUNT.into(),
+        generated_at: 10,
+        content: "user,arn\n".into(),
+    };
+    assert!(
+        store
+            .save_credential_report(&report, 0)
+            .await
+            .expect("save")
+    );
+    assert_eq!(
+        store.credential_report(ACCOUNT).await.expect("read"),
+        Some(report)
+    );
+    store.close().await;
+
+    // An account removed takes its report.
+    let pool = SqlitePoolOptions::new()
+        .connect_with(SqliteConnectOptions::new().filename(&db).foreign_keys(true))
+        .await
+        .expect("open");
+    for sql in [
+        "DELETE FROM login_profiles",
+        "DELETE FROM users",
+        "DELETE FROM accounts",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credential_reports")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
     pool.close().await;
 }

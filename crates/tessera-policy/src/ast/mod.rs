@@ -7,10 +7,12 @@
 //! values pre-typed for their operator, condition keys lower-cased.
 
 pub mod err;
+mod keys;
 pub mod pattern;
 mod rules;
 
 pub use err::{PolicyError, PolicyErrorCode};
+pub use keys::context_keys;
 pub use pattern::{ArnPattern, Pattern, Variable, Variables};
 
 use crate::json::{

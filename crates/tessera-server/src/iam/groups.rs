@@ -32,7 +32,7 @@ fn group_arn(state: &AppState, group: &Group) -> String {
 }
 
 /// The `Group` shape.
-fn group_xml(state: &AppState, group: &Group) -> Vec<Xml> {
+pub(super) fn group_xml(state: &AppState, group: &Group) -> Vec<Xml> {
     vec![
         Xml::text("Path", group.path.clone()),
         Xml::text("GroupName", group.name.clone()),

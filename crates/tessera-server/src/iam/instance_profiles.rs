@@ -110,7 +110,7 @@ pub(super) struct ShownProfile {
 
 impl ShownProfile {
     /// `profile`, its roles' trust policies read, with `tags`.
-    async fn of(
+    pub(super) async fn of(
         ctx: &Context<'_>,
         profile: InstanceProfile,
         tags: Vec<(String, String)>,
@@ -128,7 +128,7 @@ impl ShownProfile {
 
     /// The `InstanceProfile` shape: each role as listings show roles, the
     /// tags when there are any.
-    fn xml(self, state: &AppState) -> Vec<Xml> {
+    pub(super) fn xml(self, state: &AppState) -> Vec<Xml> {
         let profile = &self.profile;
         let roles = profile
             .roles

@@ -32,9 +32,15 @@ pub(super) enum Shown {
     Created,
     /// `GetPolicy`: the description, and the tags even when there are none.
     Read,
+    /// `GetAccountAuthorizationDetails`: the description, no tags.
+    Detailed,
 }
 
-fn policy_xml(policy: &ManagedPolicy, shown: Shown, tags: &[(String, String)]) -> Vec<Xml> {
+pub(super) fn policy_xml(
+    policy: &ManagedPolicy,
+    shown: Shown,
+    tags: &[(String, String)],
+) -> Vec<Xml> {
     let mut out = vec![
         Xml::text("PolicyName", policy.name.clone()),
         Xml::text("PolicyId", policy.policy_id.clone()),
@@ -48,7 +54,7 @@ fn policy_xml(policy: &ManagedPolicy, shown: Shown, tags: &[(String, String)]) -
         ),
         Xml::text("IsAttachable", "true"),
     ];
-    if shown == Shown::Read
+    if matches!(shown, Shown::Read | Shown::Detailed)
         && let Some(text) = &policy.description
     {
         out.push(Xml::text("Description", text.clone()));
@@ -61,7 +67,7 @@ fn policy_xml(policy: &ManagedPolicy, shown: Shown, tags: &[(String, String)]) -
     out
 }
 
-fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
+pub(super) fn version_xml(version: &PolicyVersion, document: bool) -> Vec<Xml> {
     let mut out = Vec::with_capacity(4);
     if document {
         out.push(Xml::text(

@@ -4,8 +4,11 @@
 mod access_keys;
 mod account;
 mod attachments;
+mod authorization_details;
 mod bindings;
 mod common;
+mod context_keys;
+mod credential_reports;
 mod entities;
 mod entity_params;
 mod groups;
@@ -88,4 +91,7 @@ areas!(
     login_profiles,
     resource_policies,
     sessions,
+    credential_reports,
+    authorization_details,
+    context_keys,
 );

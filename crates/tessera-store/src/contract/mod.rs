@@ -10,6 +10,7 @@
 mod accounts;
 mod authorization;
 mod certificates;
+mod credential_reports;
 mod entities;
 mod fixtures;
 mod instance_profiles;
@@ -21,6 +22,7 @@ mod service_roles;
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
 pub use certificates::{server_certificates, signing_certificates, ssh_public_keys};
+pub use credential_reports::credential_reports;
 pub use entities::{access_keys, groups, inline_policies, users};
 pub use instance_profiles::instance_profiles;
 pub use login_profiles::{login_profiles, password_policies};
@@ -63,6 +65,7 @@ pub async fn run_all(store: &dyn Store) {
     server_certificates(store).await;
     instance_profiles(store).await;
     service_roles(store).await;
+    credential_reports(store).await;
 }
 
 /// The account `9000000000NN` with its root key `AKIAROOTNN`.

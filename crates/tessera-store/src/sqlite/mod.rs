@@ -3,6 +3,7 @@
 //! CONFLICT`, rows read by `#[derive(sqlx::FromRow)]`, 64-bit integers.
 
 mod certificates;
+mod credential_reports;
 mod hot_reads;
 mod iam_entities;
 mod iam_policies;
