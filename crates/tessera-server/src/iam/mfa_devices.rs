@@ -463,7 +463,8 @@ impl Encode for MfaDeviceResult {
 #[derive(Debug, Clone)]
 pub(super) struct GetMfaDevice {
     pub serial_number: SerialNumber,
-    pub user_name: Option<UserName>,
+    /// `userNameType` here, not `existingUserNameType`.
+    pub user_name: Option<Name<64>>,
 }
 
 impl Action for GetMfaDevice {
