@@ -345,6 +345,16 @@ impl AwsError {
         Self::new(StatusCode::BAD_REQUEST, "UnmodifiableEntity", message)
     }
 
+    /// The service cannot answer now, for a temporary failure of its own
+    /// (503); the same request may succeed later.
+    pub fn service_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        )
+    }
+
     /// IAM: an invalid parameter value (400).
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)
@@ -608,6 +618,10 @@ impl From<StoreError> for AwsError {
                 tracing::error!(%error, "store failure");
                 Self::internal()
             }
+            StoreError::Unavailable(_) => {
+                tracing::error!(%error, "store unavailable");
+                Self::service_unavailable()
+            }
         }
     }
 }
@@ -628,5 +642,26 @@ impl From<OidcError> for AwsError {
                 Self::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", message)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_a_503_for_the_receiver() {
+        let error = AwsError::from(StoreError::Unavailable("connection refused".into()));
+        assert_eq!(
+            (error.status, error.code.as_ref(), error.fault_type()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "Receiver"
+            )
+        );
+        assert!(!error.message.contains("refused"), "{}", error.message);
+        let broken = AwsError::from(StoreError::Database("no such table".into()));
+        assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -44,6 +44,7 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-reques
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .fallback(handle)
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
@@ -217,6 +218,40 @@ async fn accept_failed(error: std::io::Error) {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// How long readiness waits for the store to answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Readiness, for load balancers: 200 while the store answers, with the id
+/// of the key this node mints session tokens with; 503 within
+/// [`READY_TIMEOUT`] while it does not. Unauthenticated; it tells nothing
+/// secret.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let token_key_id = state.keys().current().active_id().ok();
+    let store_ready = match tokio::time::timeout(READY_TIMEOUT, state.store().ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "the store does not answer");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("the store did not answer in time");
+            false
+        }
+    };
+    let ready = store_ready && token_key_id.is_some();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "store": if store_ready { "ok" } else { "unavailable" },
+        "token_key_id": token_key_id,
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 fn xml_response(status: StatusCode, body: String) -> Response {

@@ -307,6 +307,23 @@ async fn protocol_errors() {
 
     let (status, body) = server.get(&format!("http://{}/healthz", server.addr)).await;
     assert_eq!((status, body.as_str()), (200, "ok"));
+
+    // Ready, naming the key this node mints session tokens with.
+    let (status, body) = server.get(&format!("http://{}/readyz", server.addr)).await;
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let active = server
+        .state
+        .keys()
+        .current()
+        .active_id()
+        .expect("active key");
+    assert_eq!(
+        (status, ready),
+        (
+            200,
+            serde_json::json!({"status": "ready", "store": "ok", "token_key_id": active})
+        )
+    );
 }
 
 #[tokio::test]

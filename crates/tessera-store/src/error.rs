@@ -18,6 +18,11 @@ pub enum StoreError {
     /// The database could not be opened, migrated or queried.
     #[error("database error: {0}")]
     Database(String),
+    /// The database cannot be reached now (no connection within the
+    /// pool's time, the connection lost); the same request may succeed
+    /// later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// What does not exist.
@@ -267,12 +272,41 @@ impl From<sqlx::Error> for StoreError {
         {
             return Self::AlreadyExists(Existing::Other(db.message().to_string()));
         }
-        Self::Database(error.to_string())
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(error.to_string())
+            }
+            other => Self::Database(other.to_string()),
+        }
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(error: sqlx::migrate::MigrateError) -> Self {
         Self::Database(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_not_broken() {
+        for error in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            assert!(matches!(
+                StoreError::from(error),
+                StoreError::Unavailable(_)
+            ));
+        }
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            StoreError::from(sqlx::Error::Io(refused)),
+            StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            StoreError::from(sqlx::Error::RowNotFound),
+            StoreError::Database(_)
+        ));
     }
 }

@@ -112,6 +112,8 @@ pub trait AccountStore: Send + Sync {
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError>;
     /// Every account, oldest first.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Whether the database answers a query (for readiness checks).
+    async fn ping(&self) -> Result<(), StoreError>;
     /// Records that a key was used (for `GetAccessKeyLastUsed`).
     async fn record_access_key_use(
         &self,

@@ -3,6 +3,7 @@ use crate::{AccessKeyStatus, Account, Store};
 
 /// Accounts with their root keys; key lookups and their last use.
 pub async fn accounts_and_keys(store: &dyn Store) {
+    store.ping().await.expect("the store answers");
     let id = account(store, 1).await;
     let found = store.account(&id).await.expect("account").expect("created");
     assert_eq!(found.name, "contract-1");

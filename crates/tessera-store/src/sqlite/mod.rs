@@ -146,6 +146,11 @@ const ACCOUNT_SELECT: &str = "SELECT id, name, created_at FROM accounts";
 
 #[async_trait]
 impl AccountStore for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn create_account(
         &self,
         account: &Account,
