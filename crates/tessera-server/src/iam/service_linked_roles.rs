@@ -11,7 +11,7 @@
 
 use super::entities::{RoleKind, entity_access, found};
 use super::entity_params::token_error;
-use super::roles::{RoleName, RoleResult, SERVICE_ROLE_PATH, is_service_linked};
+use super::roles::{RoleName, RoleResult, SERVICE_ROLE_PATH};
 use crate::action::members::{DeletionTaskId, Name, RoleDescription};
 use crate::action::{Access, Action, Context, Encode, Target};
 use crate::actions::{ActionSpec, R, spec};
@@ -114,6 +114,11 @@ fn service_role_base(service: &str) -> Option<(String, bool)> {
     (!base.is_empty()).then_some((base, false))
 }
 
+/// The path of the service-linked roles for `service`.
+fn service_role_path(service: &str) -> String {
+    format!("{SERVICE_ROLE_PATH}{service}/")
+}
+
 /// The trust policy of a service-linked role for `service`.
 fn service_trust(service: &str) -> String {
     serde_json::json!({
@@ -140,7 +145,7 @@ pub(super) struct CreateServiceLinkedRole {
 impl CreateServiceLinkedRole {
     /// The role's path.
     fn path(&self) -> String {
-        format!("{SERVICE_ROLE_PATH}{}/", &*self.service)
+        service_role_path(&self.service)
     }
 
     /// The role's name, or why there is none.
@@ -239,7 +244,8 @@ struct TaskId<'a> {
 }
 
 impl<'a> TaskId<'a> {
-    /// The task id as IAM forms it, for a new deletion of `role`.
+    /// The task id as IAM forms it, for a new deletion of `role`; `None`
+    /// unless `role` is a service-linked role.
     fn for_role(role: &Role) -> Option<String> {
         let service = role
             .path
@@ -263,7 +269,7 @@ impl<'a> TaskId<'a> {
 
     /// The ARN of the role the task deletes.
     fn role_arn(&self, ctx: &Context<'_>) -> String {
-        let path = format!("{SERVICE_ROLE_PATH}{}/", self.service);
+        let path = service_role_path(self.service);
         Arn::role(ctx.partition(), ctx.account_id(), &path, self.role).into_string()
     }
 }
@@ -306,11 +312,9 @@ impl Action for DeleteServiceLinkedRole {
         role: Option<Role>,
     ) -> Result<DeletionTaskStarted, AwsError> {
         let role = found::<RoleKind>(role, &self.name)?;
-        let task_id = TaskId::for_role(&role)
-            .filter(|_| is_service_linked(&role))
-            .ok_or_else(|| {
-                AwsError::invalid_input(format!("Role {} is not a service-linked role.", role.name))
-            })?;
+        let task_id = TaskId::for_role(&role).ok_or_else(|| {
+            AwsError::invalid_input(format!("Role {} is not a service-linked role.", role.name))
+        })?;
         let task = ctx
             .store()
             .delete_service_linked_role(&role.name, &task_id, ctx.account_id(), ctx.now())
