@@ -204,7 +204,7 @@ pub async fn spawn_resource_policy_refresh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tessera_store::{ResourcePolicyStore, SqliteStore};
+    use tessera_store::{ResourcePolicyStore, SqlStore};
 
     const BUCKET: &str = "arn:aws:s3:::logs";
 
@@ -224,9 +224,9 @@ mod tests {
         )
     }
 
-    async fn store() -> (SqliteStore, tempfile::TempDir) {
+    async fn store() -> (SqlStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open(&dir.path().join("db.sqlite"))
+        let store = SqlStore::open_sqlite(&dir.path().join("db.sqlite"))
             .await
             .expect("open");
         (store, dir)

@@ -34,7 +34,7 @@ async fn serve(limits: Limits) -> Served {
     let data = DataDir::new(dir.path().join("data"));
     let clock = ManualClock::new(datetime!(2026-03-01 12:00 UTC));
     data.create().expect("data directory");
-    let store = tessera_store::SqliteStore::open(&data.database_path())
+    let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
     let (keys, _) = data

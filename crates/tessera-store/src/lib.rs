@@ -1,7 +1,7 @@
 //! The entity model and its persistence.
 //!
-//! [`Store`] is the interface the server uses; [`SqliteStore`] is the
-//! embedded default. Every write is committed before the call returns.
+//! [`Store`] is the interface the server uses; [`SqlStore`] implements it
+//! over SQLite (the embedded default) or PostgreSQL. Every write is committed before the call returns.
 
 mod certificates;
 #[cfg(any(test, feature = "contract"))]
@@ -21,8 +21,10 @@ mod revocations;
 mod rules;
 mod sealed;
 mod service_roles;
-mod sqlite;
+mod sql;
 mod tags;
+#[cfg(any(test, feature = "contract"))]
+pub mod test_database;
 
 pub use certificates::{CertificateStore, ServerCertificate, SigningCertificate, SshPublicKey};
 pub use credential_reports::{CredentialReport, CredentialReportStore};
@@ -47,7 +49,7 @@ pub use rules::{
 };
 pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
 pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
-pub use sqlite::SqliteStore;
+pub use sql::{Backend, CONNECT_TIMEOUT, SqlStore};
 pub use tags::{TagStore, Tagged, TaggedKind};
 
 use async_trait::async_trait;

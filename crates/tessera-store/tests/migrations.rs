@@ -7,7 +7,7 @@ use std::path::Path;
 use tessera_store::{
     AccessKeyStatus, AccountStore, EntitiesForPolicy, EntityStore, HotReadStore, MfaFilter,
     OwnerKind, PolicyOwnerKind, PolicyStore, PolicyUsage, ProviderStore, SealedStore, SessionOwner,
-    SqliteStore, Standing, StoreError, TagStore,
+    SqlStore, Standing, StoreError, TagStore,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -108,7 +108,7 @@ async fn a_database_of_the_first_four_migrations_migrates_and_reads_back() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("tessera.db");
     migrate_up_to(&db, "0005").await;
-    let store = SqliteStore::open(&db).await.expect("open and migrate");
+    let store = SqlStore::open_sqlite(&db).await.expect("open and migrate");
 
     // Accounts and keys.
     assert_eq!(store.accounts().await.expect("accounts").len(), 1);
@@ -327,7 +327,7 @@ async fn a_database_of_the_first_four_migrations_migrates_and_reads_back() {
     store.close().await;
 
     // Opening again changes nothing.
-    let again = SqliteStore::open(&db).await.expect("reopen");
+    let again = SqlStore::open_sqlite(&db).await.expect("reopen");
     assert_eq!(
         again
             .list_users(ACCOUNT, "/", None, 10)
@@ -343,7 +343,7 @@ async fn a_database_of_the_first_four_migrations_migrates_and_reads_back() {
 async fn rows_written_without_their_key_get_it_from_the_name() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("tessera.db");
-    let store = SqliteStore::open(&db).await.expect("open");
+    let store = SqlStore::open_sqlite(&db).await.expect("open");
     store.close().await;
     let pool = SqlitePoolOptions::new()
         .connect_with(SqliteConnectOptions::new().filename(&db).foreign_keys(true))
@@ -379,7 +379,7 @@ async fn rows_written_without_their_key_get_it_from_the_name() {
     );
     pool.close().await;
 
-    let store = SqliteStore::open(&db).await.expect("open");
+    let store = SqlStore::open_sqlite(&db).await.expect("open");
     let carol = store
         .user_by_name(ACCOUNT, "carol")
         .await
@@ -393,7 +393,7 @@ async fn rows_written_without_their_key_get_it_from_the_name() {
 async fn an_account_or_role_removed_leaves_no_instance_profile_rows() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("tessera.db");
-    let store = SqliteStore::open(&db).await.expect("open");
+    let store = SqlStore::open_sqlite(&db).await.expect("open");
     store.close().await;
     let pool = SqlitePoolOptions::new()
         .connect_with(SqliteConnectOptions::new().filename(&db).foreign_keys(true))
@@ -469,7 +469,7 @@ async fn a_database_of_the_first_eight_migrations_gains_credential_reports() {
     }
     pool.close().await;
 
-    let store = SqliteStore::open(&db).await.expect("open and migrate");
+    let store = SqlStore::open_sqlite(&db).await.expect("open and migrate");
     let profile = store
         .login_profile(ACCOUNT, "alice")
         .await

@@ -1,7 +1,7 @@
 use tessera_store::{
     AccessKeyRecord, AccessKeyStatus, Account, AccountStore, HotReadStore, MfaDevice,
     PrincipalBinding, ProviderStore, ResourcePolicyRecord, ResourcePolicyStore, SealedKind,
-    SealedStore, SqliteStore, StoreError,
+    SealedStore, SqlStore, StoreError,
 };
 
 fn account(id: &str, name: &str) -> Account {
@@ -29,7 +29,7 @@ async fn accounts_and_keys_persist_across_reopen() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("tessera.db");
     {
-        let store = SqliteStore::open(&path).await.expect("open");
+        let store = SqlStore::open_sqlite(&path).await.expect("open");
         store
             .create_account(
                 &account("123456789012", "tessera"),
@@ -43,7 +43,7 @@ async fn accounts_and_keys_persist_across_reopen() {
             .expect("use");
         store.close().await;
     }
-    let store = SqliteStore::open(&path).await.expect("reopen");
+    let store = SqlStore::open_sqlite(&path).await.expect("reopen");
     assert_eq!(
         store.account("123456789012").await.expect("read"),
         Some(account("123456789012", "tessera"))
@@ -71,7 +71,7 @@ async fn accounts_and_keys_persist_across_reopen() {
 #[tokio::test]
 async fn duplicate_account_name_writes_nothing() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("t.db"))
+    let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
         .await
         .expect("open");
     store
@@ -110,7 +110,7 @@ fn mfa_device(serial: &str, account_id: &str) -> MfaDevice {
 #[tokio::test]
 async fn sealed_values_are_replaced_together_or_not_at_all() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("t.db"))
+    let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
         .await
         .expect("open");
     store
@@ -208,7 +208,7 @@ fn database_files(db: &std::path::Path) -> [std::path::PathBuf; 3] {
 async fn database_files_are_private() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("tessera.db");
-    let store = SqliteStore::open(&path).await.expect("open");
+    let store = SqlStore::open_sqlite(&path).await.expect("open");
     store
         .create_account(
             &account("111111111111", "a"),
@@ -229,7 +229,7 @@ async fn an_existing_database_is_made_private_when_opened() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("tessera.db");
-    let store = SqliteStore::open(&path).await.expect("open");
+    let store = SqlStore::open_sqlite(&path).await.expect("open");
     store
         .create_account(
             &account("111111111111", "a"),
@@ -241,7 +241,7 @@ async fn an_existing_database_is_made_private_when_opened() {
     for file in database_files(&path) {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     }
-    let again = SqliteStore::open(&path).await.expect("reopen");
+    let again = SqlStore::open_sqlite(&path).await.expect("reopen");
     store.close().await;
     again
         .record_access_key_use("AKIAONE", 1_700_000_100, "sts", "us-east-1")
@@ -269,7 +269,7 @@ fn bucket_policy(bucket: &str, document: &str, at: i64) -> ResourcePolicyRecord 
 #[tokio::test]
 async fn resource_policies_are_put_replaced_listed_and_deleted() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("t.db"))
+    let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
         .await
         .expect("open");
     assert_eq!(store.resource_policies().await.expect("list"), Vec::new());
@@ -335,9 +335,9 @@ async fn resource_policies_are_put_replaced_listed_and_deleted() {
 async fn the_resource_policy_generation_moves_with_every_change_and_is_shared() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("t.db");
-    let store = SqliteStore::open(&path).await.expect("open");
+    let store = SqlStore::open_sqlite(&path).await.expect("open");
     // Another process on the same database.
-    let other = SqliteStore::open(&path).await.expect("open again");
+    let other = SqlStore::open_sqlite(&path).await.expect("open again");
     let start = store
         .resource_policy_generation()
         .await
@@ -394,7 +394,7 @@ async fn the_resource_policy_generation_moves_with_every_change_and_is_shared() 
     // It never goes back, even when the policies are as they were.
     store.close().await;
     other.close().await;
-    let reopened = SqliteStore::open(&path).await.expect("reopen");
+    let reopened = SqlStore::open_sqlite(&path).await.expect("reopen");
     assert_eq!(
         reopened
             .resource_policy_generation()

@@ -288,7 +288,7 @@ async fn open_initialized(
     config: &StoreConfig,
 ) -> Result<(OpenStore, KeyRingHandle), CliError> {
     let keys = dir.open_keys()?;
-    if !config.exists() {
+    if !config.may_exist() {
         return Err(SetupError::NotInitialized(dir.root().display().to_string()).into());
     }
     let store = config.open().await.map_err(CliError::Store)?;

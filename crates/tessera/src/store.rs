@@ -5,13 +5,17 @@
 use crate::error::CliError;
 use std::{path::PathBuf, sync::Arc};
 use tessera_server::DataDir;
-use tessera_store::{SqliteStore, Store, StoreError};
+use tessera_store::{SqlStore, Store, StoreError};
 
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
     /// An SQLite database file: `sqlite:PATH` (or `sqlite://PATH`).
     Sqlite(PathBuf),
+    /// A PostgreSQL database: `postgres://USER@HOST:PORT/DB` (or
+    /// `postgresql://`), with the TLS and other options sqlx reads from the
+    /// URL.
+    Postgres(String),
 }
 
 impl StoreConfig {
@@ -22,12 +26,12 @@ impl StoreConfig {
             return Ok(Self::Sqlite(dir.database_path()));
         };
         let bad = |reason: &str| CliError::BadValue {
-            what: format!("store {url}"),
+            what: "store".to_string(),
             reason: reason.to_string(),
         };
-        let (scheme, rest) = url
-            .split_once(':')
-            .ok_or_else(|| bad("give a URL such as sqlite:/var/lib/tessera/tessera.db"))?;
+        let (scheme, rest) = url.split_once(':').ok_or_else(|| {
+            bad("give a URL such as sqlite:/var/lib/tessera/tessera.db or postgres://tessera@db/tessera")
+        })?;
         match scheme {
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
@@ -36,45 +40,48 @@ impl StoreConfig {
                 }
                 Ok(Self::Sqlite(PathBuf::from(path)))
             }
-            _ => Err(bad("the only store backend is sqlite")),
+            "postgres" | "postgresql" => {
+                url.parse::<sqlx::postgres::PgConnectOptions>()
+                    .map_err(|e| bad(&format!("not a PostgreSQL URL: {e}")))?;
+                Ok(Self::Postgres(url.to_string()))
+            }
+            _ => Err(bad("the store backends are sqlite and postgres")),
         }
     }
 
-    /// Whether the store exists yet (opening creates it).
-    pub fn exists(&self) -> bool {
+    /// Whether the store may hold a data directory's entities already
+    /// (opening an SQLite file creates it; a PostgreSQL database is asked
+    /// when opened).
+    pub fn may_exist(&self) -> bool {
         match self {
             Self::Sqlite(path) => path.exists(),
+            Self::Postgres(_) => true,
         }
     }
 
     /// Opens (and migrates) the store.
     pub async fn open(&self) -> Result<OpenStore, StoreError> {
-        match self {
-            Self::Sqlite(path) => Ok(OpenStore::Sqlite(Arc::new(SqliteStore::open(path).await?))),
-        }
+        let store = match self {
+            Self::Sqlite(path) => SqlStore::open_sqlite(path).await?,
+            Self::Postgres(url) => SqlStore::connect_postgres(url).await?,
+        };
+        Ok(OpenStore(Arc::new(store)))
     }
 }
 
 /// An open store.
 #[derive(Debug, Clone)]
-pub enum OpenStore {
-    /// The embedded SQLite store.
-    Sqlite(Arc<SqliteStore>),
-}
+pub struct OpenStore(Arc<SqlStore>);
 
 impl OpenStore {
     /// The store, as the server uses it.
     pub fn shared(&self) -> Arc<dyn Store> {
-        match self {
-            Self::Sqlite(store) => store.clone(),
-        }
+        self.0.clone()
     }
 
     /// Closes it, once every write is on disk.
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite(store) => store.close().await,
-        }
+        self.0.close().await;
     }
 }
 
@@ -96,7 +103,16 @@ mod tests {
                 "{url}"
             );
         }
-        for url in ["postgres://db/tessera", "sqlite:", "/srv/t.db"] {
+        assert_eq!(
+            StoreConfig::resolve(Some("postgres://tessera@db:5432/iam"), &dir).expect("pg"),
+            StoreConfig::Postgres("postgres://tessera@db:5432/iam".into())
+        );
+        for url in [
+            "mysql://db/tessera",
+            "sqlite:",
+            "/srv/t.db",
+            "postgres://db:port/x",
+        ] {
             assert!(StoreConfig::resolve(Some(url), &dir).is_err(), "{url}");
         }
     }

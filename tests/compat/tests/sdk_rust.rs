@@ -20,7 +20,7 @@ async fn start() -> Server {
     let data = DataDir::new(dir.path().join("data"));
     let clock = SystemClock;
     data.create().expect("data directory");
-    let store = tessera_store::SqliteStore::open(&data.database_path())
+    let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
     let (keys, created) = data

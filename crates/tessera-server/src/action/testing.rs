@@ -33,7 +33,7 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
         data.create().expect("data directory");
-        let store = tessera_store::SqliteStore::open(&data.database_path())
+        let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
             .await
             .expect("store");
         let (keys, created) = data

@@ -344,7 +344,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
         data.create().expect("data directory");
-        let store = tessera_store::SqliteStore::open(&data.database_path())
+        let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
             .await
             .expect("store");
         let (keys, created) = data

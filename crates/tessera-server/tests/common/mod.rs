@@ -10,7 +10,7 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tessera_server::{AppState, DataDir, KeyRingHandle};
-use tessera_store::SqliteStore;
+use tessera_store::SqlStore;
 use tessera_token::{Clock, ManualClock};
 use time::{OffsetDateTime, macros::datetime};
 use tokio::sync::oneshot;
@@ -391,9 +391,9 @@ pub fn tag(body: &str, name: &str) -> String {
 }
 
 /// Opens the store directly, as another process would.
-pub async fn open_store(data: &DataDir) -> (SqliteStore, KeyRingHandle) {
+pub async fn open_store(data: &DataDir) -> (SqlStore, KeyRingHandle) {
     let keys = data.open_keys().expect("key ring");
-    let store = SqliteStore::open(&data.database_path())
+    let store = SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
     (store, keys)
@@ -404,13 +404,9 @@ pub async fn open_store(data: &DataDir) -> (SqliteStore, KeyRingHandle) {
 pub async fn open_or_bootstrap(
     data: &DataDir,
     now: time::OffsetDateTime,
-) -> (
-    SqliteStore,
-    KeyRingHandle,
-    Option<tessera_server::NewAccount>,
-) {
+) -> (SqlStore, KeyRingHandle, Option<tessera_server::NewAccount>) {
     data.create().expect("data directory");
-    let store = SqliteStore::open(&data.database_path())
+    let store = SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
     let (keys, created) = data
@@ -426,6 +422,9 @@ pub async fn rotate_keys(data: &DataDir, now: time::OffsetDateTime) -> tessera_s
     let (store, _) = open_store(data).await;
     let rotation = data.rotate_keys(&store, now).await.expect("rotate");
     store.close().await;
+    // Servers on the directory see the re-sealed secrets the next time
+    // they look at the store's change counter (every 250 ms).
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     rotation
 }
 
@@ -434,7 +433,7 @@ pub async fn init(
     data: &DataDir,
     now: time::OffsetDateTime,
 ) -> Result<tessera_server::NewAccount, tessera_server::SetupError> {
-    let store = SqliteStore::open(&data.database_path())
+    let store = SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
     let result = data.init(&store, now).await;

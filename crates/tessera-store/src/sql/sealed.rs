@@ -1,22 +1,22 @@
-use crate::{SealedKind, SealedStore, SealedTransaction, SealedValue, SqliteStore, StoreError};
+use crate::{SealedKind, SealedStore, SealedTransaction, SealedValue, SqlStore, StoreError};
 use async_trait::async_trait;
 
-/// A `BEGIN IMMEDIATE` transaction over the sealed columns.
-struct SqliteSealed {
+/// A write transaction over the sealed columns.
+struct SqlSealed {
     tx: super::WriteTx,
 }
 
 #[async_trait]
-impl SealedStore for SqliteStore {
+impl SealedStore for SqlStore {
     async fn begin_sealed(&self) -> Result<Box<dyn SealedTransaction>, StoreError> {
-        Ok(Box::new(SqliteSealed {
+        Ok(Box::new(SqlSealed {
             tx: self.write().await?,
         }))
     }
 }
 
 #[async_trait]
-impl SealedTransaction for SqliteSealed {
+impl SealedTransaction for SqlSealed {
     async fn sealed_values(&mut self) -> Result<Vec<SealedValue>, StoreError> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT 'key' AS kind, access_key_id AS owner, sealed_secret AS sealed FROM access_keys

@@ -7,11 +7,11 @@ use super::instance_profiles::existing_profile_id;
 use super::tags::{of, put, remove};
 use crate::rules::names::name_key;
 use crate::{Missing, OwnerKind, StoreError, Tagged, TaggedKind};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// The unique id the tags of `owner` are kept under; `NotFound` if there
 /// is no such entity.
-async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<String, StoreError> {
+async fn owner_id(conn: &mut AnyConnection, owner: Tagged<'_>) -> Result<String, StoreError> {
     let kind = match owner.kind {
         TaggedKind::User => OwnerKind::User,
         TaggedKind::Role => OwnerKind::Role,
@@ -64,7 +64,7 @@ async fn owner_id(conn: &mut SqliteConnection, owner: Tagged<'_>) -> Result<Stri
 }
 
 #[async_trait::async_trait]
-impl crate::TagStore for super::SqliteStore {
+impl crate::TagStore for super::SqlStore {
     async fn tags(
         &self,
         owner_id: &str,

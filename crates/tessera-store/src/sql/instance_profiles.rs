@@ -8,11 +8,10 @@ use super::{limit, tags};
 use crate::rules::names::{exists_as, name_key};
 use crate::rules::{conflicts, quotas};
 use crate::{
-    Existing, InstanceProfile, InstanceProfileStore, Missing, OwnerKind, Role, SqliteStore,
-    StoreError,
+    Existing, InstanceProfile, InstanceProfileStore, Missing, OwnerKind, Role, SqlStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// The columns of an instance profile, as `p`.
 const PROFILE_SELECT: &str = "SELECT p.instance_profile_id, p.account_id, p.name, p.path,
@@ -32,7 +31,7 @@ fn no_such_role(name: &str) -> StoreError {
 
 /// The row of the instance profile `name` of `account_id`.
 async fn find_row(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<InstanceProfileRow>, StoreError> {
@@ -48,7 +47,7 @@ async fn find_row(
 /// The unique id of the instance profile `name`; `NotFound` if there is
 /// none.
 pub(crate) async fn existing_profile_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<String, StoreError> {
@@ -59,7 +58,7 @@ pub(crate) async fn existing_profile_id(
 }
 
 /// The roles the instance profile `profile_id` holds, in the order added.
-async fn roles_of(conn: &mut SqliteConnection, profile_id: &str) -> Result<Vec<Role>, StoreError> {
+async fn roles_of(conn: &mut AnyConnection, profile_id: &str) -> Result<Vec<Role>, StoreError> {
     let rows: Vec<RoleRow> = sqlx::query_as(
         "SELECT r.* FROM roles r JOIN instance_profile_roles m ON m.role_id = r.role_id
          WHERE m.instance_profile_id = $1 ORDER BY m.added_at, r.name_key",
@@ -71,7 +70,7 @@ async fn roles_of(conn: &mut SqliteConnection, profile_id: &str) -> Result<Vec<R
 }
 
 /// How many roles the instance profile `profile_id` holds.
-async fn role_count(conn: &mut SqliteConnection, profile_id: &str) -> Result<i64, StoreError> {
+async fn role_count(conn: &mut AnyConnection, profile_id: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM instance_profile_roles WHERE instance_profile_id = $1",
     )
@@ -82,7 +81,7 @@ async fn role_count(conn: &mut SqliteConnection, profile_id: &str) -> Result<i64
 
 /// The profiles of `rows`, each with the roles it holds.
 async fn with_roles(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rows: Vec<InstanceProfileRow>,
 ) -> Result<Vec<InstanceProfile>, StoreError> {
     let mut profiles = Vec::with_capacity(rows.len());
@@ -94,7 +93,7 @@ async fn with_roles(
 }
 
 #[async_trait]
-impl InstanceProfileStore for SqliteStore {
+impl InstanceProfileStore for SqlStore {
     async fn create_instance_profile(
         &self,
         profile: &InstanceProfile,

@@ -7,10 +7,10 @@ use crate::rules::names::{exists_as, name_key};
 use crate::rules::quotas;
 use crate::{
     AccessKeyStatus, CertificateStore, Existing, Missing, ServerCertificate, SigningCertificate,
-    SqliteStore, SshPublicKey, StoreError,
+    SqlStore, SshPublicKey, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// A signing certificate's owner: a user, or (`$2` NULL) the root user.
 const CERT_OWNER: &str = "account_id = $1 AND user_id IS NOT DISTINCT FROM $2";
@@ -34,7 +34,7 @@ const SERVER_SELECT: &str = "SELECT server_certificate_id, account_id, name, pat
 /// The server certificate `name` (regardless of case) of `account_id`,
 /// without its tags.
 async fn find_server_certificate(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<ServerCertificateRow>, StoreError> {
@@ -48,7 +48,7 @@ async fn find_server_certificate(
 }
 
 #[async_trait]
-impl CertificateStore for SqliteStore {
+impl CertificateStore for SqlStore {
     async fn upload_signing_certificate(
         &self,
         certificate: &SigningCertificate,

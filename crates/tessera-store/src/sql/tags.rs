@@ -4,11 +4,11 @@
 use super::limit;
 use crate::StoreError;
 use crate::rules::{self, names::name_key};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// Puts tags on an entity, as [`rules::tags::put`] says.
 pub(crate) async fn put(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     owner_id: &str,
     tags: &[(String, String)],
 ) -> Result<(), StoreError> {
@@ -34,7 +34,7 @@ pub(crate) async fn put(
 
 /// Removes tags of an entity by key; absent keys are ignored.
 pub(crate) async fn remove(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     owner_id: &str,
     keys: &[String],
 ) -> Result<(), StoreError> {
@@ -49,7 +49,7 @@ pub(crate) async fn remove(
 }
 
 /// Removes every tag of an entity.
-pub(crate) async fn clear(conn: &mut SqliteConnection, owner_id: &str) -> Result<(), StoreError> {
+pub(crate) async fn clear(conn: &mut AnyConnection, owner_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM tags WHERE owner_id = $1")
         .bind(owner_id)
         .execute(&mut *conn)
@@ -60,7 +60,7 @@ pub(crate) async fn clear(conn: &mut SqliteConnection, owner_id: &str) -> Result
 /// Tags of an entity by key: those whose key sorts after `after`, at most
 /// `max` (`None`: all).
 pub(crate) async fn of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     owner_id: &str,
     after: Option<&str>,
     max: Option<usize>,

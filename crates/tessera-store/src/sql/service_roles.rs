@@ -2,11 +2,11 @@
 //! `service_role_deletions`, preferences in `sts_preferences`.
 
 use super::iam_policies::delete_role_in;
-use crate::{DeletionStatus, DeletionTask, ServiceRoleStore, SqliteStore, StoreError};
+use crate::{DeletionStatus, DeletionTask, ServiceRoleStore, SqlStore, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
-impl ServiceRoleStore for SqliteStore {
+impl ServiceRoleStore for SqlStore {
     async fn delete_service_linked_role(
         &self,
         role_name: &str,

@@ -1,9 +1,9 @@
 use super::rows::{ResourcePolicyRow, bindings_to_json};
-use crate::{ResourcePolicyRecord, ResourcePolicyStore, SqliteStore, StoreError};
+use crate::{ResourcePolicyRecord, ResourcePolicyStore, SqlStore, StoreError};
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-async fn bump_generation(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+async fn bump_generation(conn: &mut AnyConnection) -> Result<(), StoreError> {
     sqlx::query("UPDATE resource_policy_generation SET generation = generation + 1 WHERE id = 1")
         .execute(&mut *conn)
         .await?;
@@ -11,7 +11,7 @@ async fn bump_generation(conn: &mut SqliteConnection) -> Result<(), StoreError> 
 }
 
 #[async_trait]
-impl ResourcePolicyStore for SqliteStore {
+impl ResourcePolicyStore for SqlStore {
     async fn put_resource_policy(&self, policy: &ResourcePolicyRecord) -> Result<(), StoreError> {
         let bindings = bindings_to_json(
             &policy.principal_bindings,

@@ -1,15 +1,15 @@
-use super::rows::{AccessKeyRow, EntityRef, GroupRow, UserRow};
+use super::rows::{AccessKeyRow, EntityRef, Flag, GroupRow, UserRow};
 use super::{insert_access_key, limit, tags};
 use crate::rules::conflicts::{self, GroupDependents, UserDependents};
 use crate::rules::names::{exists_as, name_key};
 use crate::rules::quotas;
 use crate::{
     AccessKeyRecord, AccessKeyStatus, EntityStore, Existing, Group, InlinePolicy, Missing,
-    OwnerKind, PolicyOwner, PolicyOwnerKind, SqliteStore, StoreError, User, no_such_access_key,
+    OwnerKind, PolicyOwner, PolicyOwnerKind, SqlStore, StoreError, User, no_such_access_key,
     no_such_owner,
 };
 use async_trait::async_trait;
-use sqlx::{SqliteConnection, SqlitePool, sqlite::SqliteRow};
+use sqlx::{AnyConnection, AnyPool, any::AnyRow};
 
 /// The table of an entity kind and its unique-id column.
 pub(crate) fn entity_table(kind: OwnerKind) -> (&'static str, &'static str) {
@@ -30,7 +30,7 @@ fn owner_kind(kind: PolicyOwnerKind) -> OwnerKind {
 
 /// The unique id, name and path of the user, group or role `name`.
 pub(crate) async fn find_entity(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     kind: OwnerKind,
     name: &str,
@@ -47,7 +47,7 @@ pub(crate) async fn find_entity(
 
 /// The user, group or role `name`; `NotFound` if there is none.
 pub(crate) async fn existing_entity(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     kind: OwnerKind,
     name: &str,
@@ -65,29 +65,30 @@ pub(crate) async fn existing_entity(
 
 /// Whether the managed policy `arn` exists (in `account_id`, if given).
 pub(crate) async fn policy_exists(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: Option<&str>,
     arn: &str,
 ) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar::<_, bool>(
+    Ok(sqlx::query_scalar::<_, Flag>(
         "SELECT EXISTS (SELECT 1 FROM managed_policies
                         WHERE arn = $1 AND ($2 IS NULL OR account_id = $2))",
     )
     .bind(arn)
     .bind(account_id)
     .fetch_one(conn)
-    .await?)
+    .await?
+    .0)
 }
 
 /// The row of the user, group or role (`kind`, read as `R`) named `name`.
 pub(crate) async fn find_named<R>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: OwnerKind,
     account_id: &str,
     name: &str,
 ) -> Result<Option<R>, StoreError>
 where
-    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    R: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
 {
     let (table, _) = entity_table(kind);
     Ok(sqlx::query_as(&format!(
@@ -103,7 +104,7 @@ where
 /// `account_id` whose path starts with `path_prefix` and whose name sorts
 /// after `after`, by name regardless of case, at most `max`.
 pub(crate) async fn list_named<R>(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     kind: OwnerKind,
     account_id: &str,
     path_prefix: &str,
@@ -111,7 +112,7 @@ pub(crate) async fn list_named<R>(
     max: usize,
 ) -> Result<Vec<R>, StoreError>
 where
-    R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    R: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
 {
     let (table, _) = entity_table(kind);
     Ok(sqlx::query_as(&format!(
@@ -130,7 +131,7 @@ where
 
 /// Gives the user, group or role with unique id `id` its name and path.
 async fn rename(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: OwnerKind,
     id: &str,
     name: &str,
@@ -150,7 +151,7 @@ async fn rename(
 }
 
 async fn find_user(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<User>, StoreError> {
@@ -159,7 +160,7 @@ async fn find_user(
 }
 
 async fn existing_user(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<User, StoreError> {
@@ -169,7 +170,7 @@ async fn existing_user(
 }
 
 async fn find_group(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<Group>, StoreError> {
@@ -178,7 +179,7 @@ async fn find_group(
 }
 
 async fn existing_group(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Group, StoreError> {
@@ -188,7 +189,7 @@ async fn existing_group(
 }
 
 async fn find_owner(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     kind: PolicyOwnerKind,
     name: &str,
@@ -203,7 +204,7 @@ async fn find_owner(
 }
 
 async fn existing_owner(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     kind: PolicyOwnerKind,
     name: &str,
@@ -215,10 +216,10 @@ async fn existing_owner(
 
 /// What a user still has that keeps it from being deleted.
 async fn user_dependents(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: &str,
 ) -> Result<UserDependents, StoreError> {
-    let row: (bool, bool, bool, bool, bool, bool, bool, bool) = sqlx::query_as(
+    let row: (Flag, Flag, Flag, Flag, Flag, Flag, Flag, Flag) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM login_profiles WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM signing_certificates WHERE user_id = $1),
@@ -232,8 +233,9 @@ async fn user_dependents(
     .fetch_one(conn)
     .await?;
     let (login_profile, access_keys, signing_certificates, ssh_public_keys) =
-        (row.0, row.1, row.2, row.3);
-    let (inline_policies, attached_policies, groups, mfa_device) = (row.4, row.5, row.6, row.7);
+        (row.0.0, row.1.0, row.2.0, row.3.0);
+    let (inline_policies, attached_policies, groups, mfa_device) =
+        (row.4.0, row.5.0, row.6.0, row.7.0);
     Ok(UserDependents {
         login_profile,
         access_keys,
@@ -248,10 +250,10 @@ async fn user_dependents(
 
 /// What a group still has that keeps it from being deleted.
 async fn group_dependents(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     group_id: &str,
 ) -> Result<GroupDependents, StoreError> {
-    let (members, inline_policies, attached_policies) = sqlx::query_as(
+    let (Flag(members), Flag(inline_policies), Flag(attached_policies)) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1),
                 EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1)",
@@ -278,7 +280,7 @@ fn no_such_policy(kind: PolicyOwnerKind, policy_name: &str) -> StoreError {
 const KEY_OWNER: &str = "account_id = $1 AND user_id IS NOT DISTINCT FROM $2";
 
 #[async_trait]
-impl EntityStore for SqliteStore {
+impl EntityStore for SqlStore {
     async fn user_by_name(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError> {
         find_user(&mut *self.pool.acquire().await?, account_id, name).await
     }

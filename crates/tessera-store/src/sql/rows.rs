@@ -9,6 +9,31 @@ use crate::{
     SigningCertificate, SshPublicKey, StoreError, User,
 };
 
+/// A yes or no as SQL answers it: SQLite answers a comparison, `EXISTS` or
+/// a flag column with an integer, PostgreSQL with a boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flag(pub(crate) bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        let kind = ty.kind();
+        kind == sqlx::any::AnyTypeInfoKind::Bool || kind.is_integer()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(flag) => Ok(Self(flag)),
+            Err(_) => Ok(Self(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
     id: String,
@@ -114,7 +139,7 @@ pub(crate) struct LoginProfileRow {
     user_id: String,
     user_name: String,
     password_hash: String,
-    password_reset_required: bool,
+    password_reset_required: Flag,
     max_signin_session_duration: Option<i64>,
     created_at: i64,
     password_changed_at: i64,
@@ -126,7 +151,7 @@ impl From<LoginProfileRow> for LoginProfile {
             user_id: row.user_id,
             user_name: row.user_name,
             password_hash: row.password_hash,
-            password_reset_required: row.password_reset_required,
+            password_reset_required: row.password_reset_required.0,
             max_signin_session_duration: row.max_signin_session_duration,
             created_at: row.created_at,
             password_changed_at: row.password_changed_at,
@@ -137,28 +162,28 @@ impl From<LoginProfileRow> for LoginProfile {
 #[derive(sqlx::FromRow)]
 pub(crate) struct PasswordPolicyRow {
     minimum_password_length: i64,
-    require_symbols: bool,
-    require_numbers: bool,
-    require_uppercase_characters: bool,
-    require_lowercase_characters: bool,
-    allow_users_to_change_password: bool,
+    require_symbols: Flag,
+    require_numbers: Flag,
+    require_uppercase_characters: Flag,
+    require_lowercase_characters: Flag,
+    allow_users_to_change_password: Flag,
     max_password_age: Option<i64>,
     password_reuse_prevention: Option<i64>,
-    hard_expiry: Option<bool>,
+    hard_expiry: Option<Flag>,
 }
 
 impl From<PasswordPolicyRow> for PasswordPolicy {
     fn from(row: PasswordPolicyRow) -> Self {
         Self {
             minimum_password_length: row.minimum_password_length,
-            require_symbols: row.require_symbols,
-            require_numbers: row.require_numbers,
-            require_uppercase_characters: row.require_uppercase_characters,
-            require_lowercase_characters: row.require_lowercase_characters,
-            allow_users_to_change_password: row.allow_users_to_change_password,
+            require_symbols: row.require_symbols.0,
+            require_numbers: row.require_numbers.0,
+            require_uppercase_characters: row.require_uppercase_characters.0,
+            require_lowercase_characters: row.require_lowercase_characters.0,
+            allow_users_to_change_password: row.allow_users_to_change_password.0,
             max_password_age: row.max_password_age,
             password_reuse_prevention: row.password_reuse_prevention,
-            hard_expiry: row.hard_expiry,
+            hard_expiry: row.hard_expiry.map(|f| f.0),
         }
     }
 }
@@ -274,7 +299,7 @@ impl From<PolicyRow> for ManagedPolicy {
 pub(crate) struct VersionRow {
     version_id: String,
     document: String,
-    is_default: bool,
+    is_default: Flag,
     created_at: i64,
 }
 
@@ -283,7 +308,7 @@ impl From<VersionRow> for PolicyVersion {
         Self {
             version_id: row.version_id,
             document: row.document,
-            is_default: row.is_default,
+            is_default: row.is_default.0,
             created_at: row.created_at,
         }
     }

@@ -1,8 +1,8 @@
-use crate::{RevocationStore, SqliteStore, StoreError};
+use crate::{RevocationStore, SqlStore, StoreError};
 use async_trait::async_trait;
 
 #[async_trait]
-impl RevocationStore for SqliteStore {
+impl RevocationStore for SqlStore {
     async fn revoke_sessions(&self, principal_id: &str, before: i64) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(

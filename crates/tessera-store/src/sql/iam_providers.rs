@@ -1,14 +1,14 @@
-use super::rows::{MfaRow, OidcRow, SamlRow};
+use super::rows::{Flag, MfaRow, OidcRow, SamlRow};
 use super::{limit, tags};
 use crate::rules::mfa::{self, Assignment};
 use crate::rules::names::{exists_as, name_key};
 use crate::rules::quotas;
 use crate::{
     AccountCounts, Existing, MfaDevice, MfaFilter, Missing, OidcProvider, ProviderStore,
-    SamlProvider, SqliteStore, StoreError,
+    SamlProvider, SqlStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 fn oidc_not_found(arn: &str) -> StoreError {
     Missing::OidcProvider(arn.to_string()).into()
@@ -22,7 +22,7 @@ fn saml_not_found(arn: &str) -> StoreError {
 /// rows (SQLite's write transaction holds the whole database already);
 /// `NotFound` if the provider is not in the account.
 async fn lock_oidc(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     arn: &str,
 ) -> Result<(), StoreError> {
@@ -41,7 +41,7 @@ async fn lock_oidc(
 
 /// Whether the device is enabled for a user; `None` if it is not in the account.
 async fn assignment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     serial_number: &str,
 ) -> Result<Option<Assignment>, StoreError> {
@@ -65,7 +65,7 @@ const OIDC_SELECT: &str = "SELECT arn, account_id, url, created_at FROM oidc_pro
 const SAML_SELECT: &str =
     "SELECT arn, account_id, name, metadata, created_at, valid_until FROM saml_providers";
 
-impl SqliteStore {
+impl SqlStore {
     /// OIDC providers with their client ids, thumbprints and tags.
     async fn oidc_with_lists(&self, rows: Vec<OidcRow>) -> Result<Vec<OidcProvider>, StoreError> {
         let mut conn = self.pool.acquire().await?;
@@ -120,7 +120,7 @@ impl SqliteStore {
 /// Deletes the provider `arn` of `account_id` from `table` (what it owns
 /// goes with it) and its tags; whether there was one.
 async fn delete_provider(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: &str,
     account_id: &str,
     arn: &str,
@@ -140,7 +140,7 @@ async fn delete_provider(
 }
 
 async fn insert_thumbprints(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     arn: &str,
     thumbprints: &[String],
 ) -> Result<(), StoreError> {
@@ -158,7 +158,7 @@ async fn insert_thumbprints(
 }
 
 async fn insert_client_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     arn: &str,
     client_id: &str,
 ) -> Result<(), StoreError> {
@@ -175,7 +175,7 @@ async fn insert_client_id(
 }
 
 #[async_trait]
-impl ProviderStore for SqliteStore {
+impl ProviderStore for SqlStore {
     async fn create_oidc_provider(&self, provider: &OidcProvider) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -249,7 +249,7 @@ impl ProviderStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         lock_oidc(&mut tx, account_id, arn).await?;
-        let (present, count): (bool, i64) = sqlx::query_as(
+        let (Flag(present), count): (Flag, i64) = sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM oidc_client_ids WHERE provider_arn = $1 AND client_id = $2),
                     (SELECT COUNT(*) FROM oidc_client_ids WHERE provider_arn = $1)",
         )

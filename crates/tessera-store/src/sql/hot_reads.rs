@@ -1,18 +1,19 @@
 use super::iam_policies::find_role;
-use super::rows::{AccessKeyRow, UserRow};
+use super::rows::{AccessKeyRow, Flag, UserRow};
 use super::tags;
+use crate::rules::names::name_key;
 use crate::{
     AccessKeyRecord, AssumableRole, HotReadStore, NamedPolicy, PrincipalPolicies, SessionOwner,
-    SqliteStore, Standing, StoreError, User,
+    SqlStore, Standing, StoreError, User,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// Inline policies and default versions of attached managed policies of
 /// the owners (a user and its groups, or a role: unique id, kind, name),
 /// inline first.
 async fn identity_policies(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     owners: &[(String, &str, String)],
 ) -> Result<Vec<NamedPolicy>, StoreError> {
     let mut policies = Vec::new();
@@ -47,7 +48,7 @@ async fn identity_policies(
 }
 
 async fn default_document(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     arn: &str,
 ) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar(
@@ -61,7 +62,7 @@ async fn default_document(
 }
 
 async fn boundary(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     arn: Option<String>,
 ) -> Result<Option<NamedPolicy>, StoreError> {
     let Some(arn) = arn else { return Ok(None) };
@@ -71,9 +72,12 @@ async fn boundary(
     Ok(Some(NamedPolicy { id: arn, document }))
 }
 
-#[async_trait]
-impl HotReadStore for SqliteStore {
-    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+/// The reads themselves, each from the database.
+impl SqlStore {
+    async fn read_access_key(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<AccessKeyRecord>, StoreError> {
         let row: Option<AccessKeyRow> =
             sqlx::query_as("SELECT * FROM access_keys WHERE access_key_id = $1")
                 .bind(access_key_id)
@@ -82,7 +86,7 @@ impl HotReadStore for SqliteStore {
         row.map(AccessKeyRecord::try_from).transpose()
     }
 
-    async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+    async fn read_user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
@@ -90,7 +94,7 @@ impl HotReadStore for SqliteStore {
         Ok(row.map(User::from))
     }
 
-    async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError> {
+    async fn read_policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let Some((user_name, permissions_boundary)): Option<(String, Option<String>)> =
             sqlx::query_as("SELECT name, permissions_boundary FROM users WHERE user_id = $1")
@@ -116,7 +120,10 @@ impl HotReadStore for SqliteStore {
         })
     }
 
-    async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError> {
+    async fn read_policies_of_group(
+        &self,
+        group_id: &str,
+    ) -> Result<PrincipalPolicies, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let Some(name): Option<String> =
             sqlx::query_scalar("SELECT name FROM groups WHERE group_id = $1")
@@ -134,7 +141,7 @@ impl HotReadStore for SqliteStore {
         })
     }
 
-    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
+    async fn read_policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let Some((name, permissions_boundary)): Option<(String, Option<String>)> =
             sqlx::query_as("SELECT name, permissions_boundary FROM roles WHERE role_id = $1")
@@ -152,7 +159,7 @@ impl HotReadStore for SqliteStore {
         })
     }
 
-    async fn assumable_role(
+    async fn read_assumable_role(
         &self,
         account_id: &str,
         name: &str,
@@ -173,11 +180,11 @@ impl HotReadStore for SqliteStore {
         }))
     }
 
-    async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {
+    async fn read_managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {
         default_document(&mut *self.pool.acquire().await?, arn).await
     }
 
-    async fn session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError> {
+    async fn read_session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError> {
         // One read: whether the owner exists, and its latest mark.
         let (exists, own, other) = match owner {
             SessionOwner::Root { account_id } => (
@@ -200,7 +207,7 @@ impl HotReadStore for SqliteStore {
                 federated_id,
             ),
         };
-        let (present, revoked_before): (bool, Option<i64>) = sqlx::query_as(&format!(
+        let (present, revoked_before): (Flag, Option<i64>) = sqlx::query_as(&format!(
             "SELECT EXISTS ({exists}),
                     (SELECT max(revoked_before) FROM session_revocations_by_id
                      WHERE principal_id IN ($1, $2))"
@@ -209,10 +216,108 @@ impl HotReadStore for SqliteStore {
         .bind(other)
         .fetch_one(&self.pool)
         .await?;
-        Ok(if present {
+        Ok(if present.0 {
             Standing::Present { revoked_before }
         } else {
             Standing::Gone
         })
+    }
+}
+
+/// The reads through this node's cache (see [`super::cache`]).
+#[async_trait]
+impl HotReadStore for SqlStore {
+    async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(
+                &cache.access_keys,
+                access_key_id,
+                self.read_access_key(access_key_id),
+            )
+            .await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(&cache.users, user_id, self.read_user_by_id(user_id))
+            .await
+    }
+
+    async fn policies_of_user(&self, user_id: &str) -> Result<PrincipalPolicies, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(
+                &cache.user_policies,
+                user_id,
+                self.read_policies_of_user(user_id),
+            )
+            .await
+    }
+
+    async fn policies_of_group(&self, group_id: &str) -> Result<PrincipalPolicies, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(
+                &cache.group_policies,
+                group_id,
+                self.read_policies_of_group(group_id),
+            )
+            .await
+    }
+
+    async fn policies_of_role(&self, role_id: &str) -> Result<PrincipalPolicies, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(
+                &cache.role_policies,
+                role_id,
+                self.read_policies_of_role(role_id),
+            )
+            .await
+    }
+
+    async fn assumable_role(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<AssumableRole>, StoreError> {
+        let cache = &self.cache;
+        let key = format!("{account_id}/{}", name_key(name));
+        cache
+            .get_or_read(
+                &cache.roles,
+                &key,
+                self.read_assumable_role(account_id, name),
+            )
+            .await
+    }
+
+    async fn managed_policy_document(&self, arn: &str) -> Result<Option<String>, StoreError> {
+        let cache = &self.cache;
+        cache
+            .get_or_read(
+                &cache.documents,
+                arn,
+                self.read_managed_policy_document(arn),
+            )
+            .await
+    }
+
+    async fn session_standing(&self, owner: SessionOwner<'_>) -> Result<Standing, StoreError> {
+        let cache = &self.cache;
+        let key = match owner {
+            SessionOwner::Root { account_id } => format!("root/{account_id}"),
+            SessionOwner::User { user_id } => format!("user/{user_id}"),
+            SessionOwner::Role { role_id } => format!("role/{role_id}"),
+            SessionOwner::FederatedUser {
+                federated_id,
+                creator_id,
+            } => format!("federated/{federated_id}/{creator_id}"),
+        };
+        cache
+            .get_or_read(&cache.standings, &key, self.read_session_standing(owner))
+            .await
     }
 }

@@ -3,13 +3,13 @@ use super::rows::{EntityRef, LoginProfileRow, PasswordPolicyRow};
 use crate::rules::passwords::{PASSWORDS_REMEMBERED, history_limit};
 use crate::{
     Existing, LoginProfile, LoginProfileChange, LoginProfileStore, Missing, NewPassword, OwnerKind,
-    PasswordPolicy, SqliteStore, StoreError,
+    PasswordPolicy, SqlStore, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 async fn existing_user(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     user_name: &str,
 ) -> Result<EntityRef, StoreError> {
@@ -18,7 +18,7 @@ async fn existing_user(
 
 /// The login profile of the user with unique id `user_id`, if it has one.
 async fn find_profile(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: &str,
 ) -> Result<Option<LoginProfile>, StoreError> {
     let row: Option<LoginProfileRow> = sqlx::query_as(
@@ -36,7 +36,7 @@ async fn find_profile(
 /// The user's login profile; `NotFound` (by the name asked for) if it has
 /// none.
 async fn existing_profile(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user: &EntityRef,
     user_name: &str,
 ) -> Result<LoginProfile, StoreError> {
@@ -48,7 +48,7 @@ async fn existing_profile(
 /// Remembers `password` as the user's latest, keeping the newest
 /// [`PASSWORDS_REMEMBERED`].
 async fn remember(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: &str,
     password: &NewPassword,
 ) -> Result<(), StoreError> {
@@ -73,7 +73,7 @@ async fn remember(
 }
 
 #[async_trait]
-impl LoginProfileStore for SqliteStore {
+impl LoginProfileStore for SqlStore {
     async fn login_profile(
         &self,
         account_id: &str,

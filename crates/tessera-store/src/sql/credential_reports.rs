@@ -1,7 +1,7 @@
 //! [`CredentialReportStore`] for SQLite: one row per account in
 //! `credential_reports`.
 
-use crate::{CredentialReport, CredentialReportStore, SqliteStore, StoreError};
+use crate::{CredentialReport, CredentialReportStore, SqlStore, StoreError};
 use async_trait::async_trait;
 
 #[derive(sqlx::FromRow)]
@@ -12,7 +12,7 @@ struct ReportRow {
 }
 
 #[async_trait]
-impl CredentialReportStore for SqliteStore {
+impl CredentialReportStore for SqlStore {
     async fn credential_report(
         &self,
         account_id: &str,

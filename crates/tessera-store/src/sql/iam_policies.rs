@@ -2,7 +2,7 @@ use super::iam_entities::{
     entity_table, existing_entity, find_entity, find_named, list_named, policy_exists,
 };
 use super::rows::{
-    EntityNameRow, PolicyEntityRow, PolicyRow, RoleRow, VersionRow, bindings_to_json,
+    EntityNameRow, Flag, PolicyEntityRow, PolicyRow, RoleRow, VersionRow, bindings_to_json,
 };
 use super::{limit, tags};
 use crate::rules::conflicts::{self, PolicyDependents, RoleDependents};
@@ -10,11 +10,11 @@ use crate::rules::names::{exists_as, name_key};
 use crate::rules::{quotas, versions};
 use crate::{
     EntitiesForPolicy, EntityName, Existing, ManagedPolicy, Missing, OwnerKind, PolicyEntity,
-    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqliteStore,
+    PolicyFilter, PolicyStore, PolicyUsage, PolicyVersion, PrincipalBinding, Role, SqlStore,
     StoreError,
 };
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 const TRUST_BINDINGS: &str = "trust bindings of a role";
 
@@ -50,7 +50,7 @@ fn no_such_role(name: &str) -> StoreError {
 
 /// The role `name` of `account_id`.
 pub(crate) async fn find_role(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<Option<Role>, StoreError> {
@@ -59,7 +59,7 @@ pub(crate) async fn find_role(
 }
 
 async fn find_policy(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     arn: &str,
 ) -> Result<Option<ManagedPolicy>, StoreError> {
@@ -74,7 +74,7 @@ async fn find_policy(
 }
 
 async fn insert_version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     arn: &str,
     version_id: &str,
     document: &str,
@@ -93,7 +93,7 @@ async fn insert_version(
     Ok(())
 }
 
-async fn version_count(conn: &mut SqliteConnection, arn: &str) -> Result<i64, StoreError> {
+async fn version_count(conn: &mut AnyConnection, arn: &str) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM policy_versions WHERE policy_arn = $1")
             .bind(arn)
@@ -106,12 +106,12 @@ async fn version_count(conn: &mut SqliteConnection, arn: &str) -> Result<i64, St
 /// caller's transaction: `NotFound` if there is none, `Conflict` (with
 /// nothing written) while policies or an instance profile depend on it.
 pub(super) async fn delete_role_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     name: &str,
 ) -> Result<(), StoreError> {
     let role = existing_entity(conn, account_id, OwnerKind::Role, name).await?;
-    let (inline_policies, attached_policies, instance_profiles) = sqlx::query_as(
+    let (Flag(inline_policies), Flag(attached_policies), Flag(instance_profiles)) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM inline_policies WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM policy_attachments WHERE owner_id = $1),
                 EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1)",
@@ -133,7 +133,7 @@ pub(super) async fn delete_role_in(
 }
 
 #[async_trait]
-impl PolicyStore for SqliteStore {
+impl PolicyStore for SqlStore {
     async fn create_role(&self, role: &Role, tags: &[(String, String)]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         if let Some(boundary) = &role.permissions_boundary
@@ -489,7 +489,7 @@ impl PolicyStore for SqliteStore {
         if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_found(arn));
         }
-        let exists: bool = sqlx::query_scalar(
+        let Flag(exists) = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM policy_versions WHERE policy_arn = $1 AND version_id = $2)",
         )
         .bind(arn)
@@ -523,7 +523,7 @@ impl PolicyStore for SqliteStore {
         if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_attachable(arn));
         }
-        let (already, attached): (bool, i64) = sqlx::query_as(
+        let (Flag(already), attached): (Flag, i64) = sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM policy_attachments WHERE policy_arn = $1 AND owner_id = $2),
                     (SELECT COUNT(*) FROM policy_attachments WHERE owner_id = $2)",
         )
@@ -578,7 +578,7 @@ impl PolicyStore for SqliteStore {
         after: Option<&str>,
         max: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.read().await?;
         let owner = existing_entity(&mut tx, account_id, kind, owner_name).await?;
         let attached = sqlx::query_as(
             "SELECT p.name, p.arn
@@ -610,7 +610,7 @@ impl PolicyStore for SqliteStore {
             after,
             limit: max,
         } = *query;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.read().await?;
         if !policy_exists(&mut tx, Some(account_id), arn).await? {
             return Err(policy_not_found(arn));
         }
@@ -709,14 +709,14 @@ impl PolicyStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{HotReadStore, SqliteStore};
+    use crate::{HotReadStore, SqlStore};
 
     const ACCOUNT: &str = "111122223333";
     const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
 
-    async fn store() -> (SqliteStore, tempfile::TempDir) {
+    async fn store() -> (SqlStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open(&dir.path().join("db.sqlite"))
+        let store = SqlStore::open_sqlite(&dir.path().join("db.sqlite"))
             .await
             .expect("open");
         sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, 'a', 0)")
@@ -749,7 +749,7 @@ mod tests {
         (store, dir)
     }
 
-    async fn policy(store: &SqliteStore, name: &str) -> String {
+    async fn policy(store: &SqlStore, name: &str) -> String {
         let arn = format!("arn:aws:iam::{ACCOUNT}:policy/{name}");
         let policy = ManagedPolicy {
             arn: arn.clone(),
