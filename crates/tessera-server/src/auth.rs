@@ -33,7 +33,7 @@ pub async fn authenticate_with(
 ) -> Result<Caller, AwsError> {
     let caller = match AccessKeyKind::of(&auth.access_key_id) {
         Some(AccessKeyKind::LongTerm) => long_term(state, request, auth, rules).await?,
-        Some(AccessKeyKind::Temporary) => temporary(state, request, auth, rules)?,
+        Some(AccessKeyKind::Temporary) => temporary(state, request, auth, rules).await?,
         None => return Err(AwsError::invalid_client_token_id()),
     };
     auth.check_time_with(state.now(), rules)?;
@@ -61,6 +61,7 @@ async fn long_term(
     let secret = state
         .keys()
         .open_stored_secret(&record.access_key_id, &record.sealed_secret)
+        .await
         .map_err(|error| {
             tracing::error!(
                 %error,
@@ -110,7 +111,7 @@ async fn long_term(
     }
 }
 
-fn temporary(
+async fn temporary(
     state: &AppState,
     request: &HttpRequest<'_>,
     auth: &Authentication,
@@ -121,7 +122,7 @@ fn temporary(
         .as_deref()
         .ok_or_else(AwsError::invalid_client_token_id)?;
     let ring = match token_key_id(token) {
-        Some(id) => state.keys().with_key(id),
+        Some(id) => state.keys().with_key(id).await,
         None => return Err(AwsError::invalid_client_token_id()),
     };
     let claims = open_session_token(&ring, token, &auth.access_key_id)

@@ -729,7 +729,7 @@ fn authorization_message(
 /// Opens an encoded authorization message for a caller of `account_id`:
 /// the JSON `DecodeAuthorizationMessage` returns, or `None` if the message
 /// is altered, foreign, or about another account.
-pub fn decode_authorization_message(
+pub async fn decode_authorization_message(
     state: &AppState,
     account_id: &str,
     encoded: &str,
@@ -738,7 +738,8 @@ pub fn decode_authorization_message(
     // Sealed by another process after a rotation: reload the ring first.
     let ring = state
         .keys()
-        .with_key(tessera_token::sealed_message_key_id(encoded)?);
+        .with_key(tessera_token::sealed_message_key_id(encoded)?)
+        .await;
     let plain = ring.open_message(encoded).ok()?;
     let wrapper: serde_json::Value = serde_json::from_slice(&plain).ok()?;
     if wrapper.get("account")?.as_str()? != account_id {

@@ -1,198 +1,214 @@
-//! The key ring as a running server holds it: reloaded from its file when
-//! another process (`tessera keys rotate`) changed it.
+//! The key ring as a running node holds it: read from the store, where it
+//! is kept sealed by the master key, and read again when it changes there
+//! (`tessera keys rotate`, on any node or from the CLI).
+//!
+//! A node looks at the store's ring every [`REFRESH`], so a rotation
+//! reaches every node within it; and when a token or a stored secret names
+//! a key the node does not hold yet (another node minted with a key this
+//! one has not read), it reads the ring at once: for a client's token at
+//! most every [`FORCED_REFRESH`], so that a flood of forged tokens cannot
+//! turn into a flood of reads.
 
 use std::{
-    path::PathBuf,
-    sync::{Arc, Mutex, RwLock},
-    time::{Duration, Instant, SystemTime},
+    sync::{Arc, Mutex, RwLock, Weak},
+    time::{Duration, Instant},
 };
-use tessera_token::{KeyRing, TokenError, sealed_secret_key_id};
+use tessera_store::{KeyRingStore, RingKeyRecord, StoreError};
+use tessera_token::{KeyRing, MasterKey, SealedRingKey, TokenError, sealed_secret_key_id};
 
-/// How often the file is looked at.
-const RECHECK: Duration = Duration::from_secs(1);
-/// How often a token naming an unknown key may trigger a look at the file:
-/// a flood of forged tokens cannot turn into a flood of file reads.
-const FORCED_RECHECK: Duration = Duration::from_millis(100);
+/// How often a node reads the ring from the store.
+pub const REFRESH: Duration = Duration::from_millis(250);
+/// How often a client's token naming an unknown key may make the node read
+/// the ring.
+const FORCED_REFRESH: Duration = Duration::from_millis(100);
 
-/// What identifies one version of the ring file: its modification time,
-/// length and inode (a save renames a new file over the old one, so the
-/// inode changes even when two saves fall in one tick of the clock).
-type Stamp = Option<(SystemTime, u64, u64)>;
-
-fn stamp(path: &std::path::Path) -> Stamp {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some((meta.modified().ok()?, meta.len(), inode))
+/// Where a ring comes from, and how to open it.
+struct Source {
+    store: Arc<dyn KeyRingStore>,
+    master: MasterKey,
 }
 
-/// When a look at the file is due.
-#[derive(Clone, Copy)]
-enum Recheck {
-    /// At most once a second.
-    Periodic,
-    /// A client's token names a key the ring lacks: at most every 100 ms.
-    Forced,
-    /// A value from the store names a key the ring lacks: at once (the
-    /// store is trusted, and only a changed file is read).
-    Now,
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").finish_non_exhaustive()
+    }
 }
 
-/// A shared, reloadable key ring.
+/// Why the ring could not be read from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum RingError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The ring would not open, or holds no active key.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// The store's rows as the master key opens them.
+pub fn sealed_ring_keys(records: &[RingKeyRecord]) -> Vec<SealedRingKey> {
+    records
+        .iter()
+        .map(|record| SealedRingKey {
+            id: u32::try_from(record.id).unwrap_or(u32::MAX),
+            sealed_material: record.sealed_material.clone(),
+            created_at: record.created_at,
+            retired_at: record.retired_at,
+        })
+        .collect()
+}
+
+/// The ring's keys sealed as the store keeps them.
+pub fn ring_key_records(sealed: &[SealedRingKey]) -> Vec<RingKeyRecord> {
+    sealed
+        .iter()
+        .map(|key| RingKeyRecord {
+            id: i64::from(key.id),
+            sealed_material: key.sealed_material.clone(),
+            created_at: key.created_at,
+            retired_at: key.retired_at,
+        })
+        .collect()
+}
+
+/// What tells one state of the ring from another: its keys' ids and
+/// retirement times.
+fn shape_of_ring(ring: &KeyRing) -> Vec<(i64, Option<i64>)> {
+    ring.keys()
+        .iter()
+        .map(|key| (i64::from(key.id), key.retired_at))
+        .collect()
+}
+
+fn shape_of_records(records: &[RingKeyRecord]) -> Vec<(i64, Option<i64>)> {
+    records.iter().map(|key| (key.id, key.retired_at)).collect()
+}
+
+/// A shared key ring that follows the store.
 #[derive(Debug)]
 pub struct KeyRingHandle {
-    path: Option<PathBuf>,
+    source: Option<Source>,
     ring: RwLock<Arc<KeyRing>>,
-    checked: Mutex<(Instant, Stamp)>,
+    forced: Mutex<Option<Instant>>,
 }
 
 impl KeyRingHandle {
     /// A handle over a ring held only in memory (tests).
     pub fn in_memory(ring: KeyRing) -> Self {
         Self {
-            path: None,
+            source: None,
             ring: RwLock::new(Arc::new(ring)),
-            checked: Mutex::new((Instant::now(), None)),
+            forced: Mutex::new(None),
         }
     }
 
-    /// Loads the ring from its file and follows later changes to it.
-    pub fn from_file(path: PathBuf) -> Result<Self, TokenError> {
-        let stamp = stamp(&path);
-        let ring = KeyRing::load(&path)?;
+    /// The ring the store keeps, opened with `master`.
+    pub async fn open(store: Arc<dyn KeyRingStore>, master: MasterKey) -> Result<Self, RingError> {
+        let records = store.ring_keys().await?;
+        let ring = master.open_ring(&sealed_ring_keys(&records))?;
         Ok(Self {
-            path: Some(path),
+            source: Some(Source { store, master }),
             ring: RwLock::new(Arc::new(ring)),
-            checked: Mutex::new((Instant::now(), stamp)),
+            forced: Mutex::new(None),
         })
     }
 
-    /// The current ring, reloaded first if its file changed (checked at most
-    /// once a second).
-    pub fn current(&self) -> Arc<KeyRing> {
-        self.refresh(Recheck::Periodic);
-        self.loaded()
+    /// Starts reading the ring from the store every [`REFRESH`], for as
+    /// long as the handle lives.
+    pub fn follow(self: &Arc<Self>) {
+        if self.source.is_none() {
+            return;
+        }
+        let handle: Weak<Self> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(REFRESH);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(handle) = handle.upgrade() else {
+                    return;
+                };
+                handle.reload().await;
+            }
+        });
     }
 
-    fn loaded(&self) -> Arc<KeyRing> {
+    /// The ring as last read.
+    pub fn current(&self) -> Arc<KeyRing> {
         self.ring
             .read()
             .map(|r| Arc::clone(&r))
             .unwrap_or_else(|p| Arc::clone(&p.into_inner()))
     }
 
-    /// The current ring, reloaded first if it lacks key `id` (a token minted
-    /// by another process after a rotation).
-    pub fn with_key(&self, id: u32) -> Arc<KeyRing> {
-        self.holding(id, Recheck::Forced)
+    /// Reads the ring from the store, and keeps it when it changed. A
+    /// store that cannot be reached, or a ring that will not open (logged),
+    /// leaves the ring as it was.
+    pub async fn reload(&self) {
+        let Some(source) = &self.source else { return };
+        let records = match source.store.ring_keys().await {
+            Ok(records) => records,
+            Err(error) => {
+                tracing::debug!(%error, "key ring not read; keeping the loaded ring");
+                return;
+            }
+        };
+        if shape_of_records(&records) == shape_of_ring(&self.current()) {
+            return;
+        }
+        match source.master.open_ring(&sealed_ring_keys(&records)) {
+            Ok(ring) => {
+                let active = ring.active_id().ok();
+                *self.ring.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ring);
+                tracing::info!(active_key = ?active, "key ring reloaded");
+            }
+            Err(error) => {
+                tracing::error!(%error, "the store's key ring does not open; keeping the loaded ring")
+            }
+        }
     }
 
-    fn holding(&self, id: u32, recheck: Recheck) -> Arc<KeyRing> {
+    /// The ring, read again first if it lacks key `id` (a client's token
+    /// minted by another node after a rotation); at most every
+    /// [`FORCED_REFRESH`].
+    pub async fn with_key(&self, id: u32) -> Arc<KeyRing> {
         let ring = self.current();
-        if ring.contains(id) {
+        if ring.contains(id) || self.source.is_none() {
             return ring;
         }
-        self.refresh(recheck);
-        self.loaded()
+        {
+            let mut forced = self.forced.lock().unwrap_or_else(|p| p.into_inner());
+            if forced.is_some_and(|at| at.elapsed() < FORCED_REFRESH) {
+                return ring;
+            }
+            *forced = Some(Instant::now());
+        }
+        self.reload().await;
+        self.current()
     }
 
     /// Opens a secret sealed by [`KeyRing::seal_secret`] and kept in the
     /// store (an access key's secret, an MFA seed) for `owner`. When it names
-    /// a key the ring lacks (another process rotated the ring and re-sealed
-    /// the store), the ring is reloaded from its file first.
-    pub fn open_stored_secret(&self, owner: &str, sealed: &str) -> Result<String, TokenError> {
-        let ring = match sealed_secret_key_id(sealed) {
-            Some(id) => self.holding(id, Recheck::Now),
-            None => self.current(),
-        };
-        ring.open_secret(owner, sealed)
+    /// a key the ring lacks (another node rotated the ring and re-sealed
+    /// the store), the ring is read from the store first: the store is
+    /// trusted, so this is not rate-limited.
+    pub async fn open_stored_secret(
+        &self,
+        owner: &str,
+        sealed: &str,
+    ) -> Result<String, TokenError> {
+        if let Some(id) = sealed_secret_key_id(sealed)
+            && !self.current().contains(id)
+        {
+            self.reload().await;
+        }
+        self.current().open_secret(owner, sealed)
     }
 
-    /// Seals a secret to be kept in the store for `owner`, under the newest
-    /// active key: the ring file is looked at first, so that a secret is not
-    /// sealed with a key a rotation has just retired.
+    /// Seals a secret to be kept in the store for `owner`, under the active
+    /// key of the ring as last read. A rotation meanwhile loses nothing: a
+    /// retired key stays in the ring while any stored value names it.
     pub fn seal_stored_secret(&self, owner: &str, secret: &str) -> Result<String, TokenError> {
-        self.refresh(Recheck::Now);
-        self.loaded().seal_secret(owner, secret)
-    }
-
-    fn refresh(&self, recheck: Recheck) {
-        let Some(path) = &self.path else { return };
-        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
-        let interval = match recheck {
-            Recheck::Periodic => RECHECK,
-            Recheck::Forced => FORCED_RECHECK,
-            Recheck::Now => Duration::ZERO,
-        };
-        if checked.0.elapsed() < interval {
-            return;
-        }
-        checked.0 = Instant::now();
-        let stamp = stamp(path);
-        if stamp == checked.1 {
-            return;
-        }
-        match KeyRing::load(path) {
-            Ok(ring) => {
-                checked.1 = stamp;
-                *self.ring.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ring);
-                tracing::info!(path = %path.display(), "key ring reloaded");
-            }
-            Err(error) => tracing::warn!(%error, "key ring reload failed; keeping the loaded ring"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    const NOW: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
-
-    /// A handle following a new ring file.
-    fn handle_and_file() -> (tempfile::TempDir, PathBuf, KeyRingHandle) {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("keyring.json");
-        KeyRing::generate(NOW)
-            .expect("ring")
-            .save(&path)
-            .expect("save");
-        let handle = KeyRingHandle::from_file(path.clone()).expect("load");
-        (dir, path, handle)
-    }
-
-    /// Adds a key to the file, as another process (`tessera keys rotate`)
-    /// does.
-    fn rotate_file(path: &std::path::Path) -> KeyRing {
-        let mut ring = KeyRing::load(path).expect("load");
-        ring.add_key(NOW).expect("add");
-        ring.save(path).expect("save");
-        ring
-    }
-
-    #[test]
-    fn stored_secrets_sealed_by_a_newer_key_open_at_once() {
-        let (_dir, path, handle) = handle_and_file();
-        let _ = handle.current();
-        let rotated = rotate_file(&path);
-        let sealed = rotated.seal_secret("AKIAX", "s3cr3t").expect("seal");
-        // Well within the periodic recheck: the unknown key id reloads.
-        assert_eq!(
-            handle.open_stored_secret("AKIAX", &sealed).expect("open"),
-            "s3cr3t"
-        );
-        assert!(handle.open_stored_secret("AKIAY", &sealed).is_err());
-    }
-
-    #[test]
-    fn stored_secrets_are_sealed_under_the_newest_key() {
-        let (_dir, path, handle) = handle_and_file();
-        let _ = handle.current();
-        rotate_file(&path);
-        let sealed = handle.seal_stored_secret("AKIAX", "s3cr3t").expect("seal");
-        assert_eq!(sealed_secret_key_id(&sealed), Some(2));
+        self.current().seal_secret(owner, secret)
     }
 }

@@ -35,7 +35,7 @@ pub use iam::{
     get_resource_policy_as_operator, is_revocable_principal, put_resource_policy_as_operator,
     revoke_sessions_of,
 };
-pub use keys::KeyRingHandle;
+pub use keys::{KeyRingHandle, RingError, ring_key_records, sealed_ring_keys};
 pub use resource_policies::{
     LoadedResourcePolicy, REFRESH_INTERVAL as RESOURCE_POLICY_REFRESH_INTERVAL,
     ResourcePolicyCache, ResourcePolicyLookup, spawn_resource_policy_refresh,

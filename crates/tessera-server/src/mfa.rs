@@ -48,10 +48,11 @@ pub(crate) fn matching_step(totp: &Totp, code: &str, now: i64) -> Option<i64> {
 /// The device's TOTP generator, from its unsealed seed; `None` (logged for
 /// the operator) when the key ring cannot open the seed or it is not a
 /// seed: such a device accepts no code, as if every code were wrong.
-pub(crate) fn device_totp(state: &AppState, device: &MfaDevice) -> Option<Totp> {
+pub(crate) async fn device_totp(state: &AppState, device: &MfaDevice) -> Option<Totp> {
     let seed = state
         .keys()
         .open_stored_secret(&device.serial_number, &device.sealed_seed)
+        .await
         .map_err(|error| {
             tracing::error!(
                 %error,
@@ -93,7 +94,7 @@ pub(crate) async fn verify_mfa_code(
     if device.user.as_ref().map(|u| u.user_id.as_str()) != Some(user_id) {
         return Ok(false);
     }
-    let Some(totp) = device_totp(state, &device) else {
+    let Some(totp) = device_totp(state, &device).await else {
         return Ok(false);
     };
     let Some(step) = matching_step(&totp, code, at.unix_timestamp()) else {

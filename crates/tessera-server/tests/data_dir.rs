@@ -163,8 +163,8 @@ async fn every_credential_survives_rotations_years_apart() {
         // one retired just now stays for the tokens it minted.
         let expected: Vec<u32> = (year >= 2).then_some(year - 1).into_iter().collect();
         assert_eq!(rotation.dropped, expected, "year {year}");
-        let ring = KeyRing::load(&server.data.key_ring_path()).expect("ring");
-        assert_eq!(ring.keys().len(), 2);
+        let (_, keys) = common::open_store(&server.data).await;
+        assert_eq!(keys.current().keys().len(), 2);
         // At once, on the server that was running all along.
         assert_every_credential_works(&server, &bob, &phone).await;
     }
@@ -175,18 +175,44 @@ async fn every_credential_survives_rotations_years_apart() {
 }
 
 #[tokio::test]
-async fn a_rotation_cut_short_after_saving_the_ring_loses_nothing() {
+async fn a_rotation_cut_short_changes_nothing() {
     let server = TestServer::start().await;
     let bob = server
         .user_with_key(&server.root, "bob", Some(ALLOW_STS))
         .await;
     let phone = device(&server, "bob-phone", Some("bob")).await;
-    // Step 1 of a rotation only: the new key saved, nothing re-sealed.
+    // A rotation's transaction, cut short after the new ring and one
+    // re-sealed secret are written: rolled back.
     server.clock.advance(Duration::days(365));
-    let path = server.data.key_ring_path();
-    let mut ring = KeyRing::load(&path).expect("ring");
+    let (store, _) = common::open_store(&server.data).await;
+    let master = tessera_token::MasterKey::read(server.data.master_key_path()).expect("master");
+    let stored = tessera_store::KeyRingStore::ring_keys(&store)
+        .await
+        .expect("ring");
+    let mut ring = master
+        .open_ring(&tessera_server::sealed_ring_keys(&stored))
+        .expect("open");
     ring.add_key(server.clock.now()).expect("add");
-    ring.save(&path).expect("save");
+    let mut tx = tessera_store::SealedStore::begin_sealed(&store)
+        .await
+        .expect("begin");
+    let value = tx.sealed_values().await.expect("values").remove(0);
+    let resealed = ring
+        .reseal_secret(&value.owner, &value.sealed)
+        .expect("reseal")
+        .expect("under the new key");
+    tx.replace_sealed(value.kind, &value.owner, &resealed)
+        .await
+        .expect("replace");
+    tx.replace_ring(&tessera_server::ring_key_records(
+        &master.seal_ring(&ring).expect("seal"),
+    ))
+    .await
+    .expect("ring");
+    drop(tx);
+    store.close().await;
+    let (_, reopened) = common::open_store(&server.data).await;
+    assert_eq!(reopened.current().active_id().expect("active"), 1);
     assert_every_credential_works(&server, &bob, &phone).await;
     // Later rotations complete the work; nothing was lost in between.
     for _ in 0..2 {

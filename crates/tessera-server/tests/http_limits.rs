@@ -38,7 +38,7 @@ async fn serve(limits: Limits) -> Served {
         .await
         .expect("store");
     let (keys, _) = data
-        .open_or_bootstrap(&store, clock.now())
+        .open_or_bootstrap(Arc::new(store.clone()), clock.now())
         .await
         .expect("bootstrap");
     let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock));

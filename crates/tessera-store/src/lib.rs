@@ -47,7 +47,9 @@ pub use rules::{
     SERVER_CERTIFICATES_PER_ACCOUNT, SIGNING_CERTIFICATES_PER_USER, SSH_PUBLIC_KEYS_PER_USER,
     TAGS_PER_ENTITY,
 };
-pub use sealed::{SealedKind, SealedStore, SealedTransaction, SealedValue};
+pub use sealed::{
+    KeyRingStore, RingKeyRecord, SealedKind, SealedStore, SealedTransaction, SealedValue,
+};
 pub use service_roles::{DeletionStatus, DeletionTask, ServiceRoleStore};
 pub use sql::{Backend, CONNECT_TIMEOUT, SqlStore};
 pub use tags::{TagStore, Tagged, TaggedKind};
@@ -70,6 +72,7 @@ pub trait Store:
     + ResourcePolicyStore
     + RevocationStore
     + SealedStore
+    + KeyRingStore
     + TagStore
     + HotReadStore
     + Send
@@ -91,6 +94,7 @@ impl<T> Store for T where
         + ResourcePolicyStore
         + RevocationStore
         + SealedStore
+        + KeyRingStore
         + TagStore
         + HotReadStore
         + Send
@@ -108,6 +112,14 @@ pub trait AccountStore: Send + Sync {
         account: &Account,
         root_key: &AccessKeyRecord,
     ) -> Result<(), StoreError>;
+    /// Creates the store's first account with its root key, in one write,
+    /// unless the store holds an account already (another node
+    /// bootstrapped first): whether it did.
+    async fn create_first_account(
+        &self,
+        account: &Account,
+        root_key: &AccessKeyRecord,
+    ) -> Result<bool, StoreError>;
     /// The account with this id.
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
     /// The account with this name.

@@ -1,6 +1,7 @@
-//! The values the store keeps sealed by the key ring (access-key secrets,
-//! MFA seeds, server certificates' private keys), read and replaced
-//! together when the ring's key rotates.
+//! The key ring, which the store keeps sealed by a master key it never
+//! sees, and the values the store keeps sealed by the ring (access-key
+//! secrets, MFA seeds, server certificates' private keys), read and
+//! replaced together when the ring's key rotates.
 
 use crate::StoreError;
 use async_trait::async_trait;
@@ -37,6 +38,41 @@ impl std::fmt::Debug for SealedValue {
     }
 }
 
+/// One key of the key ring, as the store keeps it: its material sealed by
+/// the master key, which only the nodes hold.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RingKeyRecord {
+    /// The key's id.
+    pub id: i64,
+    /// Its material, sealed by the master key.
+    pub sealed_material: String,
+    /// When it was created (Unix seconds).
+    pub created_at: i64,
+    /// When a newer key replaced it for minting (Unix seconds); `None` for
+    /// the active key.
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for RingKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RingKeyRecord")
+            .field("id", &self.id)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key ring every node of the store shares.
+#[async_trait]
+pub trait KeyRingStore: Send + Sync {
+    /// The ring's keys, by id; empty before the first node bootstraps.
+    async fn ring_keys(&self) -> Result<Vec<RingKeyRecord>, StoreError>;
+    /// Installs the first ring, in one write, unless the store holds one
+    /// already (another node bootstrapped first): whether it did.
+    async fn install_ring(&self, keys: &[RingKeyRecord]) -> Result<bool, StoreError>;
+}
+
 /// Access to every sealed value at once, for re-sealing.
 #[async_trait]
 pub trait SealedStore: Send + Sync {
@@ -59,6 +95,10 @@ pub trait SealedTransaction: Send {
         owner: &str,
         sealed: &str,
     ) -> Result<(), StoreError>;
+    /// The ring's keys, by id, as this transaction sees them.
+    async fn ring_keys(&mut self) -> Result<Vec<RingKeyRecord>, StoreError>;
+    /// Replaces the whole ring.
+    async fn replace_ring(&mut self, keys: &[RingKeyRecord]) -> Result<(), StoreError>;
     /// Commits every replacement at once.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

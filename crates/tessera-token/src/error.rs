@@ -21,6 +21,17 @@ pub enum TokenError {
         /// What went wrong.
         reason: String,
     },
+    /// The master key file is unreadable or malformed.
+    #[error("master key {path}: {reason}")]
+    MasterKeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The master key does not open the key ring the store keeps.
+    #[error("the master key does not open this store's key ring")]
+    MasterKeyMismatch,
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Random,

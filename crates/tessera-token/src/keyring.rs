@@ -32,6 +32,30 @@ pub struct TokenKey {
     pub retired_at: Option<i64>,
 }
 
+impl TokenKey {
+    /// A key of this material (32 bytes for a usable key).
+    pub(crate) fn with_material(
+        id: u32,
+        material: &[u8],
+        created_at: i64,
+        retired_at: Option<i64>,
+    ) -> Self {
+        Self {
+            id,
+            material: STANDARD.encode(material),
+            created_at,
+            retired_at,
+        }
+    }
+
+    /// The key's material.
+    pub(crate) fn material_bytes(&self) -> Result<Vec<u8>, TokenError> {
+        STANDARD
+            .decode(&self.material)
+            .map_err(|_| TokenError::NoActiveKey)
+    }
+}
+
 impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenKey")
@@ -132,6 +156,13 @@ impl KeyRing {
             });
         }
         Ok(Self { keys, derived })
+    }
+
+    /// The ring of these keys, which must include an active one.
+    pub(crate) fn from_token_keys(keys: Vec<TokenKey>) -> Result<Self, TokenError> {
+        let ring = Self::from_keys(keys)?;
+        ring.active_id()?;
+        Ok(ring)
     }
 
     fn new_key(id: u32, now: OffsetDateTime) -> Result<TokenKey, TokenError> {

@@ -13,6 +13,7 @@ mod envelope;
 mod error;
 mod ids;
 mod keyring;
+mod master;
 
 pub use claims::{SessionClaims, SessionPrincipal, SessionTag};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -23,3 +24,4 @@ pub use ids::{
     new_secret_access_key, new_ssh_public_key_id, new_unique_id,
 };
 pub use keyring::{KeyRing, TokenKey, sealed_message_key_id, sealed_secret_key_id, write_private};
+pub use master::{MasterKey, SealedRingKey};

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `init`, `account create`, `keys rotate`,
-//! `sessions revoke`, `resource-policy put|get|delete`.
+//! `keys list`, `sessions revoke`, `resource-policy put|get|delete`.
 
 use crate::{
     config::FileConfig,
@@ -33,17 +33,23 @@ pub struct Cli {
 /// Options every subcommand shares.
 #[derive(Debug, Args)]
 struct Common {
-    /// The data directory: SQLite store, key ring and root credentials
-    /// [default: ./tessera-data].
+    /// The data directory: the embedded SQLite store, the master key and
+    /// the root credentials [default: ./tessera-data].
     #[arg(long, env = "TESSERA_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// A TOML configuration file (keys: data-dir, store, listen,
     /// log-format, idp-ca-file, …).
     #[arg(long, env = "TESSERA_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The store, as a URL: `sqlite:PATH` [default: sqlite:DIR/tessera.db].
+    /// The store, as a URL: `sqlite:PATH` or
+    /// `postgres://USER@HOST:PORT/DB` [default: sqlite:DIR/tessera.db].
     #[arg(long, env = "TESSERA_STORE", value_name = "URL")]
     store: Option<String>,
+    /// The master key, which seals the key ring the store keeps; every
+    /// node of one store needs a copy of the same file. Created at
+    /// bootstrap, and only then, when missing [default: DIR/master.key].
+    #[arg(long, env = "TESSERA_MASTER_KEY_FILE", value_name = "FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -202,9 +208,17 @@ enum AccountCommand {
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
     /// Add a new active key and seal every stored secret (access keys, MFA
-    /// seeds) anew under it. Tokens minted under older keys keep verifying
-    /// until they expire; running servers pick the new key up.
+    /// seeds, server certificates' keys) anew under it, for every node of
+    /// the store. Tokens minted under older keys keep verifying until they
+    /// expire; every running node mints with the new key within a second.
     Rotate {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the key ring: each key's id, purpose, state (active: it mints;
+    /// verifying: it opens what it minted and sealed), and its created and
+    /// retired times.
+    List {
         #[command(flatten)]
         common: Common,
     },
@@ -275,7 +289,14 @@ impl Common {
             .clone()
             .or_else(|| file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let dir = DataDir::new(dir);
+        let mut dir = DataDir::new(dir);
+        if let Some(path) = self
+            .master_key_file
+            .clone()
+            .or_else(|| file.master_key_file.clone())
+        {
+            dir = dir.with_master_key(path);
+        }
         let store = StoreConfig::resolve(self.store.as_deref().or(file.store.as_deref()), &dir)?;
         Ok((file, dir, store))
     }
@@ -287,12 +308,17 @@ async fn open_initialized(
     dir: &DataDir,
     config: &StoreConfig,
 ) -> Result<(OpenStore, KeyRingHandle), CliError> {
-    let keys = dir.open_keys()?;
     if !config.may_exist() {
         return Err(SetupError::NotInitialized(dir.root().display().to_string()).into());
     }
     let store = config.open().await.map_err(CliError::Store)?;
-    Ok((store, keys))
+    match dir.open_keys(store.shared()).await {
+        Ok(keys) => Ok((store, keys)),
+        Err(error) => {
+            store.close().await;
+            Err(error.into())
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -378,7 +404,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let (_, dir, store_config) = common.resolve()?;
             dir.create()?;
             let store = store_config.open().await.map_err(CliError::Store)?;
-            let account = dir.init(&*store.shared(), clock.now()).await;
+            let account = dir.init(store.shared(), clock.now()).await;
             store.close().await;
             let account = account?;
             println!("initialized {}", dir.root().display());
@@ -450,7 +476,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             let (_, dir, store_config) = common.resolve()?;
             init_logging(LogFormat::Text);
-            let (store, _) = open_initialized(&dir, &store_config).await?;
+            let store = store_config.open().await.map_err(CliError::Store)?;
             let rotation = dir.rotate_keys(&*store.shared(), clock.now()).await;
             store.close().await;
             let rotation = rotation?;
@@ -470,7 +496,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Keys {
+            command: KeysCommand::List { common },
+        } => {
+            let (_, dir, store_config) = common.resolve()?;
+            let (store, keys) = open_initialized(&dir, &store_config).await?;
+            store.close().await;
+            print!("{}", key_table(&keys.current()));
+            Ok(())
+        }
     }
+}
+
+/// The key ring as `keys list` prints it: one line per key, newest first.
+fn key_table(ring: &tessera_token::KeyRing) -> String {
+    let time = |at: i64| {
+        time::OffsetDateTime::from_unix_timestamp(at)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| at.to_string())
+    };
+    let active = ring.active_id().ok();
+    let mut out = format!(
+        "{:<4} {:<48} {:<10} {:<21} {}\n",
+        "ID", "PURPOSE", "STATE", "CREATED", "RETIRED"
+    );
+    for key in ring.keys().iter().rev() {
+        let state = if Some(key.id) == active {
+            "active"
+        } else {
+            "verifying"
+        };
+        out.push_str(&format!(
+            "{:<4} {:<48} {:<10} {:<21} {}\n",
+            key.id,
+            "session tokens, stored secrets, denial messages",
+            state,
+            time(key.created_at),
+            key.retired_at.map_or_else(|| "-".to_string(), time),
+        ));
+    }
+    out
 }
 
 /// The web identity verifier, trusting the system's roots and the CA
@@ -569,7 +638,11 @@ async fn serve(
     } = options;
     dir.create()?;
     let store = store_config.open().await.map_err(CliError::Store)?.shared();
-    let (keys, created) = dir.open_or_bootstrap(&*store, clock.now()).await?;
+    let (keys, created) = dir
+        .open_or_bootstrap(Arc::clone(&store), clock.now())
+        .await?;
+    let keys = Arc::new(keys);
+    keys.follow();
     let bound = tessera_server::bind_unbound_trust_policies(&*store, "aws")
         .await
         .map_err(CliError::Binding)?;
@@ -592,10 +665,9 @@ async fn serve(
         .map_err(|source| CliError::Listen { addr, source })?;
     let local = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
-    let state =
-        AppState::with_federation(store, Arc::new(keys), Arc::new(clock), oidc, saml_audiences)
-            .with_trusted_proxies(trusted_proxies)
-            .with_authz_services(services);
+    let state = AppState::with_federation(store, keys, Arc::new(clock), oidc, saml_audiences)
+        .with_trusted_proxies(trusted_proxies)
+        .with_authz_services(services);
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
         .map_err(CliError::ResourcePolicies)?;

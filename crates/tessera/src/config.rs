@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 pub struct FileConfig {
     /// The data directory.
     pub data_dir: Option<PathBuf>,
-    /// The store, as a URL (`sqlite:PATH`); the data directory's embedded
-    /// database by default.
+    /// The store, as a URL (`sqlite:PATH`, `postgres://…`); the data
+    /// directory's embedded database by default.
     pub store: Option<String>,
+    /// The master key file; `DIR/master.key` by default.
+    pub master_key_file: Option<PathBuf>,
     /// The listen address of `serve`.
     pub listen: Option<String>,
     /// `text` or `json` logs.

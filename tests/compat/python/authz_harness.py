@@ -51,7 +51,7 @@ from botocore.credentials import Credentials
 from requests.adapters import HTTPAdapter
 
 from compat_helpers import Creds, local, xml_text
-from harness import TesseraServer, venv_bin_dir
+from harness import TesseraServer, eventually, venv_bin_dir  # noqa: F401 - eventually is re-exported
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NGINX_TEMPLATE = REPO_ROOT / "examples" / "nginx" / "tessera-authz.conf"
@@ -106,20 +106,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str, step: f
             pass
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(step)
-
-
-def eventually(check: Callable[[], object], timeout: float = 2.0, step: float = 0.1):
-    """Runs `check` until it stops raising AssertionError (a change that
-    takes effect "within 1 s"); returns its value, or re-raises the last
-    failure after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() >= deadline:
-                raise
         time.sleep(step)
 
 

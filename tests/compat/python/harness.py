@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import boto3
 import requests
@@ -54,6 +54,20 @@ def _client_config(validate_params: bool) -> Config:
 def iam_client(server: "TesseraServer", creds: Optional[Creds] = None, validate_params: bool = True):
     """A boto3 IAM client of `server`, signing with `creds` (root by default)."""
     return server.client(creds, validate_params=validate_params, service="iam")
+
+
+def eventually(check: Callable[[], object], timeout: float = 2.0, step: float = 0.1):
+    """Runs `check` until it stops raising AssertionError (a change that
+    takes effect "within 1 s"); returns its value, or re-raises the last
+    failure after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(step)
 
 
 def _free_port() -> int:

@@ -24,7 +24,7 @@ async fn start() -> Server {
         .await
         .expect("store");
     let (keys, created) = data
-        .open_or_bootstrap(&store, clock.now())
+        .open_or_bootstrap(std::sync::Arc::new(store.clone()), clock.now())
         .await
         .expect("bootstrap");
     let account_id = created.expect("new data dir").account_id;

@@ -33,19 +33,17 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
         data.create().expect("data directory");
-        let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
-            .await
-            .expect("store");
+        let store: Arc<dyn tessera_store::Store> = Arc::new(
+            tessera_store::SqlStore::open_sqlite(&data.database_path())
+                .await
+                .expect("store"),
+        );
         let (keys, created) = data
-            .open_or_bootstrap(&store, now)
+            .open_or_bootstrap(Arc::clone(&store), now)
             .await
             .expect("bootstrap");
         let account_id = created.expect("new account").account_id;
-        let state = AppState::new(
-            Arc::new(store),
-            Arc::new(keys),
-            Arc::new(ManualClock::new(now)),
-        );
+        let state = AppState::new(store, Arc::new(keys), Arc::new(ManualClock::new(now)));
         Self {
             state,
             root: Caller::Root {

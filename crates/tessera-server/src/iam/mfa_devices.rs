@@ -317,6 +317,7 @@ impl Action for EnableMfaDevice {
             ));
         }
         let step = device_totp(ctx.state, &device)
+            .await
             .and_then(|totp| consecutive_codes(&totp, &self.code1, &self.code2, ctx.now()))
             .ok_or_else(AwsError::invalid_authentication_code)?;
         ctx.store()
@@ -525,6 +526,7 @@ impl Action for ResyncMfaDevice {
     async fn run(self, ctx: &Context<'_>, user: User) -> Result<Empty, AwsError> {
         let device = enabled_device(ctx, Some(&user), &self.serial_number).await?;
         let step = device_totp(ctx.state, &device)
+            .await
             .and_then(|totp| consecutive_codes(&totp, &self.code1, &self.code2, ctx.now()))
             .ok_or_else(AwsError::invalid_authentication_code)?;
         if !ctx
@@ -740,7 +742,7 @@ mod tests {
             .await
             .expect("read")
             .expect("device");
-        let totp = device_totp(&f.state, &device).expect("totp");
+        let totp = device_totp(&f.state, &device).await.expect("totp");
         let (code1, code2) = codes(&totp, NOW);
         f.call(EnableMfaDevice {
             user_name: member("alice"),

@@ -344,11 +344,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = DataDir::new(dir.path().join("data"));
         data.create().expect("data directory");
-        let store = tessera_store::SqlStore::open_sqlite(&data.database_path())
-            .await
-            .expect("store");
+        let store: Arc<dyn tessera_store::Store> = Arc::new(
+            tessera_store::SqlStore::open_sqlite(&data.database_path())
+                .await
+                .expect("store"),
+        );
         let (keys, created) = data
-            .open_or_bootstrap(&store, now)
+            .open_or_bootstrap(Arc::clone(&store), now)
             .await
             .expect("bootstrap");
         let account_id = created.expect("new account").account_id;
@@ -365,12 +367,8 @@ mod tests {
         .await
         .expect("user");
         pool.close().await;
-        let state = AppState::new(
-            Arc::new(store),
-            Arc::new(keys),
-            Arc::new(ManualClock::new(now)),
-        )
-        .with_authz_services(services(&account_id));
+        let state = AppState::new(store, Arc::new(keys), Arc::new(ManualClock::new(now)))
+            .with_authz_services(services(&account_id));
         (state, account_id, dir)
     }
 

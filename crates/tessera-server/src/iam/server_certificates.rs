@@ -462,6 +462,7 @@ mod tests {
                 &uploaded.server_certificate_id,
                 &uploaded.sealed_private_key,
             )
+            .await
             .expect("opens");
         assert_eq!(opened, LEAF_KEY);
 

@@ -57,6 +57,7 @@ impl Action for DecodeAuthorizationMessage {
 
     async fn run(self, ctx: &Context<'_>, (): ()) -> Result<Decoded, AwsError> {
         crate::authz::decode_authorization_message(ctx.state, ctx.account_id(), &self.encoded.0)
+            .await
             .map(Decoded)
             .ok_or_else(AwsError::invalid_authorization_message)
     }

@@ -137,8 +137,10 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let keys = Arc::new(keys);
+        keys.follow();
         let state = configure(
-            AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock.clone())),
+            AppState::new(Arc::new(store), keys, Arc::new(clock.clone())),
             &account_id,
         );
         tessera_server::spawn_resource_policy_refresh(state.clone())
@@ -172,11 +174,9 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(
-            Arc::new(store),
-            Arc::new(keys),
-            Arc::new(self.clock.clone()),
-        );
+        let keys = Arc::new(keys);
+        keys.follow();
+        let state = AppState::new(Arc::new(store), keys, Arc::new(self.clock.clone()));
         tessera_server::spawn_resource_policy_refresh(state.clone())
             .await
             .expect("resource policies");
@@ -392,10 +392,13 @@ pub fn tag(body: &str, name: &str) -> String {
 
 /// Opens the store directly, as another process would.
 pub async fn open_store(data: &DataDir) -> (SqlStore, KeyRingHandle) {
-    let keys = data.open_keys().expect("key ring");
     let store = SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
+    let keys = data
+        .open_keys(Arc::new(store.clone()))
+        .await
+        .expect("key ring");
     (store, keys)
 }
 
@@ -410,7 +413,7 @@ pub async fn open_or_bootstrap(
         .await
         .expect("store");
     let (keys, created) = data
-        .open_or_bootstrap(&store, now)
+        .open_or_bootstrap(Arc::new(store.clone()), now)
         .await
         .expect("bootstrap");
     (store, keys, created)
@@ -422,8 +425,8 @@ pub async fn rotate_keys(data: &DataDir, now: time::OffsetDateTime) -> tessera_s
     let (store, _) = open_store(data).await;
     let rotation = data.rotate_keys(&store, now).await.expect("rotate");
     store.close().await;
-    // Servers on the directory see the re-sealed secrets the next time
-    // they look at the store's change counter (every 250 ms).
+    // Servers on the directory read the new ring, and the re-sealed
+    // secrets, the next time they look at the store (every 250 ms).
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     rotation
 }
@@ -436,7 +439,7 @@ pub async fn init(
     let store = SqlStore::open_sqlite(&data.database_path())
         .await
         .expect("store");
-    let result = data.init(&store, now).await;
+    let result = data.init(Arc::new(store.clone()), now).await;
     store.close().await;
     result
 }

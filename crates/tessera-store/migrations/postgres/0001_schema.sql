@@ -1,4 +1,4 @@
--- The PostgreSQL schema: the tables the SQLite migrations 0001-0011 build,
+-- The PostgreSQL schema: the tables the SQLite migrations 0001-0011 build (with the key ring),
 -- in PostgreSQL's types. Text compares byte by byte (COLLATE "C"), as in
 -- SQLite, so that every list comes back in the same order on both. Flags are
 -- BOOLEAN; times are Unix seconds in BIGINT.
@@ -324,3 +324,10 @@ CREATE UNIQUE INDEX server_certificates_by_name ON server_certificates (account_
 
 INSERT INTO resource_policy_generation (id, generation) VALUES (1, 0);
 INSERT INTO store_changes (id, version) VALUES (1, 0);
+
+CREATE TABLE key_ring (
+    id               BIGINT PRIMARY KEY NOT NULL,
+    sealed_material  TEXT COLLATE "C" NOT NULL,   -- sealed by the master key
+    created_at       BIGINT NOT NULL,
+    retired_at       BIGINT                       -- NULL for the key that mints
+);

@@ -5,10 +5,12 @@
 //!
 //! Every area works in accounts of its own, so the areas do not see each
 //! other's entities; none of them needs the store to be empty but for the
-//! account ids it uses (`9000000000NN`).
+//! account ids it uses (`9000000000NN`), except [`bootstrap`], which runs
+//! first, on a store no node has bootstrapped.
 
 mod accounts;
 mod authorization;
+mod bootstrap;
 mod certificates;
 mod credential_reports;
 mod entities;
@@ -21,6 +23,7 @@ mod service_roles;
 
 pub use accounts::accounts_and_keys;
 pub use authorization::{hot_reads, policies_of, resource_policies, revocations, sealed_values};
+pub use bootstrap::bootstrap;
 pub use certificates::{server_certificates, signing_certificates, ssh_public_keys};
 pub use credential_reports::credential_reports;
 pub use entities::{access_keys, groups, inline_policies, users};
@@ -40,6 +43,7 @@ use crate::{
 
 /// Runs every area of the contract on `store`, a fresh store.
 pub async fn run_all(store: &dyn Store) {
+    bootstrap(store).await;
     accounts_and_keys(store).await;
     users(store).await;
     access_keys(store).await;

@@ -327,6 +327,29 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn create_first_account(
+        &self,
+        account: &Account,
+        root_key: &AccessKeyRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *tx)
+            .await?;
+        if count > 0 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&account.id)
+            .bind(&account.name)
+            .bind(account.created_at)
+            .execute(&mut *tx)
+            .await?;
+        insert_access_key(&mut tx, root_key).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE id = $1"))
             .bind(account_id)

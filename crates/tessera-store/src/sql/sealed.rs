@@ -1,4 +1,69 @@
-use crate::{SealedKind, SealedStore, SealedTransaction, SealedValue, SqlStore, StoreError};
+use crate::{
+    KeyRingStore, RingKeyRecord, SealedKind, SealedStore, SealedTransaction, SealedValue, SqlStore,
+    StoreError,
+};
+use sqlx::AnyConnection;
+
+#[derive(sqlx::FromRow)]
+struct RingKeyRow {
+    id: i64,
+    sealed_material: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+}
+
+impl From<RingKeyRow> for RingKeyRecord {
+    fn from(row: RingKeyRow) -> Self {
+        Self {
+            id: row.id,
+            sealed_material: row.sealed_material,
+            created_at: row.created_at,
+            retired_at: row.retired_at,
+        }
+    }
+}
+
+async fn ring_keys_in(conn: &mut AnyConnection) -> Result<Vec<RingKeyRecord>, StoreError> {
+    let rows: Vec<RingKeyRow> = sqlx::query_as(
+        "SELECT id, sealed_material, created_at, retired_at FROM key_ring ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(RingKeyRecord::from).collect())
+}
+
+async fn insert_ring(conn: &mut AnyConnection, keys: &[RingKeyRecord]) -> Result<(), StoreError> {
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO key_ring (id, sealed_material, created_at, retired_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key.id)
+        .bind(&key.sealed_material)
+        .bind(key.created_at)
+        .bind(key.retired_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl KeyRingStore for SqlStore {
+    async fn ring_keys(&self) -> Result<Vec<RingKeyRecord>, StoreError> {
+        ring_keys_in(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn install_ring(&self, keys: &[RingKeyRecord]) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        if !ring_keys_in(&mut tx).await?.is_empty() {
+            return Ok(false);
+        }
+        insert_ring(&mut tx, keys).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
 use async_trait::async_trait;
 
 /// A write transaction over the sealed columns.
@@ -70,6 +135,17 @@ impl SealedTransaction for SqlSealed {
             return Err(crate::Missing::SealedValue(owner.to_string()).into());
         }
         Ok(())
+    }
+
+    async fn ring_keys(&mut self) -> Result<Vec<RingKeyRecord>, StoreError> {
+        ring_keys_in(&mut self.tx).await
+    }
+
+    async fn replace_ring(&mut self, keys: &[RingKeyRecord]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM key_ring")
+            .execute(&mut *self.tx)
+            .await?;
+        insert_ring(&mut self.tx, keys).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

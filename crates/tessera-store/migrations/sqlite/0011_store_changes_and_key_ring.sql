@@ -6,3 +6,12 @@ CREATE TABLE store_changes (
     version  INTEGER NOT NULL
 );
 INSERT INTO store_changes (id, version) VALUES (1, 0);
+
+-- The key ring every node of the store shares: each key's material sealed
+-- by the master key, which the store never holds.
+CREATE TABLE key_ring (
+    id               INTEGER PRIMARY KEY NOT NULL,
+    sealed_material  TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,   -- Unix seconds
+    retired_at       INTEGER             -- NULL for the key that mints
+);
