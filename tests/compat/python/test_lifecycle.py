@@ -142,7 +142,7 @@ def test_keys_rotate_while_serving(server):
 
 def test_init_refuses_an_existing_data_dir(server):
     files_before = {p.name: p.read_bytes() for p in server.data_dir.iterdir() if p.is_file()
-                    and p.name in ("root-credentials", "keyring.json")}
+                    and p.name in ("root-credentials", "master.key")}
     result = server.tessera("init", "--data-dir", str(server.data_dir))
     assert result.returncode != 0, f"init on an existing data dir exited 0: {result.stdout!r}"
     for name, content in files_before.items():
