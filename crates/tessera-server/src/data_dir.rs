@@ -236,7 +236,8 @@ impl DataDir {
     /// `keyring.json` when the directory is of an earlier release, else a
     /// new one; sealed by the master key, which is created when its file is
     /// missing. Another node may install its ring first: then this one's is
-    /// dropped (and a master key file made for it removed).
+    /// dropped, and a master key file made for it removed (such a key
+    /// cannot open the ring that won: [`SetupError::MasterKeyMismatch`]).
     async fn install_ring(&self, store: &dyn Store, now: OffsetDateTime) -> Result<(), SetupError> {
         let legacy = self.legacy_key_ring_path();
         let ring = if legacy.exists() {
@@ -266,8 +267,12 @@ impl DataDir {
                 );
             }
         } else if created_master {
-            // Another node bootstrapped first, with its own master key.
+            // Another node bootstrapped first: the key made here, at
+            // random, cannot open its ring, and was not made at bootstrap.
             let _ = std::fs::remove_file(&self.master_key);
+            return Err(SetupError::MasterKeyMismatch(
+                self.master_key.display().to_string(),
+            ));
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness import TesseraServer, venv_bin_dir
+from postgres_harness import Database
 
 
 # --------------------------------------------------------------------------
@@ -78,7 +79,14 @@ def _isolated_aws_environment(tmp_path_factory):
 
 
 def _make_server(binary: str, aws_cli: str, workdir: Path, request) -> TesseraServer:
-    server = TesseraServer(binary, aws_cli, workdir)
+    """A server on the data directory's SQLite store, or, when
+    TESSERA_COMPAT_STORE=postgres, on a PostgreSQL database of its own."""
+    store = None
+    if os.environ.get("TESSERA_COMPAT_STORE") == "postgres":
+        database = Database()
+        request.addfinalizer(database.drop)
+        store = database.url
+    server = TesseraServer(binary, aws_cli, workdir, store=store)
     request.addfinalizer(server.stop)
     server.start()
     return server

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import socket
 import subprocess
 import sys
@@ -70,6 +71,11 @@ def eventually(check: Callable[[], object], timeout: float = 2.0, step: float = 
         time.sleep(step)
 
 
+def sql_text(value: str) -> str:
+    """`value` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -105,9 +111,13 @@ class TesseraServer:
         aws_cli: str,
         workdir: Path,
         extra_args: Optional[list] = None,
+        store: Optional[str] = None,
     ):
         self.binary = binary
         self.extra_args = list(extra_args or [])
+        # The store URL, for `serve` and every CLI command (TESSERA_STORE);
+        # the data directory's SQLite database when None.
+        self.store = store
         self.aws_cli = aws_cli
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -134,6 +144,8 @@ class TesseraServer:
             if not k.startswith(("TESSERA_", "AWS_")) and k != "RUST_LOG"
         }
         env["NO_COLOR"] = "1"
+        if self.store:
+            env["TESSERA_STORE"] = self.store
         return env
 
     def start(self, port: Optional[int] = None) -> None:
@@ -212,6 +224,29 @@ class TesseraServer:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log().splitlines()[-lines:])
+
+    # ---- the store, from outside ---------------------------------------------
+
+    def execute_sql(self, statement: str) -> int:
+        """Runs one SQL statement on the server's store (SQLite or
+        PostgreSQL), as a tool outside Tessera would; returns how many rows
+        it changed. Values are written into the statement with `sql_text`."""
+        if self.store:
+            result = subprocess.run(
+                ["psql", self.store, "-X", "-v", "ON_ERROR_STOP=1", "-c", statement],
+                capture_output=True,
+                text=True,
+                timeout=CLI_TIMEOUT_S,
+            )
+            assert result.returncode == 0, result.stderr
+            # The command tag: "INSERT 0 1", "UPDATE 2", …
+            return int(result.stdout.strip().split()[-1])
+        db = sqlite3.connect(self.data_dir / "tessera.db", timeout=10)
+        try:
+            with db:
+                return db.execute(statement).rowcount
+        finally:
+            db.close()
 
     # ---- the tessera command line ------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import uuid
@@ -12,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compat_helpers import AKIA_RE, Creds, assert_client_error
-from harness import iam_client
+from harness import iam_client, sql_text
 
 POLICY = {
     "Version": "2012-10-17",
@@ -152,22 +151,17 @@ def insert_managed_policy(server, account: str, name: str) -> str:
     """A managed policy row as CreatePolicy stores it (another part of IAM)."""
     arn = f"arn:aws:iam::{account}:policy/{name}"
     now = int(time.time())
-    db = sqlite3.connect(server.data_dir / "tessera.db", timeout=10)
-    try:
-        with db:
-            db.execute(
-                "INSERT INTO managed_policies (arn, policy_id, account_id, name, path,"
-                " default_version, next_version, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, '/', 'v1', 2, ?, ?)",
-                (arn, "ANPA" + uuid.uuid4().hex[:17].upper(), account, name, now, now),
-            )
-            db.execute(
-                "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)"
-                " VALUES (?, 'v1', ?, ?)",
-                (arn, json.dumps(POLICY), now),
-            )
-    finally:
-        db.close()
+    policy_id = "ANPA" + uuid.uuid4().hex[:17].upper()
+    server.execute_sql(
+        "INSERT INTO managed_policies (arn, policy_id, account_id, name, name_key, path,"
+        " default_version, next_version, created_at, updated_at)"
+        f" VALUES ({sql_text(arn)}, {sql_text(policy_id)}, {sql_text(account)}, {sql_text(name)},"
+        f" {sql_text(name.lower())}, '/', 'v1', 2, {now}, {now})"
+    )
+    server.execute_sql(
+        "INSERT INTO policy_versions (policy_arn, version_id, document, created_at)"
+        f" VALUES ({sql_text(arn)}, 'v1', {sql_text(json.dumps(POLICY))}, {now})"
+    )
     return arn
 
 
@@ -421,16 +415,12 @@ def insert_role(server, account: str, name: str) -> None:
             ],
         }
     )
-    db = sqlite3.connect(server.data_dir / "tessera.db", timeout=10)
-    try:
-        with db:
-            db.execute(
-                "INSERT INTO roles (role_id, account_id, name, path, assume_role_policy, created_at)"
-                " VALUES (?, ?, ?, '/svc/', ?, ?)",
-                ("AROA" + uuid.uuid4().hex[:17].upper(), account, name, trust, int(time.time())),
-            )
-    finally:
-        db.close()
+    role_id = "AROA" + uuid.uuid4().hex[:17].upper()
+    server.execute_sql(
+        "INSERT INTO roles (role_id, account_id, name, name_key, path, assume_role_policy, created_at)"
+        f" VALUES ({sql_text(role_id)}, {sql_text(account)}, {sql_text(name)}, {sql_text(name.lower())},"
+        f" '/svc/', {sql_text(trust)}, {int(time.time())})"
+    )
 
 
 def test_role_inline_policies(shared_server, iam, account):

@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import io
 import json
-import sqlite3
 import time
 
 import pytest
@@ -122,10 +121,7 @@ def report_rows(iam) -> list[dict[str, str]]:
 
 def age_report(server, seconds: int) -> None:
     """Moves the stored report `seconds` into the past, as if generated then."""
-    db = sqlite3.connect(server.data_dir / "tessera.db")
-    with db:
-        db.execute("UPDATE credential_reports SET generated_at = generated_at - ?", (seconds,))
-    db.close()
+    server.execute_sql(f"UPDATE credential_reports SET generated_at = generated_at - {int(seconds)}")
 
 
 # ---------------------------------------------------------- credential report

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compat_helpers import Creds, assert_client_error
-from harness import iam_client
+from harness import iam_client, sql_text
 
 CORPUS = (
     Path(__file__).resolve().parents[3]
@@ -327,10 +326,9 @@ def test_stored_policy_accepted_before_still_evaluates(server):
     assert response["Error"]["Message"] == "Policy document must be version 2012-10-17 or greater."
 
     server.stop()
-    with sqlite3.connect(server.data_dir / "tessera.db") as db:
-        changed = db.execute(
-            "UPDATE policy_versions SET document = ? WHERE policy_arn = ?", (old, arn)
-        ).rowcount
+    changed = server.execute_sql(
+        f"UPDATE policy_versions SET document = {sql_text(old)} WHERE policy_arn = {sql_text(arn)}"
+    )
     assert changed == 1
     server.start()
 

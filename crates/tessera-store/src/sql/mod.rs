@@ -49,7 +49,7 @@ pub enum Backend {
 /// How long a request waits for a connection before the store is
 /// reported unavailable: a request that needs an unreachable database
 /// fails within this time rather than hanging.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The store over one SQL database.
 #[derive(Debug, Clone)]
