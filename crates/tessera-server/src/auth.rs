@@ -41,6 +41,9 @@ pub async fn authenticate_with(
     Ok(caller)
 }
 
+/// How long recording an access key's use may hold a request up.
+const RECORD_USE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(300);
+
 async fn long_term(
     state: &AppState,
     request: &HttpRequest<'_>,
@@ -81,15 +84,22 @@ async fn long_term(
         .as_ref()
         .is_none_or(|(at, _, _)| now - at >= LAST_USED_GRANULARITY)
     {
-        state
-            .store()
-            .record_access_key_use(
+        // When a key was last used is for reports: a store that cannot
+        // record it now, or not quickly, does not refuse or hold up the
+        // request.
+        let recorded = tokio::time::timeout(
+            RECORD_USE_TIMEOUT,
+            state.store().record_access_key_use(
                 &record.access_key_id,
                 now,
                 &auth.scope.service,
                 &auth.scope.region,
-            )
-            .await?;
+            ),
+        )
+        .await;
+        if !matches!(recorded, Ok(Ok(()))) {
+            tracing::warn!(access_key_id = %record.access_key_id, "the use of an access key was not recorded");
+        }
     }
     match record.user_id {
         None => Ok(Caller::Root {

@@ -112,73 +112,26 @@ fn principal(state: &AppState, caller: &Caller) -> Result<Principal, AwsError> {
     }
 }
 
-/// Where a caller's policies are read from: the store itself (the STS and
-/// IAM API), or reads kept for a second (the authorizer's hot path).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reads {
-    Store,
-    Kept,
-}
-
-impl Reads {
-    async fn user(self, state: &AppState, id: &str) -> Result<PrincipalPolicies, AwsError> {
-        Ok(match self {
-            Reads::Store => state.store().policies_of_user(id).await?,
-            Reads::Kept => {
-                state
-                    .hot_reads()
-                    .policies_of_user(state.store(), id)
-                    .await?
-            }
-        })
-    }
-
-    async fn role(self, state: &AppState, id: &str) -> Result<PrincipalPolicies, AwsError> {
-        Ok(match self {
-            Reads::Store => state.store().policies_of_role(id).await?,
-            Reads::Kept => {
-                state
-                    .hot_reads()
-                    .policies_of_role(state.store(), id)
-                    .await?
-            }
-        })
-    }
-
-    async fn document(self, state: &AppState, arn: &str) -> Result<Option<String>, AwsError> {
-        Ok(match self {
-            Reads::Store => state.store().managed_policy_document(arn).await?,
-            Reads::Kept => {
-                state
-                    .hot_reads()
-                    .managed_policy_document(state.store(), arn)
-                    .await?
-            }
-        })
-    }
-}
-
-async fn load_policies(
-    state: &AppState,
-    caller: &Caller,
-    reads: Reads,
-) -> Result<CallerPolicies, AwsError> {
+async fn load_policies(state: &AppState, caller: &Caller) -> Result<CallerPolicies, AwsError> {
     let mut policies = match caller {
         Caller::Root { .. } => CallerPolicies::default(),
         Caller::User { user, .. } => {
-            CallerPolicies::from_store(state, reads.user(state, &user.user_id).await?)
+            CallerPolicies::from_store(state, state.store().policies_of_user(&user.user_id).await?)
         }
         Caller::Session(claims) => match &claims.principal {
             SessionPrincipal::Root { .. } => CallerPolicies::default(),
             SessionPrincipal::User { user_id, .. } => {
-                CallerPolicies::from_store(state, reads.user(state, user_id).await?)
+                CallerPolicies::from_store(state, state.store().policies_of_user(user_id).await?)
             }
             SessionPrincipal::AssumedRole { role_id, .. } => {
-                CallerPolicies::from_store(state, reads.role(state, role_id).await?)
+                CallerPolicies::from_store(state, state.store().policies_of_role(role_id).await?)
             }
             SessionPrincipal::FederatedUser { caller_id, .. } => {
                 if caller_id.starts_with("AIDA") {
-                    CallerPolicies::from_store(state, reads.user(state, caller_id).await?)
+                    CallerPolicies::from_store(
+                        state,
+                        state.store().policies_of_user(caller_id).await?,
+                    )
                 } else {
                     // Asked for by the account's root user, who may do
                     // anything in its account: the session policies alone
@@ -203,7 +156,7 @@ async fn load_policies(
         if matches!(claims.principal, SessionPrincipal::FederatedUser { .. }) {
             policies.tags.clear();
         }
-        policies.session = session_policies(state, claims, reads).await?;
+        policies.session = session_policies(state, claims).await?;
         // A federated user without session policies has no permissions.
         if matches!(claims.principal, SessionPrincipal::FederatedUser { .. })
             && policies.session.is_empty()
@@ -221,7 +174,6 @@ async fn load_policies(
 async fn session_policies(
     state: &AppState,
     claims: &SessionClaims,
-    reads: Reads,
 ) -> Result<Vec<(String, Option<Arc<Policy>>)>, AwsError> {
     let mut session = Vec::new();
     for (index, document) in claims.session_policies.iter().enumerate() {
@@ -235,7 +187,11 @@ async fn session_policies(
         ));
     }
     for arn in &claims.policy_arns {
-        let document = reads.document(state, arn).await?.unwrap_or_default();
+        let document = state
+            .store()
+            .managed_policy_document(arn)
+            .await?
+            .unwrap_or_default();
         let named = NamedPolicy {
             id: arn.clone(),
             document,
@@ -497,7 +453,7 @@ pub async fn authorize_check(
         }
     }
     let principal = principal(state, caller)?;
-    let policies = load_policies(state, caller, Reads::Store).await?;
+    let policies = load_policies(state, caller).await?;
     let mut context = context(
         state,
         caller,
@@ -583,7 +539,7 @@ impl<'a> LoadedCaller<'a> {
         Ok(Self {
             caller,
             principal: principal(state, caller)?,
-            policies: load_policies(state, caller, Reads::Kept).await?,
+            policies: load_policies(state, caller).await?,
         })
     }
 

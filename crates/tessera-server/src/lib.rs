@@ -11,7 +11,6 @@ mod caller;
 pub mod catalog;
 mod data_dir;
 mod error;
-mod hot_reads;
 mod http;
 mod iam;
 mod keys;
@@ -67,7 +66,6 @@ struct Inner {
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
-    hot_reads: hot_reads::HotReads,
     resource_policies: resource_policies::ResourcePolicyCache,
 }
 
@@ -114,7 +112,6 @@ impl AppState {
                 saml_audiences,
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
-                hot_reads: hot_reads::HotReads::default(),
                 resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
@@ -141,11 +138,6 @@ impl AppState {
     /// The authorizer's service profiles (resource owners, request mapping).
     pub fn authz_services(&self) -> &tessera_authz::Services {
         &self.inner.services
-    }
-
-    /// Reads the authorizer may reuse for a second.
-    pub(crate) fn hot_reads(&self) -> &hot_reads::HotReads {
-        &self.inner.hot_reads
     }
 
     /// The resource policies of the store, in memory (see

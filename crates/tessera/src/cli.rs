@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, `account create`, `keys rotate`,
-//! `keys list`, `sessions revoke`, `resource-policy put|get|delete`.
+//! `keys list`, `sessions revoke`, `resource-policy put|get|delete`,
+//! `backup`.
 
 use crate::{
     config::FileConfig,
@@ -131,6 +132,16 @@ enum Command {
     Sessions {
         #[command(subcommand)]
         command: SessionsCommand,
+    },
+    /// Write a consistent copy of an SQLite store to a new file while
+    /// servers keep serving; it holds everything but the master key.
+    /// (Back a PostgreSQL store up with pg_dump.)
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[command(flatten)]
+        common: Common,
     },
     /// Manage the resource policies (bucket policies, policies on routes
     /// resources) of the services configured in `[[authz.services]]`.
@@ -323,7 +334,8 @@ async fn open_initialized(
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // sqlx's own notices (a migration already applied, …) are not news.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -481,7 +493,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.close().await;
             let rotation = rotation?;
             println!(
-                "new active key {}; {} stored secrets sealed anew under it",
+                "new active key {}; stored secrets sealed anew under it: {}",
                 rotation.active, rotation.resealed
             );
             if !rotation.dropped.is_empty() {
@@ -494,6 +506,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     rotation.unopenable
                 );
             }
+            Ok(())
+        }
+        Command::Backup { to, common } => {
+            let (_, dir, store_config) = common.resolve()?;
+            if !store_config.may_exist() {
+                return Err(SetupError::NotInitialized(dir.root().display().to_string()).into());
+            }
+            let store = store_config.open().await.map_err(CliError::Store)?;
+            let done = store.backup_to(&to).await;
+            store.close().await;
+            done.map_err(CliError::Store)?;
+            println!("backed up to {}", to.display());
             Ok(())
         }
         Command::Keys {

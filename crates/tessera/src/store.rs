@@ -79,6 +79,11 @@ impl OpenStore {
         self.0.clone()
     }
 
+    /// Writes a consistent copy of an SQLite store to `path`.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        self.0.backup_to(path).await
+    }
+
     /// Closes it, once every write is on disk.
     pub async fn close(&self) {
         self.0.close().await;

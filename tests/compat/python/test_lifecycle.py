@@ -202,3 +202,57 @@ def test_root_credentials_file_and_log_hygiene(server):
         ("session token", session.session_token),
     ]:
         assert secret not in log, f"the {label} appears in the server's log"
+
+
+def test_backup_while_serving_holds_every_write_acknowledged_before_it(server, tmp_path):
+    import shutil
+    import threading
+
+    from harness import iam_client
+
+    if server.store:
+        refused = server.tessera("backup", "--to", str(tmp_path / "b.db"), "--data-dir", str(server.data_dir))
+        assert refused.returncode != 0 and "pg_dump" in refused.stderr, refused.stderr
+        return
+    iam = iam_client(server)
+    before = [f"before-{n}" for n in range(20)]
+    for name in before:
+        iam.create_user(UserName=name)
+    stop = threading.Event()
+    during: list[str] = []
+
+    def writer() -> None:
+        writes = iam_client(server)
+        n = 0
+        while not stop.is_set():
+            name = f"during-{n}"
+            n += 1
+            writes.create_user(UserName=name)
+            during.append(name)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(0.3)
+    acknowledged = set(before) | set(during)
+    backup = tmp_path / "backup.db"
+    result = server.tessera("backup", "--to", str(backup), "--data-dir", str(server.data_dir), check=True)
+    stop.set()
+    thread.join(timeout=30)
+    assert str(backup) in result.stdout
+    assert _mode(backup) == 0o600
+    again = server.tessera("backup", "--to", str(backup), "--data-dir", str(server.data_dir))
+    assert again.returncode != 0, "a backup over an existing file"
+
+    # The copy, with the master key beside it, is a data directory a server starts on.
+    restored = TesseraServer(server.binary, server.aws_cli, tmp_path / "restored")
+    restored.data_dir.mkdir(mode=0o700)
+    shutil.copy(backup, restored.data_dir / "tessera.db")
+    shutil.copy(server.data_dir / "master.key", restored.data_dir / "master.key")
+    try:
+        restored.start()
+        names = set()
+        for page in iam_client(restored, server.root).get_paginator("list_users").paginate():
+            names.update(u["UserName"] for u in page["Users"])
+        assert acknowledged <= names, sorted(acknowledged - names)[:5]
+    finally:
+        restored.stop()

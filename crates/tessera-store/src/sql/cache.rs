@@ -93,9 +93,12 @@ impl HotCache {
         Ok(value)
     }
 
-    /// Forgets one entry (an access key whose last use was just recorded).
-    pub(crate) fn forget<T>(&self, shelf: &Shelf<T>, key: &str) {
-        shelf.lock().remove(key);
+    /// Records in a kept access key that it was just used, as the store
+    /// now holds it: the next request does not record the use again.
+    pub(crate) fn note_key_use(&self, access_key_id: &str, at: i64, service: &str, region: &str) {
+        if let Some((_, Some(record))) = self.access_keys.lock().get_mut(access_key_id) {
+            record.last_used = Some((at, service.to_string(), region.to_string()));
+        }
     }
 
     /// Empties the cache: the store changed.

@@ -182,6 +182,36 @@ impl SqlStore {
         })
     }
 
+    /// Writes a consistent copy of an SQLite store to `path`, a file that
+    /// must not exist yet, while other connections go on reading and
+    /// writing (`VACUUM INTO`). The copy is readable by its owner only.
+    pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Database(
+                "only an SQLite store is backed up by Tessera; back PostgreSQL up with pg_dump"
+                    .to_string(),
+            ));
+        }
+        let io = |e: std::io::Error| StoreError::Database(format!("{}: {e}", path.display()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(path).map_err(io)?;
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Database(format!("{}: not a UTF-8 path", path.display())))?;
+        if let Err(error) = sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+        {
+            let _ = std::fs::remove_file(path);
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -381,6 +411,9 @@ impl AccountStore for SqlStore {
         service: &str,
         region: &str,
     ) -> Result<(), StoreError> {
+        // Noted first: while the write waits or fails, the node's next
+        // requests with the key do not try again.
+        self.cache.note_key_use(access_key_id, at, service, region);
         let mut tx = self.write_unobserved().await?;
         sqlx::query(
             "UPDATE access_keys SET last_used_at = $1, last_used_service = $2, last_used_region = $3
@@ -393,7 +426,6 @@ impl AccountStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.cache.forget(&self.cache.access_keys, access_key_id);
         Ok(())
     }
 }
