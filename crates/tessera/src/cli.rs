@@ -1,6 +1,6 @@
 //! The command line: `serve`, `init`, `account create`, `keys rotate`,
 //! `keys list`, `sessions revoke`, `resource-policy put|get|delete`,
-//! `backup`.
+//! `backup`, `restore`.
 
 use crate::{
     config::FileConfig,
@@ -140,6 +140,17 @@ enum Command {
         /// The file to write; it must not exist.
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Restore a backup made by `tessera backup` into a new data directory:
+    /// the backup becomes its SQLite store, and the master key given with
+    /// --master-key-file (which the backup does not hold) is copied to
+    /// DIR/master.key.
+    Restore {
+        /// The backup.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
         #[command(flatten)]
         common: Common,
     },
@@ -520,6 +531,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("backed up to {}", to.display());
             Ok(())
         }
+        Command::Restore { from, common } => restore(&from, &common).await,
         Command::Keys {
             command: KeysCommand::List { common },
         } => {
@@ -528,6 +540,71 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.close().await;
             print!("{}", key_table(&keys.current()));
             Ok(())
+        }
+    }
+}
+
+/// `tessera restore`: the backup and the master key copied into a new data
+/// directory, then opened as `serve` would open them; on any failure,
+/// nothing is left behind.
+async fn restore(from: &Path, common: &Common) -> Result<(), CliError> {
+    let Some(master) = common.master_key_file.clone() else {
+        return Err(CliError::Usage(
+            "give --master-key-file FILE: the master key of the store the backup was made of"
+                .to_string(),
+        ));
+    };
+    let (_, dir, store_config) = common.resolve()?;
+    let StoreConfig::Sqlite(database) = &store_config else {
+        return Err(CliError::Usage(
+            "a backup is restored into an SQLite store; restore PostgreSQL with pg_restore"
+                .to_string(),
+        ));
+    };
+    let key = dir.root().join("master.key");
+    for path in [database, &key] {
+        if path.exists() {
+            return Err(SetupError::AlreadyInitialized(path.display().to_string()).into());
+        }
+    }
+    std::fs::metadata(from).map_err(CliError::io(from))?;
+    dir.create()?;
+    let copy = |source: &Path, target: &Path| -> Result<(), CliError> {
+        let bytes = std::fs::read(source).map_err(CliError::io(source))?;
+        tessera_token::write_private(target, &bytes).map_err(CliError::io(target))
+    };
+    let restored = async {
+        copy(from, database)?;
+        copy(&master, &key)?;
+        let dir = dir.clone().with_master_key(&key);
+        let store = store_config.open().await.map_err(CliError::Store)?;
+        let keys = dir.open_keys(store.shared()).await;
+        let accounts = tessera_store::AccountStore::accounts(&*store.shared()).await;
+        store.close().await;
+        let keys = keys?;
+        let accounts = accounts.map_err(CliError::Store)?;
+        Ok::<_, CliError>((keys, accounts.len()))
+    }
+    .await;
+    match restored {
+        Ok((keys, accounts)) => {
+            println!(
+                "restored into {}: {accounts} accounts, key ring of {} keys",
+                dir.root().display(),
+                keys.current().keys().len()
+            );
+            Ok(())
+        }
+        Err(error) => {
+            let companion = |suffix: &str| {
+                let mut name = database.clone().into_os_string();
+                name.push(suffix);
+                PathBuf::from(name)
+            };
+            for path in [database.clone(), companion("-wal"), companion("-shm"), key] {
+                let _ = std::fs::remove_file(path);
+            }
+            Err(error)
         }
     }
 }

@@ -205,7 +205,7 @@ def test_root_credentials_file_and_log_hygiene(server):
 
 
 def test_backup_while_serving_holds_every_write_acknowledged_before_it(server, tmp_path):
-    import shutil
+    import base64
     import threading
 
     from harness import iam_client
@@ -243,11 +243,27 @@ def test_backup_while_serving_holds_every_write_acknowledged_before_it(server, t
     again = server.tessera("backup", "--to", str(backup), "--data-dir", str(server.data_dir))
     assert again.returncode != 0, "a backup over an existing file"
 
-    # The copy, with the master key beside it, is a data directory a server starts on.
+    # Restored into a new data directory, with the master key (which the
+    # backup does not hold), it is a store a server starts on.
     restored = TesseraServer(server.binary, server.aws_cli, tmp_path / "restored")
-    restored.data_dir.mkdir(mode=0o700)
-    shutil.copy(backup, restored.data_dir / "tessera.db")
-    shutil.copy(server.data_dir / "master.key", restored.data_dir / "master.key")
+    wrong_key = tmp_path / "wrong.key"
+    wrong_key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    refused = server.tessera(
+        "restore", "--from", str(backup), "--data-dir", str(restored.data_dir), "--master-key-file", str(wrong_key)
+    )
+    assert refused.returncode != 0 and "does not open this store's key ring" in refused.stderr, refused.stderr
+    assert not (restored.data_dir / "tessera.db").exists(), "a failed restore left the store behind"
+    server.tessera(
+        "restore", "--from", str(backup), "--data-dir", str(restored.data_dir),
+        "--master-key-file", str(server.data_dir / "master.key"), check=True,
+    )
+    assert _mode(restored.data_dir / "master.key") == 0o600
+    assert _mode(restored.data_dir / "tessera.db") == 0o600
+    again = server.tessera(
+        "restore", "--from", str(backup), "--data-dir", str(restored.data_dir),
+        "--master-key-file", str(server.data_dir / "master.key"),
+    )
+    assert again.returncode != 0, "a restore over an existing store"
     try:
         restored.start()
         names = set()

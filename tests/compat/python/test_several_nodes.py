@@ -72,16 +72,12 @@ class Cluster:
         return "\n".join(f"--- node {n.workdir.name}\n{n.log_tail()}" for n in self.nodes)
 
 
-@pytest.fixture(scope="module")
-def database(request):
-    db = Database()
-    request.addfinalizer(db.drop)
-    return db
-
-
-@pytest.fixture(scope="module")
-def cluster(tessera_bin, aws_cli, tmp_path_factory, database, request) -> Cluster:
-    nodes = Cluster(tessera_bin, aws_cli, tmp_path_factory.mktemp("nodes"), database.url)
+@pytest.fixture
+def cluster(tessera_bin, aws_cli, tmp_path, request) -> Cluster:
+    """Three nodes on a database of the test's own."""
+    database = Database()
+    request.addfinalizer(database.drop)
+    nodes = Cluster(tessera_bin, aws_cli, tmp_path, database.url)
     request.addfinalizer(nodes.stop)
     return nodes
 
