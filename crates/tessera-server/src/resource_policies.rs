@@ -188,13 +188,22 @@ pub async fn spawn_resource_policy_refresh(
         let mut interval = tokio::time::interval(REFRESH_INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval.tick().await;
+        // Said once when the store stops answering, and once when it is back.
+        let mut failing = false;
         loop {
             interval.tick().await;
             let Some(inner) = weak.upgrade() else {
                 break;
             };
             let state = AppState { inner };
-            if let Err(error) = state.resource_policies().refresh(state.store()).await {
+            let refreshed = state.resource_policies().refresh(state.store()).await;
+            match (&refreshed, failing) {
+                (Err(_), true) => continue,
+                (Ok(_), true) => tracing::info!("resource policies refreshed again"),
+                _ => {}
+            }
+            failing = refreshed.is_err();
+            if let Err(error) = refreshed {
                 tracing::warn!(%error, "cannot refresh resource policies; keeping those loaded");
             }
         }

@@ -28,6 +28,7 @@ from postgres_harness import Database, Throwaway
 
 MISMATCH = "does not open this store's key ring"
 WITHIN = 1.0  # a change on one node reaches the others within this
+CACHE_LIFETIME = 10.0  # the longest a node keeps a read
 
 
 def unique(prefix: str) -> str:
@@ -384,6 +385,7 @@ def test_an_outage_of_postgresql_is_service_unavailable_and_heals(tessera_bin, a
     a, b = nodes.nodes
     session = a.session_creds(nodes.root, DurationSeconds=900)
     assert_root_identity(sts(b, session).get_caller_identity())
+    standing_read = time.monotonic()
 
     cluster_pg.halt()
     # A request that needs the store: ServiceUnavailable, in AWS's shape,
@@ -405,8 +407,12 @@ def test_an_outage_of_postgresql_is_service_unavailable_and_heals(tessera_bin, a
         assert ready.status_code == 503, ready.text
         assert requests.get(f"{node.endpoint}/healthz", timeout=5).status_code == 200
     # A temporary credential whose standing the node keeps verifies with no
-    # store read, for the cache's lifetime.
+    # store read, for the cache's lifetime (10 s); then it fails closed.
     assert_root_identity(sts(b, session).get_caller_identity())
+    time.sleep(max(0.0, standing_read + CACHE_LIFETIME + 0.5 - time.monotonic()))
+    with pytest.raises(ClientError) as raised:
+        sts(b, session).get_caller_identity()
+    assert raised.value.response["Error"]["Code"] == "ServiceUnavailable", raised.value.response
 
     cluster_pg.resume()
 
