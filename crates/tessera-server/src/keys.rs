@@ -212,3 +212,99 @@ impl KeyRingHandle {
         self.current().seal_secret(owner, secret)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_store::{SealedStore, SqlStore};
+    use time::macros::datetime;
+
+    const NOW: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+
+    /// A store with a one-key ring, sealed by a master key, and a handle on
+    /// it (without the periodic refresh).
+    async fn store_and_handle() -> (tempfile::TempDir, SqlStore, Arc<KeyRingHandle>) {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
+            .await
+            .expect("store");
+        let master = MasterKey::generate().expect("master");
+        let ring = KeyRing::generate(NOW).expect("ring");
+        let records = ring_key_records(&master.seal_ring(&ring).expect("seal"));
+        assert!(store.install_ring(&records).await.expect("install"));
+        let handle = KeyRingHandle::open(Arc::new(store.clone()), master)
+            .await
+            .expect("open");
+        (dir, store, Arc::new(handle))
+    }
+
+    /// Adds a key to the stored ring, as `tessera keys rotate` on another
+    /// node does, and returns the rotated ring.
+    async fn rotate(store: &SqlStore, handle: &KeyRingHandle) -> KeyRing {
+        let source = handle.source.as_ref().expect("a store");
+        let mut tx = store.begin_sealed().await.expect("begin");
+        let mut ring = source
+            .master
+            .open_ring(&sealed_ring_keys(&tx.ring_keys().await.expect("ring")))
+            .expect("open");
+        ring.add_key(NOW).expect("add");
+        tx.replace_ring(&ring_key_records(
+            &source.master.seal_ring(&ring).expect("seal"),
+        ))
+        .await
+        .expect("replace");
+        tx.commit().await.expect("commit");
+        ring
+    }
+
+    #[tokio::test]
+    async fn a_rotation_elsewhere_is_followed_within_the_refresh() {
+        let (_dir, store, handle) = store_and_handle().await;
+        handle.follow();
+        assert_eq!(handle.current().active_id().expect("active"), 1);
+        rotate(&store, &handle).await;
+        tokio::time::sleep(REFRESH * 3).await;
+        assert_eq!(handle.current().active_id().expect("active"), 2);
+    }
+
+    #[tokio::test]
+    async fn a_key_the_handle_lacks_is_read_at_once() {
+        let (_dir, store, handle) = store_and_handle().await;
+        let rotated = rotate(&store, &handle).await;
+        let sealed = rotated.seal_secret("AKIAX", "s3cr3t").expect("seal");
+        // A stored secret naming key 2: read at once, not rate-limited.
+        assert_eq!(
+            handle
+                .open_stored_secret("AKIAX", &sealed)
+                .await
+                .expect("open"),
+            "s3cr3t"
+        );
+        assert!(handle.open_stored_secret("AKIAY", &sealed).await.is_err());
+        assert_eq!(handle.current().active_id().expect("active"), 2);
+        // A token naming a key no ring has: one read, then none for a while.
+        assert!(!handle.with_key(9).await.contains(9));
+        assert!(!handle.with_key(9).await.contains(9));
+    }
+
+    #[tokio::test]
+    async fn a_ring_sealed_by_another_master_key_is_not_taken() {
+        let (_dir, store, handle) = store_and_handle().await;
+        let other = MasterKey::generate().expect("other");
+        let foreign = ring_key_records(
+            &other
+                .seal_ring(&KeyRing::generate(NOW).expect("ring"))
+                .expect("seal"),
+        );
+        let mut tx = store.begin_sealed().await.expect("begin");
+        tx.replace_ring(&foreign).await.expect("replace");
+        tx.commit().await.expect("commit");
+        let before = handle.current().active_id().expect("active");
+        handle.reload().await;
+        assert_eq!(handle.current().active_id().expect("active"), before);
+        assert!(matches!(
+            KeyRingHandle::open(Arc::new(store.clone()), MasterKey::generate().expect("m")).await,
+            Err(RingError::Token(TokenError::MasterKeyMismatch))
+        ));
+    }
+}
