@@ -49,7 +49,7 @@ pub enum SetupError {
     MissingKeyRing,
     /// The store holds a key ring, and the master key file is missing.
     #[error(
-        "master key {0} does not exist; copy the master key of the node that bootstrapped this store"
+        "the master key {0} does not exist, so it does not open this store's key ring; copy the master key of the node that bootstrapped this store"
     )]
     MissingMasterKey(String),
     /// The master key does not open the store's key ring.

@@ -1,6 +1,7 @@
 //! The HTTP front: one listener for STS (and later IAM), AWS Query protocol
 //! in, XML out, a request id on every response.
 
+use crate::audit::Trail;
 use crate::{
     AppState, AwsError, Caller, auth, iam,
     params::{BodyRule, Params},
@@ -267,6 +268,7 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
+    let started = std::time::Instant::now();
     let (parts, body) = request.into_parts();
     let request_id = request_id(&parts.headers);
     // The body limit layer ends a longer body with an error.
@@ -274,8 +276,44 @@ async fn handle(
         return too_large(&request_id);
     };
     let env = request_env_of(&state, peer, &parts.headers);
-    let outcome = crate::request_env::scope(env, process(&state, &parts, &body)).await;
-    let (status, text, action) = match outcome {
+    let mut trail = state.audit().map(|_| Trail {
+        source_ip: env
+            .source_ip
+            .map_or_else(|| peer.ip().to_string(), |ip| ip.to_string()),
+        user_agent: env.user_agent.clone(),
+        ..Trail::default()
+    });
+    let outcome =
+        crate::request_env::scope(env, process(&state, &parts, &body, trail.as_mut())).await;
+    if let (Some(log), Some(trail)) = (state.audit(), trail) {
+        let read_only = crate::audit::read_only(&trail.source, &trail.action);
+        let answer = match &outcome {
+            Ok(success) => Ok(success.result.as_slice()),
+            Err(failure) => Err(&failure.error),
+        };
+        let record = trail.record(
+            state.partition(),
+            state.now().unix_timestamp(),
+            &request_id,
+            answer,
+            read_only,
+            "AwsApiCall",
+        );
+        if let Err(error) = log.record(&record).await {
+            // A required trail that cannot be written refuses the request.
+            tracing::error!(%error, request_id = %request_id, "audit record not written; request refused");
+            let service = match &outcome {
+                Ok(success) => success.service,
+                Err(failure) => failure.service,
+            };
+            let refusal = AwsError::service_unavailable();
+            return xml_response(
+                refusal.status,
+                xml::error(service.namespace(), &refusal, &request_id),
+            );
+        }
+    }
+    let (status, text, action, code) = match outcome {
         Ok(Success {
             service,
             action,
@@ -284,6 +322,7 @@ async fn handle(
             StatusCode::OK,
             xml::response(&action, service.namespace(), result, &request_id),
             action,
+            std::borrow::Cow::Borrowed("OK"),
         ),
         Err(Failure {
             service,
@@ -293,8 +332,10 @@ async fn handle(
             error.status,
             xml::error(service.namespace(), &error, &request_id),
             action,
+            error.code.clone(),
         ),
     };
+    crate::metrics::request(&action, &code, started.elapsed());
     tracing::info!(
         request_id = %request_id,
         peer = %peer.ip(),
@@ -353,6 +394,14 @@ impl Service {
         }
     }
 
+    /// The service's name in audit records, as CloudTrail gives it.
+    fn event_source(self) -> &'static str {
+        match self {
+            Self::Sts => "sts.amazonaws.com",
+            Self::Iam => "iam.amazonaws.com",
+        }
+    }
+
     fn version(self) -> &'static str {
         match self {
             Self::Sts => sts::VERSION,
@@ -386,6 +435,7 @@ async fn process(
     state: &AppState,
     parts: &axum::http::request::Parts,
     body: &Bytes,
+    mut trail: Option<&mut Trail>,
 ) -> Result<Success, Failure> {
     let query = parts.uri.query().unwrap_or("");
     let http_request = HttpRequest {
@@ -395,9 +445,31 @@ async fn process(
         headers: &parts.headers,
         body,
     };
-    let (service, params, authentication) = read_request(&http_request)?;
+    let read = read_request(&http_request);
+    if let Some(trail) = trail.as_deref_mut() {
+        trail.source = Service::Sts.event_source().to_string();
+        trail.action = "-".to_string();
+        if let Ok((service, params, authentication)) = &read {
+            trail.source = service.event_source().to_string();
+            trail.action = params.get("Action").unwrap_or("-").to_string();
+            trail.set_parameters(params.pairs());
+            if let Some(auth) = authentication {
+                trail.region = Some(auth.scope.region.clone());
+                trail.access_key_id = Some(auth.access_key_id.clone());
+            }
+            trail.recipient = params
+                .get("RoleArn")
+                .and_then(|arn| arn.split(':').nth(4))
+                .map(str::to_string);
+        }
+    }
+    let (service, params, authentication) = read?;
     let (service, caller) =
         authenticate_caller(state, &http_request, service, &params, authentication).await?;
+    if let Some(trail) = trail {
+        trail.source = service.event_source().to_string();
+        trail.caller = caller.clone();
+    }
     run_action(state, service, caller, &params).await
 }
 

@@ -4,6 +4,7 @@
 
 mod action;
 pub mod actions;
+mod audit;
 mod auth;
 pub mod authorizer;
 mod authz;
@@ -14,6 +15,7 @@ mod error;
 mod http;
 mod iam;
 mod keys;
+pub mod metrics;
 mod mfa;
 mod params;
 mod passwords;
@@ -66,6 +68,7 @@ struct Inner {
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
+    audit: Option<Arc<tessera_audit::AuditLog>>,
     resource_policies: resource_policies::ResourcePolicyCache,
 }
 
@@ -112,6 +115,7 @@ impl AppState {
                 saml_audiences,
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
+                audit: None,
                 resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
@@ -124,6 +128,20 @@ impl AppState {
             inner.trusted_proxies = proxies;
         }
         self
+    }
+
+    /// The state, with an audit trail for every call and decision. Call
+    /// before the state is shared.
+    pub fn with_audit(mut self, log: Arc<tessera_audit::AuditLog>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.audit = Some(log);
+        }
+        self
+    }
+
+    /// The audit trail, if one is kept.
+    pub fn audit(&self) -> Option<&tessera_audit::AuditLog> {
+        self.inner.audit.as_deref()
     }
 
     /// The state, with the authorizer's service profiles. Call before the

@@ -92,7 +92,12 @@ impl Params {
         Ok(Self { pairs })
     }
 
-    /// The first value of `name`.
+    /// Every parameter, in the order received.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The value of parameter `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()

@@ -265,6 +265,10 @@ impl From<Quota> for StoreError {
     }
 }
 
+/// The store's failures, by kind (`unavailable`, `database`); a rule a
+/// request broke (an entity that exists, say) is not one.
+pub const STORE_ERRORS: &str = "tessera_store_errors_total";
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &error
@@ -272,12 +276,14 @@ impl From<sqlx::Error> for StoreError {
         {
             return Self::AlreadyExists(Existing::Other(db.message().to_string()));
         }
-        match error {
+        let (kind, mapped) = match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                Self::Unavailable(error.to_string())
+                ("unavailable", Self::Unavailable(error.to_string()))
             }
-            other => Self::Database(other.to_string()),
-        }
+            other => ("database", Self::Database(other.to_string())),
+        };
+        metrics::counter!(STORE_ERRORS, "kind" => kind).increment(1);
+        mapped
     }
 }
 

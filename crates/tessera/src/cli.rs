@@ -109,6 +109,19 @@ enum Command {
         /// with random content].
         #[arg(long, env = "TESSERA_AUTHZ_SECRET_FILE", value_name = "FILE")]
         authz_secret_file: Option<PathBuf>,
+        /// Write the audit trail, one JSON record per line for every STS
+        /// and IAM call and every authorizer decision, to this file
+        /// (reopened on SIGHUP), or to standard output with `-`.
+        #[arg(long, env = "TESSERA_AUDIT_LOG", value_name = "PATH")]
+        audit_log: Option<String>,
+        /// Refuse a request (ServiceUnavailable) whose audit record cannot
+        /// be written.
+        #[arg(long, env = "TESSERA_AUDIT_REQUIRED")]
+        audit_required: bool,
+        /// Serve Prometheus metrics at /metrics on this address (a listener
+        /// of their own, unauthenticated); off when unset.
+        #[arg(long, env = "TESSERA_METRICS_LISTEN", value_name = "ADDR")]
+        metrics_listen: Option<String>,
     },
     /// Print the table of authorized actions, their resource types and the
     /// condition keys their requests carry, as JSON.
@@ -370,6 +383,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             trusted_proxy,
             authz_listen,
             authz_secret_file,
+            audit_log,
+            audit_required,
+            metrics_listen,
         } => {
             let (mut file, dir, store) = common.resolve()?;
             let services = authz_services(&mut file)?;
@@ -398,7 +414,31 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     secret_file: authz_secret_file.or(file.authz_secret_file),
                 }),
             };
+            let audit = match audit_log.or(file.audit_log) {
+                Some(target) => Some(Arc::new(
+                    tessera_audit::AuditLog::open(
+                        tessera_audit::AuditTarget::parse(&target),
+                        audit_required || file.audit_required.unwrap_or(false),
+                    )
+                    .map_err(CliError::Audit)?,
+                )),
+                None if audit_required || file.audit_required.unwrap_or(false) => {
+                    return Err(CliError::Usage(
+                        "--audit-required needs --audit-log PATH".to_string(),
+                    ));
+                }
+                None => None,
+            };
+            let metrics =
+                match metrics_listen.or(file.metrics_listen) {
+                    None => None,
+                    Some(listen) => Some(listen.parse::<SocketAddr>().map_err(|e| {
+                        CliError::bad_value(format!("--metrics-listen {listen}"), e)
+                    })?),
+                };
             let options = ServeOptions {
+                metrics,
+                audit,
                 addr,
                 oidc,
                 saml_audiences,
@@ -715,6 +755,8 @@ struct AuthorizerOptions {
 
 /// What `serve` was told.
 struct ServeOptions {
+    metrics: Option<SocketAddr>,
+    audit: Option<Arc<tessera_audit::AuditLog>>,
     addr: SocketAddr,
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
@@ -730,6 +772,8 @@ async fn serve(
     options: ServeOptions,
 ) -> Result<(), CliError> {
     let ServeOptions {
+        metrics,
+        audit,
         addr,
         oidc,
         saml_audiences,
@@ -766,9 +810,13 @@ async fn serve(
         .map_err(|source| CliError::Listen { addr, source })?;
     let local = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(address = %local, data_dir = %dir.root().display(), "tessera listening");
-    let state = AppState::with_federation(store, keys, Arc::new(clock), oidc, saml_audiences)
+    let mut state = AppState::with_federation(store, keys, Arc::new(clock), oidc, saml_audiences)
         .with_trusted_proxies(trusted_proxies)
         .with_authz_services(services);
+    if let Some(audit) = audit {
+        reopen_on_hangup(Arc::clone(&audit));
+        state = state.with_audit(audit);
+    }
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
         .map_err(CliError::ResourcePolicies)?;
@@ -777,6 +825,23 @@ async fn serve(
         let mut watch = stop.subscribe();
         async move {
             let _ = watch.wait_for(|stopped| *stopped).await;
+        }
+    };
+    let metrics = match metrics {
+        None => None,
+        Some(addr) => {
+            let handle = tessera_server::metrics::install().map_err(CliError::Metrics)?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| CliError::Listen { addr, source })?;
+            let local = listener.local_addr().map_err(CliError::Serve)?;
+            tracing::info!(address = %local, "metrics listening");
+            Some(tokio::spawn(tessera_server::metrics::serve(
+                listener,
+                handle,
+                state.clone(),
+                stopped(&stop),
+            )))
         }
     };
     let authorizer = match authorizer {
@@ -819,7 +884,28 @@ async fn serve(
     if let Some(task) = authorizer {
         task.await?.map_err(CliError::Serve)?;
     }
+    if let Some(task) = metrics {
+        task.await?.map_err(CliError::Serve)?;
+    }
     api
+}
+
+/// Reopens the audit log on every SIGHUP (after logrotate moved it).
+fn reopen_on_hangup(audit: Arc<tessera_audit::AuditLog>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reopening the audit log");
+            audit.reopen();
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = audit;
 }
 
 async fn shutdown_signal() {

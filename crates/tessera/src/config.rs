@@ -30,6 +30,12 @@ pub struct FileConfig {
     pub authz_listen: Option<String>,
     /// The file holding the authorizer's shared secret.
     pub authz_secret_file: Option<PathBuf>,
+    /// The listen address of the metrics.
+    pub metrics_listen: Option<String>,
+    /// The audit trail's file, or `-` for standard output.
+    pub audit_log: Option<String>,
+    /// Whether a request whose audit record cannot be written is refused.
+    pub audit_required: Option<bool>,
     /// The authorizer's service profiles.
     pub authz: Option<AuthzConfig>,
 }

@@ -42,6 +42,12 @@ pub enum CliError {
     /// The data directory cannot be set up or opened.
     #[error(transparent)]
     Setup(#[from] tessera_server::SetupError),
+    /// The metrics recorder could not be installed.
+    #[error("metrics: {0}")]
+    Metrics(String),
+    /// The audit trail could not be opened.
+    #[error(transparent)]
+    Audit(tessera_audit::AuditError),
     /// The store cannot be opened.
     #[error("opening the store: {0}")]
     Store(tessera_store::StoreError),

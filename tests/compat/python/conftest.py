@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import TesseraServer, venv_bin_dir
+from harness import AUDIT_LOGS, SECRETS, TesseraServer, venv_bin_dir
 from postgres_harness import Database
 
 
@@ -71,6 +71,20 @@ def _isolated_aws_environment(tmp_path_factory):
         mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
         mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_any_audit_trail():
+    """After the whole run: every audit trail its servers wrote is free of
+    every secret its boto3 clients sent or received."""
+    yield
+    leaks = []
+    for path in AUDIT_LOGS:
+        if not path.exists():
+            continue
+        text = path.read_text(errors="replace")
+        leaks += [f"{path}: {secret[:6]}…" for secret in SECRETS if secret in text]
+    assert not leaks, f"secrets in audit trails: {leaks[:10]}"
 
 
 # --------------------------------------------------------------------------

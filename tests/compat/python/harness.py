@@ -102,8 +102,51 @@ class CliResult:
 # --------------------------------------------------------------------------
 
 
+# Every audit trail the servers of this run wrote, and every secret the
+# run's boto3 clients sent or received: at the end of the run, no trail may
+# hold any of them (conftest checks).
+AUDIT_LOGS: list[Path] = []
+SECRETS: set[str] = set()
+_SECRET_PARAMETERS = {
+    "Password", "OldPassword", "NewPassword", "WebIdentityToken", "SAMLAssertion", "PrivateKey",
+}
+_SECRET_ELEMENTS = {"SecretAccessKey", "SessionToken", "Password", "PrivateKey", "Base32StringSeed"}
+
+
+def _collect_secrets(value, names) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and isinstance(item, (str, bytes)):
+                text = item.decode() if isinstance(item, bytes) else item
+                # Made-up values such as "x" * 40 stand in other values too.
+                if len(text) >= 8 and len(set(text)) >= 5:
+                    SECRETS.add(text)
+            else:
+                _collect_secrets(item, names)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_secrets(item, names)
+
+
+def _remember_request_secrets(params, **_kwargs) -> None:
+    _collect_secrets(params, _SECRET_PARAMETERS)
+
+
+def _remember_response_secrets(parsed, **_kwargs) -> None:
+    _collect_secrets(parsed, _SECRET_ELEMENTS)
+
+
+def watch_secrets(client):
+    """Registers `client`'s secrets (what it sends and receives) for the
+    end-of-run check of the audit trails; returns the client."""
+    client.meta.events.register("provide-client-params.*.*", _remember_request_secrets)
+    client.meta.events.register("after-call.*.*", _remember_response_secrets)
+    return client
+
+
 class TesseraServer:
-    """One `tessera serve` process over a data directory, restartable."""
+    """One `tessera serve` process over a data directory, restartable. It
+    keeps an audit trail in `workdir/audit.log` unless told otherwise."""
 
     def __init__(
         self,
@@ -118,6 +161,10 @@ class TesseraServer:
         # The store URL, for `serve` and every CLI command (TESSERA_STORE);
         # the data directory's SQLite database when None.
         self.store = store
+        self.audit_log = workdir / "audit.log"
+        if "--audit-log" not in self.extra_args:
+            self.extra_args += ["--audit-log", str(self.audit_log)]
+            AUDIT_LOGS.append(self.audit_log)
         self.aws_cli = aws_cli
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -346,14 +393,16 @@ class TesseraServer:
             aws_session_token=creds.session_token,
             region_name=region,
         )
-        return session.client(
-            service, endpoint_url=self.endpoint, config=_client_config(validate_params)
+        return watch_secrets(
+            session.client(service, endpoint_url=self.endpoint, config=_client_config(validate_params))
         )
 
     def anonymous_sts(self, validate_params: bool = True):
         """An STS client with no credentials at all: its calls go out unsigned."""
-        return boto3.session.Session(region_name="us-east-1").client(
-            "sts", endpoint_url=self.endpoint, config=_client_config(validate_params)
+        return watch_secrets(
+            boto3.session.Session(region_name="us-east-1").client(
+                "sts", endpoint_url=self.endpoint, config=_client_config(validate_params)
+            )
         )
 
     def session_creds(self, creds: Optional[Creds] = None, **kwargs) -> Creds:

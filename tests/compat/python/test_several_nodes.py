@@ -69,8 +69,8 @@ class Cluster:
         first = self.nodes[0]
         return first.tessera(*args, "--data-dir", str(first.data_dir), check=check)
 
-    def failure_logs(self) -> str:
-        return "\n".join(f"--- node {n.workdir.name}\n{n.log_tail()}" for n in self.nodes)
+    def failure_logs(self) -> list[tuple[str, str]]:
+        return [(f"node {n.workdir.name} log", n.log_tail(60)) for n in self.nodes]
 
 
 @pytest.fixture
@@ -344,7 +344,11 @@ def test_two_nodes_bootstrapping_one_empty_store_make_one_account(tessera_bin, t
             for d in dirs:
                 (d / "master.key").write_text(key)
                 os.chmod(d / "master.key", 0o600)
-        ports = [_free_port(), _free_port()]
+        ports = [_free_port()]
+        while len(ports) < 2:
+            port = _free_port()
+            if port not in ports:
+                ports.append(port)
         procs = [_serve(tessera_bin, d, db.url, p) for d, p in zip(dirs, ports)]
         healthy = [_healthy(p, proc) for p, proc in zip(ports, procs)]
         assert db.query("SELECT count(*) FROM accounts") == "1"
@@ -352,7 +356,11 @@ def test_two_nodes_bootstrapping_one_empty_store_make_one_account(tessera_bin, t
         credentials = [(d / "root-credentials").exists() for d in dirs]
         assert sorted(credentials) == [False, True], "exactly one node bootstraps the account"
         if same_master_key:
-            assert healthy == [True, True]
+            if healthy != [True, True]:
+                for proc in procs:
+                    if proc.poll() is None:
+                        proc.terminate()
+                pytest.fail("a node did not start: " + " | ".join(p.stderr.read()[-2000:] for p in procs))
         else:
             # The node whose master key lost the race refuses, and says why
             # as its last line; the master key it made is gone again.

@@ -9,6 +9,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+/// Fetches of an identity provider's discovery document and keys, by
+/// result (`ok`, `error`).
+pub const JWKS_FETCHES: &str = "tessera_jwks_fetches_total";
+
 /// Where keys come from (HTTPS in production, a table in tests).
 pub trait Fetch: Send + Sync {
     /// The key set of `issuer` (`https://…`, no trailing `/`).
@@ -90,7 +94,10 @@ impl<F: Fetch> KeyCache<F> {
             .is_none_or(|t| now.saturating_sub(t) >= self.policy.min_interval);
         if (stale || missing) && may_ask {
             slot.last_attempt = Some(now);
-            match self.fetcher.fetch(issuer).await {
+            let fetched = self.fetcher.fetch(issuer).await;
+            let result = if fetched.is_ok() { "ok" } else { "error" };
+            metrics::counter!(JWKS_FETCHES, "result" => result).increment(1);
+            match fetched {
                 Ok(keys) => {
                     slot.keys = Some(Arc::new(keys));
                     slot.fetched_at = now;

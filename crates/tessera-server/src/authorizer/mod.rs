@@ -167,6 +167,10 @@ async fn proxy_answer(
     service: Option<String>,
     original: Result<OriginalRequest, Undescribed>,
 ) -> Response {
+    let described = original
+        .as_ref()
+        .ok()
+        .map(|o| (o.source_ip, user_agent_of(&o.headers)));
     let verdict = match (&service, original) {
         (None, _) => Verdict::without_decision(
             Outcome::Refused,
@@ -179,6 +183,13 @@ async fn proxy_answer(
         (Some(name), Ok(original)) => authorize(state, Target::Service(name), &original).await,
     };
     log_verdict(request_id, service.as_deref(), &verdict);
+    if audit_verdict(state, request_id, service.as_deref(), &verdict, described)
+        .await
+        .is_err()
+    {
+        let refusal = AwsError::service_unavailable();
+        return (refusal.status, xml::error("", &refusal, request_id)).into_response();
+    }
     let status = match verdict.outcome {
         Outcome::Allowed => StatusCode::OK,
         Outcome::Denied | Outcome::Refused => StatusCode::FORBIDDEN,
@@ -240,6 +251,7 @@ fn ascii_json(text: &str) -> String {
 }
 
 fn log_verdict(request_id: &str, service: Option<&str>, verdict: &Verdict) {
+    crate::metrics::decision(service.unwrap_or("-"), &format!("{:?}", verdict.outcome));
     let (action, resource) = verdict
         .primary
         .as_ref()
@@ -255,6 +267,37 @@ fn log_verdict(request_id: &str, service: Option<&str>, verdict: &Verdict) {
         code = verdict.error.as_ref().map(|e| e.code.as_ref()).unwrap_or("-"),
         "authorizer decision"
     );
+}
+
+fn user_agent_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Writes the audit record of a decision, when a trail is kept; fails only
+/// when the trail is required and the record was not written.
+async fn audit_verdict(
+    state: &AppState,
+    request_id: &str,
+    service: Option<&str>,
+    verdict: &Verdict,
+    described: Option<(Option<std::net::IpAddr>, Option<String>)>,
+) -> Result<(), tessera_audit::AuditError> {
+    let Some(log) = state.audit() else {
+        return Ok(());
+    };
+    let record = crate::audit::decision_record(
+        state,
+        request_id,
+        service,
+        verdict,
+        described.unwrap_or_default(),
+    );
+    log.record(&record).await.inspect_err(|error| {
+        tracing::error!(%error, request_id, "audit record not written; decision refused");
+    })
 }
 
 async fn authorize_json(State(authorizer): State<Authorizer>, request: Request) -> Response {
@@ -307,6 +350,19 @@ async fn json_answer(state: &AppState, request_id: &str, body: &Bytes) -> json::
     };
     let verdict = authorize(state, target, &original).await;
     log_verdict(request_id, call.service.as_deref(), &verdict);
+    let described = Some((original.source_ip, user_agent_of(&original.headers)));
+    if audit_verdict(
+        state,
+        request_id,
+        call.service.as_deref(),
+        &verdict,
+        described,
+    )
+    .await
+    .is_err()
+    {
+        return error_answer(AwsError::service_unavailable());
+    }
     let (action, resource) = verdict.primary.clone().unzip();
     json::AnswerJson {
         decision: if verdict.outcome == Outcome::Allowed {

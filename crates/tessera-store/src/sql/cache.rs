@@ -22,6 +22,9 @@ use std::{
 
 /// The longest a read is kept, however quiet the store.
 pub const TTL: Duration = Duration::from_secs(10);
+/// Hot reads by whether this node's cache answered them (`hit`) or the
+/// database did (`miss`).
+pub const CACHE_REQUESTS: &str = "tessera_cache_requests_total";
 /// The most entries one shelf keeps; a full shelf is emptied.
 const CAPACITY: usize = 16_384;
 
@@ -77,10 +80,16 @@ impl HotCache {
         if let Some((at, value)) = shelf.lock().get(key)
             && at.elapsed() < TTL
         {
+            metrics::counter!(CACHE_REQUESTS, "result" => "hit").increment(1);
             return Ok(value.clone());
         }
+        metrics::counter!(CACHE_REQUESTS, "result" => "miss").increment(1);
         let generation = self.generation.load(Ordering::Acquire);
-        let value = read.await?;
+        let started = Instant::now();
+        let value = read.await;
+        metrics::histogram!(crate::sql::QUERY_DURATION, "kind" => "read")
+            .record(started.elapsed().as_secs_f64());
+        let value = value?;
         let mut entries = shelf.lock();
         // Checked under the shelf's lock: an emptying that began after this
         // check empties this shelf after the entry is in.

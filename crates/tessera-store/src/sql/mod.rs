@@ -51,6 +51,10 @@ pub enum Backend {
 /// fails within this time rather than hanging.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The time of a store operation, by kind (`read`: a hot read the cache
+/// did not answer; `write`: a write transaction, begun to committed).
+pub const QUERY_DURATION: &str = "tessera_store_query_duration_seconds";
+
 /// The store over one SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -150,6 +154,7 @@ impl SqlStore {
         Ok(WriteTx {
             tx,
             cache: Some(Arc::clone(&self.cache)),
+            begun: std::time::Instant::now(),
         })
     }
 
@@ -159,6 +164,7 @@ impl SqlStore {
         Ok(WriteTx {
             tx: self.begin_write().await?,
             cache: None,
+            begun: std::time::Instant::now(),
         })
     }
 
@@ -224,12 +230,15 @@ impl SqlStore {
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     cache: Option<Arc<HotCache>>,
+    begun: std::time::Instant,
 }
 
 impl WriteTx {
     /// Commits the transaction.
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        metrics::histogram!(QUERY_DURATION, "kind" => "write")
+            .record(self.begun.elapsed().as_secs_f64());
         if let Some(cache) = self.cache {
             cache.clear();
         }

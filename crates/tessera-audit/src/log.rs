@@ -1,0 +1,297 @@
+//! Where the records go: a file opened for appending (mode 0600), or
+//! standard output, written by a thread of its own so that no request
+//! waits on the disk unless the trail is required.
+
+use crate::AuditRecord;
+use std::{
+    io::Write,
+    path::PathBuf,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::Duration,
+};
+
+/// The most bytes of records that may wait to be written; past it, a
+/// record is refused (required mode) or dropped and counted.
+pub const MAX_PENDING: usize = 1 << 20;
+/// How long a request waits for its record to be written, in required mode.
+const WRITE_WAIT: Duration = Duration::from_secs(2);
+
+/// Where the trail is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTarget {
+    /// Standard output (`-`).
+    Stdout,
+    /// A file, appended to, reopened by [`AuditLog::reopen`].
+    File(PathBuf),
+}
+
+impl AuditTarget {
+    /// `-` for standard output, else a file.
+    pub fn parse(text: &str) -> Self {
+        if text == "-" {
+            Self::Stdout
+        } else {
+            Self::File(PathBuf::from(text))
+        }
+    }
+}
+
+/// Why a record was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The sink could not be opened.
+    #[error("audit log {path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// More than [`MAX_PENDING`] bytes wait to be written.
+    #[error("the audit log is {MAX_PENDING} bytes behind")]
+    Full,
+    /// Writing failed, or did not finish in time.
+    #[error("the audit record could not be written")]
+    Unwritten,
+}
+
+enum Message {
+    Line(Vec<u8>, Option<tokio::sync::oneshot::Sender<bool>>),
+    Reopen,
+}
+
+/// The audit trail's writer.
+pub struct AuditLog {
+    target: AuditTarget,
+    required: bool,
+    pending: Arc<AtomicUsize>,
+    failing: Arc<AtomicBool>,
+    dropped: AtomicUsize,
+    queue: Mutex<mpsc::Sender<Message>>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("target", &self.target)
+            .field("required", &self.required)
+            .finish_non_exhaustive()
+    }
+}
+
+fn open(target: &AuditTarget) -> Result<Box<dyn Write + Send>, AuditError> {
+    match target {
+        AuditTarget::Stdout => Ok(Box::new(std::io::stdout())),
+        AuditTarget::File(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(path).map_err(|source| AuditError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(Box::new(file))
+        }
+    }
+}
+
+impl AuditLog {
+    /// Opens the sink now (a sink that cannot be opened is an error at
+    /// start) and starts its writer. `required`: a request whose record
+    /// cannot be written is to be refused ([`AuditLog::record`] says so).
+    pub fn open(target: AuditTarget, required: bool) -> Result<Self, AuditError> {
+        let mut sink = open(&target)?;
+        let (sender, receiver) = mpsc::channel::<Message>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let failing = Arc::new(AtomicBool::new(false));
+        let (writer_pending, writer_failing, writer_target) =
+            (Arc::clone(&pending), Arc::clone(&failing), target.clone());
+        std::thread::Builder::new()
+            .name("tessera-audit".into())
+            .spawn(move || {
+                for message in receiver {
+                    match message {
+                        Message::Reopen => match open(&writer_target) {
+                            Ok(reopened) => sink = reopened,
+                            Err(error) => {
+                                tracing::error!(%error, "the audit log could not be reopened; writing on to the open one");
+                            }
+                        },
+                        Message::Line(line, done) => {
+                            let written = sink.write_all(&line).and_then(|()| sink.flush());
+                            writer_pending.fetch_sub(line.len(), Ordering::AcqRel);
+                            let ok = written.is_ok();
+                            if let Err(error) = written
+                                && !writer_failing.swap(true, Ordering::AcqRel)
+                            {
+                                tracing::error!(%error, "the audit log cannot be written");
+                            }
+                            if ok && writer_failing.swap(false, Ordering::AcqRel) {
+                                tracing::info!("the audit log is written again");
+                            }
+                            if let Some(done) = done {
+                                let _ = done.send(ok);
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|source| AuditError::Open {
+                path: "audit writer".into(),
+                source,
+            })?;
+        Ok(Self {
+            target,
+            required,
+            pending,
+            failing,
+            dropped: AtomicUsize::new(0),
+            queue: Mutex::new(sender),
+        })
+    }
+
+    /// Whether a request whose record cannot be written is refused.
+    pub fn required(&self) -> bool {
+        self.required
+    }
+
+    /// How many records were dropped because the writer was behind (only
+    /// when the trail is not required).
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Writes `record`. Not required: queued, or dropped and counted when
+    /// [`MAX_PENDING`] bytes wait already; never an error. Required: waits
+    /// (at most 2 s) until it is written, and fails when it is not, or when
+    /// too much waits already.
+    pub async fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        let line = record.to_line();
+        let len = line.len();
+        if self.pending.fetch_add(len, Ordering::AcqRel) + len > MAX_PENDING {
+            self.pending.fetch_sub(len, Ordering::AcqRel);
+            return self.refuse(AuditError::Full);
+        }
+        if !self.required {
+            self.send(Message::Line(line, None));
+            return Ok(());
+        }
+        let (done, written) = tokio::sync::oneshot::channel();
+        self.send(Message::Line(line, Some(done)));
+        match tokio::time::timeout(WRITE_WAIT, written).await {
+            Ok(Ok(true)) => Ok(()),
+            _ => Err(AuditError::Unwritten),
+        }
+    }
+
+    fn refuse(&self, error: AuditError) -> Result<(), AuditError> {
+        if self.required {
+            Err(error)
+        } else {
+            if self.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
+                tracing::warn!("the audit log is behind; records are dropped");
+            }
+            Ok(())
+        }
+    }
+
+    fn send(&self, message: Message) {
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = queue.send(message);
+    }
+
+    /// Reopens the file (after logrotate moved it); standard output stays.
+    pub fn reopen(&self) {
+        self.send(Message::Reopen);
+    }
+
+    /// Whether the last write failed.
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserIdentity;
+
+    fn record(name: &str) -> AuditRecord {
+        AuditRecord {
+            event_version: "1.08",
+            user_identity: UserIdentity {
+                kind: "Unknown".into(),
+                ..UserIdentity::default()
+            },
+            event_time: "2026-01-01T00:00:00Z".into(),
+            event_source: "sts.amazonaws.com".into(),
+            event_name: name.into(),
+            aws_region: "us-east-1".into(),
+            source_ip_address: "127.0.0.1".into(),
+            user_agent: None,
+            error_code: None,
+            error_message: None,
+            request_parameters: None,
+            response_elements: None,
+            request_id: "r".into(),
+            event_id: "e".into(),
+            read_only: true,
+            event_type: "AwsApiCall",
+            recipient_account_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn records_are_lines_of_json_and_the_file_is_reopened() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("audit.log");
+        let log = AuditLog::open(AuditTarget::File(path.clone()), true).expect("open");
+        log.record(&record("First")).await.expect("written");
+        std::fs::rename(&path, dir.path().join("audit.log.1")).expect("rotate");
+        log.reopen();
+        log.record(&record("Second")).await.expect("written");
+        let old = std::fs::read_to_string(dir.path().join("audit.log.1")).expect("old");
+        let new = std::fs::read_to_string(&path).expect("new");
+        let name = |text: &str| -> String {
+            let value: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+            value["eventName"].as_str().expect("name").to_string()
+        };
+        assert_eq!(name(&old), "First");
+        assert_eq!(name(&new), "Second");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_required_trail_that_cannot_be_written_refuses() {
+        let full = std::path::Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let log = AuditLog::open(AuditTarget::File(full.into()), true).expect("open");
+        assert!(matches!(
+            log.record(&record("Lost")).await,
+            Err(AuditError::Unwritten)
+        ));
+        assert!(log.failing());
+        // Not required: the request goes on.
+        let lenient = AuditLog::open(AuditTarget::File(full.into()), false).expect("open");
+        lenient.record(&record("Lost")).await.expect("not required");
+    }
+
+    #[test]
+    fn a_sink_that_cannot_be_opened_is_an_error_at_start() {
+        let error = AuditLog::open(AuditTarget::File("/nonexistent/dir/audit.log".into()), true)
+            .expect_err("no such directory");
+        assert!(error.to_string().contains("/nonexistent/dir/audit.log"));
+    }
+}
