@@ -224,8 +224,10 @@ fn is_refused_to_federated_users(action: &str) -> bool {
 /// The keys the request's environment sets: `aws:SourceIp`,
 /// `aws:UserAgent`, `aws:SecureTransport`.
 fn with_environment(mut context: RequestContext) -> RequestContext {
-    context = context.with_key("aws:SecureTransport", false);
-    if let Some(env) = request_env::current() {
+    let env = request_env::current();
+    let secure = env.as_ref().is_some_and(|env| env.secure);
+    context = context.with_key("aws:SecureTransport", secure);
+    if let Some(env) = env {
         if let Some(ip) = env.source_ip {
             context = context.with_key("aws:SourceIp", ip.to_string());
         }

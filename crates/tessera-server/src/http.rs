@@ -151,7 +151,8 @@ pub async fn serve_with_limits(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_app(listener, router(state), limits, shutdown).await
+    let tls = state.tls().cloned();
+    serve_app(listener, router(state), limits, tls, shutdown).await
 }
 
 /// Serves `app` on `listener` as [`serve_with_limits`] does.
@@ -159,6 +160,7 @@ pub(crate) async fn serve_app(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<Arc<crate::tls::Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -185,13 +187,45 @@ pub(crate) async fn serve_app(
             () = &mut shutdown => break,
         };
         let app = app.clone();
+        let over_tls = tls.is_some();
         let service = hyper::service::service_fn(move |mut request: Request<_>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            if over_tls {
+                request.extensions_mut().insert(crate::request_env::OverTls);
+            }
             app.clone().oneshot(request)
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let acceptor = tls.as_ref().map(|tls| tls.acceptor());
+        let handshake_timeout = limits.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            let ended = match acceptor {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Some(acceptor) => {
+                    // The handshake is bounded as the request head is.
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            watcher
+                                .watch(http.serve_connection(TokioIo::new(stream), service))
+                                .await
+                        }
+                        Ok(Err(error)) => {
+                            tracing::debug!(peer = %peer, %error, "TLS handshake failed");
+                            Ok(())
+                        }
+                        Err(_) => {
+                            tracing::debug!(peer = %peer, "TLS handshake timed out");
+                            Ok(())
+                        }
+                    }
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(peer = %peer, %error, "connection ended with an error");
             }
             drop(permit);
@@ -275,7 +309,11 @@ async fn handle(
     let Ok(body) = axum::body::to_bytes(Body::new(body), usize::MAX).await else {
         return too_large(&request_id);
     };
-    let env = request_env_of(&state, peer, &parts.headers);
+    let mut env = request_env_of(&state, peer, &parts.headers);
+    env.secure = parts
+        .extensions
+        .get::<crate::request_env::OverTls>()
+        .is_some();
     let mut trail = state.audit().map(|_| Trail {
         source_ip: env
             .source_ip
@@ -368,6 +406,7 @@ fn request_env_of(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        secure: false,
     }
 }
 

@@ -25,6 +25,7 @@ mod policy_cache;
 mod request_env;
 mod resource_policies;
 mod sts;
+pub mod tls;
 mod xml;
 
 pub use caller::Caller;
@@ -69,6 +70,7 @@ struct Inner {
     trusted_proxies: Vec<ipnet::IpNet>,
     services: Arc<tessera_authz::Services>,
     audit: Option<Arc<tessera_audit::AuditLog>>,
+    tls: Option<Arc<tls::Tls>>,
     resource_policies: resource_policies::ResourcePolicyCache,
 }
 
@@ -116,6 +118,7 @@ impl AppState {
                 trusted_proxies: Vec::new(),
                 services: Arc::default(),
                 audit: None,
+                tls: None,
                 resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
@@ -137,6 +140,20 @@ impl AppState {
             inner.audit = Some(log);
         }
         self
+    }
+
+    /// The state, serving HTTPS with `tls` on the API and authorizer
+    /// listeners. Call before the state is shared.
+    pub fn with_tls(mut self, tls: Arc<tls::Tls>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.tls = Some(tls);
+        }
+        self
+    }
+
+    /// The listeners' TLS configuration, if they serve HTTPS.
+    pub fn tls(&self) -> Option<&Arc<tls::Tls>> {
+        self.inner.tls.as_ref()
     }
 
     /// The audit trail, if one is kept.

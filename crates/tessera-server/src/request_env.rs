@@ -12,7 +12,13 @@ pub struct RequestEnv {
     pub source_ip: Option<IpAddr>,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
+
+/// Marks a request that came over TLS (a request extension).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
 
 tokio::task_local! {
     static REQUEST_ENV: RequestEnv;

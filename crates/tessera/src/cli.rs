@@ -122,6 +122,23 @@ enum Command {
         /// of their own, unauthenticated); off when unset.
         #[arg(long, env = "TESSERA_METRICS_LISTEN", value_name = "ADDR")]
         metrics_listen: Option<String>,
+        /// Serve HTTPS on the API and authorizer listeners with this
+        /// certificate chain (PEM); reloaded on SIGHUP. Needs --tls-key.
+        #[arg(
+            long,
+            env = "TESSERA_TLS_CERT",
+            value_name = "FILE",
+            requires = "tls_key"
+        )]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM) of --tls-cert.
+        #[arg(
+            long,
+            env = "TESSERA_TLS_KEY",
+            value_name = "FILE",
+            requires = "tls_cert"
+        )]
+        tls_key: Option<PathBuf>,
     },
     /// Print the table of authorized actions, their resource types and the
     /// condition keys their requests carry, as JSON.
@@ -386,6 +403,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             audit_log,
             audit_required,
             metrics_listen,
+            tls_cert,
+            tls_key,
         } => {
             let (mut file, dir, store) = common.resolve()?;
             let services = authz_services(&mut file)?;
@@ -436,7 +455,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                         CliError::bad_value(format!("--metrics-listen {listen}"), e)
                     })?),
                 };
+            let tls = match (tls_cert.or(file.tls_cert), tls_key.or(file.tls_key)) {
+                (None, None) => None,
+                (Some(cert), Some(key)) => Some(Arc::new(
+                    tessera_server::tls::Tls::load(cert, key).map_err(CliError::Tls)?,
+                )),
+                _ => {
+                    return Err(CliError::Usage(
+                        "give both --tls-cert and --tls-key".to_string(),
+                    ));
+                }
+            };
             let options = ServeOptions {
+                tls,
                 metrics,
                 audit,
                 addr,
@@ -755,6 +786,7 @@ struct AuthorizerOptions {
 
 /// What `serve` was told.
 struct ServeOptions {
+    tls: Option<Arc<tessera_server::tls::Tls>>,
     metrics: Option<SocketAddr>,
     audit: Option<Arc<tessera_audit::AuditLog>>,
     addr: SocketAddr,
@@ -772,6 +804,7 @@ async fn serve(
     options: ServeOptions,
 ) -> Result<(), CliError> {
     let ServeOptions {
+        tls,
         metrics,
         audit,
         addr,
@@ -813,9 +846,12 @@ async fn serve(
     let mut state = AppState::with_federation(store, keys, Arc::new(clock), oidc, saml_audiences)
         .with_trusted_proxies(trusted_proxies)
         .with_authz_services(services);
+    reload_on_hangup(audit.clone(), tls.clone());
     if let Some(audit) = audit {
-        reopen_on_hangup(Arc::clone(&audit));
         state = state.with_audit(audit);
+    }
+    if let Some(tls) = tls {
+        state = state.with_tls(tls);
     }
     tessera_server::spawn_resource_policy_refresh(state.clone())
         .await
@@ -890,8 +926,14 @@ async fn serve(
     api
 }
 
-/// Reopens the audit log on every SIGHUP (after logrotate moved it).
-fn reopen_on_hangup(audit: Arc<tessera_audit::AuditLog>) {
+/// On every SIGHUP: reopens the audit log (after logrotate moved it) and
+/// loads the TLS certificate and key again (a renewed certificate), without
+/// dropping a connection. A certificate that does not load is logged, and
+/// the one loaded before stays.
+fn reload_on_hangup(
+    audit: Option<Arc<tessera_audit::AuditLog>>,
+    tls: Option<Arc<tessera_server::tls::Tls>>,
+) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hangups) =
@@ -900,12 +942,22 @@ fn reopen_on_hangup(audit: Arc<tessera_audit::AuditLog>) {
             return;
         };
         while hangups.recv().await.is_some() {
-            tracing::info!("SIGHUP: reopening the audit log");
-            audit.reopen();
+            if let Some(audit) = &audit {
+                tracing::info!("SIGHUP: reopening the audit log");
+                audit.reopen();
+            }
+            if let Some(tls) = &tls {
+                match tls.reload() {
+                    Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                    Err(error) => {
+                        tracing::error!(%error, "SIGHUP: TLS certificate not reloaded; serving the one loaded before");
+                    }
+                }
+            }
         }
     });
     #[cfg(not(unix))]
-    let _ = audit;
+    let _ = (audit, tls);
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,10 @@ pub struct FileConfig {
     pub authz_listen: Option<String>,
     /// The file holding the authorizer's shared secret.
     pub authz_secret_file: Option<PathBuf>,
+    /// The TLS certificate chain (PEM) of the API and authorizer listeners.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<PathBuf>,
     /// The listen address of the metrics.
     pub metrics_listen: Option<String>,
     /// The audit trail's file, or `-` for standard output.

@@ -42,6 +42,9 @@ pub enum CliError {
     /// The data directory cannot be set up or opened.
     #[error(transparent)]
     Setup(#[from] tessera_server::SetupError),
+    /// The TLS certificate or key could not be loaded.
+    #[error(transparent)]
+    Tls(tessera_server::tls::TlsError),
     /// The metrics recorder could not be installed.
     #[error("metrics: {0}")]
     Metrics(String),

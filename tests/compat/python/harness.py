@@ -161,6 +161,8 @@ class TesseraServer:
         # The store URL, for `serve` and every CLI command (TESSERA_STORE);
         # the data directory's SQLite database when None.
         self.store = store
+        # A CA bundle clients trust, for a server with --tls-cert.
+        self.ca_bundle: Optional[Path] = None
         self.audit_log = workdir / "audit.log"
         if "--audit-log" not in self.extra_args:
             self.extra_args += ["--audit-log", str(self.audit_log)]
@@ -182,7 +184,14 @@ class TesseraServer:
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "--tls-cert" in self.extra_args else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self):
+        """What clients trust: the CA bundle given to the server's tests
+        (`ca_bundle`), else the system's."""
+        return str(self.ca_bundle) if self.ca_bundle else True
 
     def _server_env(self) -> dict:
         env = {
@@ -239,7 +248,7 @@ class TesseraServer:
             if self.proc.poll() is not None:
                 return False
             try:
-                if requests.get(url, timeout=1).status_code == 200:
+                if requests.get(url, timeout=1, verify=self.verify).status_code == 200:
                     return True
             except requests.RequestException:
                 pass
@@ -341,6 +350,8 @@ class TesseraServer:
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_PAGER": "",
         }
+        if self.ca_bundle:
+            env["AWS_CA_BUNDLE"] = str(self.ca_bundle)
         if creds is not None:
             env["AWS_ACCESS_KEY_ID"] = creds.access_key_id
             env["AWS_SECRET_ACCESS_KEY"] = creds.secret_access_key
@@ -394,14 +405,19 @@ class TesseraServer:
             region_name=region,
         )
         return watch_secrets(
-            session.client(service, endpoint_url=self.endpoint, config=_client_config(validate_params))
+            session.client(
+                service,
+                endpoint_url=self.endpoint,
+                config=_client_config(validate_params),
+                verify=self.verify,
+            )
         )
 
     def anonymous_sts(self, validate_params: bool = True):
         """An STS client with no credentials at all: its calls go out unsigned."""
         return watch_secrets(
             boto3.session.Session(region_name="us-east-1").client(
-                "sts", endpoint_url=self.endpoint, config=_client_config(validate_params)
+                "sts", endpoint_url=self.endpoint, config=_client_config(validate_params), verify=self.verify
             )
         )
 

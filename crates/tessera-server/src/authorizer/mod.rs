@@ -88,10 +88,12 @@ pub async fn serve(
     secret: AuthzSecret,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let tls = state.tls().cloned();
     crate::http::serve_app(
         listener,
         router(state, secret),
         crate::Limits::default(),
+        tls,
         shutdown,
     )
     .await
