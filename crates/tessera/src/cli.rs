@@ -3,7 +3,7 @@
 //! `backup`, `restore`.
 
 use crate::{
-    config::FileConfig,
+    config::{FileConfig, saml_audiences, trusted_proxies},
     error::CliError,
     store::{OpenStore, StoreConfig},
 };
@@ -276,12 +276,6 @@ enum KeysCommand {
     },
 }
 
-/// The authorizer's service profiles of the configuration file.
-fn authz_services(file: &mut FileConfig) -> Result<tessera_authz::Services, CliError> {
-    let configs = file.authz.take().map(|a| a.services).unwrap_or_default();
-    Ok(tessera_authz::Services::new(configs, "aws")?)
-}
-
 /// Runs a resource-policy command as the operator, over the store of the
 /// data directory and the services of the configuration file.
 async fn resource_policy(
@@ -294,7 +288,7 @@ async fn resource_policy(
         | ResourcePolicyCommand::Delete { common, .. } => common,
     };
     let (mut file, dir, store_config) = common.resolve()?;
-    let services = authz_services(&mut file)?;
+    let services = file.authz_services()?;
     // Read before the store is opened: standard input may take a while.
     let document = match &command {
         ResourcePolicyCommand::Put { file, .. } => read_document(file.as_deref())?,
@@ -407,7 +401,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             tls_key,
         } => {
             let (mut file, dir, store) = common.resolve()?;
-            let services = authz_services(&mut file)?;
+            let services = file.authz_services()?;
             let format = match (log_format, file.log_format.as_deref()) {
                 (Some(format), _) => format,
                 (None, Some(text)) => LogFormat::from_str(text, true)
@@ -716,52 +710,6 @@ fn key_table(ring: &tessera_token::KeyRing) -> String {
 
 /// The web identity verifier, trusting the system's roots and the CA
 /// certificates of `ca_file`, if given.
-/// The SAML audiences: from the command line or variable, else the
-/// configuration file, else AWS's sign-in URL.
-fn saml_audiences(
-    given: Vec<String>,
-    from_file: Option<Vec<String>>,
-) -> Result<Vec<String>, CliError> {
-    let audiences = if given.is_empty() {
-        from_file.unwrap_or_else(|| vec![tessera_federation::saml::DEFAULT_AUDIENCE.to_string()])
-    } else {
-        given
-    };
-    let audiences: Vec<String> = audiences.iter().map(|a| a.trim().to_string()).collect();
-    if audiences.is_empty() || audiences.iter().any(String::is_empty) {
-        return Err(CliError::Usage(
-            "--saml-audience must not be empty".to_string(),
-        ));
-    }
-    Ok(audiences)
-}
-
-/// The trusted proxies: from the command line or variable, else the
-/// configuration file; a bare address is a one-address block.
-fn trusted_proxies(
-    given: Vec<String>,
-    from_file: Option<Vec<String>>,
-) -> Result<Vec<ipnet::IpNet>, CliError> {
-    let list = if given.is_empty() {
-        from_file.unwrap_or_default()
-    } else {
-        given
-    };
-    list.iter()
-        .map(|text| {
-            let text = text.trim();
-            text.parse::<ipnet::IpNet>()
-                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    CliError::bad_value(
-                        format!("--trusted-proxy {text}"),
-                        "not an address or CIDR block",
-                    )
-                })
-        })
-        .collect()
-}
-
 fn oidc_verifier(ca_file: Option<&Path>) -> Result<OidcVerifier, CliError> {
     let fetcher = match ca_file {
         Some(path) => {

@@ -2,6 +2,7 @@
 //! `TESSERA_*` variables take precedence over it; it takes precedence over
 //! the defaults.
 
+use crate::error::CliError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -55,14 +56,72 @@ pub struct AuthzConfig {
 
 impl FileConfig {
     /// Reads `path`, or the empty configuration when no file is given.
-    pub fn load(path: Option<&Path>) -> Result<Self, crate::error::CliError> {
+    pub fn load(path: Option<&Path>) -> Result<Self, CliError> {
         let Some(path) = path else {
             return Ok(Self::default());
         };
-        let text = std::fs::read_to_string(path).map_err(crate::error::CliError::io(path))?;
-        toml::from_str(&text).map_err(|source| crate::error::CliError::Config {
+        let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+        Self::parse(&text).map_err(|source| CliError::Config {
             path: path.to_path_buf(),
             source,
         })
     }
+
+    /// Parses the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The authorizer's service profiles (`[[authz.services]]`), taken out
+    /// of the configuration and checked.
+    pub fn authz_services(&mut self) -> Result<tessera_authz::Services, CliError> {
+        let configs = self.authz.take().map(|a| a.services).unwrap_or_default();
+        Ok(tessera_authz::Services::new(configs, "aws")?)
+    }
+}
+
+/// The SAML audiences: from the command line or variable, else the
+/// configuration file, else AWS's sign-in URL.
+pub fn saml_audiences(
+    given: Vec<String>,
+    from_file: Option<Vec<String>>,
+) -> Result<Vec<String>, CliError> {
+    let audiences = if given.is_empty() {
+        from_file.unwrap_or_else(|| vec![tessera_federation::saml::DEFAULT_AUDIENCE.to_string()])
+    } else {
+        given
+    };
+    let audiences: Vec<String> = audiences.iter().map(|a| a.trim().to_string()).collect();
+    if audiences.is_empty() || audiences.iter().any(String::is_empty) {
+        return Err(CliError::Usage(
+            "--saml-audience must not be empty".to_string(),
+        ));
+    }
+    Ok(audiences)
+}
+
+/// The trusted proxies: from the command line or variable, else the
+/// configuration file; a bare address is a one-address block.
+pub fn trusted_proxies(
+    given: Vec<String>,
+    from_file: Option<Vec<String>>,
+) -> Result<Vec<ipnet::IpNet>, CliError> {
+    let list = if given.is_empty() {
+        from_file.unwrap_or_default()
+    } else {
+        given
+    };
+    list.iter()
+        .map(|text| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    CliError::bad_value(
+                        format!("--trusted-proxy {text}"),
+                        "not an address or CIDR block",
+                    )
+                })
+        })
+        .collect()
 }

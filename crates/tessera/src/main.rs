@@ -1,12 +1,10 @@
 //! `tessera`: a self-hosted, AWS-compatible Security Token Service.
 
 mod cli;
-mod config;
-mod error;
-mod store;
 
 use clap::Parser;
 use std::process::ExitCode;
+use tessera::{config, error, store};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
