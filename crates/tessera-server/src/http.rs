@@ -541,6 +541,34 @@ fn read_request(
     Ok((service, params, authentication))
 }
 
+/// Reads a Query request as the server does before authenticating it: its
+/// parameters (from the bytes its signature covers), its authentication,
+/// the API it is for, and the input of the action it names, decoded by that
+/// action's typed members. Nothing is verified or run: this is the request
+/// parsing of [`router`] alone, for fuzzing and tests.
+pub fn decode_request(request: &HttpRequest<'_>) -> Result<(), AwsError> {
+    let (service, params, authentication) = read_request(request).map_err(|f| f.error)?;
+    let service = match &authentication {
+        Some(auth) => Service::from_scope(&auth.scope.service)
+            .ok_or_else(|| AwsError::wrong_signing_service(service_name(service)))?,
+        None => service,
+    };
+    let Some(name) = params.get("Action") else {
+        return Err(AwsError::missing_action());
+    };
+    let Some(version) = params.get("Version") else {
+        return Err(AwsError::missing_parameter("Version"));
+    };
+    if version != service.version() {
+        return Err(AwsError::invalid_action(name, version));
+    }
+    match service {
+        Service::Sts => sts::decode_input(name, &params),
+        Service::Iam => iam::decode(name, &params),
+    }
+    .unwrap_or_else(|| Err(AwsError::invalid_action(name, version)))
+}
+
 /// The caller of a signed request, and the API its credential scope names;
 /// `None` for an unsigned call of an action AWS serves unsigned.
 async fn authenticate_caller(

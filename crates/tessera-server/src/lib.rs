@@ -17,7 +17,7 @@ mod iam;
 mod keys;
 pub mod metrics;
 mod mfa;
-mod params;
+pub mod params;
 mod passwords;
 mod pattern;
 mod pki;
@@ -31,7 +31,7 @@ mod xml;
 pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, Rotation, SetupError};
 pub use error::AwsError;
-pub use http::{Limits, router, serve, serve_with_limits};
+pub use http::{Limits, decode_request, router, serve, serve_with_limits};
 pub use iam::{
     MAX_RESOURCE_POLICY_BYTES, bind_unbound_trust_policies, delete_resource_policy_as_operator,
     get_resource_policy_as_operator, is_revocable_principal, put_resource_policy_as_operator,

@@ -387,6 +387,20 @@ macro_rules! action_table {
                 _ => return None,
             })
         }
+
+        /// Decodes the input of this area's action `name` from `params`,
+        /// as [`dispatch`] does before running it.
+        pub(crate) fn decode(
+            name: &str,
+            params: &$crate::params::Params,
+        ) -> Option<Result<(), $crate::AwsError>> {
+            Some(match name {
+                $(<$action as $crate::action::Action>::NAME => {
+                    <$action as $crate::action::Action>::decode(params).map(drop)
+                })+
+                _ => return None,
+            })
+        }
     };
 }
 pub(crate) use action_table;

@@ -44,8 +44,8 @@ pub use sessions::{is_revocable_principal, revoke_sessions_of};
 /// The IAM API version.
 pub const VERSION: &str = "2010-05-08";
 
-/// Declares the IAM areas once: [`specs`] lists their declarations and
-/// [`dispatch`] asks each in turn for the action named.
+/// Declares the IAM areas once: [`specs`] lists their declarations, and
+/// [`dispatch`] and [`decode`] ask each in turn for the action named.
 macro_rules! areas {
     ($($area:ident),+ $(,)?) => {
         /// The declarations of the IAM actions.
@@ -62,6 +62,18 @@ macro_rules! areas {
         ) -> Option<Result<Vec<Xml>, AwsError>> {
             $(
                 if let Some(result) = $area::dispatch(state, caller, name, params).await {
+                    return Some(result);
+                }
+            )+
+            None
+        }
+
+        /// Decodes the input of IAM action `name` from `params`, as
+        /// [`dispatch`] does before running it; `None` when no area serves
+        /// it.
+        pub fn decode(name: &str, params: &Params) -> Option<Result<(), AwsError>> {
+            $(
+                if let Some(result) = $area::decode(name, params) {
                     return Some(result);
                 }
             )+

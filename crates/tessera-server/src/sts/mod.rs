@@ -94,6 +94,21 @@ pub async fn dispatch_unsigned(
     })
 }
 
+/// Decodes the input of STS action `name` (signed or unsigned) from
+/// `params`, as [`dispatch`] and [`dispatch_unsigned`] do before running it;
+/// `None` when STS has no such action.
+pub fn decode_input(name: &str, params: &Params) -> Option<Result<(), AwsError>> {
+    use saml::AssumeRoleWithSaml as Saml;
+    use web_identity::AssumeRoleWithWebIdentity as Web;
+    decode(name, params).or_else(|| {
+        Some(match name {
+            <Web as UnsignedAction>::NAME => <Web as UnsignedAction>::decode(params).map(drop),
+            <Saml as UnsignedAction>::NAME => <Saml as UnsignedAction>::decode(params).map(drop),
+            _ => return None,
+        })
+    })
+}
+
 /// New temporary credentials for `principal`, valid `duration` seconds from
 /// now; the caller fills in the rest of the claims.
 pub(super) fn new_claims(
