@@ -658,3 +658,56 @@ fn service_name(service: Service) -> &'static str {
         Service::Iam => "iam",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(query: &str, content_type: Option<&str>, body: &[u8]) -> Result<(), AwsError> {
+        let mut headers = axum::http::HeaderMap::new();
+        if let Some(content_type) = content_type {
+            headers.insert(
+                header::CONTENT_TYPE,
+                content_type.parse().expect("content type"),
+            );
+        }
+        decode_request(&HttpRequest {
+            method: "POST",
+            path: "/",
+            query,
+            headers: &headers,
+            body,
+        })
+    }
+
+    const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+    #[test]
+    fn decode_request_reads_the_named_actions_input() {
+        let assume = "Action=AssumeRole&Version=2011-06-15\
+                      &RoleArn=arn:aws:iam::111122223333:role/r&RoleSessionName=s";
+        assert!(decode(assume, None, b"").is_ok());
+        assert!(decode("", FORM, assume.as_bytes()).is_ok());
+        let too_short = decode(&format!("{assume}&DurationSeconds=10"), None, b"")
+            .expect_err("out of range");
+        assert_eq!(too_short.code, "ValidationError");
+        let iam = "Action=CreateUser&Version=2010-05-08&UserName=alice";
+        assert!(decode(iam, None, b"").is_ok());
+        assert_eq!(
+            decode("Action=CreateUser&Version=2011-06-15", None, b"")
+                .expect_err("not STS")
+                .code,
+            "InvalidAction"
+        );
+        assert_eq!(
+            decode("Version=2011-06-15", None, b"")
+                .expect_err("no action")
+                .code,
+            "MissingAction"
+        );
+        assert_eq!(
+            decode("", FORM, &[0xff]).expect_err("not UTF-8").code,
+            "MalformedQueryString"
+        );
+    }
+}

@@ -125,3 +125,35 @@ pub fn trusted_proxies(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_parses_and_its_services_are_checked() {
+        let mut file = FileConfig::parse(
+            r#"
+            listen = "127.0.0.1:9440"
+            trusted-proxies = ["10.0.0.0/8"]
+
+            [[authz.services]]
+            name = "s3"
+            kind = "s3"
+            owner-account = "123456789012"
+            "#,
+        )
+        .expect("parses");
+        assert_eq!(file.listen.as_deref(), Some("127.0.0.1:9440"));
+        assert!(!file.authz_services().expect("valid").is_empty());
+        assert!(file.authz.is_none());
+
+        assert!(FileConfig::parse("listen = 9440").is_err());
+        assert!(FileConfig::parse("unknown-key = 1").is_err());
+        let mut bad = FileConfig::parse(
+            "[[authz.services]]\nname = \"s3\"\nkind = \"s3\"\nowner-account = \"x\"\n",
+        )
+        .expect("parses");
+        assert!(bad.authz_services().is_err());
+    }
+}
