@@ -355,6 +355,12 @@ impl AwsError {
         )
     }
 
+    /// The caller sent more requests than its rate allows (400); every AWS
+    /// SDK retries it with back-off.
+    pub fn throttling() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+    }
+
     /// IAM: an invalid parameter value (400).
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)

@@ -3,7 +3,8 @@
 
 use crate::audit::Trail;
 use crate::{
-    AppState, AwsError, Caller, auth, iam,
+    AppState, AwsError, Caller, Limits, auth, iam,
+    limits::RateKey,
     params::{BodyRule, Params},
     sts,
     xml::{self, IAM_NAMESPACE, STS_NAMESPACE},
@@ -32,28 +33,26 @@ use tower_http::{
     timeout::TimeoutLayer,
 };
 
-/// The largest request body accepted (session policies and SAML assertions
-/// fit well within it).
-const MAX_BODY: usize = 1024 * 1024;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The header that carries a request's id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 
-/// The service's routes: bodies of at most [`MAX_BODY`], an answer within
-/// [`REQUEST_TIMEOUT`], a request id on every response.
+/// The service's routes: bodies and answer times within the state's
+/// [`Limits`], a request id on every response.
 pub fn router(state: AppState) -> Router {
+    let limits = *state.limits();
     let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(handle)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
         .with_state(state);
-    with_request_ids(routes).layer(map_response(too_large_as_xml))
+    with_request_ids(routes).layer(map_response(move |response| {
+        too_large_as_xml(response, limits.max_body_bytes)
+    }))
 }
 
 /// Gives every request a new id (one the client sends is dropped, so that
@@ -78,9 +77,9 @@ pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> String {
         .to_string()
 }
 
-/// The body limit's bare 413 (a `Content-Length` over [`MAX_BODY`]) as
+/// The body limit's bare 413 (a `Content-Length` over `max_body_bytes`) as
 /// AWS's XML error.
-async fn too_large_as_xml(response: Response) -> Response {
+async fn too_large_as_xml(response: Response, max_body_bytes: usize) -> Response {
     let declared_xml = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -89,73 +88,32 @@ async fn too_large_as_xml(response: Response) -> Response {
         return response;
     }
     let id = response.headers().get(REQUEST_ID).cloned();
-    let mut answer = too_large(&request_id(response.headers()));
+    let mut answer = too_large(&request_id(response.headers()), max_body_bytes);
     answer.headers_mut().extend(id.map(|id| (REQUEST_ID, id)));
     answer
 }
 
-fn too_large(request_id: &str) -> Response {
-    let error = AwsError::request_entity_too_large(MAX_BODY);
+fn too_large(request_id: &str, max_body_bytes: usize) -> Response {
+    let error = AwsError::request_entity_too_large(max_body_bytes);
     xml_response(error.status, xml::error(STS_NAMESPACE, &error, request_id))
 }
 
-/// What the listener bounds, so that idle or slow clients cannot hold
-/// connections (and file descriptors) without end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// How long a client has to send a whole request head, counted from when
-    /// the server starts waiting for one: when the connection opens, and on
-    /// a keep-alive connection when the previous response is done (hyper,
-    /// as of 1.12, arms its header timer as soon as a connection is idle).
-    /// It is thus also the idle keep-alive timeout. On expiry the connection
-    /// is closed without a response.
-    pub header_read_timeout: Duration,
-    /// Connections served at once; further clients wait in the listen
-    /// backlog until one closes.
-    pub max_connections: usize,
-}
-
-impl Limits {
-    /// Default [`Limits::header_read_timeout`]: 10 seconds.
-    pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-    /// Default [`Limits::max_connections`]: 10,000.
-    pub const MAX_CONNECTIONS: usize = 10_000;
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            header_read_timeout: Self::HEADER_READ_TIMEOUT,
-            max_connections: Self::MAX_CONNECTIONS,
-        }
-    }
-}
-
-/// Serves `router(state)` on `listener` with the default [`Limits`] until
-/// `shutdown` completes.
+/// Serves `router(state)` on `listener` over HTTP/1.1 within the state's
+/// [`Limits`] until `shutdown` completes; then it stops accepting, lets
+/// requests in progress finish (for at most [`Limits::shutdown_grace`]),
+/// closes idle connections and returns once all are closed. Handlers see
+/// the peer address as `ConnectInfo<SocketAddr>`.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_limits(listener, state, Limits::default(), shutdown).await
-}
-
-/// Serves `router(state)` on `listener` over HTTP/1.1 within `limits`
-/// until `shutdown` completes; then it stops accepting, lets requests in
-/// progress finish, closes idle connections and returns once all are closed.
-/// Handlers see the peer address as `ConnectInfo<SocketAddr>`.
-pub async fn serve_with_limits(
-    listener: TcpListener,
-    state: AppState,
-    limits: Limits,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
     let tls = state.tls().cloned();
+    let limits = *state.limits();
     serve_app(listener, router(state), limits, tls, shutdown).await
 }
 
-/// Serves `app` on `listener` as [`serve_with_limits`] does.
+/// Serves `app` on `listener` within `limits` as [`serve`] does.
 pub(crate) async fn serve_app(
     listener: TcpListener,
     app: Router,
@@ -165,7 +123,13 @@ pub(crate) async fn serve_app(
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES))
+        .max_header_size(limits.max_header_bytes);
+    // A count other than hyper's default moves the headers to the heap.
+    if limits.max_headers != Limits::MAX_HEADERS {
+        http.max_headers(limits.max_headers);
+    }
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -232,7 +196,12 @@ pub(crate) async fn serve_app(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?limits.shutdown_grace, "requests still in flight after the shutdown grace; closing their connections");
+    }
     Ok(())
 }
 
@@ -307,7 +276,7 @@ async fn handle(
     let request_id = request_id(&parts.headers);
     // The body limit layer ends a longer body with an error.
     let Ok(body) = axum::body::to_bytes(Body::new(body), usize::MAX).await else {
-        return too_large(&request_id);
+        return too_large(&request_id, state.limits().max_body_bytes);
     };
     let mut env = request_env_of(&state, peer, &parts.headers);
     env.secure = parts
@@ -502,14 +471,49 @@ async fn process(
                 .map(str::to_string);
         }
     }
-    let (service, params, authentication) = read?;
-    let (service, caller) =
-        authenticate_caller(state, &http_request, service, &params, authentication).await?;
+    let authenticated = match read {
+        Ok((service, params, authentication)) => {
+            authenticate_caller(state, &http_request, service, &params, authentication)
+                .await
+                .map(|(service, caller)| (service, caller, params))
+        }
+        Err(failure) => Err(failure),
+    };
+    admit(state, &authenticated)?;
+    let (service, caller, params) = authenticated?;
     if let Some(trail) = trail {
         trail.source = service.event_source().to_string();
         trail.caller = caller.clone();
     }
     run_action(state, service, caller, &params).await
+}
+
+/// Spends one request of the caller's rate: an authenticated caller's by
+/// its access key id, any other (unsigned, or not authenticated) by its
+/// source address. A caller over its rate is refused with `Throttling`,
+/// whatever else its request would have been answered.
+fn admit(
+    state: &AppState,
+    authenticated: &Result<(Service, Option<Caller>, Params), Failure>,
+) -> Result<(), Failure> {
+    let Some(limiter) = state.rate_limiter() else {
+        return Ok(());
+    };
+    let key = match authenticated {
+        Ok((_, Some(caller), _)) => RateKey::AccessKey(caller.access_key_id().to_string()),
+        _ => match crate::request_env::current().and_then(|env| env.source_ip) {
+            Some(address) => RateKey::Address(address),
+            None => return Ok(()),
+        },
+    };
+    if limiter.admit(&key) {
+        return Ok(());
+    }
+    let (service, action) = match authenticated {
+        Ok((service, _, params)) => (*service, params.get("Action").unwrap_or("-")),
+        Err(failure) => (failure.service, failure.action.as_str()),
+    };
+    Err(fail(service, action, AwsError::throttling()))
 }
 
 /// The request's parameters, its authentication and the API its version

@@ -15,6 +15,7 @@ mod error;
 mod http;
 mod iam;
 mod keys;
+mod limits;
 pub mod metrics;
 mod mfa;
 pub mod params;
@@ -31,13 +32,14 @@ mod xml;
 pub use caller::Caller;
 pub use data_dir::{DataDir, NewAccount, Rotation, SetupError};
 pub use error::AwsError;
-pub use http::{Limits, decode_request, router, serve, serve_with_limits};
+pub use http::{decode_request, router, serve};
 pub use iam::{
     MAX_RESOURCE_POLICY_BYTES, bind_unbound_trust_policies, delete_resource_policy_as_operator,
     get_resource_policy_as_operator, is_revocable_principal, put_resource_policy_as_operator,
     revoke_sessions_of,
 };
 pub use keys::{KeyRingHandle, RingError, ring_key_records, sealed_ring_keys};
+pub use limits::Limits;
 pub use resource_policies::{
     LoadedResourcePolicy, REFRESH_INTERVAL as RESOURCE_POLICY_REFRESH_INTERVAL,
     ResourcePolicyCache, ResourcePolicyLookup, spawn_resource_policy_refresh,
@@ -71,6 +73,8 @@ struct Inner {
     services: Arc<tessera_authz::Services>,
     audit: Option<Arc<tessera_audit::AuditLog>>,
     tls: Option<Arc<tls::Tls>>,
+    limits: Limits,
+    rate_limiter: Option<limits::RateLimiter>,
     resource_policies: resource_policies::ResourcePolicyCache,
 }
 
@@ -119,6 +123,8 @@ impl AppState {
                 services: Arc::default(),
                 audit: None,
                 tls: None,
+                limits: Limits::default(),
+                rate_limiter: None,
                 resource_policies: resource_policies::ResourcePolicyCache::default(),
             }),
         }
@@ -149,6 +155,26 @@ impl AppState {
             inner.tls = Some(tls);
         }
         self
+    }
+
+    /// The state, serving within `limits` (and limiting each caller's rate
+    /// when they set one). Call before the state is shared.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.limits = limits;
+            inner.rate_limiter = limits.rate_limit.map(limits::RateLimiter::new);
+        }
+        self
+    }
+
+    /// The bounds the listeners keep.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The per-caller rate limit, if one is set.
+    pub(crate) fn rate_limiter(&self) -> Option<&limits::RateLimiter> {
+        self.inner.rate_limiter.as_ref()
     }
 
     /// The listeners' TLS configuration, if they serve HTTPS.

@@ -41,20 +41,15 @@ async fn serve(limits: Limits) -> Served {
         .open_or_bootstrap(Arc::new(store.clone()), clock.now())
         .await
         .expect("bootstrap");
-    let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock));
+    let state = AppState::new(Arc::new(store), Arc::new(keys), Arc::new(clock)).with_limits(limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(tessera_server::serve_with_limits(
-        listener,
-        state,
-        limits,
-        async {
-            let _ = rx.await;
-        },
-    ));
+    let task = tokio::spawn(tessera_server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
     Served {
         addr,
         shutdown: Some(tx),
@@ -67,6 +62,7 @@ fn limits(header_read_timeout: Duration, max_connections: usize) -> Limits {
     Limits {
         header_read_timeout,
         max_connections,
+        ..Limits::default()
     }
 }
 
@@ -192,4 +188,201 @@ async fn shutdown_closes_idle_connections_and_returns() {
     assert!(result.is_ok(), "{result:?}");
     assert!(closed_after(&mut idle).await < PATIENCE);
     assert!(TcpStream::connect(server.addr).await.is_err());
+}
+
+/// Sends `request` on a new connection and reads until the server closes
+/// it; returns all it answered.
+async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+        .await
+        .expect("closed in time")
+        .expect("read");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn a_head_over_the_size_or_count_bound_is_answered_431_and_closed() {
+    let server = serve(Limits {
+        max_header_bytes: Limits::MIN_HEADER_BYTES,
+        max_headers: 8,
+        ..Limits::default()
+    })
+    .await;
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: tessera\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(Limits::MIN_HEADER_BYTES)
+    );
+    let answer = exchange(server.addr, big.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let many = format!(
+        "GET /healthz HTTP/1.1\r\nHost: tessera\r\n{}Connection: close\r\n\r\n",
+        (0..12)
+            .map(|i| format!("X-{i}: {i}\r\n"))
+            .collect::<String>()
+    );
+    let answer = exchange(server.addr, many.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let few = "GET /healthz HTTP/1.1\r\nHost: tessera\r\nConnection: close\r\n\r\n";
+    let answer = exchange(server.addr, few.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_body_over_the_bound_is_request_entity_too_large() {
+    let server = serve(Limits {
+        max_body_bytes: 64,
+        ..Limits::default()
+    })
+    .await;
+    let body = format!(
+        "Action=GetCallerIdentity&Version=2011-06-15&X={}",
+        "a".repeat(64)
+    );
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: tessera\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = exchange(server.addr, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("<Code>RequestEntityTooLarge</Code>"),
+        "{answer}"
+    );
+    assert!(answer.contains("at most 64 bytes"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
+    let server = serve(Limits {
+        request_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: tessera\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              Content-Length: 100\r\n\r\nAction=",
+        )
+        .await
+        .expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+        .await
+        .expect("answered and closed in time")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&response);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+/// An unsigned STS call on a connection of its own.
+fn unsigned_call() -> &'static [u8] {
+    b"POST / HTTP/1.1\r\nHost: tessera\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+      Content-Length: 43\r\nConnection: close\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15"
+}
+
+#[tokio::test]
+async fn callers_over_the_rate_are_throttled_and_health_never_is() {
+    let server = serve(Limits {
+        rate_limit: std::num::NonZeroU32::new(2),
+        ..Limits::default()
+    })
+    .await;
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        answers.push(exchange(server.addr, unsigned_call()).await);
+    }
+    // A burst of twice the rate is answered (here: unsigned, so refused for
+    // want of a signature); the rest is throttled.
+    let refused = answers
+        .iter()
+        .filter(|a| a.contains("<Code>MissingAuthenticationToken</Code>"))
+        .count();
+    let throttled: Vec<_> = answers
+        .iter()
+        .filter(|a| a.contains("<Code>Throttling</Code>"))
+        .collect();
+    assert!((4..=5).contains(&refused), "{answers:#?}");
+    assert_eq!(refused + throttled.len(), 8, "{answers:#?}");
+    for answer in throttled {
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(
+            answer.contains("<Message>Rate exceeded</Message>"),
+            "{answer}"
+        );
+        assert!(answer.contains("<Type>Sender</Type>"), "{answer}");
+        assert!(answer.contains("<RequestId>"), "{answer}");
+    }
+    for path in ["/healthz", "/readyz"] {
+        for _ in 0..10 {
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: tessera\r\nConnection: close\r\n\r\n");
+            let answer = exchange(server.addr, request.as_bytes()).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_whose_body_is_arriving_finish() {
+    let mut server = serve(Limits {
+        shutdown_grace: Duration::from_secs(5),
+        ..Limits::default()
+    })
+    .await;
+    let (head, body) = unsigned_call().split_at(unsigned_call().len() - 10);
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream.write_all(head).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    if let Some(tx) = server.shutdown.take() {
+        let _ = tx.send(());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // New connections are refused while the request in flight finishes.
+    assert!(TcpStream::connect(server.addr).await.is_err());
+    stream.write_all(body).await.expect("write the rest");
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&response);
+    assert!(
+        answer.contains("<Code>MissingAuthenticationToken</Code>"),
+        "{answer}"
+    );
+    let result = tokio::time::timeout(PATIENCE, &mut server.task)
+        .await
+        .expect("serve returns after shutdown")
+        .expect("serve task");
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn shutdown_waits_no_longer_than_the_grace() {
+    let grace = Duration::from_millis(500);
+    let mut server = serve(Limits {
+        shutdown_grace: grace,
+        ..Limits::default()
+    })
+    .await;
+    let (head, _) = unsigned_call().split_at(unsigned_call().len() - 10);
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream.write_all(head).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let asked = Instant::now();
+    if let Some(tx) = server.shutdown.take() {
+        let _ = tx.send(());
+    }
+    // The rest of the body never comes: serve returns after the grace.
+    let result = tokio::time::timeout(PATIENCE, &mut server.task)
+        .await
+        .expect("serve returns after the grace")
+        .expect("serve task");
+    assert!(result.is_ok(), "{result:?}");
+    assert_about(asked.elapsed(), grace);
 }

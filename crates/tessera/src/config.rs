@@ -41,6 +41,22 @@ pub struct FileConfig {
     pub audit_log: Option<String>,
     /// Whether a request whose audit record cannot be written is refused.
     pub audit_required: Option<bool>,
+    /// Requests a second per access key id (or source address).
+    pub rate_limit: Option<u32>,
+    /// The largest request body, in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// The largest request head, in bytes.
+    pub max_header_bytes: Option<usize>,
+    /// The most headers a request may carry.
+    pub max_headers: Option<usize>,
+    /// Seconds to receive a request head (and to idle between requests).
+    pub header_timeout: Option<f64>,
+    /// Seconds from a request head to its answer.
+    pub request_timeout: Option<f64>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
+    /// Seconds requests in flight may take to finish at shutdown.
+    pub shutdown_grace: Option<f64>,
     /// The authorizer's service profiles.
     pub authz: Option<AuthzConfig>,
 }

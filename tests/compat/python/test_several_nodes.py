@@ -269,14 +269,21 @@ def test_a_node_killed_under_write_load_loses_no_acknowledged_write(cluster):
                 acknowledged.append(name)
 
     threads = [threading.Thread(target=writer, args=(node, w)) for node in (a, b) for w in range(3)]
+
+    def writes_at_least(count: int) -> None:
+        with lock:
+            assert len(acknowledged) >= count, f"{len(acknowledged)} writes acknowledged"
+
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    # Under way on both nodes before the kill, and still after it.
+    eventually(lambda: writes_at_least(20), timeout=30)
     b.proc.send_signal(signal.SIGKILL)
     b.proc.wait(timeout=10)
     b.stop()
-    killed = len(acknowledged)
-    time.sleep(1.0)
+    with lock:
+        killed = len(acknowledged)
+    eventually(lambda: writes_at_least(killed + 20), timeout=30)
     stop.set()
     for thread in threads:
         thread.join(timeout=30)

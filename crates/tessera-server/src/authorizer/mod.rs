@@ -89,14 +89,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let tls = state.tls().cloned();
-    crate::http::serve_app(
-        listener,
-        router(state, secret),
-        crate::Limits::default(),
-        tls,
-        shutdown,
-    )
-    .await
+    let limits = *state.limits();
+    crate::http::serve_app(listener, router(state, secret), limits, tls, shutdown).await
 }
 
 async fn require_secret(
