@@ -603,3 +603,28 @@ def test_configured_audiences_replace_the_default(tessera_bin, aws_cli, idp, tmp
         ("destination", AWS_SAML_ENDPOINT),
     ):
         fed.rejected(fed.assertion(**{**ours, field_name: value}), "InvalidIdentityToken")
+
+
+def test_json_logs_stay_json_when_signatures_are_refused(tessera_bin, aws_cli, idp, tmp_path, request):
+    """libxmlsec1 reports every refused signature; with `--log-format json`
+    those reports arrive as JSON log lines like every other."""
+    server = TesseraServer(tessera_bin, aws_cli, tmp_path / "node", ["--log-format", "json"])
+    request.addfinalizer(server.stop)
+    server.start()
+    fed = register(server, idp, AWS_SAML_ENDPOINT)
+    for part in ("assertion", "response", "both"):
+        fed.rejected(encode(fed.response(part, key=SigningKey.generate(ENTITY_ID))), "InvalidIdentityToken")
+        tampered = fed.response(part)
+        _flip_signature_value(tampered)
+        fed.rejected(encode(tampered), "InvalidIdentityToken")
+    fed.rejected("PHNhbWxwOlJlc3BvbnNlPjwv", "InvalidIdentityToken")
+    fed.assume(fed.assertion())
+    server.stop()
+    lines = [line for line in server.log().splitlines() if line and not line.startswith("=== start")]
+    assert lines
+    for line in lines:
+        record = json.loads(line)
+        assert isinstance(record, dict) and "level" in record, line
+    assert any(
+        "xmlsec" in json.dumps(json.loads(line).get("target", "")) for line in lines
+    ), "libxmlsec1's reports are not among the log lines"
