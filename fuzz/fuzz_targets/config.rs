@@ -1,13 +1,13 @@
 //! Fuzzes the configuration file: arbitrary bytes parsed as TOML into
 //! `tessera::config::FileConfig`, then its values read as the command line
 //! reads them (the SAML audiences, the trusted proxies, the store URL, the
-//! authorizer's service profiles), and each service built from the file
+//! listener's limits, the authorizer's service profiles), and each service built from the file
 //! asked to map a request. Nothing may panic.
 #![no_main]
 
 use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
-use tessera::config::{FileConfig, saml_audiences, trusted_proxies};
+use tessera::config::{FileConfig, LimitOptions, saml_audiences, trusted_proxies};
 use tessera::store::StoreConfig;
 use tessera_authz::{ResourceRequest, ServiceConfig};
 use tessera_server::DataDir;
@@ -22,6 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = saml_audiences(Vec::new(), file.saml_audience.take());
     let _ = trusted_proxies(Vec::new(), file.trusted_proxies.take());
     let _ = StoreConfig::resolve(file.store.as_deref(), &DataDir::new("/nonexistent"));
+    if let Ok(limits) = LimitOptions::default().resolve(&file) {
+        assert!(limits.max_header_bytes >= tessera_server::Limits::MIN_HEADER_BYTES);
+        assert!(limits.max_body_bytes >= 1 && limits.max_connections >= 1);
+    }
     let names: Vec<String> = file
         .authz
         .iter()

@@ -3,7 +3,7 @@
 //! `backup`, `restore`.
 
 use crate::{
-    config::{FileConfig, saml_audiences, trusted_proxies},
+    config::{FileConfig, LimitOptions, saml_audiences, trusted_proxies},
     error::CliError,
     store::{OpenStore, StoreConfig},
 };
@@ -51,122 +51,6 @@ struct Common {
     /// bootstrap, and only then, when missing [default: DIR/master.key].
     #[arg(long, env = "TESSERA_MASTER_KEY_FILE", value_name = "FILE")]
     master_key_file: Option<PathBuf>,
-}
-
-/// The bounds `serve` keeps; each also has a configuration key of the
-/// same name.
-#[derive(Debug, Default, Args)]
-struct LimitFlags {
-    /// Requests a second each access key id may make, with a burst of
-    /// twice as many; callers that do not authenticate are counted by
-    /// source address. Over it, the answer is `Throttling` [default:
-    /// unlimited].
-    #[arg(long, env = "TESSERA_RATE_LIMIT", value_name = "N")]
-    rate_limit: Option<u32>,
-    /// The largest request body, in bytes [default: 1048576].
-    #[arg(long, env = "TESSERA_MAX_BODY_BYTES", value_name = "BYTES")]
-    max_body_bytes: Option<usize>,
-    /// The largest request head (request line and headers), in bytes; at
-    /// least 8192 [default: 65536].
-    #[arg(long, env = "TESSERA_MAX_HEADER_BYTES", value_name = "BYTES")]
-    max_header_bytes: Option<usize>,
-    /// The most headers a request may carry [default: 100].
-    #[arg(long, env = "TESSERA_MAX_HEADERS", value_name = "N")]
-    max_headers: Option<usize>,
-    /// Seconds a client has to send a request head; also how long a
-    /// keep-alive connection may idle between requests [default: 10].
-    #[arg(long, env = "TESSERA_HEADER_TIMEOUT", value_name = "SECS")]
-    header_timeout: Option<f64>,
-    /// Seconds from a request head to its answer, the body's arrival
-    /// included [default: 30].
-    #[arg(long, env = "TESSERA_REQUEST_TIMEOUT", value_name = "SECS")]
-    request_timeout: Option<f64>,
-    /// Connections served at once; more wait in the listen backlog
-    /// [default: 10000].
-    #[arg(long, env = "TESSERA_MAX_CONNECTIONS", value_name = "N")]
-    max_connections: Option<usize>,
-    /// At SIGTERM or SIGINT, seconds requests in flight may take to finish
-    /// before the node exits [default: 10].
-    #[arg(long, env = "TESSERA_SHUTDOWN_GRACE", value_name = "SECS")]
-    shutdown_grace: Option<f64>,
-}
-
-impl LimitFlags {
-    /// The limits the flags, then the configuration file, then the
-    /// defaults give.
-    fn resolve(self, file: &FileConfig) -> Result<tessera_server::Limits, CliError> {
-        use tessera_server::Limits;
-        let defaults = Limits::default();
-        let count = |name: &str, value: Option<usize>, default: usize, least: usize| match value {
-            None => Ok(default),
-            Some(n) if n >= least => Ok(n),
-            Some(n) => Err(CliError::Usage(format!(
-                "--{name} {n}: it must be at least {least}"
-            ))),
-        };
-        let seconds =
-            |name: &str, value: Option<f64>, default: std::time::Duration, zero_ok| match value {
-                None => Ok(default),
-                Some(secs) if secs > 0.0 || (zero_ok && secs == 0.0) => {
-                    std::time::Duration::try_from_secs_f64(secs)
-                        .map_err(|e| CliError::bad_value(format!("--{name} {secs}"), e))
-                }
-                Some(secs) => Err(CliError::Usage(format!(
-                    "--{name} {secs}: it must be a positive number of seconds"
-                ))),
-            };
-        let rate_limit = match self.rate_limit.or(file.rate_limit) {
-            None => None,
-            Some(n) => Some(std::num::NonZeroU32::new(n).ok_or_else(|| {
-                CliError::Usage("--rate-limit 0: it must be at least 1".to_string())
-            })?),
-        };
-        Ok(Limits {
-            max_body_bytes: count(
-                "max-body-bytes",
-                self.max_body_bytes.or(file.max_body_bytes),
-                defaults.max_body_bytes,
-                1,
-            )?,
-            max_header_bytes: count(
-                "max-header-bytes",
-                self.max_header_bytes.or(file.max_header_bytes),
-                defaults.max_header_bytes,
-                Limits::MIN_HEADER_BYTES,
-            )?,
-            max_headers: count(
-                "max-headers",
-                self.max_headers.or(file.max_headers),
-                defaults.max_headers,
-                1,
-            )?,
-            header_read_timeout: seconds(
-                "header-timeout",
-                self.header_timeout.or(file.header_timeout),
-                defaults.header_read_timeout,
-                false,
-            )?,
-            request_timeout: seconds(
-                "request-timeout",
-                self.request_timeout.or(file.request_timeout),
-                defaults.request_timeout,
-                false,
-            )?,
-            max_connections: count(
-                "max-connections",
-                self.max_connections.or(file.max_connections),
-                defaults.max_connections,
-                1,
-            )?,
-            shutdown_grace: seconds(
-                "shutdown-grace",
-                self.shutdown_grace.or(file.shutdown_grace),
-                defaults.shutdown_grace,
-                true,
-            )?,
-            rate_limit,
-        })
-    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -258,7 +142,7 @@ enum Command {
         )]
         tls_key: Option<PathBuf>,
         #[command(flatten)]
-        limits: LimitFlags,
+        limits: LimitOptions,
     },
     /// Print the table of authorized actions, their resource types and the
     /// condition keys their requests carry, as JSON.
