@@ -145,6 +145,61 @@ pub fn trusted_proxies(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+    use tessera_server::Limits;
+
+    #[test]
+    fn limits_come_from_the_options_then_the_file_then_the_defaults() {
+        let file = FileConfig::parse(
+            r#"
+            rate-limit = 50
+            max-body-bytes = 4096
+            header-timeout = 2.5
+            shutdown-grace = 0
+            "#,
+        )
+        .expect("parses");
+        let limits = LimitOptions::default().resolve(&file).expect("valid");
+        assert_eq!(limits.rate_limit.map(|n| n.get()), Some(50));
+        assert_eq!(limits.max_body_bytes, 4096);
+        assert_eq!(limits.header_read_timeout, Duration::from_millis(2500));
+        assert_eq!(limits.shutdown_grace, Duration::ZERO);
+        assert_eq!(limits.max_connections, Limits::MAX_CONNECTIONS);
+        assert_eq!(limits.request_timeout, Limits::REQUEST_TIMEOUT);
+        let flags = LimitOptions {
+            rate_limit: Some(7),
+            max_connections: Some(12),
+            ..LimitOptions::default()
+        };
+        let limits = flags.resolve(&file).expect("valid");
+        assert_eq!(limits.rate_limit.map(|n| n.get()), Some(7));
+        assert_eq!(limits.max_connections, 12);
+        let defaults = LimitOptions::default()
+            .resolve(&FileConfig::default())
+            .expect("valid");
+        assert_eq!(defaults, Limits::default());
+    }
+
+    #[test]
+    fn limits_out_of_range_are_refused() {
+        for text in [
+            "rate-limit = 0",
+            "max-header-bytes = 100",
+            "max-headers = 0",
+            "max-connections = 0",
+            "header-timeout = 0",
+            "request-timeout = -1",
+            "shutdown-grace = -0.5",
+            "header-timeout = nan",
+            "request-timeout = inf",
+        ] {
+            let file = FileConfig::parse(text).expect("parses");
+            assert!(
+                LimitOptions::default().resolve(&file).is_err(),
+                "{text} accepted"
+            );
+        }
+    }
 
     #[test]
     fn a_file_parses_and_its_services_are_checked() {
