@@ -51,7 +51,7 @@ from botocore.credentials import Credentials
 from requests.adapters import HTTPAdapter
 
 from compat_helpers import Creds, local, xml_text
-from harness import TesseraServer, eventually, venv_bin_dir  # noqa: F401 - eventually is re-exported
+from harness import TesseraServer, eventually, free_port, venv_bin_dir  # noqa: F401 - eventually is re-exported
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NGINX_TEMPLATE = REPO_ROOT / "examples" / "nginx" / "tessera-authz.conf"
@@ -83,12 +83,6 @@ ENCODED_MARKER = "Encoded authorization failure message: "
 # ---------------------------------------------------------------------------
 # Small utilities
 # ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unique(prefix: str) -> str:

@@ -76,7 +76,8 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -208,7 +209,7 @@ class TesseraServer:
         assert self.proc is None, "server already running"
         last_error = ""
         for _attempt in range(3):
-            self.port = port or _free_port()
+            self.port = port or free_port()
             self._starts += 1
             self._log_file = open(self.log_path, "ab")
             self._log_file.write(f"\n=== start #{self._starts} on port {self.port}\n".encode())

@@ -22,20 +22,15 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
 from compat_helpers import Creds, assert_root_identity
-from harness import TesseraServer, watch_secrets
+from harness import TesseraServer, free_port, watch_secrets
 
 RATE = 3
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def limited(tessera_bin, aws_cli, tmp_path, request):
-    metrics = _port()
+    metrics = free_port()
     server = TesseraServer(
         tessera_bin, aws_cli, tmp_path / "node",
         ["--rate-limit", str(RATE), "--metrics-listen", f"127.0.0.1:{metrics}"],

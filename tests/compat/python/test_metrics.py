@@ -3,7 +3,6 @@ prometheus-client's text parser."""
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 import requests
@@ -11,18 +10,13 @@ from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from compat_helpers import Creds
-from harness import TesseraServer, iam_client
+from harness import TesseraServer, free_port, iam_client
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def measured(tessera_bin, aws_cli, tmp_path, request) -> TesseraServer:
-    metrics, authz = _port(), _port()
+    metrics, authz = free_port(), free_port()
     server = TesseraServer(
         tessera_bin,
         aws_cli,

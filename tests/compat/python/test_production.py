@@ -11,7 +11,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from compat_helpers import assert_root_identity, read_profiles
-from harness import AUDIT_LOGS, venv_bin_dir
+from harness import AUDIT_LOGS, free_port, venv_bin_dir
 from test_tls import issue, make_ca
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "systemd"
@@ -39,11 +38,6 @@ def _unit() -> dict[str, list[str]]:
             settings.setdefault(key, []).append(value)
     return settings
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_unit_is_valid_and_hardened(tmp_path):
@@ -91,7 +85,7 @@ def test_the_unit_serves_tls_the_audit_trail_and_metrics(tmp_path, aws_cli):
         (tmp_path / name).mkdir(parents=True, mode=0o700)
     ca_key, ca_cert, ca = make_ca(tmp_path, "production")
     issue(ca_key, ca_cert, tmp_path / "etc/tls/cert.pem", tmp_path / "etc/tls/key.pem")
-    port, metrics = _port(), _port()
+    port, metrics = free_port(), free_port()
     config = _scratch_config(tmp_path, port, metrics)
     command = [os.environ["TESSERA_BIN"], *command[1:]]
     command[command.index("/etc/tessera/tessera.toml")] = str(config)

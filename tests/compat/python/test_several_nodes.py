@@ -22,7 +22,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from compat_helpers import Creds, assert_root_identity
-from harness import TesseraServer, eventually, iam_client, token_key_id
+from harness import TesseraServer, eventually, free_port, iam_client, token_key_id
 from test_sts_roles import iam_form_post
 from postgres_harness import Database, Throwaway
 
@@ -316,14 +316,6 @@ def _serve(binary: str, data_dir: Path, store: str, port: int) -> subprocess.Pop
     )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _healthy(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -351,9 +343,9 @@ def test_two_nodes_bootstrapping_one_empty_store_make_one_account(tessera_bin, t
             for d in dirs:
                 (d / "master.key").write_text(key)
                 os.chmod(d / "master.key", 0o600)
-        ports = [_free_port()]
+        ports = [free_port()]
         while len(ports) < 2:
-            port = _free_port()
+            port = free_port()
             if port not in ports:
                 ports.append(port)
         procs = [_serve(tessera_bin, d, db.url, p) for d, p in zip(dirs, ports)]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from compat_helpers import Creds
-from harness import TesseraServer, eventually, iam_client
+from harness import TesseraServer, eventually, free_port, iam_client
 
 
 def _name(common: str) -> x509.Name:
@@ -79,18 +79,13 @@ def issue(ca_key, ca_cert, cert_path: Path, key_path: Path) -> None:
     key_path.chmod(0o600)
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def secure(tessera_bin, aws_cli, tmp_path, request):
     ca_key, ca_cert, ca_path = make_ca(tmp_path, "one")
     cert, key = tmp_path / "server.pem", tmp_path / "server.key"
     issue(ca_key, ca_cert, cert, key)
-    authz = _port()
+    authz = free_port()
     server = TesseraServer(
         tessera_bin, aws_cli, tmp_path / "node",
         ["--tls-cert", str(cert), "--tls-key", str(key), "--authz-listen", f"127.0.0.1:{authz}"],
