@@ -89,7 +89,7 @@ class Replay:
             return "[==[" + value + "]==]"
 
         lines = [f"wrk.method = {text(self.method)}", f"wrk.path = {text(self.path)}", f"wrk.body = {text(self.body)}"]
-        lines += [f"wrk.headers[{text(k)}] = {text(v)}" for k, v in self.headers.items()]
+        lines += [f"wrk.headers[ {text(k)} ] = {text(v)}" for k, v in self.headers.items()]
         return "\n".join(lines) + "\n"
 
 
