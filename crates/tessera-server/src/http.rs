@@ -108,19 +108,20 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let tls = state.tls().cloned();
-    let limits = *state.limits();
-    serve_app(listener, router(state), limits, tls, shutdown).await
+    let app = router(state.clone());
+    serve_app(listener, app, &state, shutdown).await
 }
 
-/// Serves `app` on `listener` within `limits` as [`serve`] does.
+/// Serves `app` on `listener` as [`serve`] does, within the limits and
+/// with the TLS configuration of `state`.
 pub(crate) async fn serve_app(
     listener: TcpListener,
     app: Router,
-    limits: Limits,
-    tls: Option<Arc<crate::tls::Tls>>,
+    state: &AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = *state.limits();
+    let tls = state.tls().cloned();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)

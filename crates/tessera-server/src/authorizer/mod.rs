@@ -88,9 +88,8 @@ pub async fn serve(
     secret: AuthzSecret,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let tls = state.tls().cloned();
-    let limits = *state.limits();
-    crate::http::serve_app(listener, router(state, secret), limits, tls, shutdown).await
+    let app = router(state.clone(), secret);
+    crate::http::serve_app(listener, app, &state, shutdown).await
 }
 
 async fn require_secret(
