@@ -74,7 +74,9 @@ async fn long_term(
             );
             AwsError::invalid_client_token_id()
         })?;
-    tessera_sigv4::verify_with(request, auth, &secret, rules)?;
+    state
+        .signing_keys()
+        .verify_with(request, auth, &secret, rules)?;
     if record.status != AccessKeyStatus::Active {
         return Err(AwsError::invalid_client_token_id());
     }
@@ -137,7 +139,9 @@ async fn temporary(
     };
     let claims = open_session_token(&ring, token, &auth.access_key_id)
         .map_err(|_| AwsError::invalid_client_token_id())?;
-    tessera_sigv4::verify_with(request, auth, &claims.secret_access_key, rules)?;
+    state
+        .signing_keys()
+        .verify_with(request, auth, &claims.secret_access_key, rules)?;
     if state.now().unix_timestamp() >= claims.expires_at {
         return Err(AwsError::expired_token());
     }

@@ -67,6 +67,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     partition: String,
     policies: policy_cache::PolicyCache,
+    signing_keys: tessera_sigv4::SigningKeys,
     oidc: OidcVerifier,
     saml_audiences: Vec<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
@@ -117,6 +118,7 @@ impl AppState {
                 clock,
                 partition: "aws".to_string(),
                 policies: policy_cache::PolicyCache::default(),
+                signing_keys: tessera_sigv4::SigningKeys::default(),
                 oidc,
                 saml_audiences,
                 trusted_proxies: Vec::new(),
@@ -240,6 +242,11 @@ impl AppState {
     /// Parsed policies, shared by content.
     pub(crate) fn policies(&self) -> &policy_cache::PolicyCache {
         &self.inner.policies
+    }
+
+    /// The SigV4 signing keys derived so far, kept by access key and scope.
+    pub(crate) fn signing_keys(&self) -> &tessera_sigv4::SigningKeys {
+        &self.inner.signing_keys
     }
 
     /// The ARN partition.

@@ -94,23 +94,34 @@ fn canonical_query(raw_query: &str, form: AuthenticationForm) -> String {
         .join("&")
 }
 
-/// Trims a header value and collapses runs of spaces to one.
-fn canonical_header_value(value: &[u8]) -> String {
+/// Appends a header value to `out`, trimmed and with each run of
+/// whitespace collapsed to one space.
+fn push_canonical_header_value(out: &mut String, value: &[u8]) {
     let text = String::from_utf8_lossy(value);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Most values (a token, a date, a host) have no whitespace to collapse.
+    if !text.contains(char::is_whitespace) {
+        out.push_str(&text);
+        return;
+    }
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 fn canonical_headers(headers: &http::HeaderMap, signed: &[String]) -> String {
     let mut out = String::new();
     for name in signed {
-        let values: Vec<String> = headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|v| canonical_header_value(v.as_bytes()))
-            .collect();
         out.push_str(name);
         out.push(':');
-        out.push_str(&values.join(","));
+        for (i, value) in headers.get_all(name.as_str()).iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_canonical_header_value(&mut out, value.as_bytes());
+        }
         out.push('\n');
     }
     out
@@ -204,6 +215,14 @@ mod tests {
 
     #[test]
     fn header_values_are_trimmed_and_collapsed() {
-        assert_eq!(canonical_header_value(b"  a   b  c "), "a b c");
+        let canonical = |value: &[u8]| {
+            let mut out = String::new();
+            push_canonical_header_value(&mut out, value);
+            out
+        };
+        assert_eq!(canonical(b"  a   b  c "), "a b c");
+        assert_eq!(canonical(b"a\tb"), "a b");
+        assert_eq!(canonical(b"IQoJb3JpZ2luX2VjEJr//"), "IQoJb3JpZ2luX2VjEJr//");
+        assert_eq!(canonical(b""), "");
     }
 }

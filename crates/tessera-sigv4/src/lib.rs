@@ -24,7 +24,7 @@
 
 // The modules' imports point one way, from the dispatch and the checks down
 // to the shared parsers and types:
-// - `signing` (verification) -> `payload`, `canonical` -> `auth`, `rules`;
+// - `signing_keys` (kept keys) -> `signing` (verification) -> `payload`, `canonical` -> `auth`, `rules`;
 // - `request` (the `parse` dispatcher) -> `header`, `presigned` -> `credential`
 //   (the components both forms share) -> `auth` -> `rules`;
 // - at the bottom `http_request`, `query`, `amz_date`, `error`.
@@ -41,6 +41,7 @@ mod query;
 mod request;
 mod rules;
 mod signing;
+mod signing_keys;
 
 pub use amz_date::{format_amz_date, parse_amz_date};
 pub use auth::{Authentication, AuthenticationForm, CredentialScope};
@@ -51,6 +52,7 @@ pub use payload::declared_payload_hash;
 pub use request::parse;
 pub use rules::{PayloadRule, PresignedLifetime, SigningRules, UriRule};
 pub use signing::{check_presigned_body, signature, signing_key, verify, verify_with};
+pub use signing_keys::SigningKeys;
 
 /// The only algorithm SigV4 defines.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -63,13 +63,26 @@ pub fn verify_with(
     secret: &str,
     rules: &SigningRules,
 ) -> Result<(), SigV4Error> {
+    verify_with_key(request, auth, rules, || {
+        signing_key(
+            secret,
+            &auth.scope.date,
+            &auth.scope.region,
+            &auth.scope.service,
+        )
+    })
+}
+
+/// [`verify_with`] with the signing key `key` gives (called once the
+/// payload hash is acceptable).
+pub(crate) fn verify_with_key(
+    request: &HttpRequest<'_>,
+    auth: &Authentication,
+    rules: &SigningRules,
+    key: impl FnOnce() -> hmac::Key,
+) -> Result<(), SigV4Error> {
     let candidates = payload_candidates(&rules.payload, request, auth)?;
-    let key = signing_key(
-        secret,
-        &auth.scope.date,
-        &auth.scope.region,
-        &auth.scope.service,
-    );
+    let key = key();
     let mut matched = subtle::Choice::from(0);
     for payload_hash in &candidates {
         let creq = canonical_request_with(request, auth, payload_hash, rules.uri);
