@@ -4,7 +4,7 @@
 
 use crate::AuditRecord;
 use std::{
-    io::Write,
+    io::{BufWriter, Write},
     path::PathBuf,
     sync::{
         Arc, Mutex,
@@ -100,12 +100,87 @@ fn open(target: &AuditTarget) -> Result<Box<dyn Write + Send>, AuditError> {
     }
 }
 
+/// The most bytes of records written with one flush.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// The writer thread's side: the sink, and what it reports.
+struct Writer {
+    sink: BufWriter<Box<dyn Write + Send>>,
+    target: AuditTarget,
+    pending: Arc<AtomicUsize>,
+    failing: Arc<AtomicBool>,
+}
+
+impl Writer {
+    /// Writes the lines of `batch` in order and flushes them, reopening
+    /// the sink where a [`Message::Reopen`] is; tells each waiting request
+    /// whether its line was written (flushed without an error).
+    fn write(&mut self, batch: Vec<Message>) {
+        let mut waiting = Vec::new();
+        let mut bytes = 0;
+        let mut written = Ok(());
+        for message in batch {
+            match message {
+                Message::Reopen => {
+                    let flushed =
+                        std::mem::replace(&mut written, Ok(())).and_then(|()| self.sink.flush());
+                    self.settle(flushed, bytes, &mut waiting);
+                    bytes = 0;
+                    match open(&self.target) {
+                        Ok(reopened) => {
+                            self.sink = BufWriter::with_capacity(BATCH_BYTES, reopened);
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "the audit log could not be reopened; writing on to the open one");
+                        }
+                    }
+                }
+                Message::Line(line, done) => {
+                    bytes += line.len();
+                    if written.is_ok() {
+                        written = self.sink.write_all(&line);
+                    }
+                    waiting.extend(done);
+                }
+            }
+        }
+        let flushed = written.and_then(|()| self.sink.flush());
+        self.settle(flushed, bytes, &mut waiting);
+    }
+
+    /// Reports the outcome of writing `bytes` of records to those
+    /// `waiting` for them. A failed write drops what is still buffered:
+    /// those records were reported unwritten, and are not written later.
+    fn settle(
+        &mut self,
+        outcome: std::io::Result<()>,
+        bytes: usize,
+        waiting: &mut Vec<tokio::sync::oneshot::Sender<bool>>,
+    ) {
+        self.pending.fetch_sub(bytes, Ordering::AcqRel);
+        let ok = outcome.is_ok();
+        if let Err(error) = outcome {
+            let sink = std::mem::replace(&mut self.sink, BufWriter::new(Box::new(std::io::sink())));
+            self.sink = BufWriter::with_capacity(BATCH_BYTES, sink.into_parts().0);
+            if !self.failing.swap(true, Ordering::AcqRel) {
+                tracing::error!(%error, "the audit log cannot be written");
+            }
+        }
+        if ok && self.failing.swap(false, Ordering::AcqRel) {
+            tracing::info!("the audit log is written again");
+        }
+        for done in waiting.drain(..) {
+            let _ = done.send(ok);
+        }
+    }
+}
+
 impl AuditLog {
     /// Opens the sink now (a sink that cannot be opened is an error at
     /// start) and starts its writer. `required`: a request whose record
     /// cannot be written is to be refused ([`AuditLog::record`] says so).
     pub fn open(target: AuditTarget, required: bool) -> Result<Self, AuditError> {
-        let mut sink = open(&target)?;
+        let sink = open(&target)?;
         let (sender, receiver) = mpsc::channel::<Message>();
         let pending = Arc::new(AtomicUsize::new(0));
         let failing = Arc::new(AtomicBool::new(false));
@@ -114,31 +189,26 @@ impl AuditLog {
         std::thread::Builder::new()
             .name("tessera-audit".into())
             .spawn(move || {
-                for message in receiver {
-                    match message {
-                        Message::Reopen => match open(&writer_target) {
-                            Ok(reopened) => sink = reopened,
-                            Err(error) => {
-                                tracing::error!(%error, "the audit log could not be reopened; writing on to the open one");
-                            }
-                        },
-                        Message::Line(line, done) => {
-                            let written = sink.write_all(&line).and_then(|()| sink.flush());
-                            writer_pending.fetch_sub(line.len(), Ordering::AcqRel);
-                            let ok = written.is_ok();
-                            if let Err(error) = written
-                                && !writer_failing.swap(true, Ordering::AcqRel)
-                            {
-                                tracing::error!(%error, "the audit log cannot be written");
-                            }
-                            if ok && writer_failing.swap(false, Ordering::AcqRel) {
-                                tracing::info!("the audit log is written again");
-                            }
-                            if let Some(done) = done {
-                                let _ = done.send(ok);
-                            }
+                let mut writer = Writer {
+                    sink: BufWriter::with_capacity(BATCH_BYTES, sink),
+                    target: writer_target,
+                    pending: writer_pending,
+                    failing: writer_failing,
+                };
+                while let Ok(first) = receiver.recv() {
+                    // What queued up while the last batch was written is
+                    // written together, with one flush.
+                    let mut batch = vec![first];
+                    let mut bytes = 0;
+                    while bytes < BATCH_BYTES
+                        && let Ok(next) = receiver.try_recv()
+                    {
+                        if let Message::Line(line, _) = &next {
+                            bytes += line.len();
                         }
+                        batch.push(next);
                     }
+                    writer.write(batch);
                 }
             })
             .map_err(|source| AuditError::Open {
@@ -269,6 +339,37 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[tokio::test]
+    async fn records_queued_together_are_all_written_whole_and_in_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("audit.log");
+        let log = AuditLog::open(AuditTarget::File(path.clone()), false).expect("open");
+        for n in 0..1_000 {
+            log.record(&record(&format!("Call{n}")))
+                .await
+                .expect("queued");
+        }
+        let required = AuditLog {
+            required: true,
+            ..log
+        };
+        required.record(&record("Last")).await.expect("written");
+        assert_eq!(required.dropped(), 0);
+        let text = std::fs::read_to_string(&path).expect("trail");
+        let names: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).expect("a whole line");
+                value["eventName"].as_str().expect("name").to_string()
+            })
+            .collect();
+        let expected: Vec<String> = (0..1_000)
+            .map(|n| format!("Call{n}"))
+            .chain(["Last".to_string()])
+            .collect();
+        assert_eq!(names, expected);
     }
 
     #[tokio::test]
