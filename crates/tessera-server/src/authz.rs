@@ -25,10 +25,21 @@ struct CallerPolicies {
 }
 
 fn parse_named(state: &AppState, policy: &NamedPolicy, kind: PolicyKind) -> Option<Arc<Policy>> {
-    match state.policies().parse(&policy.document, kind) {
+    parse_stored(state, &policy.id, &policy.document, kind)
+}
+
+/// The stored policy `document` (named `id` in the log) parsed as `kind`;
+/// `None`, logged, if it does not parse.
+fn parse_stored(
+    state: &AppState,
+    id: &str,
+    document: &str,
+    kind: PolicyKind,
+) -> Option<Arc<Policy>> {
+    match state.policies().parse(document, kind) {
         Ok(parsed) => Some(parsed),
         Err(error) => {
-            tracing::error!(policy = %policy.id, %error.message, "stored policy does not parse; it grants nothing");
+            tracing::error!(policy = %id, %error.message, "stored policy does not parse; it grants nothing");
             None
         }
     }
@@ -177,14 +188,9 @@ async fn session_policies(
 ) -> Result<Vec<(String, Option<Arc<Policy>>)>, AwsError> {
     let mut session = Vec::new();
     for (index, document) in claims.session_policies.iter().enumerate() {
-        let named = NamedPolicy {
-            id: format!("session-policy/{index}"),
-            document: document.clone(),
-        };
-        session.push((
-            named.id.clone(),
-            parse_named(state, &named, PolicyKind::session()),
-        ));
+        let id = format!("session-policy/{index}");
+        let parsed = parse_stored(state, &id, document, PolicyKind::session());
+        session.push((id, parsed));
     }
     for arn in &claims.policy_arns {
         let document = state
@@ -192,14 +198,8 @@ async fn session_policies(
             .managed_policy_document(arn)
             .await?
             .unwrap_or_default();
-        let named = NamedPolicy {
-            id: arn.clone(),
-            document,
-        };
-        session.push((
-            arn.clone(),
-            parse_named(state, &named, PolicyKind::managed()),
-        ));
+        let parsed = parse_stored(state, arn, &document, PolicyKind::managed());
+        session.push((arn.clone(), parsed));
     }
     Ok(session)
 }
@@ -367,11 +367,7 @@ fn bound_trust_policy(
     document: &str,
     bindings: Option<&[PrincipalBinding]>,
 ) -> Option<Arc<Policy>> {
-    let named = NamedPolicy {
-        id: id.to_string(),
-        document: document.to_string(),
-    };
-    let parsed = parse_named(state, &named, PolicyKind::trust())?;
+    let parsed = parse_stored(state, id, document, PolicyKind::trust())?;
     Some(crate::resource_policies::bound(
         parsed,
         bindings.unwrap_or_default(),
@@ -473,11 +469,7 @@ pub async fn authorize_check(
         )
     });
     let granted = check.granted.and_then(|(id, document)| {
-        let named = NamedPolicy {
-            id: id.to_string(),
-            document: document.to_string(),
-        };
-        parse_named(state, &named, PolicyKind::managed()).map(|policy| (id, policy))
+        parse_stored(state, id, document, PolicyKind::managed()).map(|policy| (id, policy))
     });
     // Unreadable boundary, session or trust policies make the request fail closed.
     let unreadable = policies.has_unreadable() || trust.as_ref().is_some_and(|(_, p)| p.is_none());

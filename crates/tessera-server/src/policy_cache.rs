@@ -16,30 +16,37 @@ use tessera_policy::{Policy, PolicyError, PolicyKind};
 
 const CAPACITY: usize = 4096;
 
-/// A bounded map from (kind, document) to the parsed policy.
+/// The parsed policies of one document, by the kind each was parsed as.
+type Parsed = Vec<(PolicyKind, Arc<Policy>)>;
+
+/// A bounded map from document (and kind) to the parsed policy.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    entries: Mutex<HashMap<(String, String), Arc<Policy>>>,
+    entries: Mutex<HashMap<String, Parsed>>,
 }
 
 impl PolicyCache {
     /// The parsed stored policy for `document` of `kind`, parsed at most
     /// once while it stays in the cache.
     pub fn parse(&self, document: &str, kind: PolicyKind) -> Result<Arc<Policy>, PolicyError> {
-        let key = (format!("{kind:?}"), document.to_string());
-        if let Some(hit) = self.lock().get(&key) {
+        if let Some(parsed) = self.lock().get(document)
+            && let Some((_, hit)) = parsed.iter().find(|(k, _)| *k == kind)
+        {
             return Ok(Arc::clone(hit));
         }
         let parsed = Arc::new(Policy::parse_stored(document, kind)?);
         let mut entries = self.lock();
-        if entries.len() >= CAPACITY {
+        if entries.len() >= CAPACITY && !entries.contains_key(document) {
             entries.clear();
         }
-        entries.insert(key, Arc::clone(&parsed));
+        let kinds = entries.entry(document.to_string()).or_default();
+        if !kinds.iter().any(|(k, _)| *k == kind) {
+            kinds.push((kind, Arc::clone(&parsed)));
+        }
         Ok(parsed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<Policy>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Parsed>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

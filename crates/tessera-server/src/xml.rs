@@ -53,7 +53,8 @@ fn write_node(writer: &mut Writer<Vec<u8>>, node: &Xml) -> std::io::Result<()> {
 }
 
 fn document(root: &str, namespace: &str, children: &[Xml]) -> String {
-    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    // Room for the common answers, so that writing them never grows it.
+    let mut writer = Writer::new_with_indent(Vec::with_capacity(4096), b' ', 2);
     let written = (|| -> std::io::Result<()> {
         writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         let mut start = BytesStart::new(root);
