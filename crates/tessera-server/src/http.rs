@@ -344,7 +344,7 @@ async fn handle(
         ),
     };
     crate::metrics::request(&action, &code, started.elapsed());
-    tracing::info!(
+    tracing::debug!(
         request_id = %request_id,
         peer = %peer.ip(),
         method = %parts.method,

@@ -252,7 +252,7 @@ fn log_verdict(request_id: &str, service: Option<&str>, verdict: &Verdict) {
         .as_ref()
         .map(|(a, r)| (a.as_str(), r.as_str()))
         .unwrap_or(("-", "-"));
-    tracing::info!(
+    tracing::debug!(
         request_id,
         service = service.unwrap_or("-"),
         action,
