@@ -181,8 +181,6 @@ class Tessera:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TESSERA_", "AWS_"))}
         if self.store:
             env["TESSERA_STORE"] = self.store
-        # Per-request lines cost more than they tell under load.
-        env["TESSERA_LOG"] = "warn"
         return env
 
     def init(self) -> str:
@@ -310,12 +308,12 @@ def tessera_rows(args, label: str, roles: int, users: int, extra: list, store: O
     return results
 
 
-def instructions_per_request(args, count: int = 200) -> dict:
+def instructions_per_request(args, label: str = "", extra: tuple = (), count: int = 200) -> dict:
     """Instructions per request under callgrind: the server runs under
-    `valgrind --tool=callgrind` with instrumentation off until the rows'
-    requests are ready; then, per row, the counters are zeroed, `count`
-    requests are sent one after another on one connection, and the dump's
-    total is divided by `count`."""
+    `valgrind --tool=callgrind` (with `extra` arguments) and instrumentation
+    off until the rows' requests are ready; then, per row, the counters are
+    zeroed, `count` requests are sent one after another on one connection,
+    and the dump's total is divided by `count`."""
     workdir = Path(tempfile.mkdtemp(prefix="tessera-callgrind-"))
     server = Tessera(args.tessera, workdir)
     results = {}
@@ -326,6 +324,7 @@ def instructions_per_request(args, count: int = 200) -> dict:
             args.valgrind, "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={workdir}/callgrind.out.%p",
             args.tessera, "serve", "--data-dir", str(workdir / "data"), "--listen", f"127.0.0.1:{server.port}",
             "--authz-listen", f"127.0.0.1:{server.authz_port}", "--config", str(authz_config(workdir, account)),
+            *[str(a).replace("{workdir}", str(workdir)).replace("{port}", str(free_port())) for a in extra],
         ]
         log = open(workdir / "server.log", "ab")
         server.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=server.env())
@@ -334,9 +333,9 @@ def instructions_per_request(args, count: int = 200) -> dict:
         session = server.client("sts", user).assume_role(RoleArn=role_arn, RoleSessionName="bench")["Credentials"]
         temp = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
         replays = {
-            "AssumeRole": signed_query(server.endpoint, user, "sts", {
+            f"AssumeRole{label}": signed_query(server.endpoint, user, "sts", {
                 "Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role_arn, "RoleSessionName": "bench"}),
-            "GetCallerIdentity (temporary credentials)": signed_query(server.endpoint, temp, "sts", {
+            f"GetCallerIdentity (temporary credentials){label}": signed_query(server.endpoint, temp, "sts", {
                 "Action": "GetCallerIdentity", "Version": "2011-06-15"}),
         }
         control = shutil.which("callgrind_control") or "callgrind_control"
@@ -361,6 +360,12 @@ def instructions_per_request(args, count: int = 200) -> dict:
                         total = max(total, int(line.split()[1]))
             results[row] = total / count
             print(f"  callgrind: {row}: {results[row]:,.0f} instructions per request", file=sys.stderr)
+            if args.callgrind_dir:
+                keep = Path(args.callgrind_dir)
+                keep.mkdir(parents=True, exist_ok=True)
+                slug = "".join(c if c.isalnum() else "-" for c in row).strip("-").lower()
+                for n, dump in enumerate(dumps):
+                    shutil.copy(dump, keep / f"callgrind.{slug}.{n}")
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -417,9 +422,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--valgrind", help="also count instructions per request under this valgrind")
     parser.add_argument("--only-callgrind", action="store_true", help="count instructions, run no load")
+    parser.add_argument("--callgrind-dir", help="keep the callgrind dumps here, for callgrind_annotate")
     args = parser.parse_args()
     if args.valgrind:
         counts = instructions_per_request(args)
+        counts |= instructions_per_request(
+            args, ", audit trail and metrics on",
+            ("--audit-log", "{workdir}/audit.log", "--metrics-listen", "127.0.0.1:{port}"),
+        )
         print("| row | instructions per request (callgrind) |\n| --- | --- |")
         for row, count in counts.items():
             print(f"| {row} | {count:,.0f} |")
