@@ -1,13 +1,18 @@
 //! Where the records go: a file opened for appending (mode 0600), or
 //! standard output, written by a thread of its own so that no request
 //! waits on the disk unless the trail is required.
+//!
+//! The writer wakes every [`TICK`] and writes what queued up meanwhile with
+//! one flush; a request does not wake it, unless it waits for its record
+//! (a required trail) or much is queued. Under load the trail costs a
+//! write per tick rather than a write and a thread wake-up per request.
 
 use crate::AuditRecord;
 use std::{
     io::{BufWriter, Write},
     path::PathBuf,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicBool, AtomicUsize, Ordering},
         mpsc,
     },
@@ -59,8 +64,17 @@ pub enum AuditError {
     Unwritten,
 }
 
+/// How long the writer sleeps when nothing wakes it.
+const TICK: Duration = Duration::from_millis(10);
+/// The queued bytes past which a request wakes the writer before its tick.
+const WAKE_BYTES: usize = MAX_PENDING / 4;
+
 enum Message {
+    /// A record, and who waits to learn whether it was written.
     Line(Vec<u8>, Option<tokio::sync::oneshot::Sender<bool>>),
+    /// Everything queued before it is to be written (the sender learns
+    /// whether it was).
+    Flush(tokio::sync::oneshot::Sender<bool>),
     Reopen,
 }
 
@@ -71,7 +85,9 @@ pub struct AuditLog {
     pending: Arc<AtomicUsize>,
     failing: Arc<AtomicBool>,
     dropped: AtomicUsize,
-    queue: Mutex<mpsc::Sender<Message>>,
+    queue: mpsc::Sender<Message>,
+    /// The writer thread, to wake it.
+    writer: std::thread::Thread,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -135,6 +151,7 @@ impl Writer {
                         }
                     }
                 }
+                Message::Flush(done) => waiting.push(done),
                 Message::Line(line, done) => {
                     bytes += line.len();
                     if written.is_ok() {
@@ -186,7 +203,7 @@ impl AuditLog {
         let failing = Arc::new(AtomicBool::new(false));
         let (writer_pending, writer_failing, writer_target) =
             (Arc::clone(&pending), Arc::clone(&failing), target.clone());
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("tessera-audit".into())
             .spawn(move || {
                 let mut writer = Writer {
@@ -195,33 +212,49 @@ impl AuditLog {
                     pending: writer_pending,
                     failing: writer_failing,
                 };
-                while let Ok(first) = receiver.recv() {
-                    // What queued up while the last batch was written is
-                    // written together, with one flush.
-                    let mut batch = vec![first];
+                loop {
+                    let mut batch = Vec::new();
                     let mut bytes = 0;
-                    while bytes < BATCH_BYTES
-                        && let Ok(next) = receiver.try_recv()
-                    {
-                        if let Message::Line(line, _) = &next {
-                            bytes += line.len();
+                    let mut closed = false;
+                    while bytes < BATCH_BYTES {
+                        match receiver.try_recv() {
+                            Ok(message) => {
+                                if let Message::Line(line, _) = &message {
+                                    bytes += line.len();
+                                }
+                                batch.push(message);
+                            }
+                            Err(mpsc::TryRecvError::Empty) => break,
+                            Err(mpsc::TryRecvError::Disconnected) => {
+                                closed = true;
+                                break;
+                            }
                         }
-                        batch.push(next);
                     }
-                    writer.write(batch);
+                    if !batch.is_empty() {
+                        writer.write(batch);
+                        continue;
+                    }
+                    if closed {
+                        break;
+                    }
+                    std::thread::park_timeout(TICK);
                 }
             })
             .map_err(|source| AuditError::Open {
                 path: "audit writer".into(),
                 source,
-            })?;
+            })?
+            .thread()
+            .clone();
         Ok(Self {
             target,
             required,
             pending,
             failing,
             dropped: AtomicUsize::new(0),
-            queue: Mutex::new(sender),
+            queue: sender,
+            writer,
         })
     }
 
@@ -243,20 +276,38 @@ impl AuditLog {
     pub async fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
         let line = record.to_line();
         let len = line.len();
-        if self.pending.fetch_add(len, Ordering::AcqRel) + len > MAX_PENDING {
+        let queued = self.pending.fetch_add(len, Ordering::AcqRel) + len;
+        if queued > MAX_PENDING {
             self.pending.fetch_sub(len, Ordering::AcqRel);
             return self.refuse(AuditError::Full);
         }
         if !self.required {
             self.send(Message::Line(line, None));
+            if queued > WAKE_BYTES {
+                self.writer.unpark();
+            }
             return Ok(());
         }
         let (done, written) = tokio::sync::oneshot::channel();
         self.send(Message::Line(line, Some(done)));
+        self.writer.unpark();
         match tokio::time::timeout(WRITE_WAIT, written).await {
             Ok(Ok(true)) => Ok(()),
             _ => Err(AuditError::Unwritten),
         }
+    }
+
+    /// Waits (at most 2 s) until every record queued so far is written;
+    /// whether they were. For a server that stops: what it recorded is in
+    /// the trail before it exits.
+    pub async fn flush(&self) -> bool {
+        let (done, written) = tokio::sync::oneshot::channel();
+        self.send(Message::Flush(done));
+        self.writer.unpark();
+        matches!(
+            tokio::time::timeout(WRITE_WAIT, written).await,
+            Ok(Ok(true))
+        )
     }
 
     fn refuse(&self, error: AuditError) -> Result<(), AuditError> {
@@ -271,13 +322,13 @@ impl AuditLog {
     }
 
     fn send(&self, message: Message) {
-        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = queue.send(message);
+        let _ = self.queue.send(message);
     }
 
     /// Reopens the file (after logrotate moved it); standard output stays.
     pub fn reopen(&self) {
         self.send(Message::Reopen);
+        self.writer.unpark();
     }
 
     /// Whether the last write failed.
@@ -351,12 +402,15 @@ mod tests {
                 .await
                 .expect("queued");
         }
+        assert!(log.flush().await, "flushed");
+        assert_eq!(log.dropped(), 0);
+        let flushed = std::fs::read_to_string(&path).expect("trail");
+        assert_eq!(flushed.lines().count(), 1_000);
         let required = AuditLog {
             required: true,
             ..log
         };
         required.record(&record("Last")).await.expect("written");
-        assert_eq!(required.dropped(), 0);
         let text = std::fs::read_to_string(&path).expect("trail");
         let names: Vec<String> = text
             .lines()

@@ -805,8 +805,8 @@ async fn serve(
         .with_authz_services(services)
         .with_limits(limits);
     reload_on_hangup(audit.clone(), tls.clone());
-    if let Some(audit) = audit {
-        state = state.with_audit(audit);
+    if let Some(audit) = &audit {
+        state = state.with_audit(Arc::clone(audit));
     }
     if let Some(tls) = tls {
         state = state.with_tls(tls);
@@ -880,6 +880,12 @@ async fn serve(
     }
     if let Some(task) = metrics {
         task.await?.map_err(CliError::Serve)?;
+    }
+    // What was answered is in the trail before the process exits.
+    if let Some(audit) = audit
+        && !audit.flush().await
+    {
+        tracing::error!("the audit trail could not be written before stopping");
     }
     api
 }
