@@ -53,6 +53,12 @@ pub fn is_secret_element(name: &str) -> bool {
 pub fn camel(name: &str) -> String {
     let mut chars = name.chars();
     match chars.next() {
+        Some(first) if first.is_ascii() => {
+            let mut camel = String::with_capacity(name.len());
+            camel.push(first.to_ascii_lowercase());
+            camel.push_str(chars.as_str());
+            camel
+        }
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
     }
@@ -125,6 +131,7 @@ mod tests {
         assert_eq!(camel("VirtualMFADeviceName"), "virtualMFADeviceName");
         assert_eq!(camel("SAMLAssertion"), "sAMLAssertion");
         assert_eq!(camel(""), "");
+        assert_eq!(camel("Émile"), "émile");
     }
 
     #[test]

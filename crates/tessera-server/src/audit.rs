@@ -131,12 +131,12 @@ pub(crate) fn elements(result: &[Xml]) -> Value {
     let mut map = Map::new();
     for node in result {
         let (name, value) = element(node);
-        map.insert(camel(&name), value);
+        map.insert(camel(name), value);
     }
     Value::Object(map)
 }
 
-fn element(node: &Xml) -> (String, Value) {
+fn element(node: &Xml) -> (&str, Value) {
     match node {
         Xml::Text(name, text) => {
             let value = if is_secret_element(name) {
@@ -144,11 +144,11 @@ fn element(node: &Xml) -> (String, Value) {
             } else {
                 text.clone()
             };
-            (name.to_string(), Value::String(value))
+            (name, Value::String(value))
         }
         Xml::Node(name, children) => {
             if is_secret_element(name) {
-                return (name.to_string(), Value::String(HIDDEN.to_string()));
+                return (name, Value::String(HIDDEN.to_string()));
             }
             let list = !children.is_empty()
                 && children
@@ -159,14 +159,14 @@ fn element(node: &Xml) -> (String, Value) {
             } else {
                 elements(children)
             };
-            (name.to_string(), value)
+            (name, value)
         }
     }
 }
 
 /// The `userIdentity` of an authenticated caller, as CloudTrail writes it.
 pub(crate) fn user_identity(caller: &Caller, partition: &str) -> UserIdentity {
-    let arn = caller.arn(partition).to_string();
+    let arn = caller.arn(partition).into_string();
     let base = UserIdentity {
         principal_id: Some(caller.user_id()),
         arn: Some(arn),

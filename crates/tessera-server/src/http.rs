@@ -15,7 +15,6 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::HeaderName,
     http::{HeaderValue, StatusCode, header},
-    middleware::{map_request, map_response},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -26,7 +25,7 @@ use hyper_util::{
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tessera_sigv4::HttpRequest;
 use tokio::{net::TcpListener, sync::Semaphore};
-use tower::ServiceExt;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -44,28 +43,46 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(handle)
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .with_state(state);
+    // The layers wrap the routes once, as one stack, rather than each route
+    // (a layer of the router boxes every route's service and future anew).
+    let limited = ServiceBuilder::new()
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .with_state(state);
-    with_request_ids(routes).layer(map_response(move |response| {
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .service(routes);
+    with_request_ids(limited, move |response| {
         too_large_as_xml(response, limits.max_body_bytes)
-    }))
+    })
 }
 
-/// Gives every request a new id (one the client sends is dropped, so that
-/// logs never carry a client's choice) and every response its
-/// [`REQUEST_ID`] header.
-pub(crate) fn with_request_ids(routes: Router) -> Router {
-    routes
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(map_request(|mut request: Request| async move {
+/// `service` behind a new id for every request (one the client sends is
+/// dropped, so that logs never carry a client's choice), which every
+/// response carries as its [`REQUEST_ID`] header; `finish` maps each
+/// response once it carries it.
+pub(crate) fn with_request_ids<S, F>(service: S, finish: F) -> Router
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    F: Fn(Response) -> Response + Clone + Send + Sync + 'static,
+{
+    let stack = ServiceBuilder::new()
+        .map_request(|mut request: Request| {
             request.headers_mut().remove(REQUEST_ID);
             request
-        }))
+        })
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .map_response(finish)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .service(service);
+    Router::new().fallback_service(stack)
 }
 
 /// The id [`with_request_ids`] gave a request.
@@ -79,7 +96,7 @@ pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> String {
 
 /// The body limit's bare 413 (a `Content-Length` over `max_body_bytes`) as
 /// AWS's XML error.
-async fn too_large_as_xml(response: Response, max_body_bytes: usize) -> Response {
+fn too_large_as_xml(response: Response, max_body_bytes: usize) -> Response {
     let declared_xml = response
         .headers()
         .get(header::CONTENT_TYPE)

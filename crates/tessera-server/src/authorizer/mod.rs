@@ -62,7 +62,7 @@ pub fn router(state: AppState, secret: AuthzSecret) -> Router {
             require_secret,
         ))
         .with_state(authorizer);
-    crate::http::with_request_ids(routes)
+    crate::http::with_request_ids(routes, std::convert::identity)
 }
 
 /// The body limit's bare 413 (a `Content-Length` over [`MAX_JSON`]) as the
