@@ -1,7 +1,7 @@
 //! One audit record, shaped like CloudTrail's (`eventVersion` 1.08).
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 
 /// One call or decision.
 #[derive(Debug, Clone, Serialize)]
@@ -31,9 +31,10 @@ pub struct AuditRecord {
     pub error_message: Option<String>,
     /// The request's parameters, secrets hidden.
     pub request_parameters: Option<Value>,
-    /// What the response held, secrets hidden; for the calls that issue
+    /// What the response held, secrets hidden, as JSON written once (see
+    /// [`serde_json::value::to_raw_value`]); for the calls that issue
     /// credentials, the issued access key id.
-    pub response_elements: Option<Value>,
+    pub response_elements: Option<Box<RawValue>>,
     /// The request id the response carried.
     #[serde(rename = "requestID")]
     pub request_id: String,

@@ -3,7 +3,8 @@
 //! elements, secrets hidden), and how it ended (the error code).
 
 use crate::{Caller, error::AwsError, xml::Xml};
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer, ser::SerializeMap};
+use serde_json::{Value, value::RawValue};
 use tessera_arn::Arn;
 use tessera_audit::{
     AuditRecord, HIDDEN, SessionContext, SessionIssuer, UserIdentity,
@@ -59,7 +60,7 @@ impl Trail {
     ) -> AuditRecord {
         let (error_code, error_message, response_elements) = match outcome {
             Ok(result) if !read_only || issues_credentials(&self.action) => {
-                (None, None, Some(elements(result)))
+                (None, None, elements(result))
             }
             Ok(_) => (None, None, None),
             Err(error) => (
@@ -126,40 +127,67 @@ pub(crate) fn read_only(source: &str, action: &str) -> bool {
 }
 
 /// A response's elements as JSON: names in camel case, `member` lists as
-/// arrays, secrets hidden.
-pub(crate) fn elements(result: &[Xml]) -> Value {
-    let mut map = Map::new();
-    for node in result {
-        let (name, value) = element(node);
-        map.insert(camel(name), value);
-    }
-    Value::Object(map)
+/// arrays, secrets hidden. Written straight from the elements, without an
+/// intermediate JSON tree.
+pub(crate) fn elements(result: &[Xml]) -> Option<Box<RawValue>> {
+    serde_json::value::to_raw_value(&Elements(result)).ok()
 }
 
-fn element(node: &Xml) -> (&str, Value) {
-    match node {
-        Xml::Text(name, text) => {
-            let value = if is_secret_element(name) {
-                HIDDEN.to_string()
-            } else {
-                text.clone()
-            };
-            (name, Value::String(value))
-        }
-        Xml::Node(name, children) => {
-            if is_secret_element(name) {
-                return (name, Value::String(HIDDEN.to_string()));
+/// Elements as a JSON object, each named in camel case.
+struct Elements<'a>(&'a [Xml]);
+
+/// One element's value: its text, an array of `member`s, or an object.
+struct Element<'a>(&'a Xml);
+
+/// A name with its first letter lower-cased, as [`camel`] writes it.
+struct Camel<'a>(&'a str);
+
+impl std::fmt::Display for Camel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut chars = self.0.chars();
+        match chars.next() {
+            Some(first) if first.is_ascii() => {
+                write!(f, "{}{}", first.to_ascii_lowercase(), chars.as_str())
             }
-            let list = !children.is_empty()
-                && children
-                    .iter()
-                    .all(|c| matches!(c, Xml::Text(n, _) | Xml::Node(n, _) if n == "member"));
-            let value = if list {
-                Value::Array(children.iter().map(|c| element(c).1).collect())
-            } else {
-                elements(children)
-            };
-            (name, value)
+            Some(_) => f.write_str(&camel(self.0)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Serialize for Camel<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for Elements<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for node in self.0 {
+            let (Xml::Text(name, _) | Xml::Node(name, _)) = node;
+            map.serialize_entry(&Camel(name), &Element(node))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Element<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Xml::Text(name, _) | Xml::Node(name, _) if is_secret_element(name) => {
+                serializer.serialize_str(HIDDEN)
+            }
+            Xml::Text(_, text) => serializer.serialize_str(text),
+            Xml::Node(_, children)
+                if !children.is_empty()
+                    && children.iter().all(
+                        |c| matches!(c, Xml::Text(n, _) | Xml::Node(n, _) if n == "member"),
+                    ) =>
+            {
+                serializer.collect_seq(children.iter().map(Element))
+            }
+            Xml::Node(_, children) => Elements(children).serialize(serializer),
         }
     }
 }
@@ -342,7 +370,10 @@ mod tests {
                 )],
             ),
         ];
-        let shown = elements(&result);
+        let parse = |raw: Option<Box<RawValue>>| -> Value {
+            serde_json::from_str(raw.expect("written").get()).expect("JSON")
+        };
+        let shown = parse(elements(&result));
         assert_eq!(
             shown,
             json!({
@@ -355,13 +386,13 @@ mod tests {
                 "assumedRoleUser": {"arn": "arn:aws:sts::111122223333:assumed-role/r/s"},
             })
         );
-        let lists = elements(&[Xml::node(
+        let lists = parse(elements(&[Xml::node(
             "Users",
             vec![
                 Xml::node("member", vec![Xml::text("UserName", "a")]),
                 Xml::node("member", vec![Xml::text("UserName", "b")]),
             ],
-        )]);
+        )]));
         assert_eq!(
             lists,
             json!({"users": [{"userName": "a"}, {"userName": "b"}]})
