@@ -40,6 +40,9 @@ from botocore.credentials import Credentials
 REGION = "us-east-1"
 CONNECTIONS = 32
 THREADS = 2
+WARM_UP_SECONDS = 2
+# The 1-minute load average after each row's runs.
+LOAD_DURING: list = []
 BUCKET = "bench"
 
 
@@ -131,6 +134,8 @@ class Result:
     p99_ms: float
     non_2xx: int
     errors: int
+    # The rates of every run, when the result is the median of several.
+    runs: tuple = ()
 
 
 def _ms(text: str) -> float:
@@ -139,6 +144,19 @@ def _ms(text: str) -> float:
         return float("nan")
     value, unit = float(match.group(1)), match.group(2)
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def measure(args, url: str, replay: Replay, workdir: Path) -> Result:
+    """A warm-up run (unmeasured: connections, caches and the CPU's clock
+    settle), then `args.repeat` runs; the run of median rate, with every
+    run's rate and the errors of all of them."""
+    run_wrk(args.wrk, url, replay, WARM_UP_SECONDS, workdir)
+    runs = sorted((run_wrk(args.wrk, url, replay, args.seconds, workdir) for _ in range(args.repeat)),
+                  key=lambda r: r.rate)
+    LOAD_DURING.append(os.getloadavg()[0])
+    median = runs[len(runs) // 2]
+    return Result(median.rate, median.p50_ms, median.p99_ms, sum(r.non_2xx for r in runs),
+                  sum(r.errors for r in runs), tuple(r.rate for r in runs))
 
 
 def run_wrk(wrk: str, url: str, replay: Replay, seconds: int, workdir: Path) -> Result:
@@ -299,7 +317,7 @@ def tessera_rows(args, label: str, roles: int, users: int, extra: list, store: O
         }
         for row in rows:
             url, replay = replays[row]
-            results[row] = run_wrk(args.wrk, url, replay, args.seconds, workdir)
+            results[row] = measure(args, url, replay, workdir)
             print(f"  {label}: {row}: {results[row].rate:,.0f} req/s", file=sys.stderr)
         results["rss"] = rss_kib(server.proc.pid)
     finally:
@@ -389,7 +407,7 @@ def moto_rows(args) -> dict:
                             "RoleArn": "arn:aws:iam::123456789012:role/bench", "RoleSessionName": "bench"}),
             ("GetCallerIdentity (long-term key)", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
         ]:
-            results[row] = run_wrk(args.wrk, endpoint, signed_query(endpoint, creds, "sts", params), args.seconds, workdir)
+            results[row] = measure(args, endpoint, signed_query(endpoint, creds, "sts", params), workdir)
             print(f"  moto_server: {row}: {results[row].rate:,.0f} req/s", file=sys.stderr)
     finally:
         proc.terminate()
@@ -409,7 +427,9 @@ ROWS = [
 def cell(result: Optional[Result]) -> str:
     if result is None:
         return "-"
-    return f"{result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, non-2xx {result.non_2xx}, socket errors {result.errors}"
+    spread = f" (runs {min(result.runs):,.0f}–{max(result.runs):,.0f})" if len(result.runs) > 1 else ""
+    return (f"{result.rate:,.0f} req/s{spread}, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+            f"non-2xx {result.non_2xx}, socket errors {result.errors}")
 
 
 def main() -> None:
@@ -420,6 +440,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="also run the rows on this PostgreSQL server (a database is made and dropped)")
     parser.add_argument("--scales", default="10,10000,100000")
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the median is reported")
     parser.add_argument("--valgrind", help="also count instructions per request under this valgrind")
     parser.add_argument("--only-callgrind", action="store_true", help="count instructions, run no load")
     parser.add_argument("--callgrind-dir", help="keep the callgrind dumps here, for callgrind_annotate")
@@ -476,8 +497,10 @@ def main() -> None:
         finally:
             subprocess.run(["psql", admin, "-qc", f"DROP DATABASE {database} WITH (FORCE)"], check=False)
     load_after = os.getloadavg()
-    print(f"wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds}s; load average before {load_before[0]:.2f}, "
-          f"after {load_after[0]:.2f} (1 min), {os.cpu_count()} CPUs\n")
+    during = f"{min(LOAD_DURING):.2f}–{max(LOAD_DURING):.2f}" if LOAD_DURING else "-"
+    print(f"wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds}s, {args.repeat} runs per row after a "
+          f"{WARM_UP_SECONDS} s warm-up; load average (1 min) before {load_before[0]:.2f}, during {during}, "
+          f"after {load_after[0]:.2f}; {os.cpu_count()} CPUs\n")
     print("| row | setup | result |\n| --- | --- | --- |")
     for row, setup, result in table:
         print(f"| {row} | {setup} | {result} |")
