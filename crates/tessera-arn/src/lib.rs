@@ -170,9 +170,9 @@ impl Arn {
     /// (account ids, partitions, services and regions never do); the
     /// resource may.
     pub fn new(partition: &str, service: &str, region: &str, account: &str, resource: &str) -> Arn {
-        Arn::assemble(format!(
-            "arn:{partition}:{service}:{region}:{account}:{resource}"
-        ))
+        Arn::from_pieces(&[
+            "arn:", partition, ":", service, ":", region, ":", account, ":", resource,
+        ])
     }
 
     /// An ARN from text this crate formatted, which always has the five
@@ -182,13 +182,24 @@ impl Arn {
         Arn { text, ends }
     }
 
+    /// [`Arn::assemble`] of `pieces` concatenated, in a string of exactly
+    /// their length (ARNs are built on every request: no formatting
+    /// machinery, no growing).
+    fn from_pieces(pieces: &[&str]) -> Arn {
+        let mut text = String::with_capacity(pieces.iter().map(|piece| piece.len()).sum());
+        for piece in pieces {
+            text.push_str(piece);
+        }
+        Arn::assemble(text)
+    }
+
     /// `arn:PARTITION:iam::ACCOUNT:root`, an account's root user.
     pub fn root(partition: &str, account: &str) -> Arn {
-        Arn::assemble(format!("arn:{partition}:iam::{account}:root"))
+        Arn::from_pieces(&["arn:", partition, ":iam::", account, ":root"])
     }
 
     fn iam_with_path(partition: &str, account: &str, noun: &str, path: &str, name: &str) -> Arn {
-        Arn::assemble(format!("arn:{partition}:iam::{account}:{noun}{path}{name}"))
+        Arn::from_pieces(&["arn:", partition, ":iam::", account, ":", noun, path, name])
     }
 
     /// `arn:PARTITION:iam::ACCOUNT:user/PATH/NAME`; `path` is an IAM path,
@@ -233,31 +244,46 @@ impl Arn {
     /// `arn:PARTITION:iam::ACCOUNT:oidc-provider/URL`, with the provider's
     /// URL as IAM keeps it (host and path, no scheme).
     pub fn oidc_provider(partition: &str, account: &str, url: &str) -> Arn {
-        Arn::assemble(format!(
-            "arn:{partition}:iam::{account}:oidc-provider/{url}"
-        ))
+        Arn::from_pieces(&["arn:", partition, ":iam::", account, ":oidc-provider/", url])
     }
 
     /// `arn:PARTITION:iam::ACCOUNT:saml-provider/NAME`.
     pub fn saml_provider(partition: &str, account: &str, name: &str) -> Arn {
-        Arn::assemble(format!(
-            "arn:{partition}:iam::{account}:saml-provider/{name}"
-        ))
+        Arn::from_pieces(&[
+            "arn:",
+            partition,
+            ":iam::",
+            account,
+            ":saml-provider/",
+            name,
+        ])
     }
 
     /// `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`, a role
     /// session (the role's path is not part of it).
     pub fn assumed_role(partition: &str, account: &str, role_name: &str, session: &str) -> Arn {
-        Arn::assemble(format!(
-            "arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}"
-        ))
+        Arn::from_pieces(&[
+            "arn:",
+            partition,
+            ":sts::",
+            account,
+            ":assumed-role/",
+            role_name,
+            "/",
+            session,
+        ])
     }
 
     /// `arn:PARTITION:sts::ACCOUNT:federated-user/NAME`.
     pub fn federated_user(partition: &str, account: &str, name: &str) -> Arn {
-        Arn::assemble(format!(
-            "arn:{partition}:sts::{account}:federated-user/{name}"
-        ))
+        Arn::from_pieces(&[
+            "arn:",
+            partition,
+            ":sts::",
+            account,
+            ":federated-user/",
+            name,
+        ])
     }
 
     /// The whole ARN.
