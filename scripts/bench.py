@@ -151,9 +151,13 @@ def measure(args, url: str, replay: Replay, workdir: Path) -> Result:
     settle), then `args.repeat` runs; the run of median rate, with every
     run's rate and the errors of all of them."""
     run_wrk(args.wrk, url, replay, WARM_UP_SECONDS, workdir)
-    runs = sorted((run_wrk(args.wrk, url, replay, args.seconds, workdir) for _ in range(args.repeat)),
-                  key=lambda r: r.rate)
+    return median_of([run_wrk(args.wrk, url, replay, args.seconds, workdir) for _ in range(args.repeat)])
+
+
+def median_of(runs: list) -> Result:
+    """The run of median rate, with every run's rate and the errors of all."""
     LOAD_DURING.append(os.getloadavg()[0])
+    runs = sorted(runs, key=lambda r: r.rate)
     median = runs[len(runs) // 2]
     return Result(median.rate, median.p50_ms, median.p99_ms, sum(r.non_2xx for r in runs),
                   sum(r.errors for r in runs), tuple(r.rate for r in runs))
@@ -291,38 +295,77 @@ def authz_config(workdir: Path, account: str) -> Path:
     return path
 
 
+def prepare(args, roles: int, users: int, extra: list, store: Optional[str], workdir: Path) -> tuple:
+    """Starts a fresh Tessera in `workdir` holding `roles` roles and `users`
+    users; returns it and {row: (url, signed request)}."""
+    server = Tessera(args.tessera, workdir, store=store, extra=extra)
+    account = server.init()
+    server.start(authz_config(workdir, account))
+    user, role_arn = populate(server, account, roles, users)
+    sts = server.client("sts", user)
+    session = sts.assume_role(RoleArn=role_arn, RoleSessionName="bench", DurationSeconds=3600)["Credentials"]
+    temp = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    secret = (workdir / "data" / "authz-secret").read_text().strip()
+    replays = {
+        "AssumeRole": (server.endpoint, signed_query(server.endpoint, user, "sts", {
+            "Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role_arn, "RoleSessionName": "bench"})),
+        "GetCallerIdentity (long-term key)": (server.endpoint, signed_query(server.endpoint, user, "sts", {
+            "Action": "GetCallerIdentity", "Version": "2011-06-15"})),
+        "GetCallerIdentity (temporary credentials)": (server.endpoint, signed_query(server.endpoint, temp, "sts", {
+            "Action": "GetCallerIdentity", "Version": "2011-06-15"})),
+        "Authorizer /forward, S3 GetObject": (f"http://127.0.0.1:{server.authz_port}",
+                                              forwarded_get_object(secret, temp)),
+    }
+    return server, replays
+
+
 def tessera_rows(args, label: str, roles: int, users: int, extra: list, store: Optional[str], rows: list[str]) -> dict:
     """Runs `rows` against a fresh Tessera holding `roles` roles and `users`
     users; returns {row: Result} and the RSS."""
     workdir = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    server = Tessera(args.tessera, workdir, store=store, extra=extra)
+    server = None
     results = {}
     try:
-        account = server.init()
-        server.start(authz_config(workdir, account))
-        user, role_arn = populate(server, account, roles, users)
-        sts = server.client("sts", user)
-        session = sts.assume_role(RoleArn=role_arn, RoleSessionName="bench", DurationSeconds=3600)["Credentials"]
-        temp = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
-        secret = (workdir / "data" / "authz-secret").read_text().strip()
-        replays = {
-            "AssumeRole": (server.endpoint, signed_query(server.endpoint, user, "sts", {
-                "Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role_arn, "RoleSessionName": "bench"})),
-            "GetCallerIdentity (long-term key)": (server.endpoint, signed_query(server.endpoint, user, "sts", {
-                "Action": "GetCallerIdentity", "Version": "2011-06-15"})),
-            "GetCallerIdentity (temporary credentials)": (server.endpoint, signed_query(server.endpoint, temp, "sts", {
-                "Action": "GetCallerIdentity", "Version": "2011-06-15"})),
-            "Authorizer /forward, S3 GetObject": (f"http://127.0.0.1:{server.authz_port}",
-                                                  forwarded_get_object(secret, temp)),
-        }
+        server, replays = prepare(args, roles, users, extra, store, workdir)
         for row in rows:
             url, replay = replays[row]
             results[row] = measure(args, url, replay, workdir)
             print(f"  {label}: {row}: {results[row].rate:,.0f} req/s", file=sys.stderr)
         results["rss"] = rss_kib(server.proc.pid)
     finally:
-        server.stop()
+        if server:
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def paired_rows(args, label: str, n: int, extra: list, rows: list[str]) -> tuple[dict, dict]:
+    """Runs `rows` on two fresh servers at once, one as the other rows run
+    it and one with `extra`, their runs alternating (a warm-up of each,
+    then `args.repeat` runs of each in turn), so that both meet the same
+    moments of a noisy machine; returns both {row: Result}."""
+    workdirs = [Path(tempfile.mkdtemp(prefix="tessera-bench-")) for _ in range(2)]
+    sides = []
+    try:
+        for workdir, options in zip(workdirs, ([], extra)):
+            sides.append(prepare(args, n, n, options, None, workdir))
+        results = ({}, {})
+        for row in rows:
+            runs = ([], [])
+            for (_, replays), workdir in zip(sides, workdirs):
+                run_wrk(args.wrk, *replays[row], WARM_UP_SECONDS, workdir)
+            for _ in range(args.repeat):
+                for side, ((_, replays), workdir) in enumerate(zip(sides, workdirs)):
+                    runs[side].append(run_wrk(args.wrk, *replays[row], args.seconds, workdir))
+            for side in (0, 1):
+                results[side][row] = median_of(runs[side])
+            print(f"  {label}: {row}: {results[0][row].rate:,.0f} req/s without, "
+                  f"{results[1][row].rate:,.0f} with", file=sys.stderr)
+    finally:
+        for server, _ in sides:
+            server.stop()
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
@@ -478,13 +521,15 @@ def main() -> None:
         table.append(("GetCallerIdentity (long-term key)", f"SQLite, {n:,} users",
                       cell(users["GetCallerIdentity (long-term key)"])))
     with tempfile.TemporaryDirectory() as scratch:
-        observed = tessera_rows(
-            args, "audit+metrics", scales[0], scales[0],
-            ["--audit-log", f"{scratch}/audit.log", "--metrics-listen", f"127.0.0.1:{free_port()}"], None, ROWS,
+        plain, observed = paired_rows(
+            args, "audit+metrics", scales[0],
+            ["--audit-log", f"{scratch}/audit.log", "--metrics-listen", f"127.0.0.1:{free_port()}"], ROWS,
         )
     for row in ROWS:
-        change = (observed[row].rate / base[row].rate - 1) * 100
-        table.append((row, "SQLite, audit trail and metrics on", f"{cell(observed[row])} ({change:+.0f} %)"))
+        change = (observed[row].rate / plain[row].rate - 1) * 100
+        table.append((row, "SQLite, audit trail and metrics on",
+                      f"{cell(observed[row])} ({change:+.0f} % against {plain[row].rate:,.0f} req/s without, "
+                      f"runs alternating)"))
     if args.postgres:
         database = f"tessera_bench_{uuid.uuid4().hex[:8]}"
         admin = args.postgres
