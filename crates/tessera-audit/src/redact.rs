@@ -51,16 +51,30 @@ pub fn is_secret_element(name: &str) -> bool {
 /// (`RoleSessionName` → `roleSessionName`, `VirtualMFADeviceName` →
 /// `virtualMFADeviceName`).
 pub fn camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) if first.is_ascii() => {
-            let mut camel = String::with_capacity(name.len());
-            camel.push(first.to_ascii_lowercase());
-            camel.push_str(chars.as_str());
-            camel
+    Camel(name).to_string()
+}
+
+/// A name written as [`camel`] writes it, without building a string (for
+/// serializing names straight into a record).
+#[derive(Debug, Clone, Copy)]
+pub struct Camel<'a>(pub &'a str);
+
+impl std::fmt::Display for Camel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            for lower in first.to_lowercase() {
+                f.write_char(lower)?;
+            }
         }
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+        f.write_str(chars.as_str())
+    }
+}
+
+impl serde::Serialize for Camel<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, value::RawValue};
 use tessera_arn::Arn;
 use tessera_audit::{
     AuditRecord, HIDDEN, SessionContext, SessionIssuer, UserIdentity,
-    redact::{camel, is_secret_element, request_parameters},
+    redact::{Camel, is_secret_element, request_parameters},
 };
 use tessera_token::SessionPrincipal;
 
@@ -138,28 +138,6 @@ struct Elements<'a>(&'a [Xml]);
 
 /// One element's value: its text, an array of `member`s, or an object.
 struct Element<'a>(&'a Xml);
-
-/// A name with its first letter lower-cased, as [`camel`] writes it.
-struct Camel<'a>(&'a str);
-
-impl std::fmt::Display for Camel<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut chars = self.0.chars();
-        match chars.next() {
-            Some(first) if first.is_ascii() => {
-                write!(f, "{}{}", first.to_ascii_lowercase(), chars.as_str())
-            }
-            Some(_) => f.write_str(&camel(self.0)),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Serialize for Camel<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
 
 impl Serialize for Elements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
