@@ -875,18 +875,24 @@ async fn serve(
     })
     .await
     .map_err(CliError::Serve);
-    if let Some(task) = authorizer {
-        task.await?.map_err(CliError::Serve)?;
+    let others = async {
+        if let Some(task) = authorizer {
+            task.await?.map_err(CliError::Serve)?;
+        }
+        if let Some(task) = metrics {
+            task.await?.map_err(CliError::Serve)?;
+        }
+        Ok::<(), CliError>(())
     }
-    if let Some(task) = metrics {
-        task.await?.map_err(CliError::Serve)?;
-    }
-    // What was answered is in the trail before the process exits.
+    .await;
+    // What was answered is in the trail before the process exits, however
+    // the listeners ended.
     if let Some(audit) = audit
         && !audit.flush().await
     {
         tracing::error!("the audit trail could not be written before stopping");
     }
+    others?;
     api
 }
 
