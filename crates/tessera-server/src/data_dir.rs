@@ -244,8 +244,13 @@ impl DataDir {
             KeyRing::load(&legacy)?
         } else {
             if !store.accounts().await?.is_empty() {
-                // Secrets in the store were sealed by a ring that is lost:
-                // never replace it silently.
+                // A ring is installed before the first account: another
+                // node that bootstrapped meanwhile left one, read after
+                // the accounts. Without it, secrets in the store were
+                // sealed by a ring that is lost: never replace it silently.
+                if !store.ring_keys().await?.is_empty() {
+                    return Ok(());
+                }
                 return Err(SetupError::MissingKeyRing);
             }
             KeyRing::generate(now)?

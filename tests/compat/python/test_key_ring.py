@@ -12,6 +12,7 @@ import stat
 import struct
 import subprocess
 import tarfile
+import sqlite3
 import time
 from pathlib import Path
 
@@ -138,3 +139,15 @@ def test_a_missing_master_key_is_created_at_bootstrap_only(server, tmp_path):
         assert rows[0][0] == "1" and rows[0][-3] == "active", rows
     finally:
         fresh.stop()
+
+
+def test_a_store_whose_ring_is_lost_is_refused_not_given_a_new_one(server):
+    server.stop()
+    with sqlite3.connect(server.data_dir / "tessera.db") as db:
+        db.execute("DELETE FROM key_ring")
+    refused = _run_serve(server)
+    assert refused.returncode != 0
+    last = refused.stderr.strip().splitlines()[-1]
+    assert "the store holds accounts but no key ring" in last, refused.stderr
+    with sqlite3.connect(server.data_dir / "tessera.db") as db:
+        assert db.execute("SELECT count(*) FROM key_ring").fetchone()[0] == 0, "no ring was made in its place"
